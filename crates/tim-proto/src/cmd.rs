@@ -1,0 +1,576 @@
+//! The command table: every `service.command` used by the Web SDK that this project serves, each
+//! defined once, with the body types both sides use (WIRE.md §3, §4, §6).
+//!
+//! Body structs use the exact wire key names (PascalCase and the odd ones WIRE.md lists).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::msg::{C2cMsg, MsgElem};
+
+macro_rules! servcmds {
+    ($($(#[$doc:meta])* $name:ident = $value:literal;)*) => {
+        $( $(#[$doc])* pub const $name: &str = $value; )*
+        /// Every servcmd in this table.
+        pub const ALL: &[&str] = &[$($value),*];
+    };
+}
+
+servcmds! {
+    /// Keep-alive, at open and after 10 s without inbound frames.
+    HEARTBEAT_ALIVE = "heartbeat.alive";
+    /// Login (first with identifier+usersig, on reconnect with a2+tinyid).
+    WSLOGIN = "im_open_status.wslogin";
+    /// Logout.
+    WSLOGOUT = "im_open_status.wslogout";
+    /// Hello every `HelloInterval` seconds; a 1002 reply kicks.
+    WSHELLO = "im_open_status.wshello";
+    /// Push envelope for every `EventArray` push.
+    MSG_PUSH = "im_open_push.msg_push";
+    /// Kick-out push envelope.
+    STAT_FORCEOFFLINE = "im_open_status.stat_forceoffline";
+    /// Ack of a push with `NeedAck`.
+    MSG_PUSH_ACK = "openim.ws_msg_push_ack";
+    /// C2C sync.
+    GETMSG = "openim.getmsg";
+    /// Old rich-media auth key.
+    AUTHKEY = "openim.authkey";
+    /// C2C send.
+    SENDMSG = "openim.sendmsg";
+    /// C2C history.
+    GETROAMMSG = "openim.getroammsg";
+    /// C2C peer read time.
+    GET_PEER_READ_TIME = "openim.get_peer_read_time";
+    /// C2C read report.
+    MSGREADED = "openim.msgreaded";
+    /// C2C mute settings (login).
+    GET_C2C_PEER_MUTE_NOTIFICATIONS = "openim.get_c2c_peer_mute_notifications";
+    /// Conversation list.
+    PAGE_GET = "recentcontact.page_get";
+    /// Conversation groups and marks.
+    GET_CONTACT_GROUP = "recentcontact.get_contact_group";
+    /// Profiles.
+    PORTRAIT_GET_ALL = "profile.portrait_get_all";
+    /// Profile update.
+    PORTRAIT_SET = "profile.portrait_set";
+    /// Blocklist.
+    BLACK_LIST_GET = "sns.black_list_get";
+    /// Friends.
+    FRIEND_GET = "sns.friend_get";
+    /// Friend groups.
+    SNS_GROUP_GET = "sns.group_get";
+    /// Friend applications.
+    PENDENCY_GET = "sns.pendency_get";
+    /// Joined groups.
+    GET_JOINED_GROUP_LIST = "group_open_http_svc.get_joined_group_list";
+    /// Joined communities.
+    MILLION_GET_JOINED_GROUP_LIST = "million_group_open_http_svc.get_joined_group_list";
+    /// Cloud config.
+    FETCH_CONFIG = "im_sdk_config_mgr.fetch_config";
+    /// Purchase bits.
+    FETCH_PURCHASE_BITS = "im_sdk_config_mgr.fetch_imsdk_purchase_bitsv2";
+    /// Telemetry (anonymous).
+    TIM_WEB_REPORT = "imopenstat.tim_web_report_v2";
+    /// REST: import an account.
+    ACCOUNT_IMPORT = "im_open_login_svc.account_import";
+    /// REST: kick a user.
+    KICK = "im_open_login_svc.kick";
+}
+
+/// The client-side timeout of a command in milliseconds (WIRE.md §1.3).
+pub fn timeout_ms(servcmd: &str) -> u64 {
+    match servcmd {
+        HEARTBEAT_ALIVE => 3_000,
+        WSLOGIN => 90_000,
+        _ => 15_000,
+    }
+}
+
+/// `ActionStatus`/`ErrorCode`/`ErrorInfo`, carried by every reply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// `"OK"` or `"FAIL"` (never read by the SDK).
+    #[serde(rename = "ActionStatus", default)]
+    pub action_status: String,
+    /// 0 = success; the only field that decides.
+    #[serde(rename = "ErrorCode", default)]
+    pub error_code: i64,
+    /// Human-readable error text.
+    #[serde(rename = "ErrorInfo", default)]
+    pub error_info: String,
+}
+
+impl Status {
+    /// Success.
+    pub fn ok() -> Self {
+        Status { action_status: "OK".into(), error_code: 0, error_info: String::new() }
+    }
+    /// Failure with a code and text.
+    pub fn fail(code: i64, info: impl Into<String>) -> Self {
+        Status { action_status: "FAIL".into(), error_code: code, error_info: info.into() }
+    }
+    /// The status of a reply body (missing `ErrorCode` counts as success, WIRE.md §2.5).
+    pub fn of(body: &Value) -> Self {
+        Status {
+            action_status: body["ActionStatus"].as_str().unwrap_or("OK").to_string(),
+            error_code: body["ErrorCode"].as_i64().unwrap_or(0),
+            error_info: body["ErrorInfo"].as_str().unwrap_or("").to_string(),
+        }
+    }
+}
+
+/// `wslogin` request body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WsLoginReq {
+    /// `"Online"`.
+    #[serde(rename = "State")]
+    pub state: String,
+    /// 0 on the web.
+    pub is_web_uniapp: u32,
+    /// 0.
+    #[serde(rename = "InstType")]
+    pub inst_type: u32,
+}
+
+impl Default for WsLoginReq {
+    fn default() -> Self {
+        WsLoginReq { state: "Online".into(), is_web_uniapp: 0, inst_type: 0 }
+    }
+}
+
+/// `wslogin` reply body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WsLoginRep {
+    /// Status.
+    #[serde(flatten)]
+    pub status: Status,
+    /// The login ticket.
+    #[serde(rename = "A2Key", default)]
+    pub a2_key: String,
+    /// The user's numeric ID, as a string.
+    #[serde(rename = "TinyId", default)]
+    pub tiny_id: String,
+    /// Instance number.
+    #[serde(rename = "InstId", default)]
+    pub inst_id: u64,
+    /// Seconds between `wshello`.
+    #[serde(rename = "HelloInterval", default)]
+    pub hello_interval: u64,
+    /// Server time (seconds).
+    #[serde(rename = "TimeStamp", default)]
+    pub time_stamp: u64,
+}
+
+/// `wslogout` request body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WsLogoutReq {
+    /// 0 = user logout, 1 = after a kick.
+    pub wslogout_type: u32,
+}
+
+/// `openim.sendmsg` request body (WIRE.md §4.1).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendMsgReq {
+    /// Sender.
+    #[serde(rename = "From_Account", default)]
+    pub from_account: String,
+    /// Receiver.
+    #[serde(rename = "To_Account", default)]
+    pub to_account: String,
+    /// Client sequence.
+    #[serde(rename = "MsgSeq", default)]
+    pub msg_seq: u64,
+    /// Random.
+    #[serde(rename = "MsgRandom", default)]
+    pub msg_random: u64,
+    /// Elements.
+    #[serde(rename = "MsgBody", default)]
+    pub msg_body: Vec<MsgElem>,
+    /// App data.
+    #[serde(rename = "CloudCustomData", default)]
+    pub cloud_custom_data: String,
+    /// Sender nick at send time.
+    #[serde(rename = "From_AccountNick", default, skip_serializing_if = "Option::is_none")]
+    pub from_account_nick: Option<String>,
+    /// Sender avatar at send time.
+    #[serde(rename = "From_AccountHeadurl", default, skip_serializing_if = "Option::is_none")]
+    pub from_account_headurl: Option<String>,
+    /// `0` = online-only; absent = stored.
+    #[serde(rename = "MsgLifeTime", default, skip_serializing_if = "Option::is_none")]
+    pub msg_life_time: Option<u64>,
+    /// Offline push info, relayed as is.
+    #[serde(rename = "OfflinePushInfo", default, skip_serializing_if = "Option::is_none")]
+    pub offline_push_info: Option<Value>,
+    /// `NoUnread`, `NoLastMsg`, `NoMsgCheck`.
+    #[serde(rename = "SendMsgControl", default, skip_serializing_if = "Option::is_none")]
+    pub send_msg_control: Option<Vec<String>>,
+    /// Client time at creation.
+    #[serde(rename = "MsgClientTime", default)]
+    pub msg_client_time: u64,
+    /// Read receipt wanted.
+    #[serde(rename = "IsNeedReadReceipt", default, skip_serializing_if = "Option::is_none")]
+    pub is_need_read_receipt: Option<u32>,
+    /// Extensions enabled.
+    #[serde(rename = "SupportMessageExtension", default, skip_serializing_if = "Option::is_none")]
+    pub support_message_extension: Option<u32>,
+    /// REST only: 1 = do not sync to the sender's instances, 2 = sync.
+    #[serde(rename = "SyncOtherMachine", default, skip_serializing_if = "Option::is_none")]
+    pub sync_other_machine: Option<u32>,
+}
+
+/// `openim.sendmsg` reply body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SendMsgRep {
+    /// Status.
+    #[serde(flatten)]
+    pub status: Status,
+    /// Server time of the message.
+    #[serde(rename = "MsgTime", default)]
+    pub msg_time: u64,
+    /// `seq_random_time`.
+    #[serde(rename = "MsgKey", default)]
+    pub msg_key: String,
+}
+
+/// `openim.getmsg` request body (WIRE.md §4.3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetMsgReq {
+    /// Cursor from the previous reply.
+    #[serde(rename = "Cookie", default)]
+    pub cookie: String,
+    /// Previous `SyncFlag`.
+    #[serde(rename = "SyncFlag", default)]
+    pub sync_flag: u32,
+    /// 1.
+    #[serde(rename = "NeedAbstract", default)]
+    pub need_abstract: u32,
+    /// 1 after a `Flag:1` push.
+    #[serde(rename = "IsOnlineSync", default)]
+    pub is_online_sync: u32,
+    /// 1.
+    #[serde(rename = "NeedSignaling", default)]
+    pub need_signaling: u32,
+}
+
+impl Default for GetMsgReq {
+    fn default() -> Self {
+        GetMsgReq { cookie: String::new(), sync_flag: 0, need_abstract: 1, is_online_sync: 0, need_signaling: 1 }
+    }
+}
+
+/// One `C2CPairUnreadCount` entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PairUnread {
+    /// Peer.
+    #[serde(rename = "From_Account")]
+    pub from_account: String,
+    /// Authoritative unread count.
+    #[serde(rename = "UnreadCount")]
+    pub unread_count: u64,
+}
+
+/// `openim.getmsg` reply body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetMsgRep {
+    /// Status.
+    #[serde(flatten)]
+    pub status: Status,
+    /// New cursor; empty stops the loop.
+    #[serde(rename = "Cookie", default)]
+    pub cookie: String,
+    /// 0/1 more, 2 done.
+    #[serde(rename = "SyncFlag", default)]
+    pub sync_flag: u32,
+    /// Messages in both directions, natural addresses.
+    #[serde(rename = "MsgList", default)]
+    pub msg_list: Vec<C2cMsg>,
+    /// Unread per peer.
+    #[serde(rename = "C2CPairUnreadCount", default)]
+    pub c2c_pair_unread_count: Vec<PairUnread>,
+}
+
+/// `openim.getroammsg` request body (WIRE.md §4.4).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetRoamMsgReq {
+    /// Peer.
+    #[serde(rename = "Peer_Account", default)]
+    pub peer_account: String,
+    /// Page size.
+    #[serde(rename = "MaxCnt", default)]
+    pub max_cnt: u32,
+    /// Cursor time (0 = newest).
+    #[serde(rename = "LastMsgTime", default)]
+    pub last_msg_time: u64,
+    /// Cursor key ("" = newest).
+    #[serde(rename = "MsgKey", default)]
+    pub msg_key: String,
+    /// 1.
+    #[serde(rename = "WithRecalledMsg", default)]
+    pub with_recalled_msg: u32,
+    /// 0 = older.
+    #[serde(rename = "GetDirection", default)]
+    pub get_direction: u32,
+}
+
+/// `openim.getroammsg` reply body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GetRoamMsgRep {
+    /// Status.
+    #[serde(flatten)]
+    pub status: Status,
+    /// 1 = no older messages.
+    #[serde(rename = "Complete", default)]
+    pub complete: u32,
+    /// Oldest first.
+    #[serde(rename = "MsgList", default)]
+    pub msg_list: Vec<C2cMsg>,
+    /// Cursor of the oldest returned message.
+    #[serde(rename = "LastMsgTime", default)]
+    pub last_msg_time: u64,
+    /// Cursor of the oldest returned message.
+    #[serde(rename = "MsgKey", default)]
+    pub msg_key: String,
+    /// Number of messages.
+    #[serde(rename = "MsgCnt", default)]
+    pub msg_cnt: u32,
+}
+
+/// `recentcontact.page_get` request body (WIRE.md §4.6).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageGetReq {
+    /// Self.
+    #[serde(rename = "From_Account", default)]
+    pub from_account: String,
+    /// Cursor (incremental resync time).
+    #[serde(rename = "TimeStamp", default)]
+    pub time_stamp: u64,
+    /// Cursor.
+    #[serde(rename = "StartIndex", default)]
+    pub start_index: u64,
+    /// Pinned cursor.
+    #[serde(rename = "TopTimeStamp", default)]
+    pub top_time_stamp: u64,
+    /// Pinned cursor.
+    #[serde(rename = "TopStartIndex", default)]
+    pub top_start_index: u64,
+    /// 1.
+    #[serde(rename = "OrderType", default)]
+    pub order_type: u32,
+    /// 4 (2.x).
+    #[serde(rename = "MsgAssistFlags", default)]
+    pub msg_assist_flags: u32,
+    /// 15 (2.x).
+    #[serde(rename = "AssistFlags", default)]
+    pub assist_flags: u32,
+}
+
+/// A C2C conversation item of `page_get` (`Type: 1`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionItem {
+    /// 1 = C2C.
+    #[serde(rename = "Type")]
+    pub kind: u32,
+    /// Peer.
+    #[serde(rename = "To_Account")]
+    pub to_account: String,
+    /// Last message time.
+    #[serde(rename = "MsgTime")]
+    pub msg_time: u64,
+    /// Last message sequence.
+    #[serde(rename = "MsgSeq")]
+    pub msg_seq: u64,
+    /// Last message random.
+    #[serde(rename = "MsgRandom")]
+    pub msg_random: u64,
+    /// Sender of the last message.
+    #[serde(rename = "LastC2CMsgFromAccount")]
+    pub last_c2c_msg_from_account: String,
+    /// `{MsgBody, CloudCustomData}`.
+    #[serde(rename = "LastMsg")]
+    pub last_msg: Value,
+    /// 8 = recalled.
+    #[serde(rename = "LastMsgFlags", default)]
+    pub last_msg_flags: u32,
+    /// Peer read time.
+    #[serde(rename = "C2cPeerReadTime", default)]
+    pub c2c_peer_read_time: u64,
+    /// 1 = pinned.
+    #[serde(rename = "TopFlags", default)]
+    pub top_flags: u32,
+    /// Peer nick.
+    #[serde(rename = "C2cNick", default)]
+    pub c2c_nick: String,
+    /// Peer avatar.
+    #[serde(rename = "C2cImage", default)]
+    pub c2c_image: String,
+}
+
+/// `recentcontact.page_get` reply body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageGetRep {
+    /// Status.
+    #[serde(flatten)]
+    pub status: Status,
+    /// Items (C2C items only at this stage; group items are `Value`s later).
+    #[serde(rename = "SessionItem", default)]
+    pub session_item: Vec<SessionItem>,
+    /// 1 on the last page.
+    #[serde(rename = "CompleteFlag", default)]
+    pub complete_flag: u32,
+    /// Cursor.
+    #[serde(rename = "TimeStamp", default)]
+    pub time_stamp: u64,
+    /// Cursor.
+    #[serde(rename = "StartIndex", default)]
+    pub start_index: u64,
+    /// Cursor.
+    #[serde(rename = "TopTimeStamp", default)]
+    pub top_time_stamp: u64,
+    /// Cursor.
+    #[serde(rename = "TopStartIndex", default)]
+    pub top_start_index: u64,
+}
+
+/// One item of a C2C read report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct C2cMsgReadedItem {
+    /// Peer whose messages were read.
+    #[serde(rename = "To_Account")]
+    pub to_account: String,
+    /// Time of the newest message read (sic).
+    #[serde(rename = "LastedMsgTime")]
+    pub lasted_msg_time: u64,
+    /// 1 = tell the peer.
+    #[serde(rename = "Receipt", default)]
+    pub receipt: u32,
+}
+
+/// `C2CMsgReaded` of `openim.msgreaded`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct C2cMsgReaded {
+    /// "".
+    #[serde(rename = "Cookie", default)]
+    pub cookie: String,
+    /// Items.
+    #[serde(rename = "C2CMsgReadedItem", default)]
+    pub items: Vec<C2cMsgReadedItem>,
+}
+
+/// `openim.msgreaded` request body (WIRE.md §4.7).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MsgReadedReq {
+    /// The report.
+    #[serde(rename = "C2CMsgReaded")]
+    pub c2c_msg_readed: C2cMsgReaded,
+}
+
+/// One `UserItem` of `profile.portrait_get_all`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserItem {
+    /// The user.
+    #[serde(rename = "To_Account")]
+    pub to_account: String,
+    /// 0.
+    #[serde(rename = "StandardSequence", default)]
+    pub standard_sequence: u64,
+    /// 0.
+    #[serde(rename = "CustomSequence", default)]
+    pub custom_sequence: u64,
+}
+
+/// `profile.portrait_get_all` request body (WIRE.md §4.10).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PortraitGetAllReq {
+    /// Self.
+    #[serde(rename = "From_Account", default)]
+    pub from_account: String,
+    /// The users asked for.
+    #[serde(rename = "UserItem", default)]
+    pub user_item: Vec<UserItem>,
+}
+
+/// A `{Tag, Value}` profile item.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileItem {
+    /// e.g. `Tag_Profile_IM_Nick`.
+    #[serde(rename = "Tag")]
+    pub tag: String,
+    /// String or number.
+    #[serde(rename = "Value")]
+    pub value: Value,
+}
+
+/// One user of a `portrait_get_all` reply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserProfileItem {
+    /// The user.
+    #[serde(rename = "To_Account")]
+    pub to_account: String,
+    /// 0 = found.
+    #[serde(rename = "ResultCode", default)]
+    pub result_code: i64,
+    /// Tags.
+    #[serde(rename = "ProfileItem", default)]
+    pub profile_item: Vec<ProfileItem>,
+}
+
+/// `profile.portrait_get_all` reply body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PortraitGetAllRep {
+    /// Status.
+    #[serde(flatten)]
+    pub status: Status,
+    /// Users.
+    #[serde(rename = "UserProfileItem", default)]
+    pub user_profile_item: Vec<UserProfileItem>,
+}
+
+/// Push event numbers (WIRE.md §5.2).
+pub mod event {
+    /// `C2cMsgArray`.
+    pub const C2C_MSG: u32 = 1;
+    /// `C2cNotifyMsgArray`.
+    pub const C2C_NOTIFY: u32 = 9;
+}
+
+/// `KickType` values (WIRE.md §1.4).
+pub mod kick {
+    /// Same account on another web instance.
+    pub const MULTIPLE_ACCOUNT: u32 = 1;
+    /// Another device.
+    pub const MULTIPLE_DEVICE: u32 = 2;
+    /// REST API kick.
+    pub const REST_API: u32 = 3;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servcmds_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ALL {
+            assert!(seen.insert(*c), "duplicate servcmd {c}");
+            assert!(c.split_once('.').is_some_and(|(s, m)| !s.is_empty() && !m.is_empty()));
+        }
+    }
+
+    #[test]
+    fn sendmsg_body_uses_wire_names() {
+        let req = SendMsgReq { from_account: "a".into(), to_account: "b".into(), msg_seq: 1, msg_random: 2, ..Default::default() };
+        let v = serde_json::to_value(&req).unwrap();
+        for k in ["From_Account", "To_Account", "MsgSeq", "MsgRandom", "MsgBody", "CloudCustomData", "MsgClientTime"] {
+            assert!(v.get(k).is_some(), "missing {k}");
+        }
+        assert!(v.get("MsgLifeTime").is_none());
+        let rep: SendMsgRep = serde_json::from_str(r#"{"ErrorCode":0,"MsgTime":5,"MsgKey":"1_2_5"}"#).unwrap();
+        assert_eq!((rep.status.error_code, rep.msg_time, rep.msg_key.as_str()), (0, 5, "1_2_5"));
+    }
+
+    #[test]
+    fn status_of_missing_code_is_success() {
+        assert_eq!(Status::of(&serde_json::json!({})).error_code, 0);
+        assert_eq!(Status::of(&serde_json::json!({"ErrorCode":70001,"ErrorInfo":"x"})).error_code, 70001);
+    }
+}

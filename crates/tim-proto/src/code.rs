@@ -1,0 +1,79 @@
+//! Error and result codes (ERROR-CODES.md, CONSTANTS.md §12). Server codes pass through the SDK
+//! unchanged; SDK-side codes never come from the server.
+
+/// Success.
+pub const OK: i64 = 0;
+/// The instance was kicked (`wshello` reply, with `KickType`).
+pub const HELLO_ANSWER_KICKED_OUT: i64 = 1002;
+/// No SDKAppID given.
+pub const NO_SDKAPPID: i64 = 2000;
+/// No userID given to `login`.
+pub const NO_IDENTIFIER: i64 = 2002;
+/// No userSig given to `login`.
+pub const NO_USERSIG: i64 = 2003;
+/// The login reply had no TinyId.
+pub const NO_TINYID: i64 = 2022;
+/// The login reply had no A2 key.
+pub const NO_A2KEY: i64 = 2023;
+/// Not logged in (also after logout).
+pub const USER_NOT_LOGGED_IN: i64 = 2024;
+/// `login` again with the same user.
+pub const REPEAT_LOGIN: i64 = 2025;
+/// Sending failed.
+pub const MESSAGE_SEND_FAIL: i64 = 2100;
+/// `sendMessage` was not given a Message created by this SDK.
+pub const MESSAGE_SEND_NEED_MESSAGE_INSTANCE: i64 = 2105;
+/// Unsupported conversation type for sending.
+pub const MESSAGE_SEND_INVALID_CONVERSATION_TYPE: i64 = 2106;
+/// Unknown conversation.
+pub const CONVERSATION_NOT_FOUND: i64 = 2500;
+/// Malformed conversation ID.
+pub const INVALID_CONVERSATION_ID: i64 = 2503;
+/// Network error.
+pub const NETWORK_ERROR: i64 = 2800;
+/// A request timed out.
+pub const NETWORK_TIMEOUT: i64 = 2801;
+/// Operation not allowed in this state.
+pub const INVALID_OPERATION: i64 = 2905;
+/// Unknown servcmd.
+pub const CANNOT_FIND_PROTOCOL: i64 = 2997;
+/// SDK not ready.
+pub const SDK_IS_NOT_READY: i64 = 2999;
+/// Login in progress.
+pub const LOGGING_IN: i64 = 3000;
+/// Login failed.
+pub const LOGIN_FAILED: i64 = 3001;
+/// Kicked: another device.
+pub const KICKED_OUT_MULT_DEVICE: i64 = 3002;
+/// Kicked: another web instance of the same account.
+pub const KICKED_OUT_MULT_ACCOUNT: i64 = 3003;
+/// Kicked: userSig expired.
+pub const KICKED_OUT_USERSIG_EXPIRED: i64 = 3004;
+/// Logged out.
+pub const LOGGED_OUT: i64 = 3005;
+/// Kicked by the REST API.
+pub const KICKED_OUT_REST_API: i64 = 3006;
+/// Sender blocked by the receiver.
+pub const BLOCKED_BY_PEER: i64 = 20007;
+/// Message (or A2 key) expired: treated as a kick by the SDK.
+pub const MESSAGE_A2KEY_EXPIRED: i64 = 20002;
+/// Fatal heartbeat error: the SDK stops reconnecting.
+pub const FATAL_HEARTBEAT: i64 = 60002;
+/// userSig (or A2) expired or invalid.
+pub const ACCOUNT_USERSIG_EXPIRED: i64 = 70001;
+/// REST: the body is not valid JSON or misses required fields.
+pub const REST_INVALID_JSON: i64 = 90001;
+/// REST: the request's SDKAppID is unknown.
+pub const REST_INVALID_SDKAPPID: i64 = 70003;
+/// REST: the admin userSig or identifier is not accepted.
+pub const REST_INVALID_ADMIN: i64 = 70009;
+/// REST: account not found.
+pub const ACCOUNT_NOT_FOUND: i64 = 70107;
+/// REST: the command is not served.
+pub const REST_UNKNOWN_COMMAND: i64 = 80002;
+/// Message body invalid (empty, too large, bad element).
+pub const MSG_BODY_INVALID: i64 = 90002;
+/// Receiver account does not exist.
+pub const TO_ACCOUNT_NOT_FOUND: i64 = 20003;
+/// Message too long.
+pub const MSG_TOO_LONG: i64 = 90005;

@@ -1,0 +1,196 @@
+//! Frames: `{"head": {...}, "body": {...}}` (WIRE.md §1.2, §2).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The 4-byte prefix of a compressed server frame.
+pub const COMP_PREFIX: &[u8; 4] = b"COMP";
+
+/// A frame head. Requests carry most fields; replies and pushes need only `servcmd` and `seq`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Head {
+    /// Always `"v4"` on requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ver: Option<String>,
+    /// 7 for Web.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<u32>,
+    /// Constant `537048168`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub websdkappid: Option<u64>,
+    /// Constant `"1.7.3"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub websdkversion: Option<String>,
+    /// The user, on the first `wslogin` and on upload-signature commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// The TLS-sig v2 userSig, sent with `identifier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usersig: Option<String>,
+    /// The login ticket from the `wslogin` reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub a2: Option<String>,
+    /// The user's TinyId (a string) from the `wslogin` reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tinyid: Option<String>,
+    /// `InstId` from the login reply, 0 before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_instid: Option<u64>,
+    /// The app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdkappid: Option<u64>,
+    /// `"json"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contenttype: Option<String>,
+    /// Client time in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reqtime: Option<u64>,
+    /// 2.x `192371`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdkability: Option<u64>,
+    /// 2.x tracing id.
+    #[serde(default, rename = "tjgID", skip_serializing_if = "Option::is_none")]
+    pub tjg_id: Option<String>,
+    /// `service.command`.
+    #[serde(default)]
+    pub servcmd: String,
+    /// Request sequence; replies echo it.
+    #[serde(default)]
+    pub seq: u64,
+}
+
+impl Head {
+    /// A reply or push head: just `servcmd` and `seq` (WIRE.md §2.2).
+    pub fn reply(servcmd: impl Into<String>, seq: u64) -> Self {
+        Head { servcmd: servcmd.into(), seq, ..Head::default() }
+    }
+
+    /// The key a reply is matched with: `servcmd + seq` (WIRE.md §1.3).
+    pub fn match_key(&self) -> String {
+        format!("{}{}", self.servcmd, self.seq)
+    }
+}
+
+/// One frame. The body stays a JSON value; typed bodies are in [`crate::cmd`] and [`crate::msg`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    /// The head.
+    pub head: Head,
+    /// The body (an object).
+    #[serde(default)]
+    pub body: Value,
+}
+
+/// Why a frame could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameError {
+    /// `COMP` payload that neither zlib nor gzip could inflate.
+    Inflate,
+    /// Not a JSON object with a `head`.
+    Json(String),
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameError::Inflate => f.write_str("compressed frame could not be inflated"),
+            FrameError::Json(e) => write!(f, "frame is not valid JSON: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FrameError {}
+
+impl Frame {
+    /// A frame with the given head and body.
+    pub fn new(head: Head, body: Value) -> Self {
+        Frame { head, body }
+    }
+
+    /// Serialise to the JSON text sent on the wire.
+    pub fn to_json(&self) -> String {
+        // Serialising a Value tree with string keys cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parse a frame from JSON text.
+    pub fn from_json(text: &str) -> Result<Self, FrameError> {
+        serde_json::from_str(text).map_err(|e| FrameError::Json(e.to_string()))
+    }
+
+    /// Parse a frame from the bytes of a binary WebSocket message: plain UTF-8 JSON, or `COMP`
+    /// followed by a zlib (RFC 1950) or gzip (RFC 1952) stream (WIRE.md §1.2).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FrameError> {
+        match bytes.strip_prefix(COMP_PREFIX.as_slice()) {
+            Some(packed) => {
+                let json = inflate(packed).ok_or(FrameError::Inflate)?;
+                serde_json::from_slice(&json).map_err(|e| FrameError::Json(e.to_string()))
+            }
+            None => serde_json::from_slice(bytes).map_err(|e| FrameError::Json(e.to_string())),
+        }
+    }
+}
+
+/// Inflate a zlib or gzip stream, detecting the container from its first bytes.
+pub fn inflate(data: &[u8]) -> Option<Vec<u8>> {
+    use miniz_oxide::inflate::{decompress_to_vec, decompress_to_vec_zlib};
+    if data.len() >= 10 && data[0] == 0x1f && data[1] == 0x8b {
+        // gzip: fixed 10-byte header, then optional fields selected by FLG (RFC 1952 §2.3).
+        let flags = data[3];
+        let mut pos = 10usize;
+        if flags & 0x04 != 0 {
+            let xlen = usize::from(*data.get(pos)?) | usize::from(*data.get(pos + 1)?) << 8;
+            pos += 2 + xlen;
+        }
+        for bit in [0x08u8, 0x10] {
+            if flags & bit != 0 {
+                pos += data.get(pos..)?.iter().position(|&b| b == 0)? + 1;
+            }
+        }
+        if flags & 0x02 != 0 {
+            pos += 2;
+        }
+        decompress_to_vec(data.get(pos..)?).ok()
+    } else {
+        decompress_to_vec_zlib(data).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_skips_absent_fields_and_keeps_names() {
+        let mut head = Head::reply("openim.sendmsg", 7);
+        head.tjg_id = Some(String::new());
+        let text = serde_json::to_string(&head).unwrap();
+        assert_eq!(text, r#"{"tjgID":"","servcmd":"openim.sendmsg","seq":7}"#);
+    }
+
+    #[test]
+    fn plain_and_malformed_bytes() {
+        let f = Frame::from_bytes(br#"{"head":{"servcmd":"a.b","seq":3},"body":{"X":1}}"#).unwrap();
+        assert_eq!(f.head.match_key(), "a.b3");
+        assert_eq!(f.body["X"], 1);
+        assert!(Frame::from_bytes(b"not json").is_err());
+        assert_eq!(Frame::from_bytes(b"COMPgarbage"), Err(FrameError::Inflate));
+    }
+
+    #[test]
+    fn inflates_zlib_and_gzip() {
+        let json = br#"{"head":{"servcmd":"x.y","seq":1},"body":{}}"#;
+        let zlib = miniz_oxide::deflate::compress_to_vec_zlib(json, 6);
+        let raw = miniz_oxide::deflate::compress_to_vec(json, 6);
+        // A gzip member with the FNAME flag set, to exercise header parsing.
+        let mut gz = vec![0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3];
+        gz.extend_from_slice(b"name\0");
+        gz.extend_from_slice(&raw);
+        gz.extend_from_slice(&[0; 8]);
+        for packed in [zlib, gz] {
+            let mut bytes = COMP_PREFIX.to_vec();
+            bytes.extend_from_slice(&packed);
+            assert_eq!(Frame::from_bytes(&bytes).unwrap().head.servcmd, "x.y");
+        }
+    }
+}

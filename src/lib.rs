@@ -1,0 +1,1 @@
+//! tim-wasm: placeholder until the browser layer lands.
