@@ -1,0 +1,1363 @@
+//! The engine state machine. See the crate docs for the model.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde_json::{json, Value};
+use tim_proto::{
+    cmd::{self, GetMsgRep, GetRoamMsgRep, PageGetRep, SendMsgRep, Status, WsLoginRep},
+    code,
+    msg::{C2cMsg, MsgElem},
+    Frame, Head,
+};
+
+use crate::model::{Conversation, Draft, Message, CONV_C2C, MSG_CUSTOM, MSG_TEXT};
+
+/// `TIM.VERSION`: the tim-js-sdk release whose API and wire behaviour we reproduce.
+pub const SDK_VERSION: &str = "2.27.6";
+const SDK_ABILITY: u64 = 192_371;
+const WEB_SDK_APPID: u64 = 537_048_168;
+const HEARTBEAT_SILENCE_MS: u64 = 10_000;
+const EVENT_THROTTLE_MS: u64 = 1_000;
+const MAX_PAGE: u64 = 15;
+const BACKOFF_MS: [u64; 7] = [0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+
+/// Identifies one WebSocket the engine asked the platform to open.
+pub type SocketId = u64;
+
+/// What the engine was created with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The app.
+    pub sdk_app_id: u64,
+    /// WebSocket base URL (`proxyServer`, or the platform default), without the `/binfo` path.
+    pub base_url: String,
+    /// `devMode`: text frames on `/info`.
+    pub dev_mode: bool,
+    /// 32 lowercase hex characters, fixed for the life of the instance.
+    pub instance_id: String,
+    /// Seed for the engine's random numbers (message randoms, seq start, URL `random`).
+    pub seed: u64,
+    /// Minutes east of UTC of the local clock (for the client message sequence).
+    pub tz_offset_min: i64,
+}
+
+/// A rejected API call: tim-js-sdk's `{code, message, data?}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// Error code.
+    pub code: i64,
+    /// Error text.
+    pub message: String,
+    /// Extra data (e.g. `{message}` for a failed send).
+    pub data: Option<Value>,
+}
+
+impl ApiError {
+    fn new(code: i64, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), data: None }
+    }
+}
+
+/// The immediate answer to an API call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallResult {
+    /// Finished: the value to resolve with (or return, for synchronous methods), or the error to
+    /// reject with.
+    Done(Result<Value, ApiError>),
+    /// Will be settled later by [`Output::Settle`] with this call id.
+    Pending(u64),
+    /// Bad arguments: the JS layer throws `Error(message)` synchronously.
+    Throw(String),
+}
+
+/// What the engine asks the platform to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Open a WebSocket to `url`; report its events with this id.
+    Connect {
+        /// Socket id.
+        socket: SocketId,
+        /// Full URL.
+        url: String,
+    },
+    /// Close the socket with this WebSocket close code.
+    Close {
+        /// Socket id.
+        socket: SocketId,
+        /// 4000 logout/destroy, 4001 reconnect.
+        code: u16,
+    },
+    /// Send one frame: binary (UTF-8 JSON bytes) on `/binfo`, text on `/info`.
+    Send {
+        /// Socket id.
+        socket: SocketId,
+        /// JSON text of the frame.
+        text: String,
+        /// Send as a binary frame.
+        binary: bool,
+    },
+    /// Emit `TIM.EVENT` `name` with `data` (absent for SDK_READY / SDK_NOT_READY).
+    Emit {
+        /// Event value, e.g. `"onMessageReceived"`.
+        name: String,
+        /// Event data.
+        data: Option<Value>,
+    },
+    /// Settle a pending call.
+    Settle {
+        /// The id from [`CallResult::Pending`].
+        call: u64,
+        /// Resolve value or rejection.
+        result: Result<Value, ApiError>,
+    },
+    /// Load the cache of `user` and give it to [`Engine::cache_loaded`].
+    LoadCache {
+        /// The user logging in.
+        user: String,
+    },
+    /// Write these records to the cache of `user`.
+    Persist {
+        /// The user.
+        user: String,
+        /// Conversations (Conversation JSON).
+        conversations: Vec<Value>,
+        /// Messages (Message JSON).
+        messages: Vec<Value>,
+        /// Sync cursors `{cookie}`.
+        meta: Value,
+    },
+}
+
+/// Event names (CONSTANTS.md §3).
+mod ev {
+    pub const SDK_READY: &str = "sdkStateReady";
+    pub const SDK_NOT_READY: &str = "sdkStateNotReady";
+    pub const SDK_DESTROY: &str = "sdkDestroy";
+    pub const MESSAGE_RECEIVED: &str = "onMessageReceived";
+    pub const MESSAGE_READ_BY_PEER: &str = "onMessageReadByPeer";
+    pub const CONVERSATION_LIST_UPDATED: &str = "onConversationListUpdated";
+    pub const TOTAL_UNREAD: &str = "onTotalUnreadMessageCountUpdated";
+    pub const KICKED_OUT: &str = "kickedOut";
+    pub const ERROR: &str = "error";
+    pub const NET_STATE_CHANGE: &str = "netStateChange";
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Login {
+    /// Not logged in; the code a not-ready call is refused with (2024, or 300x after a kick).
+    Out(i64),
+    /// `wslogin` sent (or waiting for the socket).
+    InProgress { call: u64, sent: bool },
+    /// Logged in.
+    In,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Purpose {
+    Ignore,
+    Heartbeat,
+    Hello,
+    Login { call: Option<u64> },
+    PageGet,
+    GetMsg,
+    SelfProfile,
+    Send { call: u64, id: String },
+    Roam { call: u64, conv: String, cursor: Option<String>, count: u64 },
+    Read { call: u64 },
+}
+
+#[derive(Debug)]
+struct Pending {
+    purpose: Purpose,
+    servcmd: String,
+    text: String,
+    deadline: u64,
+}
+
+#[derive(Debug, Default)]
+struct History {
+    /// Oldest first; a contiguous run of the conversation that ends at its newest message.
+    msgs: Vec<Message>,
+    /// No older messages exist on the server.
+    complete: bool,
+}
+
+impl History {
+    fn position(&self, id: &str) -> Option<usize> {
+        self.msgs.iter().position(|m| m.id == id)
+    }
+
+    /// Insert in time order (stable for equal times); false when the ID is known.
+    fn insert(&mut self, m: Message) -> bool {
+        if let Some(i) = self.position(&m.id) {
+            // A later copy may carry server fields the first one lacked.
+            if self.msgs[i].status != "success" {
+                self.msgs[i] = m;
+            }
+            return false;
+        }
+        let at = self.msgs.iter().rposition(|x| x.time <= m.time).map_or(0, |i| i + 1);
+        self.msgs.insert(at, m);
+        true
+    }
+}
+
+#[derive(Debug, Default)]
+struct Session {
+    user: String,
+    user_sig: String,
+    a2: String,
+    tiny_id: String,
+    inst_id: u64,
+    hello_interval_ms: u64,
+    nick: String,
+    avatar: String,
+    ready: bool,
+    page_done: bool,
+    page_ts: u64,
+    cookie: String,
+    cache_loaded: bool,
+    getmsg_wanted: bool,
+    getmsg_running: bool,
+    synced: bool,
+    online_sync: bool,
+    next_hello: u64,
+    conversations: BTreeMap<String, Conversation>,
+    history: HashMap<String, History>,
+    drafts: HashMap<String, Message>,
+    dirty_convs: Vec<String>,
+    dirty_msgs: Vec<Message>,
+    meta_dirty: bool,
+}
+
+/// The SDK engine of one `TIM.create` instance.
+#[derive(Debug)]
+pub struct Engine {
+    cfg: Config,
+    rng: u64,
+    out: VecDeque<Output>,
+    socket: SocketId,
+    open: bool,
+    connecting: bool,
+    attempts: usize,
+    reconnect_at: Option<u64>,
+    last_inbound: u64,
+    seq: u64,
+    pending: HashMap<String, Pending>,
+    next_call: u64,
+    login: Login,
+    s: Session,
+    offset_ms: i64,
+    msg_seq: u64,
+    net_state: &'static str,
+    destroyed: bool,
+    throttle: HashMap<&'static str, (u64, bool)>,
+}
+
+fn s(v: &Value, k: &str) -> String {
+    v[k].as_str().unwrap_or("").to_string()
+}
+
+impl Engine {
+    /// A new engine. Like `TIM.create`, it opens the socket right away.
+    pub fn new(cfg: Config, now: u64) -> Self {
+        let mut e = Engine {
+            rng: cfg.seed | 1,
+            cfg,
+            out: VecDeque::new(),
+            socket: 0,
+            open: false,
+            connecting: false,
+            attempts: 0,
+            reconnect_at: None,
+            last_inbound: now,
+            seq: 0,
+            pending: HashMap::new(),
+            next_call: 1,
+            login: Login::Out(code::USER_NOT_LOGGED_IN),
+            s: Session::default(),
+            offset_ms: 0,
+            msg_seq: 0,
+            net_state: "",
+            destroyed: false,
+            throttle: HashMap::new(),
+        };
+        if e.cfg.instance_id.len() != 32 {
+            e.cfg.instance_id = format!("{:016x}{:016x}", e.rand(), e.rand());
+        }
+        e.seq = e.rand() % 99_999_999 + 1;
+        e.connect(now);
+        e
+    }
+
+    /// Everything the engine asks for since the last drain, in order.
+    pub fn drain(&mut self) -> Vec<Output> {
+        self.out.drain(..).collect()
+    }
+
+    fn rand(&mut self) -> u64 {
+        // xorshift64*
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn server_secs(&self, now: u64) -> u64 {
+        ((now as i64 + self.offset_ms).max(0) / 1000) as u64
+    }
+
+    fn emit(&mut self, name: &str, data: Option<Value>) {
+        self.out.push_back(Output::Emit { name: name.into(), data });
+    }
+
+    fn settle(&mut self, call: u64, result: Result<Value, ApiError>) {
+        self.out.push_back(Output::Settle { call, result });
+    }
+
+    fn set_net_state(&mut self, state: &'static str) {
+        if self.net_state != state {
+            self.net_state = state;
+            if !matches!(self.login, Login::Out(_)) {
+                self.emit(ev::NET_STATE_CHANGE, Some(json!({ "state": state })));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- socket
+
+    fn url(&mut self) -> String {
+        let base = self.cfg.base_url.trim_end_matches('/').to_string();
+        let path = if self.cfg.dev_mode { "info" } else { "binfo" };
+        let random = (self.rand() % 1_000_000_000) as f64 / 1_000_000_000.0;
+        format!(
+            "{base}/{path}?sdkappid={}&instanceid={}&random={random}&platform=7&host=unknown&version=-1&sdkversion={SDK_VERSION}&compress=gzip",
+            self.cfg.sdk_app_id, self.cfg.instance_id
+        )
+    }
+
+    fn connect(&mut self, now: u64) {
+        self.socket += 1;
+        self.open = false;
+        self.connecting = true;
+        self.reconnect_at = None;
+        self.last_inbound = now;
+        let url = self.url();
+        self.set_net_state("connecting");
+        self.out.push_back(Output::Connect { socket: self.socket, url });
+    }
+
+    /// Close the current socket and open a new one (code 4001).
+    fn reconnect(&mut self, now: u64) {
+        if self.open || self.connecting {
+            self.out.push_back(Output::Close { socket: self.socket, code: 4001 });
+        }
+        self.open = false;
+        self.connecting = false;
+        self.schedule_reconnect(now);
+    }
+
+    fn schedule_reconnect(&mut self, now: u64) {
+        if self.destroyed || self.reconnect_at.is_some() {
+            return;
+        }
+        let delay = BACKOFF_MS[self.attempts.min(BACKOFF_MS.len() - 1)];
+        self.attempts += 1;
+        self.reconnect_at = Some(now + delay);
+    }
+
+    /// The socket opened.
+    pub fn on_open(&mut self, socket: SocketId, now: u64) {
+        if socket != self.socket || self.destroyed {
+            return;
+        }
+        self.open = true;
+        self.connecting = false;
+        self.last_inbound = now;
+        self.set_net_state("connected");
+        // 1. still-pending requests, resent unchanged (WIRE.md §1.5).
+        let mut resend: Vec<(u64, String)> = Vec::new();
+        self.pending.retain(|_, p| {
+            if matches!(p.purpose, Purpose::Heartbeat | Purpose::Hello) {
+                return false;
+            }
+            p.deadline = p.deadline.max(now + cmd::timeout_ms(&p.servcmd));
+            resend.push((p.deadline, p.text.clone()));
+            true
+        });
+        resend.sort();
+        for (_, text) in resend {
+            self.push_send(text);
+        }
+        // 2. login or re-login, 3. heartbeat, 4. resync.
+        match self.login {
+            Login::InProgress { call, sent: false } => {
+                self.login = Login::InProgress { call, sent: true };
+                self.send_login(Some(call), now);
+                self.request(cmd::HEARTBEAT_ALIVE, json!({}), Purpose::Heartbeat, now);
+            }
+            Login::In => {
+                self.send_login(None, now);
+                self.request(cmd::HEARTBEAT_ALIVE, json!({}), Purpose::Heartbeat, now);
+                self.sync_all(now);
+            }
+            _ => {
+                self.request(cmd::HEARTBEAT_ALIVE, json!({}), Purpose::Heartbeat, now);
+            }
+        }
+    }
+
+    /// The socket closed (or failed to open).
+    pub fn on_close(&mut self, socket: SocketId, now: u64) {
+        if socket != self.socket || self.destroyed {
+            return;
+        }
+        self.open = false;
+        self.connecting = false;
+        self.set_net_state("disconnected");
+        self.schedule_reconnect(now);
+    }
+
+    /// A frame arrived as bytes (binary frame: JSON or `COMP` + zlib/gzip).
+    pub fn on_bytes(&mut self, socket: SocketId, bytes: &[u8], now: u64) {
+        if let Ok(frame) = Frame::from_bytes(bytes) {
+            self.on_frame(socket, frame, now);
+        }
+    }
+
+    /// A frame arrived as text.
+    pub fn on_text(&mut self, socket: SocketId, text: &str, now: u64) {
+        if let Ok(frame) = Frame::from_json(text) {
+            self.on_frame(socket, frame, now);
+        }
+    }
+
+    /// The clock moved: timeouts, heartbeats, hello, reconnects, throttled events.
+    pub fn tick(&mut self, now: u64) {
+        if self.destroyed {
+            return;
+        }
+        if let Some(at) = self.reconnect_at {
+            if now >= at {
+                self.connect(now);
+            }
+        }
+        // Timeouts.
+        let expired: Vec<String> =
+            self.pending.iter().filter(|(_, p)| p.deadline <= now).map(|(k, _)| k.clone()).collect();
+        let mut lost_heartbeat = false;
+        for key in expired {
+            if let Some(p) = self.pending.remove(&key) {
+                if p.purpose == Purpose::Heartbeat {
+                    lost_heartbeat = true;
+                }
+                self.fail(p.purpose, ApiError::new(code::NETWORK_TIMEOUT, "request timed out"), now);
+            }
+        }
+        if lost_heartbeat && self.open {
+            self.reconnect(now);
+        }
+        if self.open {
+            if now.saturating_sub(self.last_inbound) >= HEARTBEAT_SILENCE_MS
+                && !self.pending.values().any(|p| p.purpose == Purpose::Heartbeat)
+            {
+                self.request(cmd::HEARTBEAT_ALIVE, json!({}), Purpose::Heartbeat, now);
+            }
+            if self.login == Login::In && self.s.hello_interval_ms > 0 && now >= self.s.next_hello {
+                self.s.next_hello = now + self.s.hello_interval_ms;
+                self.request(cmd::WSHELLO, json!({"is_web_uniapp": 0}), Purpose::Hello, now);
+            }
+        }
+        self.flush_throttled(now, false);
+        self.flush_persist();
+    }
+
+    // -------------------------------------------------------------- requests
+
+    fn head(&mut self, servcmd: &str, now: u64) -> Head {
+        let seq = self.seq;
+        self.seq += 1;
+        if self.seq > 2_415_919_103 {
+            self.seq = self.rand() % 99_999_999 + 1;
+        }
+        let mut h = Head {
+            ver: Some("v4".into()),
+            platform: Some(7),
+            websdkappid: Some(WEB_SDK_APPID),
+            websdkversion: Some("1.7.3".into()),
+            status_instid: Some(self.s.inst_id),
+            sdkappid: Some(self.cfg.sdk_app_id),
+            contenttype: Some("json".into()),
+            reqtime: Some(now / 1000),
+            sdkability: Some(SDK_ABILITY),
+            tjg_id: Some(String::new()),
+            servcmd: servcmd.into(),
+            seq,
+            ..Head::default()
+        };
+        if self.s.a2.is_empty() {
+            h.identifier = Some(if matches!(self.login, Login::Out(_)) { String::new() } else { self.s.user.clone() });
+            h.usersig = Some(if matches!(self.login, Login::Out(_)) { String::new() } else { self.s.user_sig.clone() });
+        } else {
+            h.a2 = Some(self.s.a2.clone());
+            h.tinyid = Some(self.s.tiny_id.clone());
+        }
+        h
+    }
+
+    fn push_send(&mut self, text: String) {
+        self.out.push_back(Output::Send { socket: self.socket, text, binary: !self.cfg.dev_mode });
+    }
+
+    fn request(&mut self, servcmd: &str, body: Value, purpose: Purpose, now: u64) {
+        let mut head = self.head(servcmd, now);
+        if let Purpose::Send { id, .. } = &purpose {
+            if let Some(r) = id.rsplit('-').next() {
+                head.tjg_id = Some(format!("{}-{r}", self.s.tiny_id));
+            }
+        }
+        let text = Frame::new(head.clone(), body).to_json();
+        if self.open {
+            self.push_send(text.clone());
+        }
+        let deadline = now + cmd::timeout_ms(servcmd);
+        self.pending.insert(head.match_key(), Pending { purpose, servcmd: servcmd.into(), text, deadline });
+        if !self.open && !self.connecting && self.reconnect_at.is_none() {
+            self.schedule_reconnect(now);
+        }
+    }
+
+    fn send_login(&mut self, call: Option<u64>, now: u64) {
+        self.request(cmd::WSLOGIN, json!({"State": "Online", "is_web_uniapp": 0, "InstType": 0}), Purpose::Login { call }, now);
+    }
+
+    // ---------------------------------------------------------------- frames
+
+    fn on_frame(&mut self, socket: SocketId, frame: Frame, now: u64) {
+        if socket != self.socket || self.destroyed {
+            return;
+        }
+        self.last_inbound = now;
+        self.attempts = 0;
+        if let Some(p) = self.pending.remove(&frame.head.match_key()) {
+            let st = Status::of(&frame.body);
+            if st.error_code != 0 {
+                let logged_in = self.login == Login::In;
+                if logged_in && (st.error_code == code::ACCOUNT_USERSIG_EXPIRED || st.error_code == code::MESSAGE_A2KEY_EXPIRED) {
+                    self.fail(p.purpose, ApiError::new(st.error_code, st.error_info), now);
+                    self.kicked("userSigExpired", code::KICKED_OUT_USERSIG_EXPIRED, false, now);
+                    return;
+                }
+                if p.purpose == Purpose::Hello && st.error_code == code::HELLO_ANSWER_KICKED_OUT {
+                    let kind = frame.body["KickType"].as_u64().unwrap_or(1);
+                    self.kick_type(kind, now);
+                    return;
+                }
+                self.fail(p.purpose, ApiError::new(st.error_code, st.error_info), now);
+            } else {
+                self.reply(p.purpose, frame.body, now);
+            }
+        } else {
+            self.push(&frame, now);
+        }
+        self.flush_throttled(now, false);
+        self.flush_persist();
+    }
+
+    fn fail(&mut self, purpose: Purpose, err: ApiError, now: u64) {
+        match purpose {
+            Purpose::Login { call } => {
+                self.s = Session::default();
+                self.login = Login::Out(code::USER_NOT_LOGGED_IN);
+                if let Some(call) = call {
+                    self.settle(call, Err(err));
+                }
+            }
+            Purpose::Send { call, id } => {
+                let data = self.s.drafts.get_mut(&id).map(|m| {
+                    m.status = "fail".into();
+                    serde_json::to_value(&*m).unwrap_or(Value::Null)
+                });
+                let mut err = err;
+                err.data = Some(json!({ "message": data }));
+                self.settle(call, Err(err));
+            }
+            Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
+            Purpose::PageGet => self.page_done(now),
+            Purpose::GetMsg => {
+                self.s.getmsg_running = false;
+            }
+            _ => {}
+        }
+    }
+
+    fn reply(&mut self, purpose: Purpose, body: Value, now: u64) {
+        match purpose {
+            Purpose::Login { call } => self.login_reply(call, body, now),
+            Purpose::PageGet => self.page_reply(body, now),
+            Purpose::GetMsg => self.getmsg_reply(body, now),
+            Purpose::SelfProfile => {
+                for item in body["UserProfileItem"].as_array().into_iter().flatten() {
+                    if item["To_Account"].as_str() == Some(self.s.user.as_str()) {
+                        for p in item["ProfileItem"].as_array().into_iter().flatten() {
+                            match p["Tag"].as_str() {
+                                Some("Tag_Profile_IM_Nick") => self.s.nick = s(p, "Value"),
+                                Some("Tag_Profile_IM_Image") => self.s.avatar = s(p, "Value"),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            Purpose::Send { call, id } => self.send_reply(call, id, body, now),
+            Purpose::Roam { call, conv, cursor, count } => self.roam_reply(call, conv, cursor, count, body),
+            Purpose::Read { call } => self.settle(call, Ok(json!({}))),
+            _ => {}
+        }
+    }
+
+    fn login_reply(&mut self, call: Option<u64>, body: Value, now: u64) {
+        let rep: WsLoginRep = serde_json::from_value(body.clone()).unwrap_or_default();
+        let fail = |code: i64, msg: &str| ApiError::new(code, msg);
+        let err = if rep.a2_key.is_empty() {
+            Some(fail(code::NO_A2KEY, "login reply has no A2 key"))
+        } else if rep.tiny_id.is_empty() {
+            Some(fail(code::NO_TINYID, "login reply has no TinyId"))
+        } else {
+            None
+        };
+        if let Some(err) = err {
+            self.fail(Purpose::Login { call }, err, now);
+            return;
+        }
+        if rep.time_stamp > 0 {
+            self.offset_ms = (rep.time_stamp as i64) * 1000 - now as i64;
+        }
+        self.s.a2 = rep.a2_key.clone();
+        self.s.tiny_id = rep.tiny_id.clone();
+        self.s.inst_id = rep.inst_id;
+        self.s.hello_interval_ms = if rep.hello_interval == 0 { 120_000 } else { rep.hello_interval * 1000 };
+        self.s.next_hello = now + self.s.hello_interval_ms;
+        let Some(call) = call else { return };
+        self.login = Login::In;
+        let data = json!({
+            "actionStatus": rep.status.action_status, "errorCode": 0, "errorInfo": rep.status.error_info,
+            "a2Key": rep.a2_key, "tinyID": rep.tiny_id, "instanceID": rep.inst_id,
+            "helloInterval": rep.hello_interval, "timeStamp": rep.time_stamp, "repeatLogin": false,
+        });
+        self.settle(call, Ok(data));
+        // The login sequence of tim-js.js 2.27.6 (WIRE.md §3.1), without the friendship module
+        // and without telemetry.
+        let me = self.s.user.clone();
+        self.request(
+            cmd::PORTRAIT_GET_ALL,
+            json!({"From_Account": me, "UserItem": [{"To_Account": me, "StandardSequence": 0, "CustomSequence": 0}]}),
+            Purpose::SelfProfile,
+            now,
+        );
+        self.request(cmd::BLACK_LIST_GET, json!({"From_Account": me, "StartIndex": 0, "MaxLimited": 100, "LastSequence": 0}), Purpose::Ignore, now);
+        self.sync_all(now);
+        self.request(cmd::AUTHKEY, json!({}), Purpose::Ignore, now);
+        self.request(cmd::FETCH_CONFIG, json!({"uint32_sdkappid": self.cfg.sdk_app_id, "uint64_version": 0}), Purpose::Ignore, now);
+    }
+
+    /// Conversation list and C2C sync (login and every reconnect).
+    fn sync_all(&mut self, now: u64) {
+        self.page_get(0, 0, 0, now);
+        self.s.getmsg_wanted = true;
+        self.getmsg(now);
+    }
+
+    fn page_get(&mut self, start: u64, top_ts: u64, top_start: u64, now: u64) {
+        let body = json!({
+            "From_Account": self.s.user, "TimeStamp": self.s.page_ts, "StartIndex": start,
+            "TopTimeStamp": top_ts, "TopStartIndex": top_start, "OrderType": 1, "MsgAssistFlags": 4, "AssistFlags": 15,
+        });
+        self.request(cmd::PAGE_GET, body, Purpose::PageGet, now);
+    }
+
+    fn page_reply(&mut self, body: Value, now: u64) {
+        let rep: PageGetRep = serde_json::from_value(body).unwrap_or_default();
+        for item in &rep.session_item {
+            if item.kind != 1 || item.to_account.starts_with("@TLS#") {
+                continue;
+            }
+            let elems: Vec<MsgElem> = serde_json::from_value(item.last_msg["MsgBody"].clone()).unwrap_or_default();
+            let wire = C2cMsg {
+                from_account: item.last_c2c_msg_from_account.clone(),
+                to_account: if item.last_c2c_msg_from_account == self.s.user { item.to_account.clone() } else { self.s.user.clone() },
+                msg_seq: item.msg_seq,
+                msg_random: item.msg_random,
+                msg_time_stamp: item.msg_time,
+                msg_body: elems,
+                msg_flag_bits: item.last_msg_flags,
+                cloud_custom_data: s(&item.last_msg, "CloudCustomData"),
+                ..Default::default()
+            };
+            let last = Message::from_c2c(&wire, &self.s.user);
+            let conv = self.conversation(&item.to_account);
+            conv.peer_read_time = conv.peer_read_time.max(item.c2c_peer_read_time);
+            conv.is_pinned = item.top_flags == 1;
+            if !item.c2c_nick.is_empty() {
+                conv.user_profile["nick"] = json!(item.c2c_nick);
+            }
+            if !item.c2c_image.is_empty() {
+                conv.user_profile["avatar"] = json!(item.c2c_image);
+            }
+            if item.msg_time > 0 {
+                conv.offer_last(&last);
+            }
+            self.touch_conv(&format!("{CONV_C2C}{}", item.to_account));
+        }
+        if rep.complete_flag == 1 {
+            self.s.page_ts = rep.time_stamp;
+            self.page_done(now);
+        } else {
+            self.page_get(rep.start_index, rep.top_time_stamp, rep.top_start_index, now);
+        }
+    }
+
+    fn page_done(&mut self, now: u64) {
+        if self.s.page_done {
+            return;
+        }
+        self.s.page_done = true;
+        let me = self.s.user.clone();
+        self.request(cmd::GET_CONTACT_GROUP, json!({"From_Account": me, "StartTime": 0, "StartIndex": 0}), Purpose::Ignore, now);
+        self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, json!({"UpdateSeq": 0}), Purpose::Ignore, now);
+        let groups = json!({
+            "Member_Account": me, "Limit": 50, "Offset": 0,
+            "ResponseFilter": {
+                "GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"],
+                "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"],
+            },
+            "SupportTopic": 0,
+        });
+        self.request(cmd::GET_JOINED_GROUP_LIST, groups.clone(), Purpose::Ignore, now);
+        self.request(cmd::MILLION_GET_JOINED_GROUP_LIST, groups, Purpose::Ignore, now);
+        self.request(cmd::FETCH_PURCHASE_BITS, json!({"uint32_sdkappid": self.cfg.sdk_app_id}), Purpose::Ignore, now);
+        if !self.s.ready {
+            self.s.ready = true;
+            self.emit(ev::SDK_READY, None);
+            self.conv_changed();
+        }
+    }
+
+    fn getmsg(&mut self, now: u64) {
+        if !self.s.cache_loaded || self.s.getmsg_running || !self.s.getmsg_wanted {
+            return;
+        }
+        self.s.getmsg_wanted = false;
+        self.s.getmsg_running = true;
+        let online = u32::from(std::mem::take(&mut self.s.online_sync));
+        let body = json!({"Cookie": self.s.cookie, "SyncFlag": 0, "NeedAbstract": 1, "IsOnlineSync": online, "NeedSignaling": 1});
+        self.request(cmd::GETMSG, body, Purpose::GetMsg, now);
+    }
+
+    fn getmsg_reply(&mut self, body: Value, now: u64) {
+        let rep: GetMsgRep = serde_json::from_value(body.clone()).unwrap_or_default();
+        // The first sync after login does not raise MESSAGE_RECEIVED; later ones do.
+        let announce = self.s.synced;
+        let mut fresh = Vec::new();
+        let mut peers = Vec::new();
+        for m in &rep.msg_list {
+            // getmsg lists use natural addresses; IsSyncMsg means nothing here (WIRE.md §4.3).
+            let m = C2cMsg { is_sync_msg: 0, ..m.clone() };
+            if let Some(msg) = self.accept(&m, true) {
+                if msg.flow == "in" {
+                    peers.push(msg.peer().to_string());
+                }
+                fresh.push(msg);
+            }
+        }
+        // C2CPairUnreadCount is authoritative for every peer it lists and for the peers whose
+        // messages this page carried.
+        for peer in peers {
+            if !rep.c2c_pair_unread_count.iter().any(|p| p.from_account == peer) {
+                self.conversation(&peer).unread_count = 0;
+            }
+        }
+        for item in body["EventArray"].as_array().into_iter().flatten() {
+            self.event_item(item, now);
+        }
+        for p in &rep.c2c_pair_unread_count {
+            let conv = self.conversation(&p.from_account);
+            if conv.unread_count != p.unread_count {
+                conv.unread_count = p.unread_count;
+                self.touch_conv(&format!("{CONV_C2C}{}", p.from_account));
+            }
+        }
+        if !rep.cookie.is_empty() {
+            self.s.cookie = rep.cookie.clone();
+            self.s.meta_dirty = true;
+        }
+        let fresh: Vec<Value> = fresh.into_iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
+        if announce && !fresh.is_empty() {
+            self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
+        }
+        if rep.sync_flag != 2 && !rep.cookie.is_empty() {
+            let body = json!({"Cookie": rep.cookie, "SyncFlag": rep.sync_flag, "NeedAbstract": 1, "IsOnlineSync": 0, "NeedSignaling": 1});
+            self.request(cmd::GETMSG, body, Purpose::GetMsg, now);
+        } else {
+            self.s.getmsg_running = false;
+            self.s.synced = true;
+            self.getmsg(now);
+        }
+    }
+
+    /// Take a wire message into the conversation state. Returns it when it is new.
+    fn accept(&mut self, m: &C2cMsg, count_unread: bool) -> Option<Message> {
+        let msg = Message::from_c2c(m, &self.s.user);
+        let conv_id = msg.conversation_id.clone();
+        let peer = msg.peer().to_string();
+        let hist = self.s.history.entry(conv_id.clone()).or_default();
+        if !hist.insert(msg.clone()) {
+            return None;
+        }
+        let is_in = msg.flow == "in";
+        let peer_read = {
+            let conv = self.conversation(&peer);
+            conv.offer_last(&msg);
+            if is_in && count_unread {
+                conv.unread_count += 1;
+            }
+            if !is_in && msg.nick.is_empty() {
+                // keep our own nick off the peer profile
+            } else if is_in && !msg.nick.is_empty() {
+                conv.user_profile["nick"] = json!(msg.nick);
+            }
+            conv.peer_read_time
+        };
+        let mut msg = msg;
+        if !is_in && msg.time <= peer_read {
+            msg.is_peer_read = true;
+        }
+        self.touch_conv(&conv_id);
+        self.s.dirty_msgs.push(msg.clone());
+        Some(msg)
+    }
+
+    fn push(&mut self, frame: &Frame, now: u64) {
+        let body = &frame.body;
+        if body["NeedAck"].as_u64() == Some(1) {
+            let ack = json!({"SessionData": body["SessionData"]});
+            let head = self.head(cmd::MSG_PUSH_ACK, now);
+            if self.open {
+                self.push_send(Frame::new(head, ack).to_json());
+            }
+        }
+        if body["Flag"].as_u64() == Some(1) && self.login == Login::In {
+            self.s.online_sync = true;
+            self.s.getmsg_wanted = true;
+            self.getmsg(now);
+        }
+        if frame.head.servcmd == "StatSvc.KickOther" && self.login == Login::In {
+            self.send_login(None, now);
+            self.sync_all(now);
+            return;
+        }
+        for item in body["EventArray"].as_array().into_iter().flatten() {
+            self.event_item(item, now);
+        }
+    }
+
+    fn event_item(&mut self, item: &Value, now: u64) {
+        if self.login != Login::In {
+            return;
+        }
+        if let Some(list) = item["C2cMsgArray"].as_array() {
+            let mut fresh = Vec::new();
+            for m in list {
+                if let Ok(m) = serde_json::from_value::<C2cMsg>(m.clone()) {
+                    if let Some(msg) = self.accept(&m, true) {
+                        fresh.push(serde_json::to_value(msg).unwrap_or_default());
+                    }
+                }
+            }
+            if !fresh.is_empty() {
+                self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
+            }
+        }
+        for n in item["C2cNotifyMsgArray"].as_array().into_iter().flatten() {
+            if let Some(k) = n.get("KickoutMsgNotify") {
+                self.kick_type(k["KickType"].as_u64().unwrap_or(1), now);
+                return;
+            }
+            if let Some(r) = n.get("C2cReadedReceipt") {
+                self.peer_read(r, now);
+            }
+            if let Some(r) = n.get("ReadC2cMsgNotify") {
+                for p in r["UinPairReadArray"].as_array().into_iter().flatten() {
+                    let peer = s(p, "From_Account");
+                    let conv = self.conversation(&peer);
+                    if conv.unread_count != 0 {
+                        conv.unread_count = 0;
+                        self.touch_conv(&format!("{CONV_C2C}{peer}"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn peer_read(&mut self, r: &Value, _now: u64) {
+        let reader = s(r, "To_Account");
+        let t = r["UinPairReadArray"].as_array().into_iter().flatten().filter_map(|p| p["LastReadTime"].as_u64()).max().unwrap_or(0);
+        if reader.is_empty() || t == 0 {
+            return;
+        }
+        let conv_id = format!("{CONV_C2C}{reader}");
+        self.conversation(&reader).peer_read_time = t;
+        let mut read = Vec::new();
+        if let Some(h) = self.s.history.get_mut(&conv_id) {
+            for m in h.msgs.iter_mut().filter(|m| m.flow == "out" && !m.is_peer_read && m.time <= t) {
+                m.is_peer_read = true;
+                read.push(m.clone());
+            }
+        }
+        self.touch_conv(&conv_id);
+        if !read.is_empty() {
+            self.s.dirty_msgs.extend(read.iter().cloned());
+            let data = read.iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
+            self.emit(ev::MESSAGE_READ_BY_PEER, Some(Value::Array(data)));
+        }
+    }
+
+    fn kick_type(&mut self, kind: u64, now: u64) {
+        match kind {
+            2 => self.kicked("multipleDevice", code::KICKED_OUT_MULT_DEVICE, true, now),
+            3 => self.kicked("REST_API_Kick", code::KICKED_OUT_REST_API, true, now),
+            _ => self.kicked("multipleAccount", code::KICKED_OUT_MULT_ACCOUNT, true, now),
+        }
+    }
+
+    fn kicked(&mut self, kind: &str, reason: i64, send_logout: bool, now: u64) {
+        if self.login != Login::In {
+            return;
+        }
+        if send_logout {
+            self.request(cmd::WSLOGOUT, json!({"wslogout_type": 1}), Purpose::Ignore, now);
+        }
+        self.flush_persist();
+        self.end_session(reason);
+        self.emit(ev::KICKED_OUT, Some(json!({ "type": kind })));
+        self.emit(ev::SDK_NOT_READY, None);
+    }
+
+    fn end_session(&mut self, reason: i64) {
+        self.pending.retain(|_, p| matches!(p.purpose, Purpose::Heartbeat | Purpose::Ignore));
+        self.s = Session::default();
+        self.login = Login::Out(reason);
+        self.throttle.clear();
+    }
+
+    // -------------------------------------------------------- conversations
+
+    fn conversation(&mut self, peer: &str) -> &mut Conversation {
+        self.s.conversations.entry(format!("{CONV_C2C}{peer}")).or_insert_with(|| Conversation::c2c(peer))
+    }
+
+    fn touch_conv(&mut self, id: &str) {
+        if !self.s.dirty_convs.iter().any(|c| c == id) {
+            self.s.dirty_convs.push(id.to_string());
+        }
+        self.conv_changed();
+    }
+
+    fn conv_changed(&mut self) {
+        for name in [ev::CONVERSATION_LIST_UPDATED, ev::TOTAL_UNREAD] {
+            self.throttle.entry(name).or_insert((0, false)).1 = true;
+        }
+    }
+
+    fn sorted_conversations(&self) -> Vec<Value> {
+        let mut list: Vec<&Conversation> = self.s.conversations.values().filter(|c| c.last_time > 0).collect();
+        list.sort_by(|a, b| b.is_pinned.cmp(&a.is_pinned).then(b.last_time.cmp(&a.last_time)));
+        list.into_iter().map(|c| serde_json::to_value(c).unwrap_or_default()).collect()
+    }
+
+    fn total_unread(&self) -> u64 {
+        self.s.conversations.values().map(|c| c.unread_count).sum()
+    }
+
+    /// Emit the coalesced list events: at most one per second each, with a trailing emit.
+    fn flush_throttled(&mut self, now: u64, force: bool) {
+        if !self.s.ready && !self.s.cache_loaded {
+            return;
+        }
+        for name in [ev::CONVERSATION_LIST_UPDATED, ev::TOTAL_UNREAD] {
+            let Some(&(last, dirty)) = self.throttle.get(name) else { continue };
+            if !dirty || !(force || now.saturating_sub(last) >= EVENT_THROTTLE_MS || last == 0) {
+                continue;
+            }
+            if name == ev::TOTAL_UNREAD && !self.s.ready {
+                continue;
+            }
+            self.throttle.insert(name, (now.max(1), false));
+            let data = if name == ev::TOTAL_UNREAD { json!(self.total_unread()) } else { Value::Array(self.sorted_conversations()) };
+            self.emit(name, Some(data));
+        }
+    }
+
+    fn flush_persist(&mut self) {
+        let s = &mut self.s;
+        if s.user.is_empty() || (s.dirty_convs.is_empty() && s.dirty_msgs.is_empty() && !s.meta_dirty) {
+            return;
+        }
+        let conversations = std::mem::take(&mut s.dirty_convs)
+            .iter()
+            .filter_map(|id| s.conversations.get(id))
+            .map(|c| serde_json::to_value(c).unwrap_or_default())
+            .collect();
+        let messages = std::mem::take(&mut s.dirty_msgs).iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
+        s.meta_dirty = false;
+        let out = Output::Persist { user: s.user.clone(), conversations, messages, meta: json!({"cookie": s.cookie}) };
+        self.out.push_back(out);
+    }
+
+    /// The platform loaded the cache asked for by [`Output::LoadCache`] (`Null` when there is
+    /// none): `{conversations: [...], messages: [...], meta: {cookie}}`.
+    pub fn cache_loaded(&mut self, user: &str, snapshot: Value, now: u64) {
+        if user != self.s.user || self.s.cache_loaded {
+            return;
+        }
+        self.s.cache_loaded = true;
+        for c in snapshot["conversations"].as_array().into_iter().flatten() {
+            if let Ok(c) = serde_json::from_value::<Conversation>(c.clone()) {
+                let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);
+                if !known {
+                    self.s.conversations.insert(c.conversation_id.clone(), c);
+                }
+            }
+        }
+        for m in snapshot["messages"].as_array().into_iter().flatten() {
+            if let Ok(m) = serde_json::from_value::<Message>(m.clone()) {
+                if m.status == "success" {
+                    self.s.history.entry(m.conversation_id.clone()).or_default().insert(m);
+                }
+            }
+        }
+        if self.s.cookie.is_empty() {
+            self.s.cookie = s(&snapshot["meta"], "cookie");
+        }
+        if !self.s.conversations.is_empty() {
+            self.conv_changed();
+        }
+        self.getmsg(now);
+        self.flush_throttled(now, true);
+    }
+
+    // ------------------------------------------------------------------- API
+
+    fn not_ready(&mut self) -> Option<ApiError> {
+        let reason = match self.login {
+            Login::In if self.s.ready => return None,
+            Login::In | Login::InProgress { .. } => code::LOGGING_IN,
+            Login::Out(r) => r,
+        };
+        let message = match reason {
+            code::LOGGING_IN => "login is in progress; wait for SDK_READY",
+            code::USER_NOT_LOGGED_IN => "not logged in: call login() and wait for SDK_READY",
+            _ => "this instance was kicked out; call login() again",
+        };
+        let err = ApiError::new(reason, message);
+        self.emit(ev::ERROR, Some(json!({"code": err.code, "message": err.message})));
+        Some(err)
+    }
+
+    /// Call the API method `method` with its JS arguments (an array).
+    pub fn call(&mut self, method: &str, args: Value, now: u64) -> CallResult {
+        if self.destroyed {
+            return CallResult::Done(Err(ApiError::new(code::INVALID_OPERATION, "instance destroyed")));
+        }
+        let a = args.get(0).cloned().unwrap_or(Value::Null);
+        let r = match method {
+            "login" => self.login(a, now),
+            "logout" => self.logout(now),
+            "destroy" => self.destroy(now),
+            _ => {
+                if let Some(err) = self.not_ready() {
+                    return CallResult::Done(Err(err));
+                }
+                match method {
+                    "createTextMessage" | "createCustomMessage" => self.create_message(method, a, now),
+                    "sendMessage" => self.send_message(a, args.get(1).cloned().unwrap_or(Value::Null), now),
+                    "getMessageList" => self.get_message_list(a, now),
+                    "getConversationList" => CallResult::Done(Ok(json!({"conversationList": self.sorted_conversations(), "isSyncCompleted": true}))),
+                    "setMessageRead" => self.set_message_read(a, now),
+                    "getLoginUser" => CallResult::Done(Ok(json!(self.s.user))),
+                    _ => CallResult::Done(Err(ApiError::new(code::CANNOT_FIND_PROTOCOL, format!("unknown method {method}")))),
+                }
+            }
+        };
+        self.flush_throttled(now, false);
+        self.flush_persist();
+        r
+    }
+
+    fn pending_call(&mut self) -> u64 {
+        let c = self.next_call;
+        self.next_call += 1;
+        c
+    }
+
+    fn login(&mut self, a: Value, now: u64) -> CallResult {
+        let user = s(&a, "userID");
+        let sig = s(&a, "userSig");
+        if user.is_empty() {
+            return CallResult::Done(Err(ApiError::new(code::NO_IDENTIFIER, "login needs userID")));
+        }
+        if sig.is_empty() {
+            return CallResult::Done(Err(ApiError::new(code::NO_USERSIG, "login needs userSig")));
+        }
+        match self.login {
+            Login::In if self.s.user == user => {
+                return CallResult::Done(Ok(json!({"actionStatus": "OK", "errorCode": 0, "errorInfo": format!("{user} is already logged in"), "repeatLogin": true})));
+            }
+            Login::In => return CallResult::Done(Err(ApiError::new(code::REPEAT_LOGIN, "another user is logged in; call logout() first"))),
+            Login::InProgress { .. } => return CallResult::Done(Err(ApiError::new(code::REPEAT_LOGIN, "a login is already in progress"))),
+            Login::Out(_) => {}
+        }
+        let call = self.pending_call();
+        self.s = Session { user: user.clone(), user_sig: sig, ..Session::default() };
+        self.login = Login::InProgress { call, sent: self.open };
+        self.out.push_back(Output::LoadCache { user });
+        if self.open {
+            self.send_login(Some(call), now);
+        } else if !self.connecting && self.reconnect_at.is_none() {
+            self.schedule_reconnect(now);
+        }
+        self.net_state = "";
+        self.set_net_state(if self.open { "connected" } else { "connecting" });
+        CallResult::Pending(call)
+    }
+
+    fn logout(&mut self, now: u64) -> CallResult {
+        if matches!(self.login, Login::Out(_)) {
+            return CallResult::Done(Ok(json!({})));
+        }
+        let call = self.pending_call();
+        let was_ready = self.s.ready;
+        self.request(cmd::WSLOGOUT, json!({"wslogout_type": 0}), Purpose::Ignore, now);
+        self.flush_persist();
+        self.end_session(code::USER_NOT_LOGGED_IN);
+        if was_ready {
+            self.emit(ev::SDK_NOT_READY, None);
+        }
+        self.settle(call, Ok(json!({})));
+        CallResult::Pending(call)
+    }
+
+    fn destroy(&mut self, now: u64) -> CallResult {
+        if self.login != Login::Out(code::USER_NOT_LOGGED_IN) {
+            let _ = self.logout(now);
+        }
+        self.destroyed = true;
+        self.out.push_back(Output::Close { socket: self.socket, code: 4000 });
+        self.open = false;
+        self.emit(ev::SDK_DESTROY, Some(json!({"SDKAppID": self.cfg.sdk_app_id})));
+        CallResult::Done(Ok(json!({})))
+    }
+
+    fn next_msg_seq(&mut self, now: u64) -> u64 {
+        if self.msg_seq == 0 {
+            let local = (now / 1000) as i64 + self.cfg.tz_offset_min * 60;
+            let day = local.rem_euclid(86_400) as u64;
+            let (h, m, sec) = (day / 3600, day % 3600 / 60, day % 60);
+            let hh = if h < 10 { 30 + h } else { h };
+            self.msg_seq = ((hh * 100 + m) * 100 + sec) * 10_000;
+        }
+        self.msg_seq += 1;
+        self.msg_seq
+    }
+
+    fn create_message(&mut self, method: &str, a: Value, now: u64) -> CallResult {
+        let to = s(&a, "to");
+        let conv_type = a["conversationType"].as_str().unwrap_or("");
+        let p = &a["payload"];
+        if to.is_empty() || !p.is_object() {
+            return CallResult::Throw("Params validate failed.".into());
+        }
+        if conv_type != CONV_C2C {
+            return CallResult::Done(Err(ApiError::new(code::MESSAGE_SEND_INVALID_CONVERSATION_TYPE, "only C2C conversations are supported in this release")));
+        }
+        let (kind, payload, content) = if method == "createTextMessage" {
+            let Some(text) = p["text"].as_str().filter(|t| !t.is_empty()) else {
+                return CallResult::Throw("Params validate failed.".into());
+            };
+            (MSG_TEXT, json!({"text": text}), json!({"Text": text}))
+        } else {
+            let field = |k: &str| p[k].as_str().unwrap_or("").to_string();
+            let (d, desc, ext) = (field("data"), field("description"), field("extension"));
+            (MSG_CUSTOM, json!({"data": d, "description": desc, "extension": ext}), json!({"Data": d, "Desc": desc, "Ext": ext}))
+        };
+        let draft = Draft {
+            to,
+            conversation_type: CONV_C2C.into(),
+            kind: kind.into(),
+            payload,
+            elements: vec![MsgElem { msg_type: kind.into(), msg_content: content }],
+            priority: a["priority"].as_str().unwrap_or("Normal").to_string(),
+            cloud_custom_data: s(&a, "cloudCustomData"),
+            need_read_receipt: a["needReadReceipt"].as_bool().unwrap_or(false),
+        };
+        let client_time = self.server_secs(now);
+        let random = self.rand() % 100_000_000;
+        let seq = self.next_msg_seq(now);
+        let mut msg = Message::outgoing(draft, &self.s.user, &self.s.tiny_id, client_time, random, seq);
+        msg.nick = self.s.nick.clone();
+        msg.avatar = self.s.avatar.clone();
+        let v = serde_json::to_value(&msg).unwrap_or_default();
+        self.s.drafts.insert(msg.id.clone(), msg);
+        CallResult::Done(Ok(v))
+    }
+
+    fn send_message(&mut self, m: Value, opts: Value, now: u64) -> CallResult {
+        let id = s(&m, "ID");
+        let Some(msg) = self.s.drafts.get_mut(&id) else {
+            return CallResult::Done(Err(ApiError::new(code::MESSAGE_SEND_NEED_MESSAGE_INSTANCE, "sendMessage needs a Message created by this instance")));
+        };
+        if msg.status == "success" {
+            let v = serde_json::to_value(&*msg).unwrap_or_default();
+            return CallResult::Done(Ok(json!({"message": v})));
+        }
+        msg.status = "unSend".into();
+        let msg = msg.clone();
+        let online_only = opts["onlineUserOnly"].as_bool().unwrap_or(false);
+        let mut control = Vec::new();
+        if opts["messageControlInfo"]["excludedFromUnreadCount"].as_bool() == Some(true) {
+            control.push("NoUnread");
+        }
+        if opts["messageControlInfo"]["excludedFromLastMessage"].as_bool() == Some(true) {
+            control.push("NoLastMsg");
+        }
+        let push = &opts["offlinePushInfo"];
+        let mut body = json!({
+            "From_Account": self.s.user, "To_Account": msg.to, "MsgSeq": msg.sequence, "MsgRandom": msg.random,
+            "MsgBody": msg.elements, "CloudCustomData": msg.cloud_custom_data,
+            "From_AccountNick": self.s.nick, "From_AccountHeadurl": self.s.avatar,
+            "OfflinePushInfo": {
+                "PushFlag": u32::from(push["disablePush"].as_bool().unwrap_or(false)),
+                "Title": s(push, "title"), "Desc": s(push, "description"), "Ext": s(push, "extension"),
+                "ApnsInfo": {"BadgeMode": u32::from(push["ignoreIOSBadge"].as_bool().unwrap_or(false))},
+                "AndroidInfo": {"OPPOChannelID": s(push, "androidOPPOChannelID")},
+            },
+            "SendMsgControl": control,
+            "MsgClientTime": msg.client_time,
+            "IsNeedReadReceipt": u32::from(msg.need_read_receipt),
+        });
+        if online_only {
+            body["MsgLifeTime"] = json!(0);
+        }
+        let call = self.pending_call();
+        self.request(cmd::SENDMSG, body, Purpose::Send { call, id }, now);
+        CallResult::Pending(call)
+    }
+
+    fn send_reply(&mut self, call: u64, id: String, body: Value, _now: u64) {
+        let rep: SendMsgRep = serde_json::from_value(body).unwrap_or_default();
+        let Some(msg) = self.s.drafts.get_mut(&id) else { return };
+        msg.status = "success".into();
+        msg.time = rep.msg_time;
+        msg.message_key = if rep.msg_key.is_empty() { tim_proto::msg::c2c_msg_key(msg.sequence, msg.random, rep.msg_time) } else { rep.msg_key };
+        let msg = msg.clone();
+        let conv_id = msg.conversation_id.clone();
+        let peer = msg.to.clone();
+        if self.s.history.entry(conv_id.clone()).or_default().insert(msg.clone()) {
+            self.conversation(&peer).offer_last(&msg);
+            self.touch_conv(&conv_id);
+            self.s.dirty_msgs.push(msg.clone());
+        }
+        self.settle(call, Ok(json!({"message": serde_json::to_value(&msg).unwrap_or_default()})));
+    }
+
+    fn get_message_list(&mut self, a: Value, now: u64) -> CallResult {
+        let conv = s(&a, "conversationID");
+        if conv.is_empty() {
+            return CallResult::Throw("Params validate failed.".into());
+        }
+        let Some(peer) = conv.strip_prefix(CONV_C2C).filter(|p| !p.is_empty()).map(str::to_string) else {
+            return CallResult::Done(Err(ApiError::new(code::INVALID_CONVERSATION_ID, "only C2C conversations are supported in this release")));
+        };
+        let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+        let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+        if let Some(done) = self.page_from_cache(&conv, cursor.as_deref(), count, false) {
+            return CallResult::Done(Ok(done));
+        }
+        let (time, key) = self.s.history.get(&conv).and_then(|h| h.msgs.first()).map_or((0, String::new()), |m| (m.time, m.message_key.clone()));
+        let body = json!({"Peer_Account": peer, "MaxCnt": count, "LastMsgTime": time, "MsgKey": key, "WithRecalledMsg": 1, "GetDirection": 0});
+        let call = self.pending_call();
+        self.request(cmd::GETROAMMSG, body, Purpose::Roam { call, conv, cursor, count }, now);
+        CallResult::Pending(call)
+    }
+
+    /// A page older than `cursor` (or the newest), when the cache can answer it.
+    fn page_from_cache(&self, conv: &str, cursor: Option<&str>, count: u64, force: bool) -> Option<Value> {
+        let empty = History::default();
+        let h = self.s.history.get(conv).unwrap_or(&empty);
+        let end = match cursor {
+            Some(id) => h.position(id)?,
+            None => h.msgs.len(),
+        };
+        let count = count as usize;
+        if end < count && !h.complete && !force {
+            return None;
+        }
+        let start = end.saturating_sub(count);
+        let page: Vec<Value> = h.msgs[start..end].iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
+        let completed = start == 0 && h.complete;
+        let next = if completed { String::new() } else { h.msgs.get(start).map(|m| m.id.clone()).unwrap_or_default() };
+        Some(json!({"messageList": page, "nextReqMessageID": next, "isCompleted": completed}))
+    }
+
+    fn roam_reply(&mut self, call: u64, conv: String, cursor: Option<String>, count: u64, body: Value) {
+        let rep: GetRoamMsgRep = serde_json::from_value(body).unwrap_or_default();
+        let user = self.s.user.clone();
+        let h = self.s.history.entry(conv.clone()).or_default();
+        let mut added = Vec::new();
+        for m in &rep.msg_list {
+            let msg = Message::from_c2c(&C2cMsg { is_sync_msg: 0, ..m.clone() }, &user);
+            if h.insert(msg.clone()) {
+                added.push(msg);
+            }
+        }
+        if rep.complete == 1 || rep.msg_list.is_empty() {
+            h.complete = true;
+        }
+        let peer_read = self.s.conversations.get(&conv).map_or(0, |c| c.peer_read_time);
+        if let Some(h) = self.s.history.get_mut(&conv) {
+            for m in h.msgs.iter_mut().filter(|m| m.flow == "out" && m.time <= peer_read) {
+                m.is_peer_read = true;
+            }
+        }
+        self.s.dirty_msgs.extend(added);
+        let page = self.page_from_cache(&conv, cursor.as_deref(), count, true).unwrap_or_else(|| json!({"messageList": [], "nextReqMessageID": "", "isCompleted": true}));
+        self.settle(call, Ok(page));
+    }
+
+    fn set_message_read(&mut self, a: Value, now: u64) -> CallResult {
+        let conv = s(&a, "conversationID");
+        if conv.is_empty() {
+            return CallResult::Throw("Params validate failed.".into());
+        }
+        let Some(peer) = conv.strip_prefix(CONV_C2C).filter(|p| !p.is_empty()).map(str::to_string) else {
+            return CallResult::Done(Err(ApiError::new(code::INVALID_CONVERSATION_ID, "only C2C conversations are supported in this release")));
+        };
+        let Some(c) = self.s.conversations.get_mut(&conv) else {
+            return CallResult::Done(Err(ApiError::new(code::CONVERSATION_NOT_FOUND, format!("conversation {conv} not found"))));
+        };
+        c.unread_count = 0;
+        let last = c.last_time;
+        if let Some(h) = self.s.history.get_mut(&conv) {
+            for m in h.msgs.iter_mut().filter(|m| !m.is_read) {
+                m.is_read = true;
+            }
+        }
+        self.touch_conv(&conv);
+        let body = json!({"C2CMsgReaded": {"Cookie": "", "C2CMsgReadedItem": [{"To_Account": peer, "LastedMsgTime": last, "Receipt": 1}]}});
+        let call = self.pending_call();
+        self.request(cmd::MSGREADED, body, Purpose::Read { call }, now);
+        CallResult::Pending(call)
+    }
+}

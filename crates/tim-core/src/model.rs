@@ -1,0 +1,357 @@
+//! The objects the app sees — Message and Conversation with tim-js-sdk's field names
+//! (CONSTANTS.md §9) — and their conversion from wire messages.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use tim_proto::msg::{C2cMsg, MsgElem, FLAG_RECALLED};
+
+/// `TIM.TYPES.CONV_C2C`.
+pub const CONV_C2C: &str = "C2C";
+/// `TIM.TYPES.CONV_GROUP`.
+pub const CONV_GROUP: &str = "GROUP";
+/// `TIM.TYPES.MSG_TEXT`.
+pub const MSG_TEXT: &str = "TIMTextElem";
+/// `TIM.TYPES.MSG_CUSTOM`.
+pub const MSG_CUSTOM: &str = "TIMCustomElem";
+
+/// A message as the app sees it (runtime fields of tim-js-sdk 2.x; `_`-prefixed fields are
+/// internal, as in the official objects).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub payload: Value,
+    #[serde(rename = "conversationID")]
+    pub conversation_id: String,
+    pub conversation_type: String,
+    pub to: String,
+    pub from: String,
+    pub flow: String,
+    pub time: u64,
+    pub status: String,
+    pub is_revoked: bool,
+    pub priority: String,
+    pub nick: String,
+    pub avatar: String,
+    pub is_peer_read: bool,
+    pub name_card: String,
+    pub at_user_list: Vec<String>,
+    pub cloud_custom_data: String,
+    pub is_deleted: bool,
+    pub is_modified: bool,
+    pub need_read_receipt: bool,
+    pub read_receipt_info: Value,
+    pub is_broadcast_message: bool,
+    pub is_support_extension: bool,
+    pub revoker: String,
+    pub sequence: u64,
+    pub client_sequence: u64,
+    pub random: u64,
+    pub is_place_message: u32,
+    pub is_system_message: bool,
+    pub protocol: String,
+    pub is_resend: bool,
+    pub is_read: bool,
+    pub client_time: u64,
+    #[serde(rename = "senderTinyID")]
+    pub sender_tiny_id: String,
+    pub version: u64,
+    /// The C2C message key `seq_random_time`, the history cursor.
+    #[serde(rename = "_messageKey", default)]
+    pub message_key: String,
+    /// The wire elements, kept to send and to persist unchanged.
+    #[serde(rename = "_elements", default)]
+    pub elements: Vec<MsgElem>,
+}
+
+/// What a `create*Message` call describes.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub to: String,
+    pub conversation_type: String,
+    pub kind: String,
+    pub payload: Value,
+    pub elements: Vec<MsgElem>,
+    pub priority: String,
+    pub cloud_custom_data: String,
+    pub need_read_receipt: bool,
+}
+
+impl Message {
+    /// A new outgoing message, status `unSend`.
+    pub fn outgoing(d: Draft, me: &str, tiny_id: &str, client_time: u64, random: u64, seq: u64) -> Self {
+        Message {
+            id: tim_proto::msg::message_id(tiny_id, client_time, random),
+            conversation_id: format!("{}{}", d.conversation_type, d.to),
+            conversation_type: d.conversation_type,
+            kind: d.kind,
+            payload: d.payload,
+            to: d.to,
+            from: me.to_string(),
+            flow: "out".into(),
+            time: client_time,
+            status: "unSend".into(),
+            is_revoked: false,
+            priority: d.priority,
+            nick: String::new(),
+            avatar: String::new(),
+            is_peer_read: false,
+            name_card: String::new(),
+            at_user_list: Vec::new(),
+            cloud_custom_data: d.cloud_custom_data,
+            is_deleted: false,
+            is_modified: false,
+            need_read_receipt: d.need_read_receipt,
+            read_receipt_info: json!({}),
+            is_broadcast_message: false,
+            is_support_extension: false,
+            revoker: String::new(),
+            sequence: seq,
+            client_sequence: seq,
+            random,
+            is_place_message: 0,
+            is_system_message: false,
+            protocol: "JSON".into(),
+            is_resend: false,
+            is_read: true,
+            client_time,
+            sender_tiny_id: tiny_id.to_string(),
+            version: 0,
+            message_key: String::new(),
+            elements: d.elements,
+        }
+    }
+
+    /// A C2C message from the wire, seen by user `me`. `sync_copy` is set for `IsSyncMsg`
+    /// pushes, whose addresses are given from the peer's side (WIRE.md §5.3).
+    pub fn from_c2c(m: &C2cMsg, me: &str) -> Self {
+        let (from, to) = if m.is_sync_msg == 1 {
+            (m.to_account.clone(), m.from_account.clone())
+        } else {
+            (m.from_account.clone(), m.to_account.clone())
+        };
+        let out = from == me;
+        let peer = if out { to.clone() } else { from.clone() };
+        let (kind, payload) = m.msg_body.first().map(element_to_payload).unwrap_or_else(|| (MSG_TEXT.into(), json!({"text": ""})));
+        Message {
+            id: m.id(),
+            kind,
+            payload,
+            conversation_id: format!("{CONV_C2C}{peer}"),
+            conversation_type: CONV_C2C.into(),
+            to,
+            from,
+            flow: if out { "out" } else { "in" }.into(),
+            time: m.msg_time_stamp,
+            status: "success".into(),
+            is_revoked: m.msg_flag_bits & FLAG_RECALLED != 0 || m.is_place_msg == 2,
+            priority: "Normal".into(),
+            nick: m.from_account_nick.clone(),
+            avatar: m.from_account_headurl.clone(),
+            is_peer_read: m.is_peer_read == 1,
+            name_card: String::new(),
+            at_user_list: Vec::new(),
+            cloud_custom_data: m.cloud_custom_data.clone(),
+            is_deleted: false,
+            is_modified: m.msg_version > 0,
+            need_read_receipt: m.is_need_read_receipt == 1,
+            read_receipt_info: json!({}),
+            is_broadcast_message: false,
+            is_support_extension: false,
+            revoker: String::new(),
+            sequence: m.msg_seq,
+            client_sequence: m.msg_seq,
+            random: m.msg_random,
+            is_place_message: m.is_place_msg,
+            is_system_message: false,
+            protocol: "JSON".into(),
+            is_resend: false,
+            is_read: out,
+            client_time: m.msg_client_time,
+            sender_tiny_id: m.tiny_id.clone(),
+            version: m.msg_version,
+            message_key: m.msg_key.clone(),
+            elements: m.msg_body.clone(),
+        }
+    }
+
+    /// The peer of a C2C message.
+    pub fn peer(&self) -> &str {
+        if self.flow == "out" { &self.to } else { &self.from }
+    }
+
+    /// The text a conversation list shows for this message.
+    pub fn message_for_show(&self) -> String {
+        match self.kind.as_str() {
+            MSG_TEXT => self.payload["text"].as_str().unwrap_or("").to_string(),
+            MSG_CUSTOM => "[Custom Messages]".into(),
+            "TIMImageElem" => "[Image]".into(),
+            "TIMSoundElem" => "[Voice]".into(),
+            "TIMVideoFileElem" => "[Video]".into(),
+            "TIMFileElem" => "[File]".into(),
+            "TIMFaceElem" => "[Animated Sticker]".into(),
+            "TIMLocationElem" => "[Location]".into(),
+            "TIMRelayElem" => "[Chat History]".into(),
+            _ => String::new(),
+        }
+    }
+}
+
+fn lower_first(k: &str) -> String {
+    let mut c = k.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn camel_all(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (lower_first(k), camel_all(v))).collect::<Map<_, _>>()),
+        Value::Array(a) => Value::Array(a.iter().map(camel_all).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The app payload of a wire element (CONSTANTS.md §9 "Message.payload by type").
+pub fn element_to_payload(e: &MsgElem) -> (String, Value) {
+    let c = &e.msg_content;
+    let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
+    let payload = match e.msg_type.as_str() {
+        MSG_TEXT => json!({"text": s("Text")}),
+        MSG_CUSTOM => json!({"data": s("Data"), "description": s("Desc"), "extension": s("Ext")}),
+        "TIMFaceElem" => json!({"index": c["Index"].as_i64().unwrap_or(0), "data": s("Data")}),
+        "TIMLocationElem" => json!({"description": s("Desc"), "longitude": c["Longitude"], "latitude": c["Latitude"]}),
+        _ => camel_all(c),
+    };
+    (e.msg_type.clone(), payload)
+}
+
+/// A conversation as the app sees it (CONSTANTS.md §9 Conversation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    #[serde(rename = "conversationID")]
+    pub conversation_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub unread_count: u64,
+    pub last_message: Value,
+    pub user_profile: Value,
+    pub group_at_info_list: Vec<Value>,
+    pub remark: String,
+    pub is_pinned: bool,
+    pub message_remind_type: String,
+    pub mark_list: Vec<u64>,
+    pub custom_data: String,
+    pub conversation_group_list: Vec<String>,
+    pub peer_read_time: u64,
+    /// Last-message time, the list's sort key.
+    #[serde(rename = "_lastTime", default)]
+    pub last_time: u64,
+}
+
+impl Conversation {
+    /// An empty C2C conversation with `peer`.
+    pub fn c2c(peer: &str) -> Self {
+        Conversation {
+            conversation_id: format!("{CONV_C2C}{peer}"),
+            kind: CONV_C2C.into(),
+            unread_count: 0,
+            last_message: json!({}),
+            user_profile: json!({"userID": peer, "nick": "", "avatar": ""}),
+            group_at_info_list: Vec::new(),
+            remark: String::new(),
+            is_pinned: false,
+            message_remind_type: String::new(),
+            mark_list: Vec::new(),
+            custom_data: String::new(),
+            conversation_group_list: Vec::new(),
+            peer_read_time: 0,
+            last_time: 0,
+        }
+    }
+
+    /// Make `m` the last message when it is not older than the current one.
+    pub fn offer_last(&mut self, m: &Message) -> bool {
+        if m.time < self.last_time {
+            return false;
+        }
+        self.last_time = m.time;
+        self.last_message = summary(m);
+        true
+    }
+}
+
+/// The `lastMessage` summary of a conversation.
+pub fn summary(m: &Message) -> Value {
+    json!({
+        "lastTime": m.time,
+        "lastSequence": m.sequence,
+        "fromAccount": m.from,
+        "messageForShow": m.message_for_show(),
+        "payload": m.payload,
+        "type": m.kind,
+        "isRevoked": m.is_revoked,
+        "cloudCustomData": m.cloud_custom_data,
+        "onlineOnlyFlag": false,
+        "nick": m.nick,
+        "nameCard": m.name_card,
+        "version": m.version,
+        "isPeerRead": m.is_peer_read,
+        "revoker": m.revoker,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(from: &str, to: &str, sync: u32) -> C2cMsg {
+        C2cMsg {
+            from_account: from.into(),
+            to_account: to.into(),
+            msg_seq: 3057140001,
+            msg_random: 42,
+            msg_time_stamp: 100,
+            msg_client_time: 99,
+            tiny_id: "7".into(),
+            msg_key: "3057140001_42_100".into(),
+            msg_body: vec![MsgElem { msg_type: MSG_TEXT.into(), msg_content: json!({"Text": "hi"}) }],
+            is_sync_msg: sync,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn incoming_and_sync_copy_directions() {
+        let m = Message::from_c2c(&wire("bob", "alice", 0), "alice");
+        assert_eq!((m.flow.as_str(), m.conversation_id.as_str(), m.payload["text"].as_str()), ("in", "C2Cbob", Some("hi")));
+        assert_eq!(m.id, "7-99-42");
+        // IsSyncMsg copy of alice's own message to bob: addresses from the peer's side.
+        let s = Message::from_c2c(&wire("bob", "alice", 1), "alice");
+        assert_eq!((s.flow.as_str(), s.from.as_str(), s.to.as_str(), s.conversation_id.as_str()), ("out", "alice", "bob", "C2Cbob"));
+    }
+
+    #[test]
+    fn serialises_with_official_names() {
+        let v = serde_json::to_value(Message::from_c2c(&wire("bob", "alice", 0), "alice")).unwrap();
+        for k in ["ID", "conversationID", "senderTinyID", "isRevoked", "clientSequence", "cloudCustomData", "atUserList"] {
+            assert!(v.get(k).is_some(), "missing {k}");
+        }
+    }
+
+    #[test]
+    fn last_message_only_moves_forward() {
+        let mut c = Conversation::c2c("bob");
+        let mut m = Message::from_c2c(&wire("bob", "alice", 0), "alice");
+        assert!(c.offer_last(&m));
+        m.time = 50;
+        assert!(!c.offer_last(&m));
+        assert_eq!(c.last_message["lastTime"], 100);
+        assert_eq!(c.last_message["messageForShow"], "hi");
+    }
+}
