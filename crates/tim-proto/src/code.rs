@@ -77,3 +77,9 @@ pub const MSG_BODY_INVALID: i64 = 90002;
 pub const TO_ACCOUNT_NOT_FOUND: i64 = 20003;
 /// Message too long.
 pub const MSG_TOO_LONG: i64 = 90005;
+/// The request is not allowed for this caller, e.g. `From_Account` is not the logged-in user.
+pub const INVALID_REQUEST: i64 = 20001;
+/// REST: the identifier is not the app's admin.
+pub const REST_ADMIN_REQUIRED: i64 = 90009;
+/// A required field is missing or has the wrong type (e.g. `UserID`, `To_Account`).
+pub const MISSING_FIELD: i64 = 90003;

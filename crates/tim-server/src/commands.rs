@@ -1,0 +1,668 @@
+//! The command table: one function per `service.command`, shared by the WebSocket gateway
+//! (frames) and the REST API (`POST /v4/service/command`).
+
+use serde_json::{json, Value};
+use tim_proto::cmd::{self, C2cMsgReadedItem, MsgReadedReq, PageGetRep, SessionItem, Status};
+use tim_proto::code;
+use tim_proto::msg::{c2c_msg_key, C2cMsg, MsgElem};
+
+use crate::store::{Fanout, Inserted, StoredMsg};
+use crate::{now, State};
+
+/// Who is calling a command.
+#[derive(Debug, Clone)]
+pub enum Who {
+    /// A logged-in user on a WebSocket.
+    User {
+        /// App.
+        sdkappid: u64,
+        /// The user.
+        user: String,
+        /// The socket (its own pushes are skipped).
+        conn_id: u64,
+    },
+    /// The app admin on the REST API.
+    Admin {
+        /// App.
+        sdkappid: u64,
+        /// The admin identifier.
+        admin: String,
+    },
+}
+
+impl Who {
+    fn sdkappid(&self) -> u64 {
+        match self {
+            Who::User { sdkappid, .. } | Who::Admin { sdkappid, .. } => *sdkappid,
+        }
+    }
+    fn conn_id(&self) -> Option<u64> {
+        match self {
+            Who::User { conn_id, .. } => Some(*conn_id),
+            Who::Admin { .. } => None,
+        }
+    }
+    /// The user a command acts for: the socket's user, or for the admin `From_Account`
+    /// (default: the admin).
+    fn me(&self, body: &Value) -> String {
+        match self {
+            Who::User { user, .. } => user.clone(),
+            Who::Admin { admin, .. } => body["From_Account"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .unwrap_or(admin)
+                .to_string(),
+        }
+    }
+}
+
+/// A `FAIL` reply body.
+pub fn fail(code: i64, info: impl Into<String>) -> Value {
+    serde_json::to_value(Status::fail(code, info)).unwrap_or_default()
+}
+
+/// A bare `OK` reply body.
+pub fn ok() -> Value {
+    serde_json::to_value(Status::ok()).unwrap_or_default()
+}
+
+/// An `OK` reply with extra fields.
+pub fn ok_with(extra: Value) -> Value {
+    let mut v = ok();
+    if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
+        o.extend(e);
+    }
+    v
+}
+
+fn internal(e: impl std::fmt::Display) -> Value {
+    tracing::error!(error = %e, "storage error");
+    fail(code::MESSAGE_SEND_FAIL, "internal server error")
+}
+
+/// Commands answered with a fixed reply so the SDK's login phase completes.
+fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
+    Some(match servcmd {
+        cmd::BLACK_LIST_GET => {
+            ok_with(json!({"BlackListItem": [], "StartIndex": 0, "CurruentSequence": 0}))
+        }
+        cmd::FRIEND_GET => ok_with(
+            json!({"UserDataItem": [], "FriendNum": 0, "NextStartIndex": 0,
+            "StandardSequence": 0, "CustomSequence": 0, "CompleteFlag": 1}),
+        ),
+        cmd::SNS_GROUP_GET => ok_with(json!({"ResultItem": [], "CurrentSequence": 0})),
+        cmd::PENDENCY_GET => ok_with(
+            json!({"PendencyItem": [], "UnreadPendencyCount": 0, "StartTime": 0, "CurrentSequence": 0}),
+        ),
+        cmd::AUTHKEY => ok_with(json!({"AuthKey": "", "ExpireTime": 0})),
+        cmd::GET_CONTACT_GROUP => ok_with(
+            json!({"GroupItem": [], "ContactItem": [], "NextStartIndex": 0, "CompleteFlag": 1}),
+        ),
+        cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS => {
+            ok_with(json!({"MuteNotificationsList": [], "UpdateSeq": 0}))
+        }
+        cmd::GET_JOINED_GROUP_LIST | cmd::MILLION_GET_JOINED_GROUP_LIST => {
+            ok_with(json!({"TotalCount": 0, "GroupIdList": []}))
+        }
+        cmd::TIM_WEB_REPORT => ok(),
+        cmd::FETCH_CONFIG => {
+            json!({"int32_error_code": 0, "str_error_message": "", "str_json_config": "",
+            "uint32_expired_time": now() + 3600, "uint32_sdkappid": sdkappid, "uint64_version": 0,
+            "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""})
+        }
+        cmd::FETCH_PURCHASE_BITS => json!({"int32_error_code": 0, "str_error_message": "",
+            "str_purchase_bits": "1".repeat(64), "uint32_expired_time": now() + 3600,
+            "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}),
+        _ => return None,
+    })
+}
+
+/// Run one command. `None` means "no reply" (fire-and-forget commands).
+pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
+    let admin_only = matches!(servcmd, cmd::ACCOUNT_IMPORT | cmd::KICK);
+    if admin_only && !matches!(who, Who::Admin { .. }) {
+        return Some(fail(
+            code::REST_ADMIN_REQUIRED,
+            format!("{servcmd} needs the app admin"),
+        ));
+    }
+    Some(match servcmd {
+        cmd::MSG_PUSH_ACK => return None,
+        cmd::SENDMSG => sendmsg(st, who, body),
+        cmd::GETMSG => getmsg(st, who, body),
+        cmd::GETROAMMSG => getroammsg(st, who, body),
+        cmd::PAGE_GET => page_get(st, who, body),
+        cmd::MSGREADED => msgreaded(st, who, body),
+        cmd::GET_PEER_READ_TIME => get_peer_read_time(st, who, body),
+        cmd::PORTRAIT_GET_ALL => portrait_get_all(st, who, body),
+        cmd::ACCOUNT_IMPORT => account_import(st, who, body),
+        cmd::KICK => kick(st, who, body),
+        _ => match login_phase_reply(servcmd, who.sdkappid()) {
+            Some(v) => v,
+            None => fail(
+                code::REST_UNKNOWN_COMMAND,
+                format!("command not served: {servcmd}"),
+            ),
+        },
+    })
+}
+
+/// Element types accepted in `MsgBody`.
+const KNOWN_ELEMS: &[&str] = &[
+    "TIMTextElem",
+    "TIMCustomElem",
+    "TIMFaceElem",
+    "TIMLocationElem",
+    "TIMImageElem",
+    "TIMFileElem",
+    "TIMVideoFileElem",
+    "TIMSoundElem",
+    "TIMRelayElem",
+];
+
+/// Largest `MsgBody` + `CloudCustomData`, in bytes (Tencent's limit is 12 KB).
+pub const MAX_MSG_BYTES: usize = 12 * 1024;
+
+/// A stored message as it travels.
+pub fn to_wire(m: &StoredMsg) -> C2cMsg {
+    C2cMsg {
+        from_account: m.from.clone(),
+        to_account: m.to.clone(),
+        msg_seq: m.msg_seq,
+        msg_random: m.msg_random,
+        msg_time_stamp: m.msg_time,
+        msg_client_time: m.client_time,
+        tiny_id: m.from_tiny_id.to_string(),
+        msg_key: c2c_msg_key(m.msg_seq, m.msg_random, m.msg_time),
+        msg_flag_bits: m.flags,
+        msg_body: serde_json::from_str::<Vec<MsgElem>>(&m.body).unwrap_or_default(),
+        cloud_custom_data: m.cloud_custom_data.clone(),
+        from_account_nick: m.nick.clone(),
+        from_account_headurl: m.headurl.clone(),
+        ..C2cMsg::default()
+    }
+}
+
+fn wire_value(m: &C2cMsg) -> Value {
+    serde_json::to_value(m).unwrap_or_default()
+}
+
+fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
+    match st.store.account(sdkappid, user) {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) if st.config.auto_import_accounts => st
+            .store
+            .ensure_account(sdkappid, user, now())
+            .map_err(internal),
+        Ok(None) => Err(fail(
+            code::TO_ACCOUNT_NOT_FOUND,
+            format!("account {user} does not exist"),
+        )),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// `openim.sendmsg` (WIRE.md §4.1), also `POST /v4/openim/sendmsg`.
+fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
+    let req: cmd::SendMsgReq = match serde_json::from_value(body.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                code::REST_INVALID_JSON,
+                format!("invalid sendmsg body: {e}"),
+            )
+        }
+    };
+    let sdkappid = who.sdkappid();
+    let from = match who {
+        Who::User { user, .. } => {
+            if !req.from_account.is_empty() && req.from_account != *user {
+                return fail(
+                    code::INVALID_REQUEST,
+                    "From_Account is not the logged-in user",
+                );
+            }
+            user.clone()
+        }
+        Who::Admin { admin, .. } => {
+            if req.from_account.is_empty() {
+                admin.clone()
+            } else {
+                req.from_account.clone()
+            }
+        }
+    };
+    if req.to_account.is_empty() {
+        return fail(code::MISSING_FIELD, "To_Account is missing");
+    }
+    if req.msg_body.is_empty() {
+        return fail(code::MSG_BODY_INVALID, "MsgBody is empty");
+    }
+    if let Some(bad) = req
+        .msg_body
+        .iter()
+        .find(|e| !KNOWN_ELEMS.contains(&e.msg_type.as_str()))
+    {
+        return fail(
+            code::MSG_BODY_INVALID,
+            format!("unknown MsgType {:?}", bad.msg_type),
+        );
+    }
+    let body_json = serde_json::to_string(&req.msg_body).unwrap_or_default();
+    if body_json.len() + req.cloud_custom_data.len() > MAX_MSG_BYTES {
+        return fail(
+            code::MSG_TOO_LONG,
+            format!("message larger than {MAX_MSG_BYTES} bytes"),
+        );
+    }
+    let sender = match ensure_user(st, sdkappid, &from) {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    if let Err(e) = ensure_user(st, sdkappid, &req.to_account) {
+        return e;
+    }
+    let control = req.send_msg_control.clone().unwrap_or_default();
+    let has = |c: &str| control.iter().any(|x| x == c);
+    // REST `SyncOtherMachine`: 1 (default) = sync to the sender, 2 = do not (Tencent REST docs).
+    let sync_sender = req.sync_other_machine != Some(2);
+    let msg_random = if req.msg_random == 0 && matches!(who, Who::Admin { .. }) {
+        u64::from(rand::random::<u32>() % 100_000_000)
+    } else {
+        req.msg_random
+    };
+    let msg_seq = if req.msg_seq == 0 && matches!(who, Who::Admin { .. }) {
+        u64::from(rand::random::<u32>())
+    } else {
+        req.msg_seq
+    };
+    let t = now();
+    let msg = StoredMsg {
+        id: 0,
+        sdkappid,
+        from: from.clone(),
+        to: req.to_account.clone(),
+        msg_seq,
+        msg_random,
+        msg_time: t,
+        client_time: if req.msg_client_time == 0 {
+            t
+        } else {
+            req.msg_client_time
+        },
+        from_tiny_id: sender.tiny_id,
+        body: body_json,
+        cloud_custom_data: req.cloud_custom_data.clone(),
+        nick: req
+            .from_account_nick
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(sender.nick),
+        headurl: req
+            .from_account_headurl
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or(sender.face_url),
+        flags: 0,
+    };
+    let online_only = req.msg_life_time == Some(0);
+    let stored = if online_only {
+        msg
+    } else {
+        let fanout = Fanout {
+            sync_sender,
+            count_unread: !has("NoUnread"),
+            update_last: !has("NoLastMsg"),
+        };
+        match st.store.store_c2c(&msg, fanout) {
+            Ok(Inserted::New(m)) => m,
+            Ok(Inserted::Duplicate(m)) => {
+                tracing::debug!(from = %m.from, to = %m.to, seq = m.msg_seq, "sendmsg resend, answering the original");
+                return sendmsg_reply(&m);
+            }
+            Err(e) => return internal(e),
+        }
+    };
+    let mut wire = to_wire(&stored);
+    wire.is_need_read_receipt = req.is_need_read_receipt.unwrap_or(0);
+    let push = |m: &C2cMsg| json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[wire_value(m)]}]});
+    let mut for_receiver = wire_value(&wire);
+    if online_only {
+        for_receiver["MsgLifeTime"] = json!(0);
+    }
+    let receiver_push =
+        json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[for_receiver]}]});
+    st.hub
+        .push_user(sdkappid, &stored.to, who.conn_id(), &receiver_push);
+    if sync_sender && stored.from != stored.to {
+        // IsSyncMsg copy, addresses from the peer's side (WIRE.md §5.3).
+        let mut copy = wire.clone();
+        copy.is_sync_msg = 1;
+        std::mem::swap(&mut copy.from_account, &mut copy.to_account);
+        st.hub
+            .push_user(sdkappid, &stored.from, who.conn_id(), &push(&copy));
+    }
+    sendmsg_reply(&stored)
+}
+
+fn sendmsg_reply(m: &StoredMsg) -> Value {
+    ok_with(
+        json!({"MsgTime": m.msg_time, "MsgKey": c2c_msg_key(m.msg_seq, m.msg_random, m.msg_time)}),
+    )
+}
+
+fn parse_cookie(c: &str) -> i64 {
+    c.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v >= 0)
+        .unwrap_or(0)
+}
+
+/// `openim.getmsg` (WIRE.md §4.3): the user's stream after the cookie position.
+fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
+    let sdkappid = who.sdkappid();
+    let me = who.me(body);
+    let after = parse_cookie(body["Cookie"].as_str().unwrap_or(""));
+    let page = st.config.getmsg_page_size.clamp(1, 1000);
+    let mut entries = match st.store.stream_after(sdkappid, &me, after, page + 1) {
+        Ok(e) => e,
+        Err(e) => return internal(e),
+    };
+    let more = entries.len() > page;
+    entries.truncate(page);
+    let pos = entries.last().map(|(p, _)| *p).unwrap_or(after);
+    let convs = match st.store.conversations(sdkappid, &me) {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    // Unread per peer: every conversation with unread messages, plus the peers of this page
+    // (with their real count, possibly 0, so 2.x does not count already-read messages).
+    let in_page: std::collections::HashSet<&str> = entries
+        .iter()
+        .filter(|(_, m)| m.to == me)
+        .map(|(_, m)| m.from.as_str())
+        .collect();
+    let unread: Vec<Value> = convs
+        .iter()
+        .filter(|c| c.unread > 0 || in_page.contains(c.peer.as_str()))
+        .map(|c| json!({"From_Account": c.peer, "UnreadCount": c.unread}))
+        .collect();
+    let list: Vec<Value> = entries
+        .iter()
+        .map(|(_, m)| wire_value(&to_wire(m)))
+        .collect();
+    ok_with(json!({
+        "Cookie": pos.to_string(),
+        "SyncFlag": if more { 1 } else { 2 },
+        "MsgList": list,
+        "C2CPairUnreadCount": unread,
+    }))
+}
+
+/// `openim.getroammsg` (WIRE.md §4.4): history with one peer, pages newest first.
+fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
+    let req: cmd::GetRoamMsgReq = match serde_json::from_value(body.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                code::REST_INVALID_JSON,
+                format!("invalid getroammsg body: {e}"),
+            )
+        }
+    };
+    if req.peer_account.is_empty() {
+        return fail(code::MISSING_FIELD, "Peer_Account is missing");
+    }
+    let sdkappid = who.sdkappid();
+    let me = who.me(body);
+    let limit = if req.max_cnt == 0 {
+        15
+    } else {
+        req.max_cnt.min(100)
+    } as usize;
+    let before = if req.last_msg_time == 0 && req.msg_key.is_empty() {
+        None
+    } else {
+        let parts: Vec<u64> = req
+            .msg_key
+            .split('_')
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        let id = match parts[..] {
+            [seq, random, time] => {
+                match st
+                    .store
+                    .find_c2c(sdkappid, &me, &req.peer_account, seq, random, time)
+                {
+                    Ok(found) => found.map(|m| (m.msg_time, m.id)),
+                    Err(e) => return internal(e),
+                }
+            }
+            _ => None,
+        };
+        Some(id.unwrap_or((req.last_msg_time, 0)))
+    };
+    let mut rows = match st
+        .store
+        .history(sdkappid, &me, &req.peer_account, before, limit + 1)
+    {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let complete = rows.len() <= limit;
+    rows.truncate(limit);
+    rows.reverse();
+    let peer_read = st
+        .store
+        .read_time(sdkappid, &req.peer_account, &me)
+        .unwrap_or(0);
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|m| {
+            let mut w = to_wire(m);
+            if m.from == me && m.msg_time <= peer_read {
+                w.is_peer_read = 1;
+            }
+            wire_value(&w)
+        })
+        .collect();
+    let (t, key) = rows
+        .first()
+        .map(|m| (m.msg_time, c2c_msg_key(m.msg_seq, m.msg_random, m.msg_time)))
+        .unwrap_or((req.last_msg_time, req.msg_key.clone()));
+    ok_with(
+        json!({"Complete": u32::from(complete), "MsgList": list, "LastMsgTime": t, "MsgKey": key, "MsgCnt": rows.len()}),
+    )
+}
+
+/// `recentcontact.page_get` (WIRE.md §4.6): the user's C2C conversations, one page.
+fn page_get(st: &State, who: &Who, body: &Value) -> Value {
+    let sdkappid = who.sdkappid();
+    let me = who.me(body);
+    let convs = match st.store.conversations(sdkappid, &me) {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
+    let items = convs
+        .into_iter()
+        .filter_map(|c| {
+            let last = c.last?;
+            let peer = st.store.account(sdkappid, &c.peer).ok().flatten();
+            let w = to_wire(&last);
+            Some(SessionItem {
+                kind: 1,
+                to_account: c.peer,
+                msg_time: last.msg_time,
+                msg_seq: last.msg_seq,
+                msg_random: last.msg_random,
+                last_c2c_msg_from_account: last.from,
+                last_msg: json!({"MsgBody": w.msg_body, "CloudCustomData": w.cloud_custom_data}),
+                last_msg_flags: last.flags,
+                c2c_peer_read_time: c.peer_read_time,
+                top_flags: 0,
+                c2c_nick: peer.as_ref().map(|a| a.nick.clone()).unwrap_or_default(),
+                c2c_image: peer.map(|a| a.face_url).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let rep = PageGetRep {
+        status: Status::ok(),
+        session_item: items,
+        complete_flag: 1,
+        time_stamp: now(),
+        start_index: 0,
+        top_time_stamp: 0,
+        top_start_index: 0,
+    };
+    serde_json::to_value(rep).unwrap_or_default()
+}
+
+/// `openim.msgreaded` (WIRE.md §4.7).
+fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
+    let req: MsgReadedReq = match serde_json::from_value(body.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                code::REST_INVALID_JSON,
+                format!("invalid msgreaded body: {e}"),
+            )
+        }
+    };
+    let sdkappid = who.sdkappid();
+    let me = who.me(body);
+    for C2cMsgReadedItem {
+        to_account: peer,
+        lasted_msg_time,
+        receipt,
+    } in req.c2c_msg_readed.items
+    {
+        if peer.is_empty() {
+            continue;
+        }
+        let up_to = if lasted_msg_time == 0 {
+            now()
+        } else {
+            lasted_msg_time
+        };
+        let t = match st.store.mark_read(sdkappid, &me, &peer, up_to) {
+            Ok(t) => t,
+            Err(e) => return internal(e),
+        };
+        if receipt == 1 {
+            let push = json!({"EventArray":[{"Event": cmd::event::C2C_NOTIFY, "C2cNotifyMsgArray":[{"C2cReadedReceipt":{
+                "To_Account": me, "UinPairReadArray":[{"From_Account": peer, "To_Account": me, "LastReadTime": t}]}}]}]});
+            st.hub.push_user(sdkappid, &peer, None, &push);
+        }
+        let sync = json!({"EventArray":[{"Event": cmd::event::C2C_NOTIFY, "C2cNotifyMsgArray":[{"ReadC2cMsgNotify":{
+            "UinPairReadArray":[{"From_Account": peer, "LastReadTime": t}]}}]}]});
+        st.hub.push_user(sdkappid, &me, who.conn_id(), &sync);
+    }
+    ok()
+}
+
+/// `openim.get_peer_read_time` (WIRE.md §4.4).
+fn get_peer_read_time(st: &State, who: &Who, body: &Value) -> Value {
+    let sdkappid = who.sdkappid();
+    let me = who.me(body);
+    let peers: Vec<String> = body["To_Account"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let list: Vec<Value> = peers
+        .iter()
+        .map(|p| json!({"To_Account": p, "ReadTime": st.store.read_time(sdkappid, p, &me).unwrap_or(0)}))
+        .collect();
+    ok_with(json!({"ReadTime": list}))
+}
+
+/// `profile.portrait_get_all` (WIRE.md §4.10): nick and avatar from the accounts table.
+fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Value {
+    let req: cmd::PortraitGetAllReq = match serde_json::from_value(body.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                code::REST_INVALID_JSON,
+                format!("invalid portrait_get_all body: {e}"),
+            )
+        }
+    };
+    let sdkappid = who.sdkappid();
+    let items: Vec<cmd::UserProfileItem> = req
+        .user_item
+        .iter()
+        .map(|u| match st.store.account(sdkappid, &u.to_account) {
+            Ok(Some(a)) => cmd::UserProfileItem {
+                to_account: a.user_id,
+                result_code: 0,
+                profile_item: vec![
+                    cmd::ProfileItem {
+                        tag: "Tag_Profile_IM_Nick".into(),
+                        value: json!(a.nick),
+                    },
+                    cmd::ProfileItem {
+                        tag: "Tag_Profile_IM_Image".into(),
+                        value: json!(a.face_url),
+                    },
+                ],
+            },
+            _ => cmd::UserProfileItem {
+                to_account: u.to_account.clone(),
+                result_code: code::ACCOUNT_NOT_FOUND,
+                profile_item: vec![],
+            },
+        })
+        .collect();
+    serde_json::to_value(cmd::PortraitGetAllRep {
+        status: Status::ok(),
+        user_profile_item: items,
+    })
+    .unwrap_or_default()
+}
+
+fn user_id_field(body: &Value) -> Result<String, Value> {
+    match body["UserID"].as_str() {
+        Some(u) if !u.is_empty() && u.len() <= 32 => Ok(u.to_string()),
+        _ => Err(fail(
+            code::MISSING_FIELD,
+            "UserID must be a string of 1 to 32 bytes",
+        )),
+    }
+}
+
+/// REST `im_open_login_svc.account_import`.
+fn account_import(st: &State, who: &Who, body: &Value) -> Value {
+    let user = match user_id_field(body) {
+        Ok(u) => u,
+        Err(e) => return e,
+    };
+    let nick = body["Nick"].as_str().unwrap_or("");
+    let face = body["FaceUrl"].as_str().unwrap_or("");
+    match st
+        .store
+        .import_account(who.sdkappid(), &user, nick, face, now())
+    {
+        Ok(_) => ok(),
+        Err(e) => internal(e),
+    }
+}
+
+/// REST `im_open_login_svc.kick`: every session of the user is kicked (`KickType` 3).
+fn kick(st: &State, who: &Who, body: &Value) -> Value {
+    let user = match user_id_field(body) {
+        Ok(u) => u,
+        Err(e) => return e,
+    };
+    let sdkappid = who.sdkappid();
+    if let Err(e) = st.store.revoke_user_tickets(sdkappid, &user) {
+        return internal(e);
+    }
+    for s in st.hub.take_all(sdkappid, &user) {
+        s.kick(&st.hub, cmd::kick::REST_API, st.config.kick_close_delay_ms);
+    }
+    ok()
+}

@@ -1,0 +1,192 @@
+//! Server configuration: a TOML file, then environment overrides (`TIM_LISTEN`, `TIM_DATA_DIR`,
+//! `TIM_STATIC_DIR`, `TIM_DEMO`). See `docs/server.md`.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// One application (SDKAppID) served by this server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppConfig {
+    /// The SDKAppID clients pass to `TIM.create`.
+    pub sdkappid: u64,
+    /// The secret key userSigs are signed with (TLS-sig v2).
+    pub secret_key: String,
+    /// The admin identifier allowed to call the REST API.
+    #[serde(default = "default_admin")]
+    pub admin: String,
+}
+
+fn default_admin() -> String {
+    "administrator".into()
+}
+
+/// What happens when a user logs in on a second web instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MultiInstance {
+    /// The older instance of the same platform is kicked (`KickType` 1), like Tencent's default.
+    #[default]
+    Kick,
+    /// Every instance stays online.
+    Allow,
+}
+
+/// The whole server configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free port).
+    pub listen: String,
+    /// Directory for the SQLite database (`tim.sqlite3`).
+    pub data_dir: PathBuf,
+    /// Directory served over HTTP at `/` (demo page, built SDK). Optional.
+    pub static_dir: Option<PathBuf>,
+    /// Development mode: creates an app when none exists and serves `GET /dev/usersig`.
+    /// Never enable this in production: anyone can get a userSig for any user.
+    pub demo: bool,
+    /// Apps from the config file. Apps persisted in the data dir are served too.
+    pub apps: Vec<AppConfig>,
+    /// `HelloInterval` given to clients at login, in seconds.
+    pub hello_interval: u64,
+    /// Multi-instance policy for web logins.
+    pub multi_instance: MultiInstance,
+    /// Create accounts on first login, and receivers on first message (Tencent requires an
+    /// explicit `account_import`; this is friendlier for demos). Default true.
+    pub auto_import_accounts: bool,
+    /// Inbound frames larger than this many bytes are dropped.
+    pub max_frame_bytes: usize,
+    /// Outbound binary frames larger than this are sent `COMP`+zlib when the client allows it.
+    pub compress_threshold: usize,
+    /// Delay between a kick push and closing the kicked socket, in milliseconds.
+    pub kick_close_delay_ms: u64,
+    /// Messages per `openim.getmsg` page.
+    pub getmsg_page_size: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./.data"),
+            static_dir: None,
+            demo: false,
+            apps: Vec::new(),
+            hello_interval: 120,
+            multi_instance: MultiInstance::Kick,
+            auto_import_accounts: true,
+            max_frame_bytes: 1024 * 1024,
+            compress_threshold: 1024,
+            kick_close_delay_ms: 500,
+            getmsg_page_size: 100,
+        }
+    }
+}
+
+/// A configuration that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for [`Config`].
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: toml::de::Error,
+    },
+    /// An environment variable has an invalid value.
+    #[error("invalid environment variable {0}")]
+    Env(&'static str),
+}
+
+impl Config {
+    /// Load from an optional TOML file, then apply environment overrides.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut config = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.to_owned(),
+                    source,
+                })?;
+                Self::from_toml(&text).map_err(|source| ConfigError::Parse {
+                    path: p.to_owned(),
+                    source,
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    /// Parse a TOML document.
+    pub fn from_toml(text: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// Apply `TIM_LISTEN`, `TIM_DATA_DIR`, `TIM_STATIC_DIR` and `TIM_DEMO` from `get`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = get("TIM_LISTEN").filter(|v| !v.is_empty()) {
+            self.listen = v;
+        }
+        if let Some(v) = get("TIM_DATA_DIR").filter(|v| !v.is_empty()) {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("TIM_STATIC_DIR") {
+            self.static_dir = if v.is_empty() {
+                None
+            } else {
+                Some(PathBuf::from(v))
+            };
+        }
+        if let Some(v) = get("TIM_DEMO").filter(|v| !v.is_empty()) {
+            self.demo = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => return Err(ConfigError::Env("TIM_DEMO (use 1/0, true/false)")),
+            };
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_and_env() {
+        let mut c = Config::from_toml(
+            r#"
+            listen = "0.0.0.0:9000"
+            multi_instance = "allow"
+            [[apps]]
+            sdkappid = 1400000001
+            secret_key = "k"
+            "#,
+        )
+        .expect("valid toml");
+        assert_eq!(c.apps[0].admin, "administrator");
+        assert_eq!(c.multi_instance, MultiInstance::Allow);
+        assert_eq!(c.hello_interval, 120);
+        c.apply_env(|k| match k {
+            "TIM_DEMO" => Some("true".into()),
+            "TIM_LISTEN" => Some("127.0.0.1:1".into()),
+            _ => None,
+        })
+        .expect("valid env");
+        assert!(c.demo);
+        assert_eq!(c.listen, "127.0.0.1:1");
+        assert!(c
+            .apply_env(|k| (k == "TIM_DEMO").then(|| "maybe".to_string()))
+            .is_err());
+        assert!(Config::from_toml("nonsense = 1").is_err());
+    }
+}

@@ -1,0 +1,864 @@
+//! Storage behind the [`Store`] trait; [`SqliteStore`] is the default implementation.
+//!
+//! The trait is synchronous: callers run it on a blocking thread (the WebSocket gateway
+//! dispatches each frame with `spawn_blocking`). The SQL is plain and portable (no SQLite-only
+//! syntax apart from the `PRAGMA`s and the DDL's `AUTOINCREMENT`), so a PostgreSQL backend can
+//! implement the same trait with the same statements.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// The data directory could not be created.
+    #[error("cannot create data directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A persisted app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    /// SDKAppID.
+    pub sdkappid: u64,
+    /// Secret key.
+    pub secret_key: String,
+    /// Admin identifier.
+    pub admin: String,
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// App.
+    pub sdkappid: u64,
+    /// UserID.
+    pub user_id: String,
+    /// Numeric user ID (sent as a string on the wire).
+    pub tiny_id: u64,
+    /// Nick.
+    pub nick: String,
+    /// Avatar URL.
+    pub face_url: String,
+    /// Creation time (seconds).
+    pub created: u64,
+}
+
+/// A C2C message as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredMsg {
+    /// Row id (0 for a message that is not stored, e.g. online-only).
+    pub id: i64,
+    /// App.
+    pub sdkappid: u64,
+    /// Sender.
+    pub from: String,
+    /// Receiver.
+    pub to: String,
+    /// Client sequence.
+    pub msg_seq: u64,
+    /// Client random.
+    pub msg_random: u64,
+    /// Server time (seconds).
+    pub msg_time: u64,
+    /// Client time (seconds).
+    pub client_time: u64,
+    /// Sender TinyId.
+    pub from_tiny_id: u64,
+    /// `MsgBody` as JSON text.
+    pub body: String,
+    /// `CloudCustomData`.
+    pub cloud_custom_data: String,
+    /// Sender nick at send time.
+    pub nick: String,
+    /// Sender avatar at send time.
+    pub headurl: String,
+    /// `MsgFlagBits`.
+    pub flags: u32,
+}
+
+/// Outcome of [`Store::store_c2c`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored now.
+    New(StoredMsg),
+    /// A resend: the message stored the first time.
+    Duplicate(StoredMsg),
+}
+
+/// How a stored C2C message is fanned out into streams and conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fanout {
+    /// Also append to the sender's stream and update the sender's conversation.
+    pub sync_sender: bool,
+    /// Count the message as unread for the receiver.
+    pub count_unread: bool,
+    /// Update the conversations' last message.
+    pub update_last: bool,
+}
+
+/// A conversation of `owner` with `peer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    /// Owner.
+    pub owner: String,
+    /// Peer.
+    pub peer: String,
+    /// Last message.
+    pub last: Option<StoredMsg>,
+    /// Unread messages from the peer.
+    pub unread: u64,
+    /// Time up to which the owner read the peer's messages.
+    pub read_time: u64,
+    /// Time up to which the peer read the owner's messages.
+    pub peer_read_time: u64,
+}
+
+/// An A2 login ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The key.
+    pub a2: String,
+    /// App.
+    pub sdkappid: u64,
+    /// User.
+    pub user_id: String,
+    /// User's TinyId.
+    pub tiny_id: u64,
+    /// Instance number given at login.
+    pub inst_id: u64,
+    /// Expiry (seconds), taken from the userSig.
+    pub expires: u64,
+    /// Revoked by logout or kick.
+    pub revoked: bool,
+}
+
+/// Persistent state of the server.
+pub trait Store: Send + Sync {
+    /// All persisted apps.
+    fn apps(&self) -> StoreResult<Vec<App>>;
+    /// Insert or update an app.
+    fn put_app(&self, app: &App) -> StoreResult<()>;
+    /// One account.
+    fn account(&self, sdkappid: u64, user: &str) -> StoreResult<Option<Account>>;
+    /// Create the account if missing (keeping an existing one unchanged).
+    fn ensure_account(&self, sdkappid: u64, user: &str, now: u64) -> StoreResult<Account>;
+    /// Create the account or update its nick and avatar (REST `account_import`).
+    fn import_account(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        nick: &str,
+        face_url: &str,
+        now: u64,
+    ) -> StoreResult<Account>;
+    /// Store a C2C message once (dedup on sdkappid/from/to/seq/random), append it to the
+    /// users' sync streams and update both conversations, in one transaction.
+    fn store_c2c(&self, msg: &StoredMsg, fanout: Fanout) -> StoreResult<Inserted>;
+    /// Entries of `user`'s stream after position `after`, oldest first, at most `limit`.
+    fn stream_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, StoredMsg)>>;
+    /// Messages between `user` and `peer` older than `before` (`(time, id)`), newest first.
+    fn history(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        peer: &str,
+        before: Option<(u64, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredMsg>>;
+    /// The message between `a` and `b` (either direction) with this seq/random/time.
+    fn find_c2c(
+        &self,
+        sdkappid: u64,
+        a: &str,
+        b: &str,
+        seq: u64,
+        random: u64,
+        time: u64,
+    ) -> StoreResult<Option<StoredMsg>>;
+    /// The owner's conversations, most recent first.
+    fn conversations(&self, sdkappid: u64, owner: &str) -> StoreResult<Vec<Conversation>>;
+    /// Mark the peer's messages up to `up_to` as read by `owner`; returns the new read time.
+    fn mark_read(&self, sdkappid: u64, owner: &str, peer: &str, up_to: u64) -> StoreResult<u64>;
+    /// The time up to which `owner` read `peer`'s messages.
+    fn read_time(&self, sdkappid: u64, owner: &str, peer: &str) -> StoreResult<u64>;
+    /// Persist a ticket.
+    fn put_ticket(&self, t: &Ticket) -> StoreResult<()>;
+    /// Look up a ticket.
+    fn ticket(&self, a2: &str) -> StoreResult<Option<Ticket>>;
+    /// Revoke a ticket.
+    fn revoke_ticket(&self, a2: &str) -> StoreResult<()>;
+    /// Revoke every ticket of a user.
+    fn revoke_user_tickets(&self, sdkappid: u64, user: &str) -> StoreResult<()>;
+}
+
+/// Base of the TinyIds handed out (Tencent's TinyIds are around this value).
+pub const TINY_ID_BASE: u64 = 144_115_200_000_000_000;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS apps (
+    sdkappid    BIGINT PRIMARY KEY,
+    secret_key  TEXT NOT NULL,
+    admin       TEXT NOT NULL,
+    created     BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    sdkappid    BIGINT NOT NULL,
+    user_id     TEXT NOT NULL,
+    tiny_id     BIGINT UNIQUE,
+    nick        TEXT NOT NULL DEFAULT '',
+    face_url    TEXT NOT NULL DEFAULT '',
+    created     BIGINT NOT NULL,
+    UNIQUE (sdkappid, user_id)
+);
+CREATE TABLE IF NOT EXISTS c2c_msgs (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    sdkappid        BIGINT NOT NULL,
+    from_user       TEXT NOT NULL,
+    to_user         TEXT NOT NULL,
+    msg_seq         BIGINT NOT NULL,
+    msg_random      BIGINT NOT NULL,
+    msg_time        BIGINT NOT NULL,
+    client_time     BIGINT NOT NULL,
+    from_tiny_id    BIGINT NOT NULL,
+    body            TEXT NOT NULL,
+    cloud_custom_data TEXT NOT NULL DEFAULT '',
+    nick            TEXT NOT NULL DEFAULT '',
+    headurl         TEXT NOT NULL DEFAULT '',
+    flags           INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (sdkappid, from_user, to_user, msg_seq, msg_random)
+);
+CREATE INDEX IF NOT EXISTS c2c_msgs_pair ON c2c_msgs (sdkappid, from_user, to_user, msg_time, id);
+CREATE TABLE IF NOT EXISTS sync_stream (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    sdkappid    BIGINT NOT NULL,
+    user_id     TEXT NOT NULL,
+    msg_id      BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sync_stream_user ON sync_stream (sdkappid, user_id, id);
+CREATE TABLE IF NOT EXISTS conversations (
+    sdkappid    BIGINT NOT NULL,
+    owner       TEXT NOT NULL,
+    peer        TEXT NOT NULL,
+    last_msg_id BIGINT,
+    last_time   BIGINT NOT NULL DEFAULT 0,
+    unread      BIGINT NOT NULL DEFAULT 0,
+    read_time   BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (sdkappid, owner, peer)
+);
+CREATE TABLE IF NOT EXISTS a2_tickets (
+    a2          TEXT PRIMARY KEY,
+    sdkappid    BIGINT NOT NULL,
+    user_id     TEXT NOT NULL,
+    tiny_id     BIGINT NOT NULL,
+    inst_id     BIGINT NOT NULL,
+    expires     BIGINT NOT NULL,
+    revoked     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS a2_tickets_user ON a2_tickets (sdkappid, user_id);
+"#;
+
+const MSG_COLS: &str =
+    "m.id, m.sdkappid, m.from_user, m.to_user, m.msg_seq, m.msg_random, m.msg_time, \
+     m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
+
+fn u(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn msg_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<StoredMsg> {
+    Ok(StoredMsg {
+        id: r.get(at)?,
+        sdkappid: u(r.get(at + 1)?),
+        from: r.get(at + 2)?,
+        to: r.get(at + 3)?,
+        msg_seq: u(r.get(at + 4)?),
+        msg_random: u(r.get(at + 5)?),
+        msg_time: u(r.get(at + 6)?),
+        client_time: u(r.get(at + 7)?),
+        from_tiny_id: u(r.get(at + 8)?),
+        body: r.get(at + 9)?,
+        cloud_custom_data: r.get(at + 10)?,
+        nick: r.get(at + 11)?,
+        headurl: r.get(at + 12)?,
+        flags: r.get(at + 13)?,
+    })
+}
+
+fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        sdkappid: u(r.get(0)?),
+        user_id: r.get(1)?,
+        tiny_id: u(r.get::<_, Option<i64>>(2)?.unwrap_or(0)),
+        nick: r.get(3)?,
+        face_url: r.get(4)?,
+        created: u(r.get(5)?),
+    })
+}
+
+fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<Ticket> {
+    Ok(Ticket {
+        a2: r.get(0)?,
+        sdkappid: u(r.get(1)?),
+        user_id: r.get(2)?,
+        tiny_id: u(r.get(3)?),
+        inst_id: u(r.get(4)?),
+        expires: u(r.get(5)?),
+        revoked: r.get::<_, i64>(6)? != 0,
+    })
+}
+
+/// SQLite storage (WAL mode), one connection behind a mutex.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Open (and create) `tim.sqlite3` in `data_dir`.
+    pub fn open_dir(data_dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        Self::open(&data_dir.join("tim.sqlite3"))
+    }
+
+    /// Open (and create) the database file at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// An in-memory database (tests).
+    pub fn memory() -> StoreResult<Self> {
+        let conn = Connection::open_in_memory()?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn get_account(c: &Connection, sdkappid: u64, user: &str) -> rusqlite::Result<Option<Account>> {
+    c.query_row(
+        "SELECT sdkappid, user_id, tiny_id, nick, face_url, created FROM accounts WHERE sdkappid = ?1 AND user_id = ?2",
+        params![i(sdkappid), user],
+        account_from_row,
+    )
+    .optional()
+}
+
+fn create_account(
+    c: &Connection,
+    sdkappid: u64,
+    user: &str,
+    nick: &str,
+    face: &str,
+    now: u64,
+) -> rusqlite::Result<()> {
+    let id: i64 = c.query_row(
+        "INSERT INTO accounts (sdkappid, user_id, nick, face_url, created) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        params![i(sdkappid), user, nick, face, i(now)],
+        |r| r.get(0),
+    )?;
+    c.execute(
+        "UPDATE accounts SET tiny_id = ?1 WHERE id = ?2",
+        params![i(TINY_ID_BASE + u(id)), id],
+    )?;
+    Ok(())
+}
+
+fn append_stream(c: &Connection, sdkappid: u64, user: &str, msg_id: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO sync_stream (sdkappid, user_id, msg_id) VALUES (?1, ?2, ?3)",
+        params![i(sdkappid), user, msg_id],
+    )?;
+    Ok(())
+}
+
+fn touch_conversation(
+    c: &Connection,
+    sdkappid: u64,
+    owner: &str,
+    peer: &str,
+    msg: &StoredMsg,
+    unread: u64,
+    update_last: bool,
+) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO conversations (sdkappid, owner, peer, last_msg_id, last_time, unread, read_time) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0) \
+         ON CONFLICT (sdkappid, owner, peer) DO UPDATE SET unread = conversations.unread + excluded.unread",
+        params![
+            i(sdkappid),
+            owner,
+            peer,
+            update_last.then_some(msg.id),
+            if update_last { i(msg.msg_time) } else { 0 },
+            i(unread)
+        ],
+    )?;
+    if update_last {
+        c.execute(
+            "UPDATE conversations SET last_msg_id = ?4, last_time = ?5 \
+             WHERE sdkappid = ?1 AND owner = ?2 AND peer = ?3 AND last_time <= ?5",
+            params![i(sdkappid), owner, peer, msg.id, i(msg.msg_time)],
+        )?;
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn apps(&self) -> StoreResult<Vec<App>> {
+        let c = self.conn();
+        let mut st =
+            c.prepare("SELECT sdkappid, secret_key, admin FROM apps ORDER BY created, sdkappid")?;
+        let rows = st.query_map([], |r| {
+            Ok(App {
+                sdkappid: u(r.get(0)?),
+                secret_key: r.get(1)?,
+                admin: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn put_app(&self, app: &App) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO apps (sdkappid, secret_key, admin, created) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (sdkappid) DO UPDATE SET secret_key = excluded.secret_key, admin = excluded.admin",
+            params![i(app.sdkappid), app.secret_key, app.admin, i(crate::now())],
+        )?;
+        Ok(())
+    }
+
+    fn account(&self, sdkappid: u64, user: &str) -> StoreResult<Option<Account>> {
+        Ok(get_account(&self.conn(), sdkappid, user)?)
+    }
+
+    fn ensure_account(&self, sdkappid: u64, user: &str, now: u64) -> StoreResult<Account> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        if get_account(&tx, sdkappid, user)?.is_none() {
+            create_account(&tx, sdkappid, user, "", "", now)?;
+        }
+        let acc = get_account(&tx, sdkappid, user)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        tx.commit()?;
+        Ok(acc)
+    }
+
+    fn import_account(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        nick: &str,
+        face_url: &str,
+        now: u64,
+    ) -> StoreResult<Account> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        if get_account(&tx, sdkappid, user)?.is_none() {
+            create_account(&tx, sdkappid, user, nick, face_url, now)?;
+        } else {
+            tx.execute(
+                "UPDATE accounts SET nick = ?3, face_url = ?4 WHERE sdkappid = ?1 AND user_id = ?2",
+                params![i(sdkappid), user, nick, face_url],
+            )?;
+        }
+        let acc = get_account(&tx, sdkappid, user)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+        tx.commit()?;
+        Ok(acc)
+    }
+
+    fn store_c2c(&self, msg: &StoredMsg, fanout: Fanout) -> StoreResult<Inserted> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        let existing = tx
+            .query_row(
+                &format!(
+                    "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = ?1 AND m.from_user = ?2 AND m.to_user = ?3 \
+                     AND m.msg_seq = ?4 AND m.msg_random = ?5"
+                ),
+                params![i(msg.sdkappid), msg.from, msg.to, i(msg.msg_seq), i(msg.msg_random)],
+                |r| msg_from_row(r, 0),
+            )
+            .optional()?;
+        if let Some(old) = existing {
+            return Ok(Inserted::Duplicate(old));
+        }
+        let id: i64 = tx.query_row(
+            "INSERT INTO c2c_msgs (sdkappid, from_user, to_user, msg_seq, msg_random, msg_time, client_time, \
+             from_tiny_id, body, cloud_custom_data, nick, headurl, flags) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id",
+            params![
+                i(msg.sdkappid),
+                msg.from,
+                msg.to,
+                i(msg.msg_seq),
+                i(msg.msg_random),
+                i(msg.msg_time),
+                i(msg.client_time),
+                i(msg.from_tiny_id),
+                msg.body,
+                msg.cloud_custom_data,
+                msg.nick,
+                msg.headurl,
+                msg.flags
+            ],
+            |r| r.get(0),
+        )?;
+        let stored = StoredMsg { id, ..msg.clone() };
+        let to_self = msg.from == msg.to;
+        append_stream(&tx, msg.sdkappid, &msg.to, id)?;
+        let unread = u64::from(fanout.count_unread && !to_self);
+        touch_conversation(
+            &tx,
+            msg.sdkappid,
+            &msg.to,
+            &msg.from,
+            &stored,
+            unread,
+            fanout.update_last,
+        )?;
+        if fanout.sync_sender && !to_self {
+            append_stream(&tx, msg.sdkappid, &msg.from, id)?;
+            touch_conversation(
+                &tx,
+                msg.sdkappid,
+                &msg.from,
+                &msg.to,
+                &stored,
+                0,
+                fanout.update_last,
+            )?;
+        }
+        tx.commit()?;
+        Ok(Inserted::New(stored))
+    }
+
+    fn stream_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, StoredMsg)>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT s.id, {MSG_COLS} FROM sync_stream s JOIN c2c_msgs m ON m.id = s.msg_id \
+             WHERE s.sdkappid = ?1 AND s.user_id = ?2 AND s.id > ?3 ORDER BY s.id LIMIT ?4"
+        ))?;
+        let rows = st.query_map(params![i(sdkappid), user, after, i(limit as u64)], |r| {
+            Ok((r.get(0)?, msg_from_row(r, 1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn history(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        peer: &str,
+        before: Option<(u64, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredMsg>> {
+        let c = self.conn();
+        let (bt, bid) = before
+            .map(|(t, id)| (i(t), id))
+            .unwrap_or((i64::MAX, i64::MAX));
+        let mut st = c.prepare(&format!(
+            "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = ?1 \
+             AND ((m.from_user = ?2 AND m.to_user = ?3) OR (m.from_user = ?3 AND m.to_user = ?2)) \
+             AND (m.msg_time < ?4 OR (m.msg_time = ?4 AND m.id < ?5)) \
+             ORDER BY m.msg_time DESC, m.id DESC LIMIT ?6"
+        ))?;
+        let rows = st.query_map(
+            params![i(sdkappid), user, peer, bt, bid, i(limit as u64)],
+            |r| msg_from_row(r, 0),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn find_c2c(
+        &self,
+        sdkappid: u64,
+        a: &str,
+        b: &str,
+        seq: u64,
+        random: u64,
+        time: u64,
+    ) -> StoreResult<Option<StoredMsg>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = ?1 \
+                     AND ((m.from_user = ?2 AND m.to_user = ?3) OR (m.from_user = ?3 AND m.to_user = ?2)) \
+                     AND m.msg_seq = ?4 AND m.msg_random = ?5 AND m.msg_time = ?6"
+                ),
+                params![i(sdkappid), a, b, i(seq), i(random), i(time)],
+                |r| msg_from_row(r, 0),
+            )
+            .optional()?)
+    }
+
+    fn conversations(&self, sdkappid: u64, owner: &str) -> StoreResult<Vec<Conversation>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT c.peer, c.unread, c.read_time, COALESCE(p.read_time, 0), m.id IS NOT NULL, {MSG_COLS} \
+             FROM conversations c \
+             LEFT JOIN conversations p ON p.sdkappid = c.sdkappid AND p.owner = c.peer AND p.peer = c.owner \
+             LEFT JOIN c2c_msgs m ON m.id = c.last_msg_id \
+             WHERE c.sdkappid = ?1 AND c.owner = ?2 ORDER BY c.last_time DESC, c.peer"
+        ))?;
+        let rows = st.query_map(params![i(sdkappid), owner], |r| {
+            let has_last: bool = r.get(4)?;
+            Ok(Conversation {
+                owner: owner.to_string(),
+                peer: r.get(0)?,
+                unread: u(r.get(1)?),
+                read_time: u(r.get(2)?),
+                peer_read_time: u(r.get(3)?),
+                last: if has_last {
+                    Some(msg_from_row(r, 5)?)
+                } else {
+                    None
+                },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn mark_read(&self, sdkappid: u64, owner: &str, peer: &str, up_to: u64) -> StoreResult<u64> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        tx.execute(
+            "INSERT INTO conversations (sdkappid, owner, peer, last_msg_id, last_time, unread, read_time) \
+             VALUES (?1, ?2, ?3, NULL, 0, 0, ?4) \
+             ON CONFLICT (sdkappid, owner, peer) DO UPDATE SET read_time = \
+             CASE WHEN conversations.read_time > excluded.read_time THEN conversations.read_time ELSE excluded.read_time END",
+            params![i(sdkappid), owner, peer, i(up_to)],
+        )?;
+        let read_time: i64 = tx.query_row(
+            "SELECT read_time FROM conversations WHERE sdkappid = ?1 AND owner = ?2 AND peer = ?3",
+            params![i(sdkappid), owner, peer],
+            |r| r.get(0),
+        )?;
+        let left: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM c2c_msgs WHERE sdkappid = ?1 AND from_user = ?3 AND to_user = ?2 AND msg_time > ?4",
+            params![i(sdkappid), owner, peer, read_time],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "UPDATE conversations SET unread = ?4 WHERE sdkappid = ?1 AND owner = ?2 AND peer = ?3",
+            params![i(sdkappid), owner, peer, left],
+        )?;
+        tx.commit()?;
+        Ok(u(read_time))
+    }
+
+    fn read_time(&self, sdkappid: u64, owner: &str, peer: &str) -> StoreResult<u64> {
+        let t: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT read_time FROM conversations WHERE sdkappid = ?1 AND owner = ?2 AND peer = ?3",
+                params![i(sdkappid), owner, peer],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(t.map(u).unwrap_or(0))
+    }
+
+    fn put_ticket(&self, t: &Ticket) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO a2_tickets (a2, sdkappid, user_id, tiny_id, inst_id, expires, revoked) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                t.a2,
+                i(t.sdkappid),
+                t.user_id,
+                i(t.tiny_id),
+                i(t.inst_id),
+                i(t.expires),
+                i64::from(t.revoked)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn ticket(&self, a2: &str) -> StoreResult<Option<Ticket>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT a2, sdkappid, user_id, tiny_id, inst_id, expires, revoked FROM a2_tickets WHERE a2 = ?1",
+                params![a2],
+                ticket_from_row,
+            )
+            .optional()?)
+    }
+
+    fn revoke_ticket(&self, a2: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "UPDATE a2_tickets SET revoked = 1 WHERE a2 = ?1",
+            params![a2],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_user_tickets(&self, sdkappid: u64, user: &str) -> StoreResult<()> {
+        self.conn().execute(
+            "UPDATE a2_tickets SET revoked = 1 WHERE sdkappid = ?1 AND user_id = ?2",
+            params![i(sdkappid), user],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(from: &str, to: &str, seq: u64, time: u64) -> StoredMsg {
+        StoredMsg {
+            sdkappid: 1,
+            from: from.into(),
+            to: to.into(),
+            msg_seq: seq,
+            msg_random: seq * 10,
+            msg_time: time,
+            client_time: time,
+            from_tiny_id: 7,
+            body: r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"x"}}]"#.into(),
+            ..Default::default()
+        }
+    }
+
+    const ALL: Fanout = Fanout {
+        sync_sender: true,
+        count_unread: true,
+        update_last: true,
+    };
+
+    #[test]
+    fn accounts_get_unique_tiny_ids() {
+        let s = SqliteStore::memory().expect("db");
+        let a = s.ensure_account(1, "alice", 5).expect("alice");
+        let b = s.ensure_account(1, "bob", 5).expect("bob");
+        assert_ne!(a.tiny_id, b.tiny_id);
+        assert!(a.tiny_id > TINY_ID_BASE);
+        assert_eq!(s.ensure_account(1, "alice", 9).expect("again"), a);
+        let a2 = s
+            .import_account(1, "alice", "Alice", "http://a", 9)
+            .expect("import");
+        assert_eq!((a2.tiny_id, a2.nick.as_str()), (a.tiny_id, "Alice"));
+        assert!(s.account(2, "alice").expect("q").is_none());
+    }
+
+    #[test]
+    fn dedup_streams_conversations_and_read() {
+        let s = SqliteStore::memory().expect("db");
+        let Inserted::New(m1) = s.store_c2c(&msg("alice", "bob", 1, 100), ALL).expect("m1") else {
+            panic!("dup")
+        };
+        let again = s
+            .store_c2c(&msg("alice", "bob", 1, 200), ALL)
+            .expect("again");
+        assert_eq!(again, Inserted::Duplicate(m1.clone()));
+        s.store_c2c(&msg("alice", "bob", 2, 101), ALL).expect("m2");
+        s.store_c2c(&msg("bob", "alice", 3, 102), ALL).expect("m3");
+
+        let bob = s.stream_after(1, "bob", 0, 10).expect("stream");
+        assert_eq!(
+            bob.iter().map(|(_, m)| m.msg_seq).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+        let rest = s.stream_after(1, "bob", bob[0].0, 10).expect("stream");
+        assert_eq!(rest.len(), 2);
+
+        let convs = s.conversations(1, "bob").expect("convs");
+        assert_eq!(convs.len(), 1);
+        assert_eq!((convs[0].peer.as_str(), convs[0].unread), ("alice", 2));
+        assert_eq!(convs[0].last.as_ref().map(|m| m.msg_seq), Some(3));
+        assert_eq!(s.conversations(1, "alice").expect("convs")[0].unread, 1);
+
+        assert_eq!(s.mark_read(1, "bob", "alice", 100).expect("read"), 100);
+        assert_eq!(s.conversations(1, "bob").expect("c")[0].unread, 1);
+        s.mark_read(1, "bob", "alice", 101).expect("read");
+        assert_eq!(s.conversations(1, "bob").expect("c")[0].unread, 0);
+        assert_eq!(s.mark_read(1, "bob", "alice", 50).expect("older"), 101);
+        assert_eq!(
+            s.conversations(1, "alice").expect("c")[0].peer_read_time,
+            101
+        );
+
+        let page = s.history(1, "alice", "bob", None, 2).expect("h");
+        assert_eq!(
+            page.iter().map(|m| m.msg_seq).collect::<Vec<_>>(),
+            vec![3, 2]
+        );
+        let older = s
+            .history(1, "bob", "alice", Some((page[1].msg_time, page[1].id)), 2)
+            .expect("h");
+        assert_eq!(older.iter().map(|m| m.msg_seq).collect::<Vec<_>>(), vec![1]);
+        assert!(s
+            .find_c2c(1, "bob", "alice", 2, 20, 101)
+            .expect("f")
+            .is_some());
+    }
+
+    #[test]
+    fn tickets_and_apps_persist() {
+        let dir = std::env::temp_dir().join(format!("tim-store-test-{}", rand::random::<u64>()));
+        {
+            let s = SqliteStore::open_dir(&dir).expect("open");
+            s.put_app(&App {
+                sdkappid: 9,
+                secret_key: "k".into(),
+                admin: "adm".into(),
+            })
+            .expect("app");
+            let t = Ticket {
+                a2: "x".into(),
+                sdkappid: 9,
+                user_id: "u".into(),
+                tiny_id: 1,
+                inst_id: 2,
+                expires: 3,
+                revoked: false,
+            };
+            s.put_ticket(&t).expect("ticket");
+            s.revoke_user_tickets(9, "u").expect("revoke");
+        }
+        let s = SqliteStore::open_dir(&dir).expect("reopen");
+        assert_eq!(s.apps().expect("apps")[0].admin, "adm");
+        assert!(s.ticket("x").expect("t").is_some_and(|t| t.revoked));
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,400 @@
+//! The WebSocket gateway: `/binfo` (binary frames) and `/info` (text frames), WIRE.md §1–§3.
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State as AxState};
+use axum::response::Response;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tim_proto::{cmd, code, frame::COMP_PREFIX, Frame, Head};
+use tokio::sync::mpsc;
+
+use crate::commands::{self, fail, ok, ok_with, Who};
+use crate::config::MultiInstance;
+use crate::hub::{Out, SessionRef};
+use crate::store::Ticket;
+use crate::{now, State};
+
+/// The logged-in identity of a socket.
+#[derive(Debug, Clone)]
+struct Login {
+    sdkappid: u64,
+    user: String,
+    a2: String,
+    expires: u64,
+}
+
+/// Per-socket state.
+struct Conn {
+    id: u64,
+    url_sdkappid: Option<u64>,
+    instance_id: String,
+    platform: u32,
+    tx: mpsc::UnboundedSender<Out>,
+    kicked: Arc<AtomicU32>,
+    login: Option<Login>,
+}
+
+#[derive(Clone, Copy)]
+struct Mode {
+    binary: bool,
+    compress: bool,
+}
+
+/// `GET /binfo`.
+pub async fn binfo(
+    ws: WebSocketUpgrade,
+    q: Query<HashMap<String, String>>,
+    st: AxState<Arc<State>>,
+) -> Response {
+    upgrade(ws, q, st, true)
+}
+
+/// `GET /info`.
+pub async fn info(
+    ws: WebSocketUpgrade,
+    q: Query<HashMap<String, String>>,
+    st: AxState<Arc<State>>,
+) -> Response {
+    upgrade(ws, q, st, false)
+}
+
+fn upgrade(
+    ws: WebSocketUpgrade,
+    Query(q): Query<HashMap<String, String>>,
+    AxState(st): AxState<Arc<State>>,
+    binary: bool,
+) -> Response {
+    let mode = Mode {
+        binary,
+        compress: binary && q.get("compress").is_some_and(|v| v == "gzip"),
+    };
+    let url_sdkappid = q.get("sdkappid").and_then(|v| v.parse().ok());
+    let instance_id = q.get("instanceid").cloned().unwrap_or_default();
+    let platform = q.get("platform").and_then(|v| v.parse().ok()).unwrap_or(7);
+    // Oversized frames are dropped by `run` (max_frame_bytes); this is the hard transport limit.
+    let limit = st.config.max_frame_bytes.saturating_mul(4).max(64 * 1024);
+    ws.max_message_size(limit)
+        .on_upgrade(move |socket| async move {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let conn = Conn {
+                id: st.hub.next_conn_id(),
+                url_sdkappid,
+                instance_id,
+                platform,
+                tx,
+                kicked: Arc::new(AtomicU32::new(0)),
+                login: None,
+            };
+            run(st, socket, conn, rx, mode).await;
+        })
+}
+
+fn encode(frame: &Frame, mode: Mode, threshold: usize) -> Message {
+    let text = frame.to_json();
+    if !mode.binary {
+        return Message::Text(text.into());
+    }
+    if mode.compress && text.len() > threshold {
+        let mut z =
+            flate2::write::ZlibEncoder::new(COMP_PREFIX.to_vec(), flate2::Compression::fast());
+        if z.write_all(text.as_bytes()).is_ok() {
+            if let Ok(bytes) = z.finish() {
+                return Message::Binary(bytes.into());
+            }
+        }
+    }
+    Message::Binary(text.into_bytes().into())
+}
+
+async fn run(
+    st: Arc<State>,
+    mut socket: WebSocket,
+    conn: Conn,
+    mut rx: mpsc::UnboundedReceiver<Out>,
+    mode: Mode,
+) {
+    let conn_id = conn.id;
+    tracing::debug!(conn_id, instance = %conn.instance_id, "socket open");
+    let mut shutdown = st.shutdown.clone();
+    let mut conn = Some(conn);
+    let mut close_at: Option<tokio::time::Instant> = None;
+    let threshold = st.config.compress_threshold;
+    loop {
+        let close_sleep = async {
+            match close_at {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            inbound = socket.recv() => {
+                let bytes: Vec<u8> = match inbound {
+                    Some(Ok(Message::Binary(b))) => b.to_vec(),
+                    Some(Ok(Message::Text(t))) => t.as_str().as_bytes().to_vec(),
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => { tracing::debug!(conn_id, error = %e, "socket error"); break }
+                    None => break,
+                };
+                if bytes.len() > st.config.max_frame_bytes {
+                    tracing::debug!(conn_id, len = bytes.len(), "oversized frame dropped");
+                    continue;
+                }
+                let frame = match Frame::from_bytes(&bytes) {
+                    Ok(f) if !f.head.servcmd.is_empty() => f,
+                    Ok(_) => { tracing::debug!(conn_id, "frame without servcmd dropped"); continue }
+                    Err(e) => { tracing::debug!(conn_id, error = %e, "malformed frame dropped"); continue }
+                };
+                let Some(c) = conn.take() else { break };
+                let st2 = st.clone();
+                let joined = tokio::task::spawn_blocking(move || {
+                    let mut c = c;
+                    let reply = handle(&st2, &mut c, &frame);
+                    (c, frame.head, reply)
+                }).await;
+                match joined {
+                    Ok((c, head, reply)) => {
+                        conn = Some(c);
+                        if let Some(body) = reply {
+                            let f = Frame::new(Head::reply(head.servcmd, head.seq), body);
+                            if socket.send(encode(&f, mode, threshold)).await.is_err() { break }
+                        }
+                    }
+                    Err(e) => { tracing::error!(conn_id, error = %e, "command handler failed"); break }
+                }
+            }
+            out = rx.recv() => match out {
+                Some(Out::Frame(f)) => if socket.send(encode(&f, mode, threshold)).await.is_err() { break },
+                Some(Out::Close(ms)) => {
+                    let at = tokio::time::Instant::now() + Duration::from_millis(ms);
+                    close_at = Some(close_at.map_or(at, |t| t.min(at)));
+                }
+                None => break,
+            },
+            _ = close_sleep => {
+                let _ = socket.send(Message::Close(Some(CloseFrame { code: 4000, reason: "closed by server".into() }))).await;
+                break;
+            }
+            _ = shutdown.changed() => {
+                let _ = socket.send(Message::Close(Some(CloseFrame { code: 1001, reason: "server shutting down".into() }))).await;
+                break;
+            }
+        }
+    }
+    if let Some(Login { sdkappid, user, .. }) = conn.and_then(|c| c.login) {
+        st.hub.unregister(sdkappid, &user, conn_id);
+    }
+    tracing::debug!(conn_id, "socket closed");
+}
+
+fn sig_fail(info: impl Into<String>) -> Value {
+    fail(code::ACCOUNT_USERSIG_EXPIRED, info)
+}
+
+/// Handle one request frame; `None` = no reply.
+fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
+    let servcmd = f.head.servcmd.as_str();
+    match servcmd {
+        cmd::HEARTBEAT_ALIVE | cmd::TIM_WEB_REPORT => return Some(ok()),
+        cmd::MSG_PUSH_ACK => return None,
+        cmd::WSLOGIN => return Some(wslogin(st, c, &f.head)),
+        _ => {}
+    }
+    // Bind the socket on any frame that carries a valid A2 key (resent requests come first).
+    if c.login.is_none() {
+        match f.head.a2.as_deref().filter(|a| !a.is_empty()) {
+            Some(a2) => {
+                if let Err(e) = bind_a2(st, c, a2) {
+                    return Some(e);
+                }
+            }
+            None if servcmd == cmd::WSLOGOUT => return Some(ok()),
+            None => return Some(sig_fail("not logged in")),
+        }
+    }
+    let login = c.login.clone()?;
+    let kicked = c.kicked.load(Ordering::SeqCst);
+    if kicked != 0 {
+        return Some(match servcmd {
+            cmd::WSLOGOUT => {
+                c.login = None;
+                ok()
+            }
+            _ => {
+                let mut v = fail(
+                    code::HELLO_ANSWER_KICKED_OUT,
+                    "this instance was kicked out",
+                );
+                v["KickType"] = json!(kicked);
+                v
+            }
+        });
+    }
+    if now() >= login.expires {
+        st.hub.unregister(login.sdkappid, &login.user, c.id);
+        c.login = None;
+        return Some(sig_fail("userSig expired"));
+    }
+    match servcmd {
+        cmd::WSHELLO => return Some(ok()),
+        cmd::WSLOGOUT => {
+            st.hub.unregister(login.sdkappid, &login.user, c.id);
+            if let Err(e) = st.store.revoke_ticket(&login.a2) {
+                tracing::error!(error = %e, "revoke ticket");
+            }
+            c.login = None;
+            return Some(ok());
+        }
+        _ => {}
+    }
+    let who = Who::User {
+        sdkappid: login.sdkappid,
+        user: login.user,
+        conn_id: c.id,
+    };
+    commands::dispatch(st, &who, servcmd, &f.body)
+}
+
+fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
+    let identifier = head.identifier.as_deref().unwrap_or("");
+    let usersig = head.usersig.as_deref().unwrap_or("");
+    if identifier.is_empty() || usersig.is_empty() {
+        return match head.a2.as_deref().filter(|a| !a.is_empty()) {
+            Some(a2) => match bind_a2(st, c, a2) {
+                Ok(t) => login_reply(st, &t),
+                Err(e) => e,
+            },
+            None => sig_fail("wslogin needs identifier and usersig, or a2"),
+        };
+    }
+    let Some(sdkappid) = head.sdkappid.or(c.url_sdkappid) else {
+        return sig_fail("no sdkappid");
+    };
+    let Some(app) = st.app(sdkappid) else {
+        return sig_fail(format!("SDKAppID {sdkappid} is not served by this server"));
+    };
+    let t = now();
+    let info = match tim_proto::usersig::verify(usersig, sdkappid, &app.secret_key, identifier, t) {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::info!(sdkappid, user = identifier, error = %e, "login refused");
+            return sig_fail(e.to_string());
+        }
+    };
+    let account = match st.store.account(sdkappid, identifier) {
+        Ok(Some(a)) => a,
+        Ok(None) if st.config.auto_import_accounts => {
+            match st.store.ensure_account(sdkappid, identifier, t) {
+                Ok(a) => a,
+                Err(e) => return internal(e),
+            }
+        }
+        Ok(None) => {
+            return fail(
+                code::ACCOUNT_NOT_FOUND,
+                format!("account {identifier} is not imported"),
+            )
+        }
+        Err(e) => return internal(e),
+    };
+    let ticket = Ticket {
+        a2: format!(
+            "{:032x}{:032x}",
+            rand::random::<u128>(),
+            rand::random::<u128>()
+        ),
+        sdkappid,
+        user_id: account.user_id,
+        tiny_id: account.tiny_id,
+        inst_id: u64::from(rand::random::<u32>() % 1_000_000_000 + 1),
+        expires: info.expires_at(),
+        revoked: false,
+    };
+    if let Err(e) = st.store.put_ticket(&ticket) {
+        return internal(e);
+    }
+    bind(st, c, &ticket);
+    tracing::info!(sdkappid, user = %ticket.user_id, instance = %c.instance_id, "login");
+    login_reply(st, &ticket)
+}
+
+fn internal(e: impl std::fmt::Display) -> Value {
+    tracing::error!(error = %e, "storage error");
+    fail(code::LOGIN_FAILED, "internal server error")
+}
+
+fn login_reply(st: &State, t: &Ticket) -> Value {
+    ok_with(json!({
+        "A2Key": t.a2,
+        "TinyId": t.tiny_id.to_string(),
+        "InstId": t.inst_id,
+        "HelloInterval": st.config.hello_interval,
+        "TimeStamp": now(),
+    }))
+}
+
+/// Log the socket in with an A2 key from an earlier login.
+fn bind_a2(st: &State, c: &mut Conn, a2: &str) -> Result<Ticket, Value> {
+    let t = match st.store.ticket(a2) {
+        Ok(Some(t)) => t,
+        Ok(None) => return Err(sig_fail("unknown A2 key, log in again")),
+        Err(e) => return Err(internal(e)),
+    };
+    if t.revoked {
+        return Err(sig_fail(
+            "A2 key revoked (logged out or kicked), log in again",
+        ));
+    }
+    if now() >= t.expires {
+        return Err(sig_fail("userSig expired"));
+    }
+    if c.url_sdkappid.is_some_and(|id| id != t.sdkappid) {
+        return Err(sig_fail("A2 key belongs to another SDKAppID"));
+    }
+    bind(st, c, &t);
+    Ok(t)
+}
+
+fn bind(st: &State, c: &mut Conn, t: &Ticket) {
+    if let Some(old) = c.login.take() {
+        st.hub.unregister(old.sdkappid, &old.user, c.id);
+    }
+    c.kicked.store(0, Ordering::SeqCst);
+    let session = SessionRef {
+        conn_id: c.id,
+        instance_id: c.instance_id.clone(),
+        platform: c.platform,
+        a2: t.a2.clone(),
+        tx: c.tx.clone(),
+        kicked: c.kicked.clone(),
+    };
+    let displaced = st.hub.register(
+        t.sdkappid,
+        &t.user_id,
+        session,
+        st.config.multi_instance == MultiInstance::Kick,
+    );
+    for s in displaced.stale {
+        let _ = s.tx.send(Out::Close(0));
+    }
+    for s in displaced.kicked {
+        tracing::info!(user = %t.user_id, old_instance = %s.instance_id, "kicking older instance");
+        if let Err(e) = st.store.revoke_ticket(&s.a2) {
+            tracing::error!(error = %e, "revoke ticket");
+        }
+        s.kick(
+            &st.hub,
+            cmd::kick::MULTIPLE_ACCOUNT,
+            st.config.kick_close_delay_ms,
+        );
+    }
+    c.login = Some(Login {
+        sdkappid: t.sdkappid,
+        user: t.user_id.clone(),
+        a2: t.a2.clone(),
+        expires: t.expires,
+    });
+}
