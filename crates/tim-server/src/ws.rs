@@ -197,6 +197,7 @@ fn sig_fail(info: impl Into<String>) -> Value {
 /// Handle one request frame; `None` = no reply.
 fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
     let servcmd = f.head.servcmd.as_str();
+    tracing::debug!(conn_id = c.id, servcmd, seq = f.head.seq, "request");
     match servcmd {
         cmd::HEARTBEAT_ALIVE | cmd::TIM_WEB_REPORT => return Some(ok()),
         cmd::MSG_PUSH_ACK => return None,
