@@ -1,0 +1,231 @@
+// The JS facade: the default export `TIM` of tim-js-sdk 2.x (create, EVENT, TYPES, VERSION),
+// the instance methods, the event emitter and the plugin registry. It holds no IM logic: every
+// API call goes to the wasm engine (`WasmTim.call`), which answers at once or settles later.
+//
+// This file is concatenated into each entry point by scripts/build-pkg.mjs, inside a function
+// scope where `wasm_bindgen` (the wasm-bindgen glue) and `loadWasmBytes()` are defined.
+// It must stay ES2019 (webpack 4's parser): no `?.`, no `??`, no `import.meta`.
+
+var VERSION = '2.27.6';
+var NOT_READY_OK = {
+  login: 1, logout: 1, destroy: 1, on: 1, off: 1, setLogLevel: 1, registerPlugin: 1,
+};
+var instances = {};
+var wasmReady = null;
+var wasmLoaded = false;
+var wasmFailed = null;
+
+function initWasm() {
+  if (wasmReady) return wasmReady;
+  var bytes = loadWasmBytes();
+  try {
+    // Synchronous when the runtime allows it, so TIM.create is usable at once.
+    wasm_bindgen.initSync({ module: bytes });
+    wasmLoaded = true;
+    wasmReady = Promise.resolve(true);
+  } catch (e) {
+    wasmReady = wasm_bindgen({ module_or_path: bytes }).then(function () { wasmLoaded = true; return true; }, function (err) {
+      wasmFailed = err;
+      throw err;
+    });
+  }
+  return wasmReady;
+}
+
+function TimError(code, message, data) {
+  var e = new Error(message);
+  e.code = code;
+  if (data !== undefined) e.data = data;
+  return e;
+}
+
+function hex32() {
+  var s = '';
+  for (var i = 0; i < 32; i++) s += Math.floor(Math.random() * 16).toString(16);
+  return s;
+}
+
+// The server an app reaches when it passes no proxyServer: a global set before the SDK loads
+// (`TIM_WASM_SERVER`), else the origin that served the page, else localhost.
+function defaultServer() {
+  var g = typeof globalThis !== 'undefined' ? globalThis : (typeof self !== 'undefined' ? self : {});
+  if (g.TIM_WASM_SERVER) return String(g.TIM_WASM_SERVER);
+  if (g.location && /^https?:$/.test(g.location.protocol)) {
+    return (g.location.protocol === 'https:' ? 'wss://' : 'ws://') + g.location.host;
+  }
+  return 'ws://127.0.0.1:8080';
+}
+
+function createInstance(options, appID) {
+  var listeners = {};
+  var pending = {};
+  var drafts = {};
+  var plugins = {};
+  var logLevel = 0;
+  var engine = null;
+  var queue = [];
+  var destroyed = false;
+
+  function dispatch(name, data) {
+    var list = (listeners[name] || []).slice();
+    var event = data === undefined ? { name: name } : { name: name, data: data };
+    for (var i = 0; i < list.length; i++) {
+      var l = list[i];
+      if (l.once) off(name, l.fn, l.ctx, true);
+      try {
+        l.fn.call(l.ctx, event);
+      } catch (err) {
+        if (typeof console !== 'undefined') console.error('[tim-wasm] listener of ' + name + ' threw', err);
+      }
+    }
+  }
+
+  function decorate(v) {
+    if (v && typeof v === 'object') {
+      if (Array.isArray(v)) { for (var i = 0; i < v.length; i++) decorate(v[i]); return v; }
+      if (typeof v.conversationID === 'string' && v.unreadCount !== undefined && !('toAccount' in v)) {
+        Object.defineProperty(v, 'toAccount', {
+          get: function () { return this.conversationID.replace(/^(C2C|GROUP)/, ''); },
+          enumerable: false,
+        });
+      }
+      if (v.conversationList) decorate(v.conversationList);
+      if (v.messageList) decorate(v.messageList);
+    }
+    return v;
+  }
+
+  // The sent Message object is the one the app created: update it in place.
+  function adoptMessage(result) {
+    var m = result && result.message;
+    if (m && drafts[m.ID]) {
+      var mine = drafts[m.ID];
+      for (var k in m) mine[k] = m[k];
+      if (mine.status !== 'unSend') delete drafts[m.ID];
+      result.message = mine;
+    }
+    return result;
+  }
+
+  function sink(kind, a, b, c) {
+    if (kind === 'event') {
+      var data = b === undefined ? undefined : decorate(JSON.parse(b));
+      dispatch(a, data);
+    } else if (kind === 'settle') {
+      var p = pending[a];
+      if (!p) return;
+      delete pending[a];
+      var v = JSON.parse(c);
+      if (b) {
+        p.resolve({ code: 0, data: adoptMessage(decorate(v)) });
+      } else {
+        if (v.data) adoptMessage(v.data);
+        p.reject(TimError(v.code, v.message, v.data));
+      }
+    }
+  }
+
+  function start() {
+    if (engine || destroyed) return;
+    engine = new wasm_bindgen.WasmTim(JSON.stringify({
+      SDKAppID: appID,
+      baseUrl: options.proxyServer || defaultServer(),
+      devMode: !!options.devMode,
+      instanceID: hex32(),
+      seed: Math.floor(Math.random() * 9e15),
+      tzOffsetMin: -new Date().getTimezoneOffset(),
+    }), sink);
+    var q = queue;
+    queue = [];
+    for (var i = 0; i < q.length; i++) q[i]();
+  }
+
+  // One engine call. Returns the value for synchronous methods, or a Promise.
+  function call(method, args, sync) {
+    if (!engine) {
+      if (wasmFailed || sync) {
+        var code = wasmFailed ? 2903 : 2024;
+        return Promise.reject(TimError(code, wasmFailed ? 'the SDK failed to load: ' + wasmFailed : 'SDK is not ready'));
+      }
+      return new Promise(function (resolve, reject) {
+        queue.push(function () { call(method, args).then(resolve, reject); });
+      });
+    }
+    var r = JSON.parse(engine.call(method, JSON.stringify(args)));
+    if (r.throw !== undefined) throw new Error(r.throw);
+    if (r.err !== undefined) return Promise.reject(TimError(r.err.code, r.err.message, r.err.data));
+    if (r.pending !== undefined) {
+      return new Promise(function (resolve, reject) { pending[r.pending] = { resolve: resolve, reject: reject }; });
+    }
+    if (sync) return decorate(r.ok);
+    return Promise.resolve({ code: 0, data: decorate(r.ok) });
+  }
+
+  function on(name, fn, ctx) {
+    if (typeof name !== 'string' || typeof fn !== 'function') throw new Error('Params validate failed.');
+    (listeners[name] = listeners[name] || []).push({ fn: fn, ctx: ctx, once: false });
+  }
+
+  function off(name, fn, ctx, once) {
+    var list = listeners[name];
+    if (!list) return;
+    listeners[name] = list.filter(function (l) {
+      return !(l.fn === fn && (ctx === undefined || l.ctx === ctx) && (!once || l.once));
+    });
+  }
+
+  var tim = Object.create(null);
+  tim.on = on;
+  tim.off = off;
+  tim.once = function (name, fn, ctx) {
+    // tim-js-sdk refuses `once` before SDK_READY (CONSTANTS.md §2).
+    if (!engine) return Promise.reject(TimError(2024, 'SDK is not ready'));
+    var r = JSON.parse(engine.call('_checkReady', '[]'));
+    if (r.err) return Promise.reject(TimError(r.err.code, r.err.message));
+    if (typeof name !== 'string' || typeof fn !== 'function') throw new Error('Params validate failed.');
+    (listeners[name] = listeners[name] || []).push({ fn: fn, ctx: ctx, once: true });
+  };
+  tim.setLogLevel = function (level) { logLevel = level; };
+  tim.registerPlugin = function (map) {
+    for (var k in map) plugins[k] = map[k];
+  };
+  tim.login = function (o) { return call('login', [o || {}]); };
+  tim.logout = function () { return call('logout', []); };
+  tim.destroy = function () {
+    var r = call('destroy', []);
+    destroyed = true;
+    delete instances[appID];
+    return r;
+  };
+  ['createTextMessage', 'createCustomMessage'].forEach(function (m) {
+    tim[m] = function (o) {
+      var msg = call(m, [o], true);
+      if (msg && msg.ID) drafts[msg.ID] = msg;
+      return msg;
+    };
+  });
+  ['sendMessage', 'getMessageList', 'getConversationList', 'setMessageRead'].forEach(function (m) {
+    tim[m] = function () { return call(m, Array.prototype.slice.call(arguments)); };
+  });
+
+  initWasm().then(start, function (err) {
+    dispatch(EVENT.ERROR, { code: 2903, message: 'the SDK failed to load: ' + err });
+  });
+  if (wasmLoaded) start();
+  return tim;
+}
+
+var TIM = {
+  create: function (options) {
+    options = options || {};
+    var id = options.SDKAppID;
+    if (typeof id === 'string' && /^\d+$/.test(id)) id = Number(id);
+    if (typeof id !== 'number' || !isFinite(id)) return null;
+    if (!instances[id]) instances[id] = createInstance(options, id);
+    return instances[id];
+  },
+  EVENT: EVENT,
+  TYPES: TYPES,
+  VERSION: VERSION,
+};
+TIM['default'] = TIM;

@@ -1,0 +1,64 @@
+// Assemble the npm package in dist/pkg from the wasm-bindgen output and js/:
+// tim-js.js (UMD: global TIM, CommonJS module.exports = TIM with .default), tim-js-friendship.js,
+// and the ES module variants tim-js.es.js / tim-js-friendship.es.js. The wasm binary is inlined
+// (base64), so no loader needs import.meta.url or a URL the app must serve.
+// Prints the gzip and brotli sizes of the package's JS (which contains the wasm).
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bindgen = process.argv[2] || join(root, 'target', 'wasm-bindgen');
+const out = join(root, 'dist', 'pkg');
+mkdirSync(out, { recursive: true });
+
+const glue = readFileSync(join(bindgen, 'tim_wasm.js'), 'utf8');
+const wasm = readFileSync(join(bindgen, 'tim_wasm_bg.wasm'));
+const constantsJs = readFileSync(join(root, 'js', 'constants.js'), 'utf8');
+const facade = readFileSync(join(root, 'js', 'facade.js'), 'utf8');
+const b64 = wasm.toString('base64');
+
+const decoder = `
+var WASM_BASE64 = '${b64}';
+function loadWasmBytes() {
+  if (typeof Buffer !== 'undefined' && typeof Buffer.from === 'function') return new Uint8Array(Buffer.from(WASM_BASE64, 'base64'));
+  var bin = atob(WASM_BASE64);
+  var bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+`;
+const body = `${glue}\n${decoder}\n${constantsJs}\n${facade}\n`;
+const banner = `/*! tim-wasm ${JSON.parse(readFileSync(join(root, 'pkg-template', 'package.json'), 'utf8')).version} — drop-in for tim-js-sdk 2.27.6 */\n`;
+
+const umd = `${banner}(function (root, factory) {
+  if (typeof exports === 'object' && typeof module !== 'undefined') { module.exports = factory(); }
+  else if (typeof define === 'function' && define.amd) { define(factory); }
+  else { root.TIM = factory(); }
+})(typeof globalThis !== 'undefined' ? globalThis : typeof self !== 'undefined' ? self : this, function () {
+'use strict';
+${body}
+return TIM;
+});
+`;
+const esm = `${banner}var TIM = (function () {
+'use strict';
+${body}
+return TIM;
+})();
+export default TIM;
+`;
+
+for (const [name, text] of [['tim-js.js', umd], ['tim-js-friendship.js', umd], ['tim-js.es.js', esm], ['tim-js-friendship.es.js', esm]]) {
+  writeFileSync(join(out, name), text);
+}
+for (const f of ['package.json', 'README.md', 'tim-js.d.ts']) copyFileSync(join(root, 'pkg-template', f), join(out, f));
+copyFileSync(join(out, 'tim-js.d.ts'), join(out, 'tim-js-friendship.d.ts'));
+
+const gz = gzipSync(umd, { level: 9 }).length;
+const br = brotliCompressSync(umd, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const kb = (n) => (n / 1024).toFixed(1) + ' KB';
+console.log(`package: ${out}`);
+console.log(`tim-js.js (wasm inlined): ${kb(umd.length)} raw, ${kb(gz)} gzip, ${kb(br)} brotli (wasm binary alone: ${kb(wasm.length)}; target <= 100 KB brotli, official tim-js-friendship.js: 115.6 KB brotli / 147.0 KB gzip)`);
+writeFileSync(join(out, 'SIZE.json'), JSON.stringify({ raw: umd.length, gzip: gz, brotli: br, wasm: wasm.length }) + '\n');

@@ -1,0 +1,326 @@
+//! The browser platform: WebSocket, clock, IndexedDB, and the JS boundary.
+
+use std::{
+    cell::RefCell,
+    collections::{HashMap, VecDeque},
+    rc::{Rc, Weak},
+};
+
+use js_sys::{Function, Uint8Array};
+use serde_json::{json, Value};
+use tim_core::{ApiError, CallResult, Config, Engine, Output, SocketId};
+use wasm_bindgen::{prelude::*, JsCast};
+use web_sys::{BinaryType, MessageEvent, WebSocket};
+
+use crate::idb;
+
+const TICK_MS: i32 = 500;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setInterval)]
+    fn set_interval(cb: &Function, ms: i32) -> JsValue;
+    #[wasm_bindgen(js_name = clearInterval)]
+    fn clear_interval(id: &JsValue);
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// One WebSocket and the handlers it owns; dropping it detaches them (no leaked closures).
+struct Socket {
+    ws: WebSocket,
+    _open: Closure<dyn FnMut()>,
+    _message: Closure<dyn FnMut(MessageEvent)>,
+    _close: Closure<dyn FnMut()>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onopen(None);
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        self.ws.set_onerror(None);
+    }
+}
+
+struct Inner {
+    engine: Engine,
+    sink: Function,
+    sdk_app_id: u64,
+    sockets: HashMap<SocketId, Socket>,
+    tick: Option<(JsValue, Closure<dyn FnMut()>)>,
+    pump_scheduled: bool,
+    writes: VecDeque<(String, idb::Batch)>,
+    writer_running: bool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some((id, _)) = self.tick.take() {
+            clear_interval(&id);
+        }
+    }
+}
+
+type Shared = Rc<RefCell<Inner>>;
+
+/// One SDK instance, driven from the JS facade. Not part of the public API: apps use `TIM`.
+#[wasm_bindgen]
+pub struct WasmTim {
+    inner: Shared,
+}
+
+fn num(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+#[wasm_bindgen]
+impl WasmTim {
+    /// `options`: JSON `{SDKAppID, baseUrl, devMode, instanceID, seed, tzOffsetMin}`.
+    /// `sink(kind, a, b, c)` receives `("event", name, dataJson?)` and
+    /// `("settle", callId, ok, resultJson)`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &str, sink: Function) -> Result<WasmTim, JsError> {
+        let o: Value = serde_json::from_str(options).map_err(|e| JsError::new(&e.to_string()))?;
+        let sdk_app_id = num(&o["SDKAppID"]).ok_or_else(|| JsError::new("SDKAppID must be a number"))?;
+        let cfg = Config {
+            sdk_app_id,
+            base_url: o["baseUrl"].as_str().unwrap_or("").to_string(),
+            dev_mode: o["devMode"].as_bool().unwrap_or(false),
+            instance_id: o["instanceID"].as_str().unwrap_or("").to_string(),
+            seed: num(&o["seed"]).unwrap_or_else(|| (js_sys::Math::random() * 9.0e15) as u64),
+            tz_offset_min: o["tzOffsetMin"].as_i64().unwrap_or(0),
+        };
+        let engine = Engine::new(cfg, now());
+        let inner = Rc::new(RefCell::new(Inner {
+            engine,
+            sink,
+            sdk_app_id,
+            sockets: HashMap::new(),
+            tick: None,
+            pump_scheduled: false,
+            writes: VecDeque::new(),
+            writer_running: false,
+        }));
+        let weak = Rc::downgrade(&inner);
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            if let Some(rc) = weak.upgrade() {
+                if let Ok(mut i) = rc.try_borrow_mut() {
+                    i.engine.tick(now());
+                }
+                pump(&rc);
+            }
+        });
+        let id = set_interval(tick.as_ref().unchecked_ref(), TICK_MS);
+        inner.borrow_mut().tick = Some((id, tick));
+        pump(&inner);
+        Ok(WasmTim { inner })
+    }
+
+    /// Call API `method` with `args` (a JSON array). Returns JSON: `{"ok": value}`,
+    /// `{"err": {code, message, data?}}`, `{"pending": callId}` or `{"throw": message}`.
+    pub fn call(&self, method: &str, args: &str) -> String {
+        let args: Value = serde_json::from_str(args).unwrap_or(Value::Array(Vec::new()));
+        let result = match self.inner.try_borrow_mut() {
+            Ok(mut i) => {
+                let r = i.engine.call(method, args, now());
+                if method == "destroy" {
+                    if let Some((id, _)) = i.tick.take() {
+                        clear_interval(&id);
+                    }
+                }
+                r
+            }
+            Err(_) => CallResult::Done(Err(ApiError { code: 2903, message: "re-entrant call".into(), data: None })),
+        };
+        schedule_pump(&self.inner);
+        match result {
+            CallResult::Done(Ok(v)) => json!({ "ok": v }),
+            CallResult::Done(Err(e)) => json!({ "err": error_json(&e) }),
+            CallResult::Pending(id) => json!({ "pending": id }),
+            CallResult::Throw(m) => json!({ "throw": m }),
+        }
+        .to_string()
+    }
+}
+
+fn error_json(e: &ApiError) -> Value {
+    let mut v = json!({"code": e.code, "message": e.message});
+    if let Some(d) = &e.data {
+        v["data"] = d.clone();
+    }
+    v
+}
+
+/// Run the engine's outputs soon (after the current JS task's synchronous part), so a promise
+/// the facade registers for a pending call exists before it can be settled.
+fn schedule_pump(rc: &Shared) {
+    let Ok(mut i) = rc.try_borrow_mut() else { return };
+    if i.pump_scheduled {
+        return;
+    }
+    i.pump_scheduled = true;
+    let weak = Rc::downgrade(rc);
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(rc) = weak.upgrade() {
+            if let Ok(mut i) = rc.try_borrow_mut() {
+                i.pump_scheduled = false;
+            }
+            pump(&rc);
+        }
+    });
+}
+
+/// Carry out everything the engine asked for. The engine is never borrowed while JS runs.
+fn pump(rc: &Shared) {
+    loop {
+        let outs = match rc.try_borrow_mut() {
+            Ok(mut i) => i.engine.drain(),
+            Err(_) => return,
+        };
+        if outs.is_empty() {
+            return;
+        }
+        for o in outs {
+            run(rc, o);
+        }
+    }
+}
+
+fn sink(rc: &Shared, kind: &str, a: JsValue, b: JsValue, c: JsValue) {
+    let f = match rc.try_borrow() {
+        Ok(i) => i.sink.clone(),
+        Err(_) => return,
+    };
+    // A throwing app listener is the facade's to report; it must not stop the engine.
+    let args = js_sys::Array::of3(&a, &b, &c);
+    args.unshift(&JsValue::from_str(kind));
+    let _ = f.apply(&JsValue::NULL, &args);
+}
+
+fn run(rc: &Shared, o: Output) {
+    match o {
+        Output::Connect { socket, url } => connect(rc, socket, &url),
+        Output::Close { socket, code } => {
+            let s = rc.try_borrow_mut().ok().and_then(|mut i| i.sockets.remove(&socket));
+            if let Some(s) = s {
+                let ws = s.ws.clone();
+                drop(s);
+                let _ = ws.close_with_code(code);
+            }
+        }
+        Output::Send { socket, text, binary } => {
+            if let Ok(i) = rc.try_borrow() {
+                if let Some(s) = i.sockets.get(&socket) {
+                    let _ = if binary { s.ws.send_with_u8_array(text.as_bytes()) } else { s.ws.send_with_str(&text) };
+                }
+            }
+        }
+        Output::Emit { name, data } => {
+            let data = data.map_or(JsValue::UNDEFINED, |d| JsValue::from_str(&d.to_string()));
+            sink(rc, "event", JsValue::from_str(&name), data, JsValue::UNDEFINED);
+        }
+        Output::Settle { call, result } => {
+            let (ok, v) = match result {
+                Ok(v) => (true, v),
+                Err(e) => (false, error_json(&e)),
+            };
+            sink(rc, "settle", JsValue::from_f64(call as f64), JsValue::from_bool(ok), JsValue::from_str(&v.to_string()));
+        }
+        Output::LoadCache { user } => {
+            let Ok(app) = rc.try_borrow().map(|i| i.sdk_app_id) else { return };
+            let weak = Rc::downgrade(rc);
+            wasm_bindgen_futures::spawn_local(async move {
+                let snapshot = idb::load(&idb::db_name(app, &user)).await.unwrap_or(Value::Null);
+                if let Some(rc) = weak.upgrade() {
+                    if let Ok(mut i) = rc.try_borrow_mut() {
+                        i.engine.cache_loaded(&user, snapshot, now());
+                    }
+                    pump(&rc);
+                }
+            });
+        }
+        Output::Persist { user, conversations, messages, meta } => {
+            let key = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
+            let batch = idb::Batch {
+                conversations: conversations.iter().map(|c| (key(c, "conversationID"), c.to_string())).collect(),
+                messages: messages.iter().map(|m| (key(m, "ID"), m.to_string())).collect(),
+                meta: meta.to_string(),
+            };
+            let Ok(mut i) = rc.try_borrow_mut() else { return };
+            let name = idb::db_name(i.sdk_app_id, &user);
+            i.writes.push_back((name, batch));
+            if !i.writer_running {
+                i.writer_running = true;
+                drop(i);
+                spawn_writer(Rc::downgrade(rc));
+            }
+        }
+    }
+}
+
+/// Write cache batches one after another, in the order the engine produced them.
+fn spawn_writer(weak: Weak<RefCell<Inner>>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            let job = match weak.upgrade() {
+                Some(rc) => {
+                    let Ok(mut i) = rc.try_borrow_mut() else { return };
+                    let job = i.writes.pop_front();
+                    if job.is_none() {
+                        i.writer_running = false;
+                    }
+                    job
+                }
+                None => None,
+            };
+            let Some((name, batch)) = job else { return };
+            let _ = idb::save(&name, batch).await;
+        }
+    });
+}
+
+fn connect(rc: &Shared, socket: SocketId, url: &str) {
+    let ws = match WebSocket::new(url) {
+        Ok(ws) => ws,
+        Err(_) => {
+            if let Ok(mut i) = rc.try_borrow_mut() {
+                i.engine.on_close(socket, now());
+            }
+            return;
+        }
+    };
+    ws.set_binary_type(BinaryType::Arraybuffer);
+    let w = Rc::downgrade(rc);
+    let open = Closure::<dyn FnMut()>::new(move || with(&w, |e| e.on_open(socket, now())));
+    let w = Rc::downgrade(rc);
+    let message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let data = ev.data();
+        if let Some(text) = data.as_string() {
+            with(&w, |e| e.on_text(socket, &text, now()));
+        } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
+            let bytes = Uint8Array::new(&data).to_vec();
+            with(&w, |e| e.on_bytes(socket, &bytes, now()));
+        }
+    });
+    let w = Rc::downgrade(rc);
+    let close = Closure::<dyn FnMut()>::new(move || with(&w, |e| e.on_close(socket, now())));
+    ws.set_onopen(Some(open.as_ref().unchecked_ref()));
+    ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+    if let Ok(mut i) = rc.try_borrow_mut() {
+        i.sockets.retain(|id, _| *id >= socket);
+        i.sockets.insert(socket, Socket { ws, _open: open, _message: message, _close: close });
+    }
+}
+
+/// Feed a socket event to the engine, then carry out its outputs.
+fn with(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Engine)) {
+    let Some(rc) = weak.upgrade() else { return };
+    if let Ok(mut i) = rc.try_borrow_mut() {
+        f(&mut i.engine);
+    }
+    pump(&rc);
+}
