@@ -1,0 +1,344 @@
+//! Test harness: an in-process server on 127.0.0.1:0 with a temporary data dir, and a WebSocket
+//! client that speaks the frames the official Web SDK sends.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::Duration;
+use tim_proto::Frame;
+use tim_server::{AppConfig, Config, Server, ServerHandle};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::Message;
+
+pub const APP: u64 = 1_400_000_001;
+pub const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub const OTHER_APP: u64 = 1_400_000_002;
+pub const OTHER_KEY: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+pub fn temp_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tim-server-test-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub fn config() -> Config {
+    Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: temp_dir(),
+        apps: vec![
+            AppConfig {
+                sdkappid: APP,
+                secret_key: KEY.into(),
+                admin: "administrator".into(),
+            },
+            AppConfig {
+                sdkappid: OTHER_APP,
+                secret_key: OTHER_KEY.into(),
+                admin: "administrator".into(),
+            },
+        ],
+        kick_close_delay_ms: 100,
+        ..Config::default()
+    }
+}
+
+pub async fn start() -> ServerHandle {
+    start_with(config()).await
+}
+
+pub async fn start_with(config: Config) -> ServerHandle {
+    Server::start(config).await.unwrap()
+}
+
+pub fn sig(user: &str) -> String {
+    tim_proto::usersig::generate(APP, KEY, user, 86400, tim_server::now())
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A client socket.
+pub struct Client {
+    ws: Ws,
+    pub seq: u64,
+    pub a2: String,
+    pub tinyid: String,
+    pub inst_id: u64,
+    pub instance_id: String,
+    pub sdkappid: u64,
+    pub pushes: VecDeque<Frame>,
+    /// Number of `COMP` frames received.
+    pub compressed: usize,
+    pub closed: bool,
+}
+
+impl Client {
+    pub async fn connect(server: &ServerHandle, instance_id: &str) -> Client {
+        Self::connect_url(server, "binfo", APP, instance_id, 7).await
+    }
+
+    pub async fn connect_url(
+        server: &ServerHandle,
+        path: &str,
+        sdkappid: u64,
+        instance_id: &str,
+        platform: u32,
+    ) -> Client {
+        let url = format!(
+            "ws://{}/{path}?sdkappid={sdkappid}&instanceid={instance_id}&random=0.5&platform={platform}&host=unknown&version=-1&sdkversion=2.27.6&compress=gzip",
+            server.local_addr()
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        Client {
+            ws,
+            seq: 10_000 + u64::from(rand::random::<u16>()),
+            a2: String::new(),
+            tinyid: String::new(),
+            inst_id: 0,
+            instance_id: instance_id.into(),
+            sdkappid,
+            pushes: VecDeque::new(),
+            compressed: 0,
+            closed: false,
+        }
+    }
+
+    fn head(&mut self, servcmd: &str) -> Value {
+        self.seq += 1;
+        let mut h = json!({"ver":"v4","platform":7,"websdkappid":537048168,"websdkversion":"1.7.3",
+            "status_instid": self.inst_id, "sdkappid": self.sdkappid, "contenttype":"json",
+            "reqtime": tim_server::now(), "sdkability":192371, "tjgID":"", "servcmd": servcmd, "seq": self.seq});
+        if self.a2.is_empty() {
+            h["identifier"] = json!("");
+            h["usersig"] = json!("");
+        } else {
+            h["a2"] = json!(self.a2);
+            h["tinyid"] = json!(self.tinyid);
+        }
+        h
+    }
+
+    pub async fn send_raw(&mut self, msg: Message) {
+        self.ws.send(msg).await.unwrap();
+    }
+
+    /// Send a request with the SDK's head; returns its seq.
+    pub async fn send(&mut self, servcmd: &str, body: Value) -> u64 {
+        let head = self.head(servcmd);
+        self.send_frame(head, body).await
+    }
+
+    pub async fn send_frame(&mut self, head: Value, body: Value) -> u64 {
+        let seq = head["seq"].as_u64().unwrap();
+        let text = json!({"head": head, "body": body}).to_string();
+        self.ws
+            .send(Message::Binary(text.into_bytes().into()))
+            .await
+            .unwrap();
+        seq
+    }
+
+    /// Next frame from the server, or None on close/timeout.
+    pub async fn recv(&mut self, wait: Duration) -> Option<Frame> {
+        loop {
+            let msg = match tokio::time::timeout(wait, self.ws.next()).await {
+                Ok(Some(Ok(m))) => m,
+                Ok(Some(Err(_))) | Ok(None) => {
+                    self.closed = true;
+                    return None;
+                }
+                Err(_) => return None,
+            };
+            match msg {
+                Message::Binary(b) => {
+                    if b.starts_with(b"COMP") {
+                        self.compressed += 1;
+                    }
+                    return Some(Frame::from_bytes(&b).unwrap());
+                }
+                Message::Text(t) => return Some(Frame::from_json(t.as_str()).unwrap()),
+                Message::Close(_) => {
+                    self.closed = true;
+                    return None;
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    /// Wait for the reply to (servcmd, seq), queueing pushes.
+    pub async fn reply(&mut self, servcmd: &str, seq: u64) -> Value {
+        loop {
+            let f = self
+                .recv(Duration::from_secs(5))
+                .await
+                .unwrap_or_else(|| panic!("no reply to {servcmd}"));
+            if f.head.servcmd == servcmd && f.head.seq == seq {
+                return f.body;
+            }
+            self.pushes.push_back(f);
+        }
+    }
+
+    pub async fn call(&mut self, servcmd: &str, body: Value) -> Value {
+        let seq = self.send(servcmd, body).await;
+        self.reply(servcmd, seq).await
+    }
+
+    /// The first `wslogin`, with identifier + usersig.
+    pub async fn login_with(&mut self, user: &str, usersig: &str) -> Value {
+        let mut head = self.head(tim_proto::cmd::WSLOGIN);
+        head["identifier"] = json!(user);
+        head["usersig"] = json!(usersig);
+        let seq = self
+            .send_frame(
+                head,
+                json!({"State":"Online","is_web_uniapp":0,"InstType":0}),
+            )
+            .await;
+        let rep = self.reply(tim_proto::cmd::WSLOGIN, seq).await;
+        if rep["ErrorCode"] == 0 {
+            self.a2 = rep["A2Key"].as_str().unwrap().to_string();
+            self.tinyid = rep["TinyId"].as_str().unwrap().to_string();
+            self.inst_id = rep["InstId"].as_u64().unwrap();
+        }
+        rep
+    }
+
+    pub async fn login(&mut self, user: &str) -> Value {
+        let rep = self.login_with(user, &sig(user)).await;
+        assert_eq!(rep["ErrorCode"], 0, "login failed: {rep}");
+        rep
+    }
+
+    /// Next push (queued or new) within `wait`.
+    pub async fn push(&mut self, wait: Duration) -> Option<Frame> {
+        if let Some(f) = self.pushes.pop_front() {
+            return Some(f);
+        }
+        self.recv(wait).await
+    }
+
+    /// Expect no push within `wait`.
+    pub async fn no_push(&mut self, wait: Duration) {
+        if let Some(f) = self.push(wait).await {
+            panic!("unexpected frame {}", f.to_json());
+        }
+    }
+
+    pub async fn send_text(&mut self, to: &str, text: &str, seq: u64, random: u64) -> Value {
+        self.call(
+            "openim.sendmsg",
+            json!({"From_Account": "", "To_Account": to, "MsgSeq": seq, "MsgRandom": random,
+                "MsgBody": [{"MsgType":"TIMTextElem","MsgContent":{"Text": text}}], "CloudCustomData": "",
+                "MsgClientTime": tim_server::now(), "SendMsgControl": [], "IsNeedReadReceipt": 0}),
+        )
+        .await
+    }
+
+    /// Every `getmsg` page from `cookie` until SyncFlag 2: (messages, last reply).
+    pub async fn getmsg_all(&mut self, cookie: &str) -> (Vec<Value>, Value) {
+        let mut cookie = cookie.to_string();
+        let mut sync = 0;
+        let mut all = Vec::new();
+        for _ in 0..100 {
+            let rep = self
+                .call("openim.getmsg", json!({"Cookie": cookie, "SyncFlag": sync, "NeedAbstract":1, "IsOnlineSync":0, "NeedSignaling":1}))
+                .await;
+            assert_eq!(rep["ErrorCode"], 0, "{rep}");
+            all.extend(rep["MsgList"].as_array().unwrap().iter().cloned());
+            cookie = rep["Cookie"].as_str().unwrap().to_string();
+            assert!(!cookie.is_empty());
+            sync = rep["SyncFlag"].as_u64().unwrap();
+            if sync == 2 {
+                return (all, rep);
+            }
+        }
+        panic!("getmsg never completed");
+    }
+}
+
+pub fn texts(list: &[Value]) -> Vec<String> {
+    list.iter()
+        .map(|m| {
+            m["MsgBody"][0]["MsgContent"]["Text"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The single `C2cMsgArray` message of a msg_push frame.
+pub fn pushed_c2c(f: &Frame) -> Value {
+    assert_eq!(f.head.servcmd, "im_open_push.msg_push", "{}", f.to_json());
+    let ev = &f.body["EventArray"][0];
+    assert_eq!(ev["Event"], 1, "{}", f.to_json());
+    ev["C2cMsgArray"][0].clone()
+}
+
+/// A minimal HTTP/1.1 request; returns (status, body).
+pub async fn http(server: &ServerHandle, method: &str, path: &str, body: &str) -> (u16, String) {
+    let mut s = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    // Undo chunked encoding if present.
+    let body = if text
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(&body)
+    } else {
+        body
+    };
+    (status, body)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((len, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(len.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n.min(rest.len())]);
+        s = rest.get(n + 2..).unwrap_or("");
+    }
+    out
+}
+
+/// `POST /v4/<servcmd path>` as the admin.
+pub async fn rest(server: &ServerHandle, path: &str, body: &Value) -> Value {
+    let q = format!(
+        "sdkappid={APP}&identifier=administrator&usersig={}&random=99&contenttype=json",
+        tim_proto::usersig::generate(APP, KEY, "administrator", 3600, tim_server::now())
+    );
+    let (status, text) = http(
+        server,
+        "POST",
+        &format!("/v4/{path}?{q}"),
+        &body.to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
