@@ -10,3 +10,7 @@ node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-t
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
   "$out/tim_wasm_bg.wasm" -o "$out/tim_wasm_bg.wasm"
 node scripts/build-pkg.mjs "$out"
+# The demo site served by `tim-server` (static_dir): the web-chat example plus the package.
+rm -rf dist/www && mkdir -p dist/www
+cp examples/web-chat/* dist/www/
+cp -r dist/pkg dist/www/pkg
