@@ -266,15 +266,18 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     let has = |c: &str| control.iter().any(|x| x == c);
     // REST `SyncOtherMachine`: 1 (default) = sync to the sender, 2 = do not (Tencent REST docs).
     let sync_sender = req.sync_other_machine != Some(2);
-    let msg_random = if req.msg_random == 0 && matches!(who, Who::Admin { .. }) {
+    // REST callers may omit MsgSeq (and MsgRandom). A given MsgRandom without MsgSeq is used as
+    // the sequence too, so a retried REST call is recognised as a resend.
+    let is_admin = matches!(who, Who::Admin { .. });
+    let msg_random = if req.msg_random == 0 && is_admin {
         u64::from(rand::random::<u32>() % 100_000_000)
     } else {
         req.msg_random
     };
-    let msg_seq = if req.msg_seq == 0 && matches!(who, Who::Admin { .. }) {
-        u64::from(rand::random::<u32>())
-    } else {
-        req.msg_seq
+    let msg_seq = match req.msg_seq {
+        0 if is_admin && req.msg_random != 0 => req.msg_random,
+        0 if is_admin => u64::from(rand::random::<u32>()),
+        s => s,
     };
     let t = now();
     let msg = StoredMsg {
