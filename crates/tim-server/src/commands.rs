@@ -135,6 +135,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::MSGREADED => msgreaded(st, who, body),
         cmd::GET_PEER_READ_TIME => get_peer_read_time(st, who, body),
         cmd::PORTRAIT_GET_ALL => portrait_get_all(st, who, body),
+        cmd::PORTRAIT_SET => portrait_set(st, who, body),
         cmd::ACCOUNT_IMPORT => account_import(st, who, body),
         cmd::KICK => kick(st, who, body),
         _ => match login_phase_reply(servcmd, who.sdkappid()) {
@@ -625,6 +626,45 @@ fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Value {
         user_profile_item: items,
     })
     .unwrap_or_default()
+}
+
+/// `profile.portrait_set` (WIRE.md §4.10): nick and avatar are stored; other tags are accepted
+/// and ignored for now. The user's other sessions get a `ProfileDataMod` push.
+fn portrait_set(st: &State, who: &Who, body: &Value) -> Value {
+    let sdkappid = who.sdkappid();
+    let me = who.me(body);
+    let Some(items) = body["ProfileItem"].as_array() else {
+        return fail(code::MISSING_FIELD, "ProfileItem must be an array");
+    };
+    let tag = |name: &str| {
+        items
+            .iter()
+            .find(|i| i["Tag"] == name)
+            .map(|i| i["Value"].as_str().unwrap_or("").to_string())
+    };
+    let (nick, face) = (tag("Tag_Profile_IM_Nick"), tag("Tag_Profile_IM_Image"));
+    let account = match ensure_user(st, sdkappid, &me) {
+        Ok(a) => a,
+        Err(e) => return e,
+    };
+    let nick = nick.unwrap_or(account.nick);
+    let face = face.unwrap_or(account.face_url);
+    if let Err(e) = st.store.import_account(sdkappid, &me, &nick, &face, now()) {
+        return internal(e);
+    }
+    let list: Vec<Value> = items
+        .iter()
+        .filter_map(|i| {
+            let tag = i["Tag"].as_str()?;
+            Some(match &i["Value"] {
+                Value::Number(n) => json!({"Tag": tag, "ValueNum": n}),
+                v => json!({"Tag": tag, "ValueBytes": v.as_str().unwrap_or("")}),
+            })
+        })
+        .collect();
+    let push = json!({"EventArray":[{"Event": 8, "ProfileDataMod":[{"Profile_Account": me, "ProfileList": list}]}]});
+    st.hub.push_user(sdkappid, &me, who.conn_id(), &push);
+    ok()
 }
 
 fn user_id_field(body: &Value) -> Result<String, Value> {

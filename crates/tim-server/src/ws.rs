@@ -213,7 +213,14 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
                 }
             }
             None if servcmd == cmd::WSLOGOUT => return Some(ok()),
-            None => return Some(sig_fail("not logged in")),
+            // Upload-signature commands carry identifier + usersig instead of a2 (WIRE.md §2.6):
+            // serve them as that user without logging the socket in.
+            None => {
+                return Some(match usersig_user(st, c, &f.head) {
+                    Ok(who) => commands::dispatch(st, &who, servcmd, &f.body)?,
+                    Err(e) => e,
+                })
+            }
         }
     }
     let login = c.login.clone()?;
@@ -257,6 +264,29 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
         conn_id: c.id,
     };
     commands::dispatch(st, &who, servcmd, &f.body)
+}
+
+/// The user of a frame that carries a valid identifier + usersig.
+fn usersig_user(st: &State, c: &Conn, head: &Head) -> Result<Who, Value> {
+    let identifier = head.identifier.as_deref().unwrap_or("");
+    let usersig = head.usersig.as_deref().unwrap_or("");
+    if identifier.is_empty() || usersig.is_empty() {
+        return Err(sig_fail("not logged in"));
+    }
+    let sdkappid = head
+        .sdkappid
+        .or(c.url_sdkappid)
+        .ok_or_else(|| sig_fail("no sdkappid"))?;
+    let app = st
+        .app(sdkappid)
+        .ok_or_else(|| sig_fail(format!("SDKAppID {sdkappid} is not served by this server")))?;
+    tim_proto::usersig::verify(usersig, sdkappid, &app.secret_key, identifier, now())
+        .map_err(|e| sig_fail(e.to_string()))?;
+    Ok(Who::User {
+        sdkappid,
+        user: identifier.to_string(),
+        conn_id: c.id,
+    })
 }
 
 fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {

@@ -263,3 +263,66 @@ async fn usersig_expiry_while_online() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn usersig_frames_and_profile_set() {
+    let server = start().await;
+    // A frame with identifier + usersig on a socket that is not logged in is served as that user.
+    let mut c = Client::connect(&server, "i").await;
+    let mut head = serde_json::json!({"servcmd":"profile.portrait_set","seq":5,"sdkappid":APP,"identifier":"alice","usersig":sig("alice")});
+    let seq = c.send_frame(head.clone(), json!({"From_Account":"alice","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"Alice Two"}]})).await;
+    assert_eq!(c.reply("profile.portrait_set", seq).await["ErrorCode"], 0);
+    head["usersig"] = json!("bad");
+    head["seq"] = json!(6);
+    let seq = c.send_frame(head, json!({})).await;
+    assert_eq!(
+        c.reply("profile.portrait_set", seq).await["ErrorCode"],
+        70001
+    );
+
+    let mut a = Client::connect(&server, "a").await;
+    a.login("alice").await;
+    let mut a2 = Client::connect_url(&server, "binfo", APP, "a2", 8).await;
+    a2.login("alice").await;
+    let p = a
+        .call(
+            "profile.portrait_get_all",
+            json!({"UserItem":[{"To_Account":"alice"}]}),
+        )
+        .await;
+    assert_eq!(
+        p["UserProfileItem"][0]["ProfileItem"][0]["Value"],
+        "Alice Two"
+    );
+    let r = a
+        .call(
+            "profile.portrait_set",
+            json!({"ProfileItem":[{"Tag":"Tag_Profile_IM_Image","Value":"http://x/a.png"}]}),
+        )
+        .await;
+    assert_eq!(r["ErrorCode"], 0);
+    let f = a2.push(Duration::from_secs(2)).await.unwrap();
+    let m = &f.body["EventArray"][0]["ProfileDataMod"][0];
+    assert_eq!(
+        (
+            m["Profile_Account"].as_str(),
+            m["ProfileList"][0]["ValueBytes"].as_str()
+        ),
+        (Some("alice"), Some("http://x/a.png"))
+    );
+    let p = a
+        .call(
+            "profile.portrait_get_all",
+            json!({"UserItem":[{"To_Account":"alice"}]}),
+        )
+        .await;
+    assert_eq!(
+        p["UserProfileItem"][0]["ProfileItem"][0]["Value"],
+        "Alice Two"
+    );
+    assert_eq!(
+        p["UserProfileItem"][0]["ProfileItem"][1]["Value"],
+        "http://x/a.png"
+    );
+    server.shutdown().await;
+}
