@@ -1,10 +1,18 @@
 // Conformance: the official Web SDK (tim-js-sdk 2.27.6) against tim-server, one-to-one text.
 //
 // Needs: Node 20+, npm packages `tim-js-sdk@2.27.6` and `ws` resolvable from this file
-// (e.g. `npm install --no-save tim-js-sdk@2.27.6 ws`), and a running tim-server in demo mode:
+// (a node_modules up the tree, or NODE_PATH=/path/to/node_modules), and a running tim-server in
+// demo mode:
 //
+//   (mkdir -p /tmp/conf && cd /tmp/conf && npm install tim-js-sdk@2.27.6 ws)
 //   TIM_DEMO=1 TIM_LISTEN=127.0.0.1:8080 TIM_DATA_DIR=$(mktemp -d) cargo run -p tim-server &
-//   TIM_URL=http://127.0.0.1:8080 node tests/conformance/official-c2c.mjs
+//   NODE_PATH=/tmp/conf/node_modules TIM_URL=http://127.0.0.1:8080 node tests/conformance/official-c2c.mjs
+//
+// What it checks: two users log in (SDK_READY), alice sends two C2C texts, bob gets
+// MESSAGE_RECEIVED in order, bob's conversation shows unread 2 and the last message, a second
+// alice instance kicks the first (KICKED_OUT multipleAccount) and sees both messages in
+// getMessageList history (flow "out"), setMessageRead clears bob's unread, bob's reply reaches
+// the new alice instance live. Set TIM_SDK_LOG=1 for the SDK's own log.
 //
 // Env: TIM_URL (server base URL, default http://127.0.0.1:8080), TIM_USERSIG_URL (demo userSig
 // endpoint, default $TIM_URL/dev/usersig). Exits 0 on success, 1 on failure.
