@@ -4,7 +4,8 @@
 //
 // This file is concatenated into each entry point by scripts/build-pkg.mjs, inside a function
 // scope where `wasm_bindgen` (the wasm-bindgen glue) and `loadWasmBytes()` are defined.
-// It must stay ES2019 (webpack 4's parser): no `?.`, no `??`, no `import.meta`.
+// It must stay ES2019 (webpack 4's parser): no optional chaining, no nullish coalescing, no
+// module-relative URLs.
 
 var VERSION = '2.27.6';
 var NOT_READY_OK = {
