@@ -15,13 +15,16 @@
 // the new alice instance live. Set TIM_SDK_LOG=1 for the SDK's own log.
 //
 // Env: TIM_URL (server base URL, default http://127.0.0.1:8080), TIM_USERSIG_URL (demo userSig
-// endpoint, default $TIM_URL/dev/usersig). Exits 0 on success, 1 on failure.
+// endpoint, default $TIM_URL/dev/usersig), TIM_SDK_MODULE (default tim-js-sdk/tim-js-friendship.js;
+// @tencentcloud/chat/index.js for 3.x). Exits 0 on success, 1 on failure.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const USERSIG_URL = process.env.TIM_USERSIG_URL || `${TIM_URL}/dev/usersig`;
 const WS_URL = TIM_URL.replace(/^http/, 'ws');
+// TIM_SDK_MODULE=@tencentcloud/chat/index.js runs the same checks against the 3.x SDK.
+const SDK_MODULE = process.env.TIM_SDK_MODULE || 'tim-js-sdk/tim-js-friendship.js';
 
 // The SDK opens its socket with `new WebSocket(url)` only when it believes it runs in a browser
 // (`typeof window !== 'undefined'`); Node 20 has no global WebSocket and no `navigator`.
@@ -32,11 +35,13 @@ globalThis.addEventListener ??= () => {};
 globalThis.removeEventListener ??= () => {};
 // It reads `document.characterSet` to measure message sizes.
 globalThis.document ??= { characterSet: 'UTF-8', charset: 'UTF-8' };
+// 3.x (@tencentcloud/chat) reads `location.href` after login.
+globalThis.location ??= { href: 'http://localhost/', protocol: 'http:', host: 'localhost', hostname: 'localhost' };
 if (typeof navigator === 'undefined') globalThis.navigator = { userAgent: `Node.js/${process.version}` };
 
 function loadTim() {
   // A fresh copy of the SDK module per user, so instances share no module state.
-  const path = require.resolve('tim-js-sdk/tim-js-friendship.js');
+  const path = require.resolve(SDK_MODULE);
   delete require.cache[path];
   return require(path);
 }
