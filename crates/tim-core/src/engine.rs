@@ -658,8 +658,10 @@ impl Engine {
             now,
         );
         self.request(cmd::BLACK_LIST_GET, json!({"From_Account": me, "StartIndex": 0, "MaxLimited": 100, "LastSequence": 0}), Purpose::Ignore, now);
-        self.sync_all(now);
+        self.page_get(0, 0, 0, now);
         self.request(cmd::AUTHKEY, json!({}), Purpose::Ignore, now);
+        self.s.getmsg_wanted = true;
+        self.getmsg(now);
         self.request(cmd::FETCH_CONFIG, json!({"uint32_sdkappid": self.cfg.sdk_app_id, "uint64_version": 0}), Purpose::Ignore, now);
     }
 

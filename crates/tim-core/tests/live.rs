@@ -1,0 +1,521 @@
+//! The engine driven natively against a real in-process tim-server over real WebSockets:
+//! login sequence, live delivery, reconnect with exactly-once delivery, resend after a lost
+//! reply, history paging from the cache and the server, unread counting, kick-out, and the
+//! cached conversation list before the network answers.
+#![allow(clippy::unwrap_used)]
+
+use std::{
+    collections::HashMap,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tim_core::{ApiError, CallResult, Config, Engine, Output, SocketId};
+use tim_server::{AppConfig, Server, ServerHandle};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message as WsMsg;
+
+const APP: u64 = 1_400_000_007;
+const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+async fn server() -> ServerHandle {
+    let dir = std::env::temp_dir().join(format!("tim-core-live-{}", now() ^ u64::from(std::process::id())));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = tim_server::Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir,
+        apps: vec![AppConfig { sdkappid: APP, secret_key: KEY.into(), admin: "administrator".into() }],
+        kick_close_delay_ms: 50,
+        ..tim_server::Config::default()
+    };
+    Server::start(config).await.unwrap()
+}
+
+enum Ev {
+    Open,
+    Bytes(Vec<u8>),
+    Text(String),
+    Close,
+}
+
+/// A native platform for the engine: tokio-tungstenite sockets and a 50 ms tick.
+struct Driver {
+    engine: Engine,
+    user: String,
+    sockets: HashMap<SocketId, mpsc::UnboundedSender<Option<WsMsg>>>,
+    tx: mpsc::UnboundedSender<(SocketId, Ev)>,
+    rx: mpsc::UnboundedReceiver<(SocketId, Ev)>,
+    events: Vec<(String, Option<Value>)>,
+    settled: HashMap<u64, Result<Value, ApiError>>,
+    /// Every frame the engine sent, as JSON.
+    sent: Vec<Value>,
+    /// When set, sockets fail to open (network down).
+    offline: bool,
+    /// Cut the connection right after sending a frame of this servcmd (a lost reply).
+    cut_after: Option<String>,
+    /// What `LoadCache` answers with.
+    cache: Value,
+    persisted: Vec<(Vec<Value>, Vec<Value>, Value)>,
+}
+
+impl Driver {
+    fn new(server: &ServerHandle) -> Driver {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let cfg = Config {
+            sdk_app_id: APP,
+            base_url: format!("ws://{}", server.local_addr()),
+            dev_mode: false,
+            instance_id: String::new(),
+            seed: now() ^ 0x9e37_79b9_7f4a_7c15,
+            tz_offset_min: 0,
+        };
+        Driver {
+            engine: Engine::new(cfg, now()),
+            user: String::new(),
+            sockets: HashMap::new(),
+            tx,
+            rx,
+            events: Vec::new(),
+            settled: HashMap::new(),
+            sent: Vec::new(),
+            offline: false,
+            cut_after: None,
+            cache: Value::Null,
+            persisted: Vec::new(),
+        }
+    }
+
+    fn run_outputs(&mut self) {
+        loop {
+            let outs = self.engine.drain();
+            if outs.is_empty() {
+                return;
+            }
+            for o in outs {
+                self.run(o);
+            }
+        }
+    }
+
+    fn run(&mut self, o: Output) {
+        match o {
+            Output::Connect { socket, url } => {
+                let tx = self.tx.clone();
+                if self.offline {
+                    let _ = tx.send((socket, Ev::Close));
+                    return;
+                }
+                let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Option<WsMsg>>();
+                self.sockets.insert(socket, out_tx);
+                tokio::spawn(async move {
+                    let Ok((ws, _)) = tokio_tungstenite::connect_async(url).await else {
+                        let _ = tx.send((socket, Ev::Close));
+                        return;
+                    };
+                    let (mut w, mut r) = ws.split();
+                    let _ = tx.send((socket, Ev::Open));
+                    loop {
+                        tokio::select! {
+                            m = out_rx.recv() => match m {
+                                Some(Some(m)) => { if w.send(m).await.is_err() { break; } }
+                                _ => { let _ = w.close().await; break; }
+                            },
+                            m = r.next() => match m {
+                                Some(Ok(WsMsg::Binary(b))) => { let _ = tx.send((socket, Ev::Bytes(b.to_vec()))); }
+                                Some(Ok(WsMsg::Text(t))) => { let _ = tx.send((socket, Ev::Text(t.to_string()))); }
+                                Some(Ok(_)) => {}
+                                _ => break,
+                            },
+                        }
+                    }
+                    let _ = tx.send((socket, Ev::Close));
+                });
+            }
+            Output::Close { socket, .. } => {
+                if let Some(s) = self.sockets.remove(&socket) {
+                    let _ = s.send(None);
+                }
+            }
+            Output::Send { socket, text, binary } => {
+                let frame: Value = serde_json::from_str(&text).unwrap();
+                let servcmd = frame["head"]["servcmd"].as_str().unwrap_or("").to_string();
+                self.sent.push(frame);
+                if let Some(s) = self.sockets.get(&socket) {
+                    let msg = if binary { WsMsg::Binary(text.into_bytes().into()) } else { WsMsg::Text(text.into()) };
+                    let _ = s.send(Some(msg));
+                    if self.cut_after.as_deref() == Some(servcmd.as_str()) {
+                        self.cut_after = None;
+                        self.cut();
+                    }
+                }
+            }
+            Output::Emit { name, data } => self.events.push((name, data)),
+            Output::Settle { call, result } => {
+                self.settled.insert(call, result);
+            }
+            Output::LoadCache { user } => {
+                let snapshot = self.cache.clone();
+                self.engine.cache_loaded(&user, snapshot, now());
+            }
+            Output::Persist { conversations, messages, meta, .. } => self.persisted.push((conversations, messages, meta)),
+        }
+    }
+
+    /// Drop every connection abruptly (network loss).
+    fn cut(&mut self) {
+        for (_, s) in self.sockets.drain() {
+            let _ = s.send(None);
+        }
+    }
+
+    /// Run the platform for up to `ms`, or until `done` holds.
+    async fn pump_until(&mut self, ms: u64, mut done: impl FnMut(&Driver) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+        loop {
+            self.run_outputs();
+            if done(self) {
+                return true;
+            }
+            let step = tokio::time::timeout(Duration::from_millis(50), self.rx.recv()).await;
+            match step {
+                Ok(Some((id, ev))) => match ev {
+                    Ev::Open => self.engine.on_open(id, now()),
+                    Ev::Bytes(b) => self.engine.on_bytes(id, &b, now()),
+                    Ev::Text(t) => self.engine.on_text(id, &t, now()),
+                    Ev::Close => {
+                        self.sockets.remove(&id);
+                        self.engine.on_close(id, now());
+                    }
+                },
+                _ => self.engine.tick(now()),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                self.run_outputs();
+                return done(self);
+            }
+        }
+    }
+
+    async fn pump(&mut self, ms: u64) {
+        self.pump_until(ms, |_| false).await;
+    }
+
+    async fn call(&mut self, method: &str, args: Value) -> Result<Value, ApiError> {
+        match self.engine.call(method, args, now()) {
+            CallResult::Done(r) => {
+                self.run_outputs();
+                r
+            }
+            CallResult::Throw(m) => Err(ApiError { code: -1, message: m, data: None }),
+            CallResult::Pending(id) => {
+                assert!(self.pump_until(20_000, |d| d.settled.contains_key(&id)).await, "{method} never settled");
+                self.settled.remove(&id).unwrap()
+            }
+        }
+    }
+
+    async fn wait_event(&mut self, name: &str) -> Option<Value> {
+        let ok = self.pump_until(10_000, |d| d.events.iter().any(|(n, _)| n == name)).await;
+        assert!(ok, "no {name} event; events: {:?}", self.events.iter().map(|e| &e.0).collect::<Vec<_>>());
+        let i = self.events.iter().position(|(n, _)| n == name).unwrap();
+        self.events.remove(i).1
+    }
+
+    /// Every MESSAGE_RECEIVED message so far, drained.
+    fn received(&mut self) -> Vec<Value> {
+        let mut out = Vec::new();
+        self.events.retain(|(n, d)| {
+            if n == "onMessageReceived" {
+                out.extend(d.as_ref().and_then(Value::as_array).cloned().unwrap_or_default());
+                false
+            } else {
+                true
+            }
+        });
+        out
+    }
+
+    async fn login(&mut self, user: &str) {
+        self.user = user.to_string();
+        self.pump_until(5_000, |d| d.sent.iter().any(|f| f["head"]["servcmd"] == "heartbeat.alive")).await;
+        let sig = tim_proto::usersig::generate(APP, KEY, user, 86_400, now() / 1000);
+        let r = self.call("login", json!([{"userID": user, "userSig": sig}])).await.unwrap();
+        assert_eq!(r["repeatLogin"], false);
+        self.wait_event("sdkStateReady").await;
+    }
+
+    async fn send_text(&mut self, to: &str, text: &str) -> Value {
+        let m = self.call("createTextMessage", json!([{"to": to, "conversationType": "C2C", "payload": {"text": text}}])).await.unwrap();
+        self.call("sendMessage", json!([m])).await.unwrap()["message"].clone()
+    }
+
+    fn servcmds(&self) -> Vec<String> {
+        self.sent.iter().map(|f| f["head"]["servcmd"].as_str().unwrap_or("").to_string()).collect()
+    }
+}
+
+fn uid(prefix: &str) -> String {
+    format!("{prefix}{}", now() % 1_000_000_007)
+}
+
+#[tokio::test]
+async fn test_login_sequence_matches_the_official_order() {
+    let server = server().await;
+    let mut a = Driver::new(&server);
+    a.login(&uid("alice")).await;
+    a.pump(300).await;
+    let cmds = a.servcmds();
+    let pos = |c: &str| cmds.iter().position(|x| x == c).unwrap_or_else(|| panic!("{c} not sent: {cmds:?}"));
+    // WIRE.md §3.1 (2.x without the friendship module and telemetry).
+    let order = [
+        "heartbeat.alive",
+        "im_open_status.wslogin",
+        "profile.portrait_get_all",
+        "sns.black_list_get",
+        "recentcontact.page_get",
+        "openim.authkey",
+        "openim.getmsg",
+        "im_sdk_config_mgr.fetch_config",
+        "recentcontact.get_contact_group",
+        "openim.get_c2c_peer_mute_notifications",
+        "group_open_http_svc.get_joined_group_list",
+        "million_group_open_http_svc.get_joined_group_list",
+        "im_sdk_config_mgr.fetch_imsdk_purchase_bitsv2",
+    ];
+    for w in order.windows(2) {
+        assert!(pos(w[0]) < pos(w[1]), "{} should come before {}: {cmds:?}", w[0], w[1]);
+    }
+    // The first wslogin carries identifier+usersig; later frames carry a2+tinyid only.
+    let login = &a.sent[pos("im_open_status.wslogin")];
+    assert_eq!(login["head"]["identifier"], a.user.as_str());
+    assert!(login["head"]["a2"].is_null());
+    let after = &a.sent[pos("recentcontact.page_get")];
+    assert!(after["head"]["identifier"].is_null() && after["head"]["a2"].is_string());
+    assert_eq!(after["head"]["tinyid"].as_str().map(|t| t.parse::<u64>().is_ok()), Some(true));
+    // Seqs go up by one per request.
+    let seqs: Vec<u64> = a.sent.iter().map(|f| f["head"]["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] > w[0]));
+    // Each login-phase command exactly once.
+    for c in order.iter().skip(1) {
+        assert_eq!(cmds.iter().filter(|x| x == c).count(), 1, "{c} sent more than once");
+    }
+}
+
+#[tokio::test]
+async fn test_send_receive_and_conversations() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    let sent = a.send_text(&bob, "hello bob").await;
+    assert_eq!(sent["status"], "success");
+    assert!(sent["time"].as_u64().unwrap() > 0);
+    b.pump_until(5_000, |d| d.events.iter().any(|e| e.0 == "onMessageReceived")).await;
+    let got = b.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0]["ID"], sent["ID"]);
+    assert_eq!(got[0]["payload"]["text"], "hello bob");
+    assert_eq!(got[0]["flow"], "in");
+    // The sender's own instance gets no MESSAGE_RECEIVED for its message.
+    a.pump(300).await;
+    assert!(a.received().is_empty());
+    b.pump(1_200).await;
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    let conv = &list["conversationList"][0];
+    assert_eq!(conv["conversationID"], format!("C2C{alice}"));
+    assert_eq!(conv["unreadCount"], 1);
+    assert_eq!(conv["lastMessage"]["messageForShow"], "hello bob");
+    b.call("setMessageRead", json!([{"conversationID": format!("C2C{alice}")}])).await.unwrap();
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(list["conversationList"][0]["unreadCount"], 0);
+    // A new instance of bob gets the unread state from the server: 0 after the read report,
+    // and 2 after two more messages.
+    a.send_text(&bob, "two").await;
+    a.send_text(&bob, "three").await;
+    b.call("logout", json!([])).await.unwrap();
+    let mut b2 = Driver::new(&server);
+    b2.login(&bob).await;
+    b2.pump(300).await;
+    let list = b2.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(list["conversationList"][0]["unreadCount"], 2, "{list}");
+    assert!(b2.received().is_empty(), "the initial sync raises no MESSAGE_RECEIVED");
+}
+
+#[tokio::test]
+async fn test_reconnect_delivers_messages_sent_meanwhile_exactly_once() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    a.send_text(&bob, "before").await;
+    b.pump(300).await;
+    assert_eq!(b.received().len(), 1);
+
+    // bob's network goes away; alice sends three messages meanwhile.
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    let mut ids = Vec::new();
+    for t in ["m1", "m2", "m3"] {
+        ids.push(a.send_text(&bob, t).await["ID"].clone());
+    }
+    b.pump(500).await;
+    assert!(b.received().is_empty());
+    // The network comes back: the engine reconnects, re-logs in with its A2 key, resyncs.
+    b.offline = false;
+    let relogin_from = b.sent.len();
+    b.pump_until(10_000, |d| d.events.iter().filter(|e| e.0 == "onMessageReceived").count() >= 1).await;
+    b.pump(1_500).await;
+    let got = b.received();
+    let got_ids: Vec<&Value> = got.iter().map(|m| &m["ID"]).collect();
+    assert_eq!(got_ids, ids.iter().collect::<Vec<_>>(), "each message exactly once, in order");
+    let relogin = b.sent[relogin_from..].iter().find(|f| f["head"]["servcmd"] == "im_open_status.wslogin").expect("re-login");
+    assert!(relogin["head"]["a2"].is_string() && relogin["head"]["usersig"].is_null(), "re-login uses the A2 key");
+    assert!(b.events.iter().any(|e| e.0 == "netStateChange" && e.1.as_ref().unwrap()["state"] == "connected"));
+    // Still one SDK_READY only.
+    assert!(!b.events.iter().any(|e| e.0 == "sdkStateReady"));
+}
+
+#[tokio::test]
+async fn test_lost_reply_is_resent_and_answered_once() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    // The connection drops right after the sendmsg frame left: the reply is lost.
+    a.cut_after = Some("openim.sendmsg".into());
+    let sent = a.send_text(&bob, "once").await;
+    assert_eq!(sent["status"], "success");
+    let frames: Vec<&Value> = a.sent.iter().filter(|f| f["head"]["servcmd"] == "openim.sendmsg").collect();
+    assert_eq!(frames.len(), 2, "the pending request was resent after reconnect");
+    assert_eq!(frames[0], frames[1], "with the same seq and bytes");
+    b.pump(1_500).await;
+    let got = b.received();
+    assert_eq!(got.iter().filter(|m| m["payload"]["text"] == "once").count(), 1);
+    // History holds it once too.
+    let h = b.call("getMessageList", json!([{"conversationID": format!("C2C{alice}")}])).await.unwrap();
+    assert_eq!(h["messageList"].as_array().unwrap().iter().filter(|m| m["payload"]["text"] == "once").count(), 1);
+}
+
+#[tokio::test]
+async fn test_history_pages_from_cache_then_server() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    for i in 0..40 {
+        a.send_text(&bob, &format!("n{i:02}")).await;
+    }
+    // bob logs in later: the initial sync brings the 40 messages into the engine's cache.
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    b.pump(300).await;
+    let conv = format!("C2C{alice}");
+    let before = b.servcmds().iter().filter(|c| *c == "openim.getroammsg").count();
+    let p1 = b.call("getMessageList", json!([{"conversationID": conv}])).await.unwrap();
+    let texts = |p: &Value| p["messageList"].as_array().unwrap().iter().map(|m| m["payload"]["text"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(texts(&p1), (25..40).map(|i| format!("n{i:02}")).collect::<Vec<_>>(), "newest 15, oldest first");
+    assert_eq!(p1["isCompleted"], false);
+    assert_eq!(b.servcmds().iter().filter(|c| *c == "openim.getroammsg").count(), before, "answered from the cache");
+    let mut all = texts(&p1);
+    let mut next = p1["nextReqMessageID"].clone();
+    loop {
+        let p = b.call("getMessageList", json!([{"conversationID": conv, "nextReqMessageID": next, "count": 15}])).await.unwrap();
+        let mut t = texts(&p);
+        t.extend(all);
+        all = t;
+        if p["isCompleted"] == true {
+            assert_eq!(p["nextReqMessageID"], "");
+            break;
+        }
+        next = p["nextReqMessageID"].clone();
+    }
+    assert_eq!(all, (0..40).map(|i| format!("n{i:02}")).collect::<Vec<_>>());
+    // A fresh instance of alice has an empty cache: pages come from openim.getroammsg.
+    a.call("logout", json!([])).await.unwrap();
+    let mut a2 = Driver::new(&server);
+    a2.login(&alice).await;
+    let conv = format!("C2C{bob}");
+    let p = a2.call("getMessageList", json!([{"conversationID": conv, "count": 10}])).await.unwrap();
+    assert_eq!(texts(&p).len(), 10);
+    assert_eq!(p["messageList"][9]["payload"]["text"], "n39");
+    assert_eq!(p["messageList"][9]["flow"], "out");
+}
+
+#[tokio::test]
+async fn test_kick_out_and_not_ready_codes() {
+    let server = server().await;
+    let alice = uid("alice");
+    let mut a1 = Driver::new(&server);
+    a1.login(&alice).await;
+    let mut a2 = Driver::new(&server);
+    a2.login(&alice).await;
+    let kick = a1.wait_event("kickedOut").await.unwrap();
+    assert_eq!(kick["type"], "multipleAccount");
+    a1.wait_event("sdkStateNotReady").await;
+    let err = a1.call("getConversationList", json!([])).await.unwrap_err();
+    assert_eq!(err.code, 3003);
+    assert!(a1.events.iter().any(|e| e.0 == "error"), "a not-ready call raises ERROR");
+    // The new instance works.
+    assert!(a2.call("getConversationList", json!([])).await.is_ok());
+    // Not logged in at all: 2024. Bad args: Params validate failed.
+    let mut c = Driver::new(&server);
+    c.pump(200).await;
+    assert_eq!(c.call("getMessageList", json!([{"conversationID": "C2Cx"}])).await.unwrap_err().code, 2024);
+    assert_eq!(a2.call("createTextMessage", json!([{"to": "bob", "conversationType": "C2C", "payload": {}}])).await.unwrap_err().message, "Params validate failed.");
+}
+
+#[tokio::test]
+async fn test_cached_conversations_show_before_the_network_answers() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    a.send_text(&bob, "cached text").await;
+    a.pump(200).await;
+    // Everything the engine persisted, as the platform would have stored it.
+    let mut conversations = HashMap::new();
+    let mut messages = HashMap::new();
+    let mut meta = Value::Null;
+    for (c, m, me) in &a.persisted {
+        for c in c {
+            conversations.insert(c["conversationID"].as_str().unwrap().to_string(), c.clone());
+        }
+        for m in m {
+            messages.insert(m["ID"].as_str().unwrap().to_string(), m.clone());
+        }
+        meta = me.clone();
+    }
+    assert!(meta["cookie"].as_str().is_some_and(|c| !c.is_empty()), "the sync cursor is persisted");
+    let snapshot = json!({"conversations": conversations.values().collect::<Vec<_>>(), "messages": messages.values().collect::<Vec<_>>(), "meta": meta});
+    // A new instance with the network down: the list comes from the cache.
+    let mut off = Driver::new(&server);
+    off.offline = true;
+    off.cache = snapshot;
+    off.pump(100).await;
+    let sig = tim_proto::usersig::generate(APP, KEY, &alice, 86_400, now() / 1000);
+    let r = off.engine.call("login", json!([{"userID": alice, "userSig": sig}]), now());
+    assert!(matches!(r, CallResult::Pending(_)));
+    let list = off.wait_event("onConversationListUpdated").await.unwrap();
+    assert_eq!(list[0]["conversationID"], format!("C2C{bob}"));
+    assert_eq!(list[0]["lastMessage"]["messageForShow"], "cached text");
+    assert!(!off.events.iter().any(|e| e.0 == "sdkStateReady"));
+    // Back online: login completes; history merges the cache with the server, without doubles.
+    off.offline = false;
+    off.wait_event("sdkStateReady").await;
+    let p = off.call("getMessageList", json!([{"conversationID": format!("C2C{bob}")}])).await.unwrap();
+    let list = p["messageList"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{p}");
+    assert_eq!(list[0]["payload"]["text"], "cached text");
+}
