@@ -83,3 +83,5 @@ pub const INVALID_REQUEST: i64 = 20001;
 pub const REST_ADMIN_REQUIRED: i64 = 90009;
 /// A required field is missing or has the wrong type (e.g. `UserID`, `To_Account`).
 pub const MISSING_FIELD: i64 = 90003;
+/// Internal server error (storage failure); retry later.
+pub const INTERNAL_ERROR: i64 = 90994;

@@ -77,7 +77,7 @@ pub fn ok_with(extra: Value) -> Value {
 
 fn internal(e: impl std::fmt::Display) -> Value {
     tracing::error!(error = %e, "storage error");
-    fail(code::MESSAGE_SEND_FAIL, "internal server error")
+    fail(code::INTERNAL_ERROR, "internal server error")
 }
 
 /// Commands answered with a fixed reply so the SDK's login phase completes.

@@ -61,6 +61,9 @@ pub struct Config {
     pub kick_close_delay_ms: u64,
     /// Messages per `openim.getmsg` page.
     pub getmsg_page_size: usize,
+    /// A socket that sends nothing for this many seconds is closed (the SDK sends
+    /// `heartbeat.alive` after 10 s of silence, so only dead clients hit this).
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             compress_threshold: 1024,
             kick_close_delay_ms: 500,
             getmsg_page_size: 100,
+            idle_timeout_secs: 300,
         }
     }
 }

@@ -43,12 +43,7 @@ pub async fn v4(
     tracing::debug!(%servcmd, "REST call");
     let reply = tokio::task::spawn_blocking(move || commands::dispatch(&st, &who, &servcmd, &body))
         .await
-        .unwrap_or_else(|e| {
-            Some(fail(
-                code::MESSAGE_SEND_FAIL,
-                format!("internal error: {e}"),
-            ))
-        });
+        .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
     Json(reply.unwrap_or_else(commands::ok))
 }
 

@@ -123,6 +123,8 @@ async fn run(
     let mut conn = Some(conn);
     let mut close_at: Option<tokio::time::Instant> = None;
     let threshold = st.config.compress_threshold;
+    let idle = Duration::from_secs(st.config.idle_timeout_secs.max(1));
+    let mut last_inbound = tokio::time::Instant::now();
     loop {
         let close_sleep = async {
             match close_at {
@@ -131,7 +133,13 @@ async fn run(
             }
         };
         tokio::select! {
+            _ = tokio::time::sleep_until(last_inbound + idle) => {
+                tracing::debug!(conn_id, "idle socket closed");
+                let _ = socket.send(Message::Close(Some(CloseFrame { code: 4000, reason: "idle".into() }))).await;
+                break;
+            }
             inbound = socket.recv() => {
+                last_inbound = tokio::time::Instant::now();
                 let bytes: Vec<u8> = match inbound {
                     Some(Ok(Message::Binary(b))) => b.to_vec(),
                     Some(Ok(Message::Text(t))) => t.as_str().as_bytes().to_vec(),
@@ -354,7 +362,7 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
 
 fn internal(e: impl std::fmt::Display) -> Value {
     tracing::error!(error = %e, "storage error");
-    fail(code::LOGIN_FAILED, "internal server error")
+    fail(code::INTERNAL_ERROR, "internal server error")
 }
 
 fn login_reply(st: &State, t: &Ticket) -> Value {

@@ -348,3 +348,17 @@ async fn static_dir_is_served_and_shutdown_closes_sockets() {
         .expect("shutdown finishes")
         .unwrap();
 }
+
+#[tokio::test]
+async fn idle_sockets_are_closed() {
+    let server = start_with(tim_server::Config {
+        idle_timeout_secs: 1,
+        ..config()
+    })
+    .await;
+    let mut c = Client::connect(&server, "i").await;
+    c.login("alice").await;
+    assert!(c.recv(Duration::from_secs(3)).await.is_none());
+    assert!(c.closed);
+    server.shutdown().await;
+}
