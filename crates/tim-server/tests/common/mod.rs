@@ -17,8 +17,10 @@ pub const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef012345678
 pub const OTHER_APP: u64 = 1_400_000_002;
 pub const OTHER_KEY: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
+/// A fresh directory under Cargo's per-target scratch dir (`target/tmp`, removed by `cargo clean`).
 pub fn temp_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tim-server-test-{}", rand::random::<u64>()));
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("tim-server-test-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
