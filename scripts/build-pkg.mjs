@@ -13,7 +13,13 @@ const bindgen = process.argv[2] || join(root, 'target', 'wasm-bindgen');
 const out = join(root, 'dist', 'pkg');
 mkdirSync(out, { recursive: true });
 
-const glue = readFileSync(join(bindgen, 'tim_wasm.js'), 'utf8');
+// The no-modules glue guesses a default wasm URL from document.currentScript; we always pass
+// the inlined bytes, and that guess throws where `document` is partial (SSR shims, Mini
+// Programs), so it is removed.
+const rawGlue = readFileSync(join(bindgen, 'tim_wasm.js'), 'utf8');
+const scriptSrc = /if \(typeof document !== 'undefined' && document\.currentScript !== null\) \{\s*script_src = [^\n]*\n\s*\}/;
+if (!scriptSrc.test(rawGlue)) throw new Error('wasm-bindgen glue changed: document.currentScript block not found');
+const glue = rawGlue.replace(scriptSrc, '');
 const wasm = readFileSync(join(bindgen, 'tim_wasm_bg.wasm'));
 const constantsJs = readFileSync(join(root, 'js', 'constants.js'), 'utf8');
 const facade = readFileSync(join(root, 'js', 'facade.js'), 'utf8');

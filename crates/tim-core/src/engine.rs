@@ -164,6 +164,7 @@ enum Purpose {
     Send { call: u64, id: String },
     Roam { call: u64, conv: String, cursor: Option<String>, count: u64 },
     Read { call: u64 },
+    PeerReadTime,
 }
 
 #[derive(Debug)]
@@ -225,6 +226,8 @@ struct Session {
     conversations: BTreeMap<String, Conversation>,
     history: HashMap<String, History>,
     drafts: HashMap<String, Message>,
+    /// C2C peers whose read time was asked for (`openim.get_peer_read_time`).
+    peer_read_asked: Vec<String>,
     dirty_convs: Vec<String>,
     dirty_msgs: Vec<Message>,
     meta_dirty: bool,
@@ -612,8 +615,22 @@ impl Engine {
                 }
             }
             Purpose::Send { call, id } => self.send_reply(call, id, body, now),
-            Purpose::Roam { call, conv, cursor, count } => self.roam_reply(call, conv, cursor, count, body),
+            Purpose::Roam { call, conv, cursor, count } => {
+                let peer = conv.strip_prefix(CONV_C2C).unwrap_or("").to_string();
+                self.roam_reply(call, conv, cursor, count, body);
+                self.ask_peer_read_time(&peer, now);
+            }
             Purpose::Read { call } => self.settle(call, Ok(json!({}))),
+            Purpose::PeerReadTime => {
+                for r in body["ReadTime"].as_array().into_iter().flatten() {
+                    let peer = s(r, "To_Account");
+                    let t = r["ReadTime"].as_u64().unwrap_or(0);
+                    if !peer.is_empty() && t > 0 {
+                        let receipt = json!({"To_Account": peer, "UinPairReadArray": [{"LastReadTime": t}]});
+                        self.peer_read(&receipt, now);
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -1137,7 +1154,8 @@ impl Engine {
 
     fn logout(&mut self, now: u64) -> CallResult {
         if matches!(self.login, Login::Out(_)) {
-            return CallResult::Done(Ok(json!({})));
+            // As tim-js-sdk: logout (and destroy) when not logged in reject with 2024.
+            return CallResult::Done(Err(ApiError::new(code::USER_NOT_LOGGED_IN, "not logged in")));
         }
         let call = self.pending_call();
         let was_ready = self.s.ready;
@@ -1152,14 +1170,15 @@ impl Engine {
     }
 
     fn destroy(&mut self, now: u64) -> CallResult {
-        if self.login != Login::Out(code::USER_NOT_LOGGED_IN) {
-            let _ = self.logout(now);
-        }
+        let result = match self.logout(now) {
+            CallResult::Done(Err(e)) => Err(e),
+            _ => Ok(json!({})),
+        };
         self.destroyed = true;
         self.out.push_back(Output::Close { socket: self.socket, code: 4000 });
         self.open = false;
         self.emit(ev::SDK_DESTROY, Some(json!({"SDKAppID": self.cfg.sdk_app_id})));
-        CallResult::Done(Ok(json!({})))
+        CallResult::Done(result)
     }
 
     fn next_msg_seq(&mut self, now: u64) -> u64 {
@@ -1248,6 +1267,7 @@ impl Engine {
             "SendMsgControl": control,
             "MsgClientTime": msg.client_time,
             "IsNeedReadReceipt": u32::from(msg.need_read_receipt),
+            "SupportMessageExtension": 0,
         });
         if online_only {
             body["MsgLifeTime"] = json!(0);
@@ -1257,7 +1277,7 @@ impl Engine {
         CallResult::Pending(call)
     }
 
-    fn send_reply(&mut self, call: u64, id: String, body: Value, _now: u64) {
+    fn send_reply(&mut self, call: u64, id: String, body: Value, now: u64) {
         let rep: SendMsgRep = serde_json::from_value(body).unwrap_or_default();
         let Some(msg) = self.s.drafts.get_mut(&id) else { return };
         msg.status = "success".into();
@@ -1272,6 +1292,16 @@ impl Engine {
             self.s.dirty_msgs.push(msg.clone());
         }
         self.settle(call, Ok(json!({"message": serde_json::to_value(&msg).unwrap_or_default()})));
+        self.ask_peer_read_time(&peer, now);
+    }
+
+    /// Ask once per peer for the time up to which the peer has read (WIRE.md §4.4).
+    fn ask_peer_read_time(&mut self, peer: &str, now: u64) {
+        if self.s.peer_read_asked.iter().any(|p| p == peer) {
+            return;
+        }
+        self.s.peer_read_asked.push(peer.to_string());
+        self.request(cmd::GET_PEER_READ_TIME, json!({"To_Account": [peer]}), Purpose::PeerReadTime, now);
     }
 
     fn get_message_list(&mut self, a: Value, now: u64) -> CallResult {
