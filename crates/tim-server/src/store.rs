@@ -5,7 +5,7 @@
 //! syntax apart from the `PRAGMA`s and the DDL's `AUTOINCREMENT`), so a PostgreSQL backend can
 //! implement the same trait with the same statements.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -332,6 +332,9 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    // Write transactions are IMMEDIATE: they take the write lock up front, so concurrent
+    // writers (another process on the same file) wait on the busy timeout instead of failing.
+
     /// Open (and create) `tim.sqlite3` in `data_dir`.
     pub fn open_dir(data_dir: &Path) -> StoreResult<Self> {
         std::fs::create_dir_all(data_dir)?;
@@ -341,10 +344,12 @@ impl SqliteStore {
     /// Open (and create) the database file at `path`.
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = Connection::open(path)?;
+        // First, so that opening a database another process (e.g. `tim-server usersig`) or
+        // another server instance holds waits instead of failing with SQLITE_BUSY.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -464,7 +469,7 @@ impl Store for SqliteStore {
 
     fn ensure_account(&self, sdkappid: u64, user: &str, now: u64) -> StoreResult<Account> {
         let mut c = self.conn();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if get_account(&tx, sdkappid, user)?.is_none() {
             create_account(&tx, sdkappid, user, "", "", now)?;
         }
@@ -482,7 +487,7 @@ impl Store for SqliteStore {
         now: u64,
     ) -> StoreResult<Account> {
         let mut c = self.conn();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if get_account(&tx, sdkappid, user)?.is_none() {
             create_account(&tx, sdkappid, user, nick, face_url, now)?;
         } else {
@@ -498,7 +503,7 @@ impl Store for SqliteStore {
 
     fn store_c2c(&self, msg: &StoredMsg, fanout: Fanout) -> StoreResult<Inserted> {
         let mut c = self.conn();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing = tx
             .query_row(
                 &format!(
@@ -657,7 +662,7 @@ impl Store for SqliteStore {
 
     fn mark_read(&self, sdkappid: u64, owner: &str, peer: &str, up_to: u64) -> StoreResult<u64> {
         let mut c = self.conn();
-        let tx = c.transaction()?;
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO conversations (sdkappid, owner, peer, last_msg_id, last_time, unread, read_time) \
              VALUES (?1, ?2, ?3, NULL, 0, 0, ?4) \
@@ -830,6 +835,26 @@ mod tests {
             .find_c2c(1, "bob", "alice", 2, 20, 101)
             .expect("f")
             .is_some());
+    }
+
+    #[test]
+    fn two_stores_can_open_one_database_at_once() {
+        let dir = std::env::temp_dir().join(format!("tim-store-test-{}", rand::random::<u64>()));
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    let s = SqliteStore::open_dir(&dir).expect("open");
+                    s.ensure_account(1, "u", 1).expect("account").tiny_id
+                })
+            })
+            .collect();
+        let ids: Vec<u64> = handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect();
+        assert!(ids.windows(2).all(|w| w[0] == w[1]));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
