@@ -4,13 +4,13 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::{json, Value};
 use tim_proto::{
-    cmd::{self, GetMsgRep, GetRoamMsgRep, PageGetRep, SendMsgRep, Status, WsLoginRep},
+    cmd::{self, Status},
     code,
+    frame::FrameError,
     msg::{C2cMsg, MsgElem},
-    Frame, Head,
 };
 
-use crate::model::{Conversation, Draft, Message, CONV_C2C, MSG_CUSTOM, MSG_TEXT};
+use crate::model::{c2c_from_json, elem_from_json, elems_to_json, Conversation, Draft, Message, CONV_C2C, MSG_CUSTOM, MSG_TEXT};
 
 /// `TIM.VERSION`: the tim-js-sdk release whose API and wire behaviour we reproduce.
 pub const SDK_VERSION: &str = "2.27.6";
@@ -261,6 +261,19 @@ fn s(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or("").to_string()
 }
 
+fn u(v: &Value, k: &str) -> u64 {
+    v[k].as_u64().unwrap_or(0)
+}
+
+/// The key a reply is matched with: `servcmd + seq` (WIRE.md §1.3).
+fn match_key(head: &Value) -> String {
+    let seq = match &head["seq"] {
+        Value::Number(n) => n.to_string(),
+        other => other.as_str().unwrap_or("").to_string(),
+    };
+    format!("{}{seq}", head["servcmd"].as_str().unwrap_or(""))
+}
+
 impl Engine {
     /// A new engine. Like `TIM.create`, it opens the socket right away.
     pub fn new(cfg: Config, now: u64) -> Self {
@@ -334,7 +347,8 @@ impl Engine {
     fn url(&mut self) -> String {
         let base = self.cfg.base_url.trim_end_matches('/').to_string();
         let path = if self.cfg.dev_mode { "info" } else { "binfo" };
-        let random = (self.rand() % 1_000_000_000) as f64 / 1_000_000_000.0;
+        // Like Math.random(), written without float formatting.
+        let random = format!("0.{:09}", self.rand() % 1_000_000_000);
         format!(
             "{base}/{path}?sdkappid={}&instanceid={}&random={random}&platform=7&host=unknown&version=-1&sdkversion={SDK_VERSION}&compress=gzip",
             self.cfg.sdk_app_id, self.cfg.instance_id
@@ -425,14 +439,14 @@ impl Engine {
 
     /// A frame arrived as bytes (binary frame: JSON or `COMP` + zlib/gzip).
     pub fn on_bytes(&mut self, socket: SocketId, bytes: &[u8], now: u64) {
-        if let Ok(frame) = Frame::from_bytes(bytes) {
+        if let Ok(frame) = tim_proto::frame::value_from_bytes(bytes) {
             self.on_frame(socket, frame, now);
         }
     }
 
     /// A frame arrived as text.
     pub fn on_text(&mut self, socket: SocketId, text: &str, now: u64) {
-        if let Ok(frame) = Frame::from_json(text) {
+        if let Ok(frame) = serde_json::from_str::<Value>(text).map_err(|e| FrameError::Json(e.to_string())) {
             self.on_frame(socket, frame, now);
         }
     }
@@ -479,35 +493,35 @@ impl Engine {
 
     // -------------------------------------------------------------- requests
 
-    fn head(&mut self, servcmd: &str, now: u64) -> Head {
+    /// A request head as tim-js-sdk 2.x writes it (WIRE.md §2.1), same keys in the same order.
+    fn head(&mut self, servcmd: &str, now: u64) -> Value {
         let seq = self.seq;
         self.seq += 1;
         if self.seq > 2_415_919_103 {
             self.seq = self.rand() % 99_999_999 + 1;
         }
-        let mut h = Head {
-            ver: Some("v4".into()),
-            platform: Some(7),
-            websdkappid: Some(WEB_SDK_APPID),
-            websdkversion: Some("1.7.3".into()),
-            status_instid: Some(self.s.inst_id),
-            sdkappid: Some(self.cfg.sdk_app_id),
-            contenttype: Some("json".into()),
-            reqtime: Some(now / 1000),
-            sdkability: Some(SDK_ABILITY),
-            tjg_id: Some(String::new()),
-            servcmd: servcmd.into(),
-            seq,
-            ..Head::default()
-        };
+        let mut h = serde_json::Map::new();
+        h.insert("ver".into(), json!("v4"));
+        h.insert("platform".into(), json!(7));
+        h.insert("websdkappid".into(), json!(WEB_SDK_APPID));
+        h.insert("websdkversion".into(), json!("1.7.3"));
         if self.s.a2.is_empty() {
-            h.identifier = Some(if matches!(self.login, Login::Out(_)) { String::new() } else { self.s.user.clone() });
-            h.usersig = Some(if matches!(self.login, Login::Out(_)) { String::new() } else { self.s.user_sig.clone() });
+            let anonymous = matches!(self.login, Login::Out(_));
+            h.insert("identifier".into(), json!(if anonymous { "" } else { self.s.user.as_str() }));
+            h.insert("usersig".into(), json!(if anonymous { "" } else { self.s.user_sig.as_str() }));
         } else {
-            h.a2 = Some(self.s.a2.clone());
-            h.tinyid = Some(self.s.tiny_id.clone());
+            h.insert("a2".into(), json!(self.s.a2));
+            h.insert("tinyid".into(), json!(self.s.tiny_id));
         }
-        h
+        h.insert("status_instid".into(), json!(self.s.inst_id));
+        h.insert("sdkappid".into(), json!(self.cfg.sdk_app_id));
+        h.insert("contenttype".into(), json!("json"));
+        h.insert("reqtime".into(), json!(now / 1000));
+        h.insert("sdkability".into(), json!(SDK_ABILITY));
+        h.insert("tjgID".into(), json!(""));
+        h.insert("servcmd".into(), json!(servcmd));
+        h.insert("seq".into(), json!(seq));
+        Value::Object(h)
     }
 
     fn push_send(&mut self, text: String) {
@@ -518,15 +532,16 @@ impl Engine {
         let mut head = self.head(servcmd, now);
         if let Purpose::Send { id, .. } = &purpose {
             if let Some(r) = id.rsplit('-').next() {
-                head.tjg_id = Some(format!("{}-{r}", self.s.tiny_id));
+                head["tjgID"] = json!(format!("{}-{r}", self.s.tiny_id));
             }
         }
-        let text = Frame::new(head.clone(), body).to_json();
+        let key = match_key(&head);
+        let text = json!({"head": head, "body": body}).to_string();
         if self.open {
             self.push_send(text.clone());
         }
         let deadline = now + cmd::timeout_ms(servcmd);
-        self.pending.insert(head.match_key(), Pending { purpose, servcmd: servcmd.into(), text, deadline });
+        self.pending.insert(key, Pending { purpose, servcmd: servcmd.into(), text, deadline });
         if !self.open && !self.connecting && self.reconnect_at.is_none() {
             self.schedule_reconnect(now);
         }
@@ -538,14 +553,15 @@ impl Engine {
 
     // ---------------------------------------------------------------- frames
 
-    fn on_frame(&mut self, socket: SocketId, frame: Frame, now: u64) {
-        if socket != self.socket || self.destroyed {
+    fn on_frame(&mut self, socket: SocketId, mut frame: Value, now: u64) {
+        if socket != self.socket || self.destroyed || !frame["head"].is_object() {
             return;
         }
         self.last_inbound = now;
         self.attempts = 0;
-        if let Some(p) = self.pending.remove(&frame.head.match_key()) {
-            let st = Status::of(&frame.body);
+        if let Some(p) = self.pending.remove(&match_key(&frame["head"])) {
+            let body = frame["body"].take();
+            let st = Status::of(&body);
             if st.error_code != 0 {
                 let logged_in = self.login == Login::In;
                 if logged_in && (st.error_code == code::ACCOUNT_USERSIG_EXPIRED || st.error_code == code::MESSAGE_A2KEY_EXPIRED) {
@@ -554,13 +570,13 @@ impl Engine {
                     return;
                 }
                 if p.purpose == Purpose::Hello && st.error_code == code::HELLO_ANSWER_KICKED_OUT {
-                    let kind = frame.body["KickType"].as_u64().unwrap_or(1);
+                    let kind = body["KickType"].as_u64().unwrap_or(1);
                     self.kick_type(kind, now);
                     return;
                 }
                 self.fail(p.purpose, ApiError::new(st.error_code, st.error_info), now);
             } else {
-                self.reply(p.purpose, frame.body, now);
+                self.reply(p.purpose, body, now);
             }
         } else {
             self.push(&frame, now);
@@ -581,7 +597,7 @@ impl Engine {
             Purpose::Send { call, id } => {
                 let data = self.s.drafts.get_mut(&id).map(|m| {
                     m.status = "fail".into();
-                    serde_json::to_value(&*m).unwrap_or(Value::Null)
+                    m.to_json()
                 });
                 let mut err = err;
                 err.data = Some(json!({ "message": data }));
@@ -636,11 +652,16 @@ impl Engine {
     }
 
     fn login_reply(&mut self, call: Option<u64>, body: Value, now: u64) {
-        let rep: WsLoginRep = serde_json::from_value(body.clone()).unwrap_or_default();
+        let a2_key = s(&body, "A2Key");
+        let tiny_id = match &body["TinyId"] {
+            Value::Number(n) => n.to_string(),
+            other => other.as_str().unwrap_or("").to_string(),
+        };
+        let (inst_id, hello, ts) = (u(&body, "InstId"), u(&body, "HelloInterval"), u(&body, "TimeStamp"));
         let fail = |code: i64, msg: &str| ApiError::new(code, msg);
-        let err = if rep.a2_key.is_empty() {
+        let err = if a2_key.is_empty() {
             Some(fail(code::NO_A2KEY, "login reply has no A2 key"))
-        } else if rep.tiny_id.is_empty() {
+        } else if tiny_id.is_empty() {
             Some(fail(code::NO_TINYID, "login reply has no TinyId"))
         } else {
             None
@@ -649,20 +670,20 @@ impl Engine {
             self.fail(Purpose::Login { call }, err, now);
             return;
         }
-        if rep.time_stamp > 0 {
-            self.offset_ms = (rep.time_stamp as i64) * 1000 - now as i64;
+        if ts > 0 {
+            self.offset_ms = (ts as i64) * 1000 - now as i64;
         }
-        self.s.a2 = rep.a2_key.clone();
-        self.s.tiny_id = rep.tiny_id.clone();
-        self.s.inst_id = rep.inst_id;
-        self.s.hello_interval_ms = if rep.hello_interval == 0 { 120_000 } else { rep.hello_interval * 1000 };
+        self.s.a2 = a2_key.clone();
+        self.s.tiny_id = tiny_id.clone();
+        self.s.inst_id = inst_id;
+        self.s.hello_interval_ms = if hello == 0 { 120_000 } else { hello * 1000 };
         self.s.next_hello = now + self.s.hello_interval_ms;
         let Some(call) = call else { return };
         self.login = Login::In;
         let data = json!({
-            "actionStatus": rep.status.action_status, "errorCode": 0, "errorInfo": rep.status.error_info,
-            "a2Key": rep.a2_key, "tinyID": rep.tiny_id, "instanceID": rep.inst_id,
-            "helloInterval": rep.hello_interval, "timeStamp": rep.time_stamp, "repeatLogin": false,
+            "actionStatus": body["ActionStatus"].as_str().unwrap_or("OK"), "errorCode": 0, "errorInfo": s(&body, "ErrorInfo"),
+            "a2Key": a2_key, "tinyID": tiny_id, "instanceID": inst_id,
+            "helloInterval": hello, "timeStamp": ts, "repeatLogin": false,
         });
         self.settle(call, Ok(data));
         // The login sequence of tim-js.js 2.27.6 (WIRE.md §3.1), without the friendship module
@@ -698,43 +719,45 @@ impl Engine {
     }
 
     fn page_reply(&mut self, body: Value, now: u64) {
-        let rep: PageGetRep = serde_json::from_value(body).unwrap_or_default();
-        for item in &rep.session_item {
-            if item.kind != 1 || item.to_account.starts_with("@TLS#") {
+        for item in body["SessionItem"].as_array().into_iter().flatten() {
+            let peer = s(item, "To_Account");
+            if u(item, "Type") != 1 || peer.is_empty() || peer.starts_with("@TLS#") {
                 continue;
             }
-            let elems: Vec<MsgElem> = serde_json::from_value(item.last_msg["MsgBody"].clone()).unwrap_or_default();
+            let last = &item["LastMsg"];
+            let from = s(item, "LastC2CMsgFromAccount");
             let wire = C2cMsg {
-                from_account: item.last_c2c_msg_from_account.clone(),
-                to_account: if item.last_c2c_msg_from_account == self.s.user { item.to_account.clone() } else { self.s.user.clone() },
-                msg_seq: item.msg_seq,
-                msg_random: item.msg_random,
-                msg_time_stamp: item.msg_time,
-                msg_body: elems,
-                msg_flag_bits: item.last_msg_flags,
-                cloud_custom_data: s(&item.last_msg, "CloudCustomData"),
+                to_account: if from == self.s.user { peer.clone() } else { self.s.user.clone() },
+                from_account: from,
+                msg_seq: u(item, "MsgSeq"),
+                msg_random: u(item, "MsgRandom"),
+                msg_time_stamp: u(item, "MsgTime"),
+                msg_body: last["MsgBody"].as_array().map(|a| a.iter().map(elem_from_json).collect()).unwrap_or_default(),
+                msg_flag_bits: u(item, "LastMsgFlags") as u32,
+                cloud_custom_data: s(last, "CloudCustomData"),
                 ..Default::default()
             };
             let last = Message::from_c2c(&wire, &self.s.user);
-            let conv = self.conversation(&item.to_account);
-            conv.peer_read_time = conv.peer_read_time.max(item.c2c_peer_read_time);
-            conv.is_pinned = item.top_flags == 1;
-            if !item.c2c_nick.is_empty() {
-                conv.user_profile["nick"] = json!(item.c2c_nick);
+            let (nick, image) = (s(item, "C2cNick"), s(item, "C2cImage"));
+            let conv = self.conversation(&peer);
+            conv.peer_read_time = conv.peer_read_time.max(u(item, "C2cPeerReadTime"));
+            conv.is_pinned = u(item, "TopFlags") == 1;
+            if !nick.is_empty() {
+                conv.user_profile["nick"] = json!(nick);
             }
-            if !item.c2c_image.is_empty() {
-                conv.user_profile["avatar"] = json!(item.c2c_image);
+            if !image.is_empty() {
+                conv.user_profile["avatar"] = json!(image);
             }
-            if item.msg_time > 0 {
+            if wire.msg_time_stamp > 0 {
                 conv.offer_last(&last);
             }
-            self.touch_conv(&format!("{CONV_C2C}{}", item.to_account));
+            self.touch_conv(&format!("{CONV_C2C}{peer}"));
         }
-        if rep.complete_flag == 1 {
-            self.s.page_ts = rep.time_stamp;
+        if u(&body, "CompleteFlag") == 1 {
+            self.s.page_ts = u(&body, "TimeStamp");
             self.page_done(now);
         } else {
-            self.page_get(rep.start_index, rep.top_time_stamp, rep.top_start_index, now);
+            self.page_get(u(&body, "StartIndex"), u(&body, "TopTimeStamp"), u(&body, "TopStartIndex"), now);
         }
     }
 
@@ -776,14 +799,17 @@ impl Engine {
     }
 
     fn getmsg_reply(&mut self, body: Value, now: u64) {
-        let rep: GetMsgRep = serde_json::from_value(body.clone()).unwrap_or_default();
+        let cookie = s(&body, "Cookie");
+        let sync_flag = u(&body, "SyncFlag");
+        let pairs: Vec<(String, u64)> =
+            body["C2CPairUnreadCount"].as_array().into_iter().flatten().map(|p| (s(p, "From_Account"), u(p, "UnreadCount"))).collect();
         // The first sync after login does not raise MESSAGE_RECEIVED; later ones do.
         let announce = self.s.synced;
         let mut fresh = Vec::new();
         let mut peers = Vec::new();
-        for m in &rep.msg_list {
+        for m in body["MsgList"].as_array().into_iter().flatten() {
             // getmsg lists use natural addresses; IsSyncMsg means nothing here (WIRE.md §4.3).
-            let m = C2cMsg { is_sync_msg: 0, ..m.clone() };
+            let m = C2cMsg { is_sync_msg: 0, ..c2c_from_json(m) };
             if let Some(msg) = self.accept(&m, true) {
                 if msg.flow == "in" {
                     peers.push(msg.peer().to_string());
@@ -794,30 +820,30 @@ impl Engine {
         // C2CPairUnreadCount is authoritative for every peer it lists and for the peers whose
         // messages this page carried.
         for peer in peers {
-            if !rep.c2c_pair_unread_count.iter().any(|p| p.from_account == peer) {
+            if !pairs.iter().any(|(p, _)| *p == peer) {
                 self.conversation(&peer).unread_count = 0;
             }
         }
         for item in body["EventArray"].as_array().into_iter().flatten() {
             self.event_item(item, now);
         }
-        for p in &rep.c2c_pair_unread_count {
-            let conv = self.conversation(&p.from_account);
-            if conv.unread_count != p.unread_count {
-                conv.unread_count = p.unread_count;
-                self.touch_conv(&format!("{CONV_C2C}{}", p.from_account));
+        for (peer, count) in pairs {
+            let conv = self.conversation(&peer);
+            if conv.unread_count != count {
+                conv.unread_count = count;
+                self.touch_conv(&format!("{CONV_C2C}{peer}"));
             }
         }
-        if !rep.cookie.is_empty() {
-            self.s.cookie = rep.cookie.clone();
+        if !cookie.is_empty() {
+            self.s.cookie = cookie.clone();
             self.s.meta_dirty = true;
         }
-        let fresh: Vec<Value> = fresh.into_iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
+        let fresh: Vec<Value> = fresh.iter().map(Message::to_json).collect();
         if announce && !fresh.is_empty() {
             self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
         }
-        if rep.sync_flag != 2 && !rep.cookie.is_empty() {
-            let body = json!({"Cookie": rep.cookie, "SyncFlag": rep.sync_flag, "NeedAbstract": 1, "IsOnlineSync": 0, "NeedSignaling": 1});
+        if sync_flag != 2 && !cookie.is_empty() {
+            let body = json!({"Cookie": cookie, "SyncFlag": sync_flag, "NeedAbstract": 1, "IsOnlineSync": 0, "NeedSignaling": 1});
             self.request(cmd::GETMSG, body, Purpose::GetMsg, now);
         } else {
             self.s.getmsg_running = false;
@@ -858,13 +884,13 @@ impl Engine {
         Some(msg)
     }
 
-    fn push(&mut self, frame: &Frame, now: u64) {
-        let body = &frame.body;
+    fn push(&mut self, frame: &Value, now: u64) {
+        let body = &frame["body"];
         if body["NeedAck"].as_u64() == Some(1) {
             let ack = json!({"SessionData": body["SessionData"]});
             let head = self.head(cmd::MSG_PUSH_ACK, now);
             if self.open {
-                self.push_send(Frame::new(head, ack).to_json());
+                self.push_send(json!({"head": head, "body": ack}).to_string());
             }
         }
         if body["Flag"].as_u64() == Some(1) && self.login == Login::In {
@@ -872,7 +898,7 @@ impl Engine {
             self.s.getmsg_wanted = true;
             self.getmsg(now);
         }
-        if frame.head.servcmd == "StatSvc.KickOther" && self.login == Login::In {
+        if frame["head"]["servcmd"] == "StatSvc.KickOther" && self.login == Login::In {
             self.send_login(None, now);
             self.sync_all(now);
             return;
@@ -889,10 +915,8 @@ impl Engine {
         if let Some(list) = item["C2cMsgArray"].as_array() {
             let mut fresh = Vec::new();
             for m in list {
-                if let Ok(m) = serde_json::from_value::<C2cMsg>(m.clone()) {
-                    if let Some(msg) = self.accept(&m, true) {
-                        fresh.push(serde_json::to_value(msg).unwrap_or_default());
-                    }
+                if let Some(msg) = self.accept(&c2c_from_json(m), true) {
+                    fresh.push(msg.to_json());
                 }
             }
             if !fresh.is_empty() {
@@ -938,7 +962,7 @@ impl Engine {
         self.touch_conv(&conv_id);
         if !read.is_empty() {
             self.s.dirty_msgs.extend(read.iter().cloned());
-            let data = read.iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
+            let data = read.iter().map(Message::to_json).collect();
             self.emit(ev::MESSAGE_READ_BY_PEER, Some(Value::Array(data)));
         }
     }
@@ -993,7 +1017,7 @@ impl Engine {
     fn sorted_conversations(&self) -> Vec<Value> {
         let mut list: Vec<&Conversation> = self.s.conversations.values().filter(|c| c.last_time > 0).collect();
         list.sort_by(|a, b| b.is_pinned.cmp(&a.is_pinned).then(b.last_time.cmp(&a.last_time)));
-        list.into_iter().map(|c| serde_json::to_value(c).unwrap_or_default()).collect()
+        list.into_iter().map(Conversation::to_json).collect()
     }
 
     fn total_unread(&self) -> u64 {
@@ -1027,9 +1051,9 @@ impl Engine {
         let conversations = std::mem::take(&mut s.dirty_convs)
             .iter()
             .filter_map(|id| s.conversations.get(id))
-            .map(|c| serde_json::to_value(c).unwrap_or_default())
+            .map(Conversation::to_json)
             .collect();
-        let messages = std::mem::take(&mut s.dirty_msgs).iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
+        let messages = std::mem::take(&mut s.dirty_msgs).iter().map(Message::to_json).collect();
         s.meta_dirty = false;
         let out = Output::Persist { user: s.user.clone(), conversations, messages, meta: json!({"cookie": s.cookie}) };
         self.out.push_back(out);
@@ -1043,7 +1067,7 @@ impl Engine {
         }
         self.s.cache_loaded = true;
         for c in snapshot["conversations"].as_array().into_iter().flatten() {
-            if let Ok(c) = serde_json::from_value::<Conversation>(c.clone()) {
+            if let Some(c) = Conversation::from_json(c) {
                 let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);
                 if !known {
                     self.s.conversations.insert(c.conversation_id.clone(), c);
@@ -1051,7 +1075,7 @@ impl Engine {
             }
         }
         for m in snapshot["messages"].as_array().into_iter().flatten() {
-            if let Ok(m) = serde_json::from_value::<Message>(m.clone()) {
+            if let Some(m) = Message::from_json(m) {
                 if m.status == "success" {
                     self.s.history.entry(m.conversation_id.clone()).or_default().insert(m);
                 }
@@ -1229,7 +1253,7 @@ impl Engine {
         let mut msg = Message::outgoing(draft, &self.s.user, &self.s.tiny_id, client_time, random, seq);
         msg.nick = self.s.nick.clone();
         msg.avatar = self.s.avatar.clone();
-        let v = serde_json::to_value(&msg).unwrap_or_default();
+        let v = msg.to_json();
         self.s.drafts.insert(msg.id.clone(), msg);
         CallResult::Done(Ok(v))
     }
@@ -1240,8 +1264,7 @@ impl Engine {
             return CallResult::Done(Err(ApiError::new(code::MESSAGE_SEND_NEED_MESSAGE_INSTANCE, "sendMessage needs a Message created by this instance")));
         };
         if msg.status == "success" {
-            let v = serde_json::to_value(&*msg).unwrap_or_default();
-            return CallResult::Done(Ok(json!({"message": v})));
+            return CallResult::Done(Ok(json!({"message": msg.to_json()})));
         }
         msg.status = "unSend".into();
         let msg = msg.clone();
@@ -1256,7 +1279,7 @@ impl Engine {
         let push = &opts["offlinePushInfo"];
         let mut body = json!({
             "From_Account": self.s.user, "To_Account": msg.to, "MsgSeq": msg.sequence, "MsgRandom": msg.random,
-            "MsgBody": msg.elements, "CloudCustomData": msg.cloud_custom_data,
+            "MsgBody": elems_to_json(&msg.elements), "CloudCustomData": msg.cloud_custom_data,
             "From_AccountNick": self.s.nick, "From_AccountHeadurl": self.s.avatar,
             "OfflinePushInfo": {
                 "PushFlag": u32::from(push["disablePush"].as_bool().unwrap_or(false)),
@@ -1278,11 +1301,11 @@ impl Engine {
     }
 
     fn send_reply(&mut self, call: u64, id: String, body: Value, now: u64) {
-        let rep: SendMsgRep = serde_json::from_value(body).unwrap_or_default();
+        let (msg_time, msg_key) = (u(&body, "MsgTime"), s(&body, "MsgKey"));
         let Some(msg) = self.s.drafts.get_mut(&id) else { return };
         msg.status = "success".into();
-        msg.time = rep.msg_time;
-        msg.message_key = if rep.msg_key.is_empty() { tim_proto::msg::c2c_msg_key(msg.sequence, msg.random, rep.msg_time) } else { rep.msg_key };
+        msg.time = msg_time;
+        msg.message_key = if msg_key.is_empty() { tim_proto::msg::c2c_msg_key(msg.sequence, msg.random, msg_time) } else { msg_key };
         let msg = msg.clone();
         let conv_id = msg.conversation_id.clone();
         let peer = msg.to.clone();
@@ -1291,7 +1314,7 @@ impl Engine {
             self.touch_conv(&conv_id);
             self.s.dirty_msgs.push(msg.clone());
         }
-        self.settle(call, Ok(json!({"message": serde_json::to_value(&msg).unwrap_or_default()})));
+        self.settle(call, Ok(json!({"message": msg.to_json()})));
         self.ask_peer_read_time(&peer, now);
     }
 
@@ -1337,24 +1360,24 @@ impl Engine {
             return None;
         }
         let start = end.saturating_sub(count);
-        let page: Vec<Value> = h.msgs[start..end].iter().map(|m| serde_json::to_value(m).unwrap_or_default()).collect();
+        let page: Vec<Value> = h.msgs[start..end].iter().map(Message::to_json).collect();
         let completed = start == 0 && h.complete;
         let next = if completed { String::new() } else { h.msgs.get(start).map(|m| m.id.clone()).unwrap_or_default() };
         Some(json!({"messageList": page, "nextReqMessageID": next, "isCompleted": completed}))
     }
 
     fn roam_reply(&mut self, call: u64, conv: String, cursor: Option<String>, count: u64, body: Value) {
-        let rep: GetRoamMsgRep = serde_json::from_value(body).unwrap_or_default();
         let user = self.s.user.clone();
         let h = self.s.history.entry(conv.clone()).or_default();
         let mut added = Vec::new();
-        for m in &rep.msg_list {
-            let msg = Message::from_c2c(&C2cMsg { is_sync_msg: 0, ..m.clone() }, &user);
+        let list = body["MsgList"].as_array().map(Vec::as_slice).unwrap_or_default();
+        for m in list {
+            let msg = Message::from_c2c(&C2cMsg { is_sync_msg: 0, ..c2c_from_json(m) }, &user);
             if h.insert(msg.clone()) {
                 added.push(msg);
             }
         }
-        if rep.complete == 1 || rep.msg_list.is_empty() {
+        if u(&body, "Complete") == 1 || list.is_empty() {
             h.complete = true;
         }
         let peer_read = self.s.conversations.get(&conv).map_or(0, |c| c.peer_read_time);

@@ -1,7 +1,9 @@
 //! The objects the app sees — Message and Conversation with tim-js-sdk's field names
 //! (CONSTANTS.md §9) — and their conversion from wire messages.
+//!
+//! Conversions to and from JSON are written out by hand instead of derived: the engine ships in
+//! the wasm bundle, and one `Value` path is much smaller than a serde instantiation per type.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use tim_proto::msg::{C2cMsg, MsgElem, FLAG_RECALLED};
 
@@ -16,15 +18,12 @@ pub const MSG_CUSTOM: &str = "TIMCustomElem";
 
 /// A message as the app sees it (runtime fields of tim-js-sdk 2.x; `_`-prefixed fields are
 /// internal, as in the official objects).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
 pub struct Message {
-    #[serde(rename = "ID")]
     pub id: String,
-    #[serde(rename = "type")]
     pub kind: String,
     pub payload: Value,
-    #[serde(rename = "conversationID")]
     pub conversation_id: String,
     pub conversation_type: String,
     pub to: String,
@@ -56,15 +55,67 @@ pub struct Message {
     pub is_resend: bool,
     pub is_read: bool,
     pub client_time: u64,
-    #[serde(rename = "senderTinyID")]
     pub sender_tiny_id: String,
     pub version: u64,
-    /// The C2C message key `seq_random_time`, the history cursor.
-    #[serde(rename = "_messageKey", default)]
+    /// The C2C message key `seq_random_time`, the history cursor (`_messageKey`).
     pub message_key: String,
-    /// The wire elements, kept to send and to persist unchanged.
-    #[serde(rename = "_elements", default)]
+    /// The wire elements, kept to send and to persist unchanged (`_elements`).
     pub elements: Vec<MsgElem>,
+}
+
+fn gs(v: &Value, k: &str) -> String {
+    v[k].as_str().unwrap_or("").to_string()
+}
+fn gu(v: &Value, k: &str) -> u64 {
+    v[k].as_u64().unwrap_or(0)
+}
+fn gb(v: &Value, k: &str) -> bool {
+    v[k].as_bool().unwrap_or(false)
+}
+fn gstrs(v: &Value, k: &str) -> Vec<String> {
+    v[k].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+/// A wire element from JSON.
+pub fn elem_from_json(v: &Value) -> MsgElem {
+    MsgElem { msg_type: gs(v, "MsgType"), msg_content: v["MsgContent"].clone() }
+}
+
+/// A wire element as JSON.
+pub fn elem_to_json(e: &MsgElem) -> Value {
+    json!({"MsgType": e.msg_type, "MsgContent": e.msg_content})
+}
+
+/// Wire elements as a JSON array.
+pub fn elems_to_json(list: &[MsgElem]) -> Value {
+    Value::Array(list.iter().map(elem_to_json).collect())
+}
+
+/// A wire C2C message from JSON (WIRE.md §5.3).
+pub fn c2c_from_json(v: &Value) -> C2cMsg {
+    C2cMsg {
+        from_account: gs(v, "From_Account"),
+        to_account: gs(v, "To_Account"),
+        msg_seq: gu(v, "MsgSeq"),
+        msg_random: gu(v, "MsgRandom"),
+        msg_time_stamp: gu(v, "MsgTimeStamp"),
+        msg_client_time: gu(v, "MsgClientTime"),
+        tiny_id: match &v["TinyId"] {
+            Value::Number(n) => n.to_string(),
+            other => other.as_str().unwrap_or("").to_string(),
+        },
+        msg_key: gs(v, "MsgKey"),
+        msg_flag_bits: gu(v, "MsgFlagBits") as u32,
+        is_place_msg: gu(v, "IsPlaceMsg") as u32,
+        msg_body: v["MsgBody"].as_array().map(|a| a.iter().map(elem_from_json).collect()).unwrap_or_default(),
+        cloud_custom_data: gs(v, "CloudCustomData"),
+        from_account_nick: gs(v, "From_AccountNick"),
+        from_account_headurl: gs(v, "From_AccountHeadurl"),
+        is_sync_msg: gu(v, "IsSyncMsg") as u32,
+        is_peer_read: gu(v, "IsPeerRead") as u32,
+        is_need_read_receipt: gu(v, "IsNeedReadReceipt") as u32,
+        msg_version: gu(v, "MsgVersion"),
+    }
 }
 
 /// What a `create*Message` call describes.
@@ -178,6 +229,72 @@ impl Message {
         }
     }
 
+    /// The app-facing JSON object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "ID": self.id, "type": self.kind, "payload": self.payload,
+            "conversationID": self.conversation_id, "conversationType": self.conversation_type,
+            "to": self.to, "from": self.from, "flow": self.flow, "time": self.time, "status": self.status,
+            "isRevoked": self.is_revoked, "priority": self.priority, "nick": self.nick, "avatar": self.avatar,
+            "isPeerRead": self.is_peer_read, "nameCard": self.name_card, "atUserList": self.at_user_list,
+            "cloudCustomData": self.cloud_custom_data, "isDeleted": self.is_deleted, "isModified": self.is_modified,
+            "needReadReceipt": self.need_read_receipt, "readReceiptInfo": self.read_receipt_info,
+            "isBroadcastMessage": self.is_broadcast_message, "isSupportExtension": self.is_support_extension,
+            "revoker": self.revoker, "sequence": self.sequence, "clientSequence": self.client_sequence,
+            "random": self.random, "isPlaceMessage": self.is_place_message, "isSystemMessage": self.is_system_message,
+            "protocol": self.protocol, "isResend": self.is_resend, "isRead": self.is_read, "clientTime": self.client_time,
+            "senderTinyID": self.sender_tiny_id, "version": self.version,
+            "_messageKey": self.message_key, "_elements": elems_to_json(&self.elements),
+        })
+    }
+
+    /// Read back what [`Message::to_json`] wrote (the IndexedDB cache).
+    pub fn from_json(v: &Value) -> Option<Self> {
+        if !v.is_object() || gs(v, "ID").is_empty() {
+            return None;
+        }
+        Some(Message {
+            id: gs(v, "ID"),
+            kind: gs(v, "type"),
+            payload: v["payload"].clone(),
+            conversation_id: gs(v, "conversationID"),
+            conversation_type: gs(v, "conversationType"),
+            to: gs(v, "to"),
+            from: gs(v, "from"),
+            flow: gs(v, "flow"),
+            time: gu(v, "time"),
+            status: gs(v, "status"),
+            is_revoked: gb(v, "isRevoked"),
+            priority: gs(v, "priority"),
+            nick: gs(v, "nick"),
+            avatar: gs(v, "avatar"),
+            is_peer_read: gb(v, "isPeerRead"),
+            name_card: gs(v, "nameCard"),
+            at_user_list: gstrs(v, "atUserList"),
+            cloud_custom_data: gs(v, "cloudCustomData"),
+            is_deleted: gb(v, "isDeleted"),
+            is_modified: gb(v, "isModified"),
+            need_read_receipt: gb(v, "needReadReceipt"),
+            read_receipt_info: v["readReceiptInfo"].clone(),
+            is_broadcast_message: gb(v, "isBroadcastMessage"),
+            is_support_extension: gb(v, "isSupportExtension"),
+            revoker: gs(v, "revoker"),
+            sequence: gu(v, "sequence"),
+            client_sequence: gu(v, "clientSequence"),
+            random: gu(v, "random"),
+            is_place_message: gu(v, "isPlaceMessage") as u32,
+            is_system_message: gb(v, "isSystemMessage"),
+            protocol: gs(v, "protocol"),
+            is_resend: gb(v, "isResend"),
+            is_read: gb(v, "isRead"),
+            client_time: gu(v, "clientTime"),
+            sender_tiny_id: gs(v, "senderTinyID"),
+            version: gu(v, "version"),
+            message_key: gs(v, "_messageKey"),
+            elements: v["_elements"].as_array().map(|a| a.iter().map(elem_from_json).collect()).unwrap_or_default(),
+        })
+    }
+
     /// The peer of a C2C message.
     pub fn peer(&self) -> &str {
         if self.flow == "out" { &self.to } else { &self.from }
@@ -231,12 +348,10 @@ pub fn element_to_payload(e: &MsgElem) -> (String, Value) {
 }
 
 /// A conversation as the app sees it (CONSTANTS.md §9 Conversation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
 pub struct Conversation {
-    #[serde(rename = "conversationID")]
     pub conversation_id: String,
-    #[serde(rename = "type")]
     pub kind: String,
     pub unread_count: u64,
     pub last_message: Value,
@@ -249,8 +364,7 @@ pub struct Conversation {
     pub custom_data: String,
     pub conversation_group_list: Vec<String>,
     pub peer_read_time: u64,
-    /// Last-message time, the list's sort key.
-    #[serde(rename = "_lastTime", default)]
+    /// Last-message time, the list's sort key (`_lastTime`).
     pub last_time: u64,
 }
 
@@ -273,6 +387,41 @@ impl Conversation {
             peer_read_time: 0,
             last_time: 0,
         }
+    }
+
+    /// The app-facing JSON object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "conversationID": self.conversation_id, "type": self.kind, "unreadCount": self.unread_count,
+            "lastMessage": self.last_message, "userProfile": self.user_profile,
+            "groupAtInfoList": self.group_at_info_list, "remark": self.remark, "isPinned": self.is_pinned,
+            "messageRemindType": self.message_remind_type, "markList": self.mark_list,
+            "customData": self.custom_data, "conversationGroupList": self.conversation_group_list,
+            "peerReadTime": self.peer_read_time, "_lastTime": self.last_time,
+        })
+    }
+
+    /// Read back what [`Conversation::to_json`] wrote (the IndexedDB cache).
+    pub fn from_json(v: &Value) -> Option<Self> {
+        if !v.is_object() || gs(v, "conversationID").is_empty() {
+            return None;
+        }
+        Some(Conversation {
+            conversation_id: gs(v, "conversationID"),
+            kind: gs(v, "type"),
+            unread_count: gu(v, "unreadCount"),
+            last_message: v["lastMessage"].clone(),
+            user_profile: v["userProfile"].clone(),
+            group_at_info_list: v["groupAtInfoList"].as_array().cloned().unwrap_or_default(),
+            remark: gs(v, "remark"),
+            is_pinned: gb(v, "isPinned"),
+            message_remind_type: gs(v, "messageRemindType"),
+            mark_list: v["markList"].as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default(),
+            custom_data: gs(v, "customData"),
+            conversation_group_list: gstrs(v, "conversationGroupList"),
+            peer_read_time: gu(v, "peerReadTime"),
+            last_time: gu(v, "_lastTime"),
+        })
     }
 
     /// Make `m` the last message when it is not older than the current one.
@@ -337,11 +486,29 @@ mod tests {
     }
 
     #[test]
-    fn serialises_with_official_names() {
-        let v = serde_json::to_value(Message::from_c2c(&wire("bob", "alice", 0), "alice")).unwrap();
+    fn serialises_with_official_names_and_reads_back() {
+        let m = Message::from_c2c(&wire("bob", "alice", 0), "alice");
+        let v = m.to_json();
         for k in ["ID", "conversationID", "senderTinyID", "isRevoked", "clientSequence", "cloudCustomData", "atUserList"] {
             assert!(v.get(k).is_some(), "missing {k}");
         }
+        assert_eq!(Message::from_json(&v), Some(m));
+        let mut c = Conversation::c2c("bob");
+        c.unread_count = 3;
+        c.mark_list = vec![1, 8];
+        assert_eq!(Conversation::from_json(&c.to_json()), Some(c));
+        assert_eq!(Message::from_json(&json!({"nope": 1})), None);
+    }
+
+    #[test]
+    fn wire_message_from_json_matches_serde() {
+        let w = wire("bob", "alice", 1);
+        let v = serde_json::to_value(&w).unwrap();
+        assert_eq!(c2c_from_json(&v), w);
+        // A numeric TinyId is accepted as its decimal string.
+        let mut v2 = v.clone();
+        v2["TinyId"] = json!(144115200000000002u64);
+        assert_eq!(c2c_from_json(&v2).tiny_id, "144115200000000002");
     }
 
     #[test]

@@ -24,7 +24,9 @@ fn now() -> u64 {
 }
 
 async fn server() -> ServerHandle {
-    let dir = std::env::temp_dir().join(format!("tim-core-live-{}", now() ^ u64::from(std::process::id())));
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("tim-core-live-{}-{}-{n}", std::process::id(), now()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = tim_server::Config {
         listen: "127.0.0.1:0".into(),

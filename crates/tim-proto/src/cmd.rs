@@ -213,7 +213,7 @@ pub struct SendMsgReq {
     /// Extensions enabled.
     #[serde(rename = "SupportMessageExtension", default, skip_serializing_if = "Option::is_none")]
     pub support_message_extension: Option<u32>,
-    /// REST only: 1 = do not sync to the sender's instances, 2 = sync.
+    /// REST only: 1 = sync to the sender's other instances, 2 = do not (Tencent's REST docs).
     #[serde(rename = "SyncOtherMachine", default, skip_serializing_if = "Option::is_none")]
     pub sync_other_machine: Option<u32>,
 }

@@ -131,6 +131,20 @@ impl Frame {
     }
 }
 
+/// Parse the bytes of a binary WebSocket message (plain JSON, or `COMP` + zlib/gzip) into a
+/// JSON value, without typed decoding (the SDK's path: one `Value` parser keeps the wasm small).
+pub fn value_from_bytes(bytes: &[u8]) -> Result<Value, FrameError> {
+    let inflated;
+    let json = match bytes.strip_prefix(COMP_PREFIX.as_slice()) {
+        Some(packed) => {
+            inflated = inflate(packed).ok_or(FrameError::Inflate)?;
+            inflated.as_slice()
+        }
+        None => bytes,
+    };
+    serde_json::from_slice(json).map_err(|e| FrameError::Json(e.to_string()))
+}
+
 /// Inflate a zlib or gzip stream, detecting the container from its first bytes.
 pub fn inflate(data: &[u8]) -> Option<Vec<u8>> {
     use miniz_oxide::inflate::{decompress_to_vec, decompress_to_vec_zlib};
