@@ -59,7 +59,8 @@ pub async fn load(name: &str) -> Result<Value, Error> {
         let parsed: Vec<Value> = records.iter().filter_map(|r| serde_json::from_str(r).ok()).collect();
         out[store] = Value::Array(parsed);
     }
-    let meta: Option<String> = tx.object_store(META).map_err(err)?.get("sync").primitive().map_err(err)?.await.map_err(err)?;
+    let meta: Option<String> =
+        tx.object_store(META).map_err(err)?.get("sync").primitive().map_err(err)?.await.map_err(err)?;
     out["meta"] = meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or(json!({}));
     drop(tx);
     db.close();
@@ -80,7 +81,8 @@ pub struct Batch {
 /// Write a batch in one transaction.
 pub async fn save(name: &str, batch: Batch) -> Result<(), Error> {
     let db = open(name).await?;
-    let tx = db.transaction([CONVERSATIONS, MESSAGES, META]).with_mode(TransactionMode::Readwrite).build().map_err(err)?;
+    let tx =
+        db.transaction([CONVERSATIONS, MESSAGES, META]).with_mode(TransactionMode::Readwrite).build().map_err(err)?;
     for (store, rows) in [(CONVERSATIONS, &batch.conversations), (MESSAGES, &batch.messages)] {
         let os = tx.object_store(store).map_err(err)?;
         for (key, value) in rows {

@@ -227,7 +227,13 @@ fn run(rc: &Shared, o: Output) {
                 Ok(v) => (true, v),
                 Err(e) => (false, error_json(&e)),
             };
-            sink(rc, "settle", JsValue::from_f64(call as f64), JsValue::from_bool(ok), JsValue::from_str(&v.to_string()));
+            sink(
+                rc,
+                "settle",
+                JsValue::from_f64(call as f64),
+                JsValue::from_bool(ok),
+                JsValue::from_str(&v.to_string()),
+            );
         }
         Output::LoadCache { user } => {
             let Ok(app) = rc.try_borrow().map(|i| i.sdk_app_id) else { return };

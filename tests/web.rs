@@ -35,7 +35,10 @@ async fn test_idb_roundtrip_and_upsert() {
     assert_eq!(empty["messages"], json!([]));
     let batch = |text: &str| idb::Batch {
         conversations: vec![("C2Cbob".into(), json!({"conversationID": "C2Cbob", "text": text}).to_string())],
-        messages: vec![("1-2-3".into(), json!({"ID": "1-2-3"}).to_string()), ("1-2-4".into(), json!({"ID": "1-2-4"}).to_string())],
+        messages: vec![
+            ("1-2-3".into(), json!({"ID": "1-2-3"}).to_string()),
+            ("1-2-4".into(), json!({"ID": "1-2-4"}).to_string()),
+        ],
         meta: json!({"cookie": text}).to_string(),
     };
     idb::save(&name, batch("first")).await.expect("save");
@@ -53,13 +56,21 @@ type Log = Rc<RefCell<Vec<(String, Value)>>>;
 
 fn sink(log: &Log) -> Function {
     let log = log.clone();
-    Closure::<dyn FnMut(String, JsValue, JsValue, JsValue)>::new(move |kind: String, a: JsValue, b: JsValue, c: JsValue| {
-        let entry = match kind.as_str() {
-            "event" => (a.as_string().unwrap_or_default(), b.as_string().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null)),
-            _ => (format!("settle:{}", a.as_f64().unwrap_or(-1.0)), json!({"ok": b.as_bool(), "v": c.as_string().and_then(|s| serde_json::from_str::<Value>(&s).ok())})),
-        };
-        log.borrow_mut().push(entry);
-    })
+    Closure::<dyn FnMut(String, JsValue, JsValue, JsValue)>::new(
+        move |kind: String, a: JsValue, b: JsValue, c: JsValue| {
+            let entry = match kind.as_str() {
+                "event" => (
+                    a.as_string().unwrap_or_default(),
+                    b.as_string().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or(Value::Null),
+                ),
+                _ => (
+                    format!("settle:{}", a.as_f64().unwrap_or(-1.0)),
+                    json!({"ok": b.as_bool(), "v": c.as_string().and_then(|s| serde_json::from_str::<Value>(&s).ok())}),
+                ),
+            };
+            log.borrow_mut().push(entry);
+        },
+    )
     .into_js_value()
     .unchecked_into()
 }
@@ -83,19 +94,28 @@ async fn test_transport_logs_in_sends_and_persists() {
     let user = format!("wasmtest{}", (js_sys::Math::random() * 1e9) as u64);
     // A userSig for a fresh user from the demo endpoint (which allows CORS).
     let http = ws.replacen("ws", "http", 1);
-    let body = JsFuture::from(fetch_text(&format!("{http}/dev/usersig?userID={user}"))).await.expect("fetch userSig").as_string().unwrap_or_default();
+    let body = JsFuture::from(fetch_text(&format!("{http}/dev/usersig?userID={user}")))
+        .await
+        .expect("fetch userSig")
+        .as_string()
+        .unwrap_or_default();
     let sig = serde_json::from_str::<Value>(&body).expect("json")["userSig"].as_str().unwrap_or_default().to_string();
 
     let log: Log = Rc::default();
     let opts = json!({"SDKAppID": app, "baseUrl": ws}).to_string();
     let tim = WasmTim::new(&opts, sink(&log)).expect("create");
-    let r: Value = serde_json::from_str(&tim.call("login", &json!([{"userID": user, "userSig": sig}]).to_string())).expect("json");
+    let r: Value =
+        serde_json::from_str(&tim.call("login", &json!([{"userID": user, "userSig": sig}]).to_string())).expect("json");
     let id = r["pending"].as_u64().expect("login is pending");
     let settled = wait_for(&log, &format!("settle:{id}")).await;
     assert_eq!(settled["ok"], true, "login resolved: {settled}");
     wait_for(&log, "sdkStateReady").await;
 
-    let msg: Value = serde_json::from_str(&tim.call("createTextMessage", &json!([{"to": "nobody", "conversationType": "C2C", "payload": {"text": "hi"}}]).to_string())).expect("json");
+    let msg: Value = serde_json::from_str(&tim.call(
+        "createTextMessage",
+        &json!([{"to": "nobody", "conversationType": "C2C", "payload": {"text": "hi"}}]).to_string(),
+    ))
+    .expect("json");
     let msg = msg["ok"].clone();
     assert_eq!(msg["status"], "unSend");
     let r: Value = serde_json::from_str(&tim.call("sendMessage", &json!([msg]).to_string())).expect("json");

@@ -10,7 +10,9 @@ use tim_proto::{
     msg::{C2cMsg, MsgElem},
 };
 
-use crate::model::{c2c_from_json, elem_from_json, elems_to_json, Conversation, Draft, Message, CONV_C2C, MSG_CUSTOM, MSG_TEXT};
+use crate::model::{
+    c2c_from_json, elem_from_json, elems_to_json, Conversation, Draft, Message, CONV_C2C, MSG_CUSTOM, MSG_TEXT,
+};
 
 /// `TIM.VERSION`: the tim-js-sdk release whose API and wire behaviour we reproduce.
 pub const SDK_VERSION: &str = "2.27.6";
@@ -263,6 +265,21 @@ fn s(v: &Value, k: &str) -> String {
 
 fn u(v: &Value, k: &str) -> u64 {
     v[k].as_u64().unwrap_or(0)
+}
+
+/// `conversationID` of a C2C API call and its peer, or the call's failure.
+fn c2c_conversation(a: &Value) -> Result<(String, String), CallResult> {
+    let conv = s(a, "conversationID");
+    if conv.is_empty() {
+        return Err(CallResult::Throw("Params validate failed.".into()));
+    }
+    match conv.strip_prefix(CONV_C2C).filter(|p| !p.is_empty()) {
+        Some(peer) => Ok((conv.clone(), peer.to_string())),
+        None => Err(CallResult::Done(Err(ApiError::new(
+            code::INVALID_CONVERSATION_ID,
+            "only C2C conversations are supported in this release",
+        )))),
+    }
 }
 
 /// The key a reply is matched with: `servcmd + seq` (WIRE.md §1.3).
@@ -548,7 +565,12 @@ impl Engine {
     }
 
     fn send_login(&mut self, call: Option<u64>, now: u64) {
-        self.request(cmd::WSLOGIN, json!({"State": "Online", "is_web_uniapp": 0, "InstType": 0}), Purpose::Login { call }, now);
+        self.request(
+            cmd::WSLOGIN,
+            json!({"State": "Online", "is_web_uniapp": 0, "InstType": 0}),
+            Purpose::Login { call },
+            now,
+        );
     }
 
     // ---------------------------------------------------------------- frames
@@ -564,7 +586,9 @@ impl Engine {
             let st = Status::of(&body);
             if st.error_code != 0 {
                 let logged_in = self.login == Login::In;
-                if logged_in && (st.error_code == code::ACCOUNT_USERSIG_EXPIRED || st.error_code == code::MESSAGE_A2KEY_EXPIRED) {
+                if logged_in
+                    && (st.error_code == code::ACCOUNT_USERSIG_EXPIRED || st.error_code == code::MESSAGE_A2KEY_EXPIRED)
+                {
                     self.fail(p.purpose, ApiError::new(st.error_code, st.error_info), now);
                     self.kicked("userSigExpired", code::KICKED_OUT_USERSIG_EXPIRED, false, now);
                     return;
@@ -695,12 +719,22 @@ impl Engine {
             Purpose::SelfProfile,
             now,
         );
-        self.request(cmd::BLACK_LIST_GET, json!({"From_Account": me, "StartIndex": 0, "MaxLimited": 100, "LastSequence": 0}), Purpose::Ignore, now);
+        self.request(
+            cmd::BLACK_LIST_GET,
+            json!({"From_Account": me, "StartIndex": 0, "MaxLimited": 100, "LastSequence": 0}),
+            Purpose::Ignore,
+            now,
+        );
         self.page_get(0, 0, 0, now);
         self.request(cmd::AUTHKEY, json!({}), Purpose::Ignore, now);
         self.s.getmsg_wanted = true;
         self.getmsg(now);
-        self.request(cmd::FETCH_CONFIG, json!({"uint32_sdkappid": self.cfg.sdk_app_id, "uint64_version": 0}), Purpose::Ignore, now);
+        self.request(
+            cmd::FETCH_CONFIG,
+            json!({"uint32_sdkappid": self.cfg.sdk_app_id, "uint64_version": 0}),
+            Purpose::Ignore,
+            now,
+        );
     }
 
     /// Conversation list and C2C sync (login and every reconnect).
@@ -732,7 +766,10 @@ impl Engine {
                 msg_seq: u(item, "MsgSeq"),
                 msg_random: u(item, "MsgRandom"),
                 msg_time_stamp: u(item, "MsgTime"),
-                msg_body: last["MsgBody"].as_array().map(|a| a.iter().map(elem_from_json).collect()).unwrap_or_default(),
+                msg_body: last["MsgBody"]
+                    .as_array()
+                    .map(|a| a.iter().map(elem_from_json).collect())
+                    .unwrap_or_default(),
                 msg_flag_bits: u(item, "LastMsgFlags") as u32,
                 cloud_custom_data: s(last, "CloudCustomData"),
                 ..Default::default()
@@ -767,7 +804,12 @@ impl Engine {
         }
         self.s.page_done = true;
         let me = self.s.user.clone();
-        self.request(cmd::GET_CONTACT_GROUP, json!({"From_Account": me, "StartTime": 0, "StartIndex": 0}), Purpose::Ignore, now);
+        self.request(
+            cmd::GET_CONTACT_GROUP,
+            json!({"From_Account": me, "StartTime": 0, "StartIndex": 0}),
+            Purpose::Ignore,
+            now,
+        );
         self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, json!({"UpdateSeq": 0}), Purpose::Ignore, now);
         let groups = json!({
             "Member_Account": me, "Limit": 50, "Offset": 0,
@@ -801,8 +843,12 @@ impl Engine {
     fn getmsg_reply(&mut self, body: Value, now: u64) {
         let cookie = s(&body, "Cookie");
         let sync_flag = u(&body, "SyncFlag");
-        let pairs: Vec<(String, u64)> =
-            body["C2CPairUnreadCount"].as_array().into_iter().flatten().map(|p| (s(p, "From_Account"), u(p, "UnreadCount"))).collect();
+        let pairs: Vec<(String, u64)> = body["C2CPairUnreadCount"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| (s(p, "From_Account"), u(p, "UnreadCount")))
+            .collect();
         // The first sync after login does not raise MESSAGE_RECEIVED; later ones do.
         let announce = self.s.synced;
         let mut fresh = Vec::new();
@@ -946,7 +992,13 @@ impl Engine {
 
     fn peer_read(&mut self, r: &Value, _now: u64) {
         let reader = s(r, "To_Account");
-        let t = r["UinPairReadArray"].as_array().into_iter().flatten().filter_map(|p| p["LastReadTime"].as_u64()).max().unwrap_or(0);
+        let t = r["UinPairReadArray"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["LastReadTime"].as_u64())
+            .max()
+            .unwrap_or(0);
         if reader.is_empty() || t == 0 {
             return;
         }
@@ -1038,7 +1090,11 @@ impl Engine {
                 continue;
             }
             self.throttle.insert(name, (now.max(1), false));
-            let data = if name == ev::TOTAL_UNREAD { json!(self.total_unread()) } else { Value::Array(self.sorted_conversations()) };
+            let data = if name == ev::TOTAL_UNREAD {
+                json!(self.total_unread())
+            } else {
+                Value::Array(self.sorted_conversations())
+            };
             self.emit(name, Some(data));
         }
     }
@@ -1127,10 +1183,15 @@ impl Engine {
                     "createTextMessage" | "createCustomMessage" => self.create_message(method, a, now),
                     "sendMessage" => self.send_message(a, args.get(1).cloned().unwrap_or(Value::Null), now),
                     "getMessageList" => self.get_message_list(a, now),
-                    "getConversationList" => CallResult::Done(Ok(json!({"conversationList": self.sorted_conversations(), "isSyncCompleted": true}))),
+                    "getConversationList" => CallResult::Done(Ok(
+                        json!({"conversationList": self.sorted_conversations(), "isSyncCompleted": true}),
+                    )),
                     "setMessageRead" => self.set_message_read(a, now),
                     "_checkReady" => CallResult::Done(Ok(Value::Null)),
-                    _ => CallResult::Done(Err(ApiError::new(code::CANNOT_FIND_PROTOCOL, format!("unknown method {method}")))),
+                    _ => CallResult::Done(Err(ApiError::new(
+                        code::CANNOT_FIND_PROTOCOL,
+                        format!("unknown method {method}"),
+                    ))),
                 }
             }
         };
@@ -1156,10 +1217,19 @@ impl Engine {
         }
         match self.login {
             Login::In if self.s.user == user => {
-                return CallResult::Done(Ok(json!({"actionStatus": "OK", "errorCode": 0, "errorInfo": format!("{user} is already logged in"), "repeatLogin": true})));
+                return CallResult::Done(Ok(
+                    json!({"actionStatus": "OK", "errorCode": 0, "errorInfo": format!("{user} is already logged in"), "repeatLogin": true}),
+                ));
             }
-            Login::In => return CallResult::Done(Err(ApiError::new(code::REPEAT_LOGIN, "another user is logged in; call logout() first"))),
-            Login::InProgress { .. } => return CallResult::Done(Err(ApiError::new(code::REPEAT_LOGIN, "a login is already in progress"))),
+            Login::In => {
+                return CallResult::Done(Err(ApiError::new(
+                    code::REPEAT_LOGIN,
+                    "another user is logged in; call logout() first",
+                )))
+            }
+            Login::InProgress { .. } => {
+                return CallResult::Done(Err(ApiError::new(code::REPEAT_LOGIN, "a login is already in progress")))
+            }
             Login::Out(_) => {}
         }
         let call = self.pending_call();
@@ -1225,7 +1295,10 @@ impl Engine {
             return CallResult::Throw("Params validate failed.".into());
         }
         if conv_type != CONV_C2C {
-            return CallResult::Done(Err(ApiError::new(code::MESSAGE_SEND_INVALID_CONVERSATION_TYPE, "only C2C conversations are supported in this release")));
+            return CallResult::Done(Err(ApiError::new(
+                code::MESSAGE_SEND_INVALID_CONVERSATION_TYPE,
+                "only C2C conversations are supported in this release",
+            )));
         }
         let (kind, payload, content) = if method == "createTextMessage" {
             let Some(text) = p["text"].as_str().filter(|t| !t.is_empty()) else {
@@ -1235,7 +1308,11 @@ impl Engine {
         } else {
             let field = |k: &str| p[k].as_str().unwrap_or("").to_string();
             let (d, desc, ext) = (field("data"), field("description"), field("extension"));
-            (MSG_CUSTOM, json!({"data": d, "description": desc, "extension": ext}), json!({"Data": d, "Desc": desc, "Ext": ext}))
+            (
+                MSG_CUSTOM,
+                json!({"data": d, "description": desc, "extension": ext}),
+                json!({"Data": d, "Desc": desc, "Ext": ext}),
+            )
         };
         let draft = Draft {
             to,
@@ -1261,7 +1338,10 @@ impl Engine {
     fn send_message(&mut self, m: Value, opts: Value, now: u64) -> CallResult {
         let id = s(&m, "ID");
         let Some(msg) = self.s.drafts.get_mut(&id) else {
-            return CallResult::Done(Err(ApiError::new(code::MESSAGE_SEND_NEED_MESSAGE_INSTANCE, "sendMessage needs a Message created by this instance")));
+            return CallResult::Done(Err(ApiError::new(
+                code::MESSAGE_SEND_NEED_MESSAGE_INSTANCE,
+                "sendMessage needs a Message created by this instance",
+            )));
         };
         if msg.status == "success" {
             return CallResult::Done(Ok(json!({"message": msg.to_json()})));
@@ -1305,7 +1385,8 @@ impl Engine {
         let Some(msg) = self.s.drafts.get_mut(&id) else { return };
         msg.status = "success".into();
         msg.time = msg_time;
-        msg.message_key = if msg_key.is_empty() { tim_proto::msg::c2c_msg_key(msg.sequence, msg.random, msg_time) } else { msg_key };
+        msg.message_key =
+            if msg_key.is_empty() { tim_proto::msg::c2c_msg_key(msg.sequence, msg.random, msg_time) } else { msg_key };
         let msg = msg.clone();
         let conv_id = msg.conversation_id.clone();
         let peer = msg.to.clone();
@@ -1328,19 +1409,21 @@ impl Engine {
     }
 
     fn get_message_list(&mut self, a: Value, now: u64) -> CallResult {
-        let conv = s(&a, "conversationID");
-        if conv.is_empty() {
-            return CallResult::Throw("Params validate failed.".into());
-        }
-        let Some(peer) = conv.strip_prefix(CONV_C2C).filter(|p| !p.is_empty()).map(str::to_string) else {
-            return CallResult::Done(Err(ApiError::new(code::INVALID_CONVERSATION_ID, "only C2C conversations are supported in this release")));
+        let (conv, peer) = match c2c_conversation(&a) {
+            Ok(v) => v,
+            Err(r) => return r,
         };
         let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
         let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
         if let Some(done) = self.page_from_cache(&conv, cursor.as_deref(), count, false) {
             return CallResult::Done(Ok(done));
         }
-        let (time, key) = self.s.history.get(&conv).and_then(|h| h.msgs.first()).map_or((0, String::new()), |m| (m.time, m.message_key.clone()));
+        let (time, key) = self
+            .s
+            .history
+            .get(&conv)
+            .and_then(|h| h.msgs.first())
+            .map_or((0, String::new()), |m| (m.time, m.message_key.clone()));
         let body = json!({"Peer_Account": peer, "MaxCnt": count, "LastMsgTime": time, "MsgKey": key, "WithRecalledMsg": 1, "GetDirection": 0});
         let call = self.pending_call();
         self.request(cmd::GETROAMMSG, body, Purpose::Roam { call, conv, cursor, count }, now);
@@ -1387,20 +1470,22 @@ impl Engine {
             }
         }
         self.s.dirty_msgs.extend(added);
-        let page = self.page_from_cache(&conv, cursor.as_deref(), count, true).unwrap_or_else(|| json!({"messageList": [], "nextReqMessageID": "", "isCompleted": true}));
+        let page = self
+            .page_from_cache(&conv, cursor.as_deref(), count, true)
+            .unwrap_or_else(|| json!({"messageList": [], "nextReqMessageID": "", "isCompleted": true}));
         self.settle(call, Ok(page));
     }
 
     fn set_message_read(&mut self, a: Value, now: u64) -> CallResult {
-        let conv = s(&a, "conversationID");
-        if conv.is_empty() {
-            return CallResult::Throw("Params validate failed.".into());
-        }
-        let Some(peer) = conv.strip_prefix(CONV_C2C).filter(|p| !p.is_empty()).map(str::to_string) else {
-            return CallResult::Done(Err(ApiError::new(code::INVALID_CONVERSATION_ID, "only C2C conversations are supported in this release")));
+        let (conv, peer) = match c2c_conversation(&a) {
+            Ok(v) => v,
+            Err(r) => return r,
         };
         let Some(c) = self.s.conversations.get_mut(&conv) else {
-            return CallResult::Done(Err(ApiError::new(code::CONVERSATION_NOT_FOUND, format!("conversation {conv} not found"))));
+            return CallResult::Done(Err(ApiError::new(
+                code::CONVERSATION_NOT_FOUND,
+                format!("conversation {conv} not found"),
+            )));
         };
         c.unread_count = 0;
         let last = c.last_time;

@@ -186,7 +186,8 @@ impl Message {
         };
         let out = from == me;
         let peer = if out { to.clone() } else { from.clone() };
-        let (kind, payload) = m.msg_body.first().map(element_to_payload).unwrap_or_else(|| (MSG_TEXT.into(), json!({"text": ""})));
+        let (kind, payload) =
+            m.msg_body.first().map(element_to_payload).unwrap_or_else(|| (MSG_TEXT.into(), json!({"text": ""})));
         Message {
             id: m.id(),
             kind,
@@ -297,7 +298,11 @@ impl Message {
 
     /// The peer of a C2C message.
     pub fn peer(&self) -> &str {
-        if self.flow == "out" { &self.to } else { &self.from }
+        if self.flow == "out" {
+            &self.to
+        } else {
+            &self.from
+        }
     }
 
     /// The text a conversation list shows for this message.
@@ -416,7 +421,10 @@ impl Conversation {
             remark: gs(v, "remark"),
             is_pinned: gb(v, "isPinned"),
             message_remind_type: gs(v, "messageRemindType"),
-            mark_list: v["markList"].as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default(),
+            mark_list: v["markList"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default(),
             custom_data: gs(v, "customData"),
             conversation_group_list: gstrs(v, "conversationGroupList"),
             peer_read_time: gu(v, "peerReadTime"),
@@ -456,6 +464,7 @@ pub fn summary(m: &Message) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -478,18 +487,26 @@ mod tests {
     #[test]
     fn incoming_and_sync_copy_directions() {
         let m = Message::from_c2c(&wire("bob", "alice", 0), "alice");
-        assert_eq!((m.flow.as_str(), m.conversation_id.as_str(), m.payload["text"].as_str()), ("in", "C2Cbob", Some("hi")));
+        assert_eq!(
+            (m.flow.as_str(), m.conversation_id.as_str(), m.payload["text"].as_str()),
+            ("in", "C2Cbob", Some("hi"))
+        );
         assert_eq!(m.id, "7-99-42");
         // IsSyncMsg copy of alice's own message to bob: addresses from the peer's side.
         let s = Message::from_c2c(&wire("bob", "alice", 1), "alice");
-        assert_eq!((s.flow.as_str(), s.from.as_str(), s.to.as_str(), s.conversation_id.as_str()), ("out", "alice", "bob", "C2Cbob"));
+        assert_eq!(
+            (s.flow.as_str(), s.from.as_str(), s.to.as_str(), s.conversation_id.as_str()),
+            ("out", "alice", "bob", "C2Cbob")
+        );
     }
 
     #[test]
     fn serialises_with_official_names_and_reads_back() {
         let m = Message::from_c2c(&wire("bob", "alice", 0), "alice");
         let v = m.to_json();
-        for k in ["ID", "conversationID", "senderTinyID", "isRevoked", "clientSequence", "cloudCustomData", "atUserList"] {
+        for k in
+            ["ID", "conversationID", "senderTinyID", "isRevoked", "clientSequence", "cloudCustomData", "atUserList"]
+        {
             assert!(v.get(k).is_some(), "missing {k}");
         }
         assert_eq!(Message::from_json(&v), Some(m));

@@ -164,7 +164,9 @@ impl Driver {
                 let snapshot = self.cache.clone();
                 self.engine.cache_loaded(&user, snapshot, now());
             }
-            Output::Persist { conversations, messages, meta, .. } => self.persisted.push((conversations, messages, meta)),
+            Output::Persist { conversations, messages, meta, .. } => {
+                self.persisted.push((conversations, messages, meta))
+            }
         }
     }
 
@@ -252,7 +254,10 @@ impl Driver {
     }
 
     async fn send_text(&mut self, to: &str, text: &str) -> Value {
-        let m = self.call("createTextMessage", json!([{"to": to, "conversationType": "C2C", "payload": {"text": text}}])).await.unwrap();
+        let m = self
+            .call("createTextMessage", json!([{"to": to, "conversationType": "C2C", "payload": {"text": text}}]))
+            .await
+            .unwrap();
         self.call("sendMessage", json!([m])).await.unwrap()["message"].clone()
     }
 
@@ -380,7 +385,8 @@ async fn test_reconnect_delivers_messages_sent_meanwhile_exactly_once() {
     let got = b.received();
     let got_ids: Vec<&Value> = got.iter().map(|m| &m["ID"]).collect();
     assert_eq!(got_ids, ids.iter().collect::<Vec<_>>(), "each message exactly once, in order");
-    let relogin = b.sent[relogin_from..].iter().find(|f| f["head"]["servcmd"] == "im_open_status.wslogin").expect("re-login");
+    let relogin =
+        b.sent[relogin_from..].iter().find(|f| f["head"]["servcmd"] == "im_open_status.wslogin").expect("re-login");
     assert!(relogin["head"]["a2"].is_string() && relogin["head"]["usersig"].is_null(), "re-login uses the A2 key");
     assert!(b.events.iter().any(|e| e.0 == "netStateChange" && e.1.as_ref().unwrap()["state"] == "connected"));
     // Still one SDK_READY only.
@@ -426,14 +432,24 @@ async fn test_history_pages_from_cache_then_server() {
     let conv = format!("C2C{alice}");
     let before = b.servcmds().iter().filter(|c| *c == "openim.getroammsg").count();
     let p1 = b.call("getMessageList", json!([{"conversationID": conv}])).await.unwrap();
-    let texts = |p: &Value| p["messageList"].as_array().unwrap().iter().map(|m| m["payload"]["text"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let texts = |p: &Value| {
+        p["messageList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["payload"]["text"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(texts(&p1), (25..40).map(|i| format!("n{i:02}")).collect::<Vec<_>>(), "newest 15, oldest first");
     assert_eq!(p1["isCompleted"], false);
     assert_eq!(b.servcmds().iter().filter(|c| *c == "openim.getroammsg").count(), before, "answered from the cache");
     let mut all = texts(&p1);
     let mut next = p1["nextReqMessageID"].clone();
     loop {
-        let p = b.call("getMessageList", json!([{"conversationID": conv, "nextReqMessageID": next, "count": 15}])).await.unwrap();
+        let p = b
+            .call("getMessageList", json!([{"conversationID": conv, "nextReqMessageID": next, "count": 15}]))
+            .await
+            .unwrap();
         let mut t = texts(&p);
         t.extend(all);
         all = t;
@@ -475,7 +491,13 @@ async fn test_kick_out_and_not_ready_codes() {
     let mut c = Driver::new(&server);
     c.pump(200).await;
     assert_eq!(c.call("getMessageList", json!([{"conversationID": "C2Cx"}])).await.unwrap_err().code, 2024);
-    assert_eq!(a2.call("createTextMessage", json!([{"to": "bob", "conversationType": "C2C", "payload": {}}])).await.unwrap_err().message, "Params validate failed.");
+    assert_eq!(
+        a2.call("createTextMessage", json!([{"to": "bob", "conversationType": "C2C", "payload": {}}]))
+            .await
+            .unwrap_err()
+            .message,
+        "Params validate failed."
+    );
 }
 
 #[tokio::test]

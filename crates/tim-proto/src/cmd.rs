@@ -544,6 +544,7 @@ pub mod kick {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -558,7 +559,13 @@ mod tests {
 
     #[test]
     fn sendmsg_body_uses_wire_names() {
-        let req = SendMsgReq { from_account: "a".into(), to_account: "b".into(), msg_seq: 1, msg_random: 2, ..Default::default() };
+        let req = SendMsgReq {
+            from_account: "a".into(),
+            to_account: "b".into(),
+            msg_seq: 1,
+            msg_random: 2,
+            ..Default::default()
+        };
         let v = serde_json::to_value(&req).unwrap();
         for k in ["From_Account", "To_Account", "MsgSeq", "MsgRandom", "MsgBody", "CloudCustomData", "MsgClientTime"] {
             assert!(v.get(k).is_some(), "missing {k}");

@@ -102,6 +102,7 @@ impl C2cMsg {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

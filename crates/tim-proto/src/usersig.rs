@@ -54,9 +54,8 @@ impl SigInfo {
 }
 
 fn hmac(key: &str, identifier: &str, sdkappid: u64, time: u64, expire: u64, userbuf: Option<&str>) -> String {
-    let mut content = format!(
-        "TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\nTLS.time:{time}\nTLS.expire:{expire}\n"
-    );
+    let mut content =
+        format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\nTLS.time:{time}\nTLS.expire:{expire}\n");
     if let Some(buf) = userbuf {
         content.push_str(&format!("TLS.userbuf:{buf}\n"));
     }
@@ -123,6 +122,7 @@ pub fn verify(sig: &str, sdkappid: u64, key: &str, identifier: &str, now: u64) -
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -47,11 +47,9 @@ impl Who {
     fn me(&self, body: &Value) -> String {
         match self {
             Who::User { user, .. } => user.clone(),
-            Who::Admin { admin, .. } => body["From_Account"]
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .unwrap_or(admin)
-                .to_string(),
+            Who::Admin { admin, .. } => {
+                body["From_Account"].as_str().filter(|s| !s.is_empty()).unwrap_or(admin).to_string()
+            }
         }
     }
 }
@@ -83,24 +81,18 @@ fn internal(e: impl std::fmt::Display) -> Value {
 /// Commands answered with a fixed reply so the SDK's login phase completes.
 fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
     Some(match servcmd {
-        cmd::BLACK_LIST_GET => {
-            ok_with(json!({"BlackListItem": [], "StartIndex": 0, "CurruentSequence": 0}))
-        }
-        cmd::FRIEND_GET => ok_with(
-            json!({"UserDataItem": [], "FriendNum": 0, "NextStartIndex": 0,
-            "StandardSequence": 0, "CustomSequence": 0, "CompleteFlag": 1}),
-        ),
+        cmd::BLACK_LIST_GET => ok_with(json!({"BlackListItem": [], "StartIndex": 0, "CurruentSequence": 0})),
+        cmd::FRIEND_GET => ok_with(json!({"UserDataItem": [], "FriendNum": 0, "NextStartIndex": 0,
+            "StandardSequence": 0, "CustomSequence": 0, "CompleteFlag": 1})),
         cmd::SNS_GROUP_GET => ok_with(json!({"ResultItem": [], "CurrentSequence": 0})),
-        cmd::PENDENCY_GET => ok_with(
-            json!({"PendencyItem": [], "UnreadPendencyCount": 0, "StartTime": 0, "CurrentSequence": 0}),
-        ),
-        cmd::AUTHKEY => ok_with(json!({"AuthKey": "", "ExpireTime": 0})),
-        cmd::GET_CONTACT_GROUP => ok_with(
-            json!({"GroupItem": [], "ContactItem": [], "NextStartIndex": 0, "CompleteFlag": 1}),
-        ),
-        cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS => {
-            ok_with(json!({"MuteNotificationsList": [], "UpdateSeq": 0}))
+        cmd::PENDENCY_GET => {
+            ok_with(json!({"PendencyItem": [], "UnreadPendencyCount": 0, "StartTime": 0, "CurrentSequence": 0}))
         }
+        cmd::AUTHKEY => ok_with(json!({"AuthKey": "", "ExpireTime": 0})),
+        cmd::GET_CONTACT_GROUP => {
+            ok_with(json!({"GroupItem": [], "ContactItem": [], "NextStartIndex": 0, "CompleteFlag": 1}))
+        }
+        cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS => ok_with(json!({"MuteNotificationsList": [], "UpdateSeq": 0})),
         cmd::GET_JOINED_GROUP_LIST | cmd::MILLION_GET_JOINED_GROUP_LIST => {
             ok_with(json!({"TotalCount": 0, "GroupIdList": []}))
         }
@@ -121,10 +113,7 @@ fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
 pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
     let admin_only = matches!(servcmd, cmd::ACCOUNT_IMPORT | cmd::KICK);
     if admin_only && !matches!(who, Who::Admin { .. }) {
-        return Some(fail(
-            code::REST_ADMIN_REQUIRED,
-            format!("{servcmd} needs the app admin"),
-        ));
+        return Some(fail(code::REST_ADMIN_REQUIRED, format!("{servcmd} needs the app admin")));
     }
     Some(match servcmd {
         cmd::MSG_PUSH_ACK => return None,
@@ -140,10 +129,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::KICK => kick(st, who, body),
         _ => match login_phase_reply(servcmd, who.sdkappid()) {
             Some(v) => v,
-            None => fail(
-                code::REST_UNKNOWN_COMMAND,
-                format!("command not served: {servcmd}"),
-            ),
+            None => fail(code::REST_UNKNOWN_COMMAND, format!("command not served: {servcmd}")),
         },
     })
 }
@@ -191,14 +177,8 @@ fn wire_value(m: &C2cMsg) -> Value {
 fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
     match st.store.account(sdkappid, user) {
         Ok(Some(a)) => Ok(a),
-        Ok(None) if st.config.auto_import_accounts => st
-            .store
-            .ensure_account(sdkappid, user, now())
-            .map_err(internal),
-        Ok(None) => Err(fail(
-            code::TO_ACCOUNT_NOT_FOUND,
-            format!("account {user} does not exist"),
-        )),
+        Ok(None) if st.config.auto_import_accounts => st.store.ensure_account(sdkappid, user, now()).map_err(internal),
+        Ok(None) => Err(fail(code::TO_ACCOUNT_NOT_FOUND, format!("account {user} does not exist"))),
         Err(e) => Err(internal(e)),
     }
 }
@@ -207,21 +187,13 @@ fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Ac
 fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     let req: cmd::SendMsgReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
-        Err(e) => {
-            return fail(
-                code::REST_INVALID_JSON,
-                format!("invalid sendmsg body: {e}"),
-            )
-        }
+        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid sendmsg body: {e}")),
     };
     let sdkappid = who.sdkappid();
     let from = match who {
         Who::User { user, .. } => {
             if !req.from_account.is_empty() && req.from_account != *user {
-                return fail(
-                    code::INVALID_REQUEST,
-                    "From_Account is not the logged-in user",
-                );
+                return fail(code::INVALID_REQUEST, "From_Account is not the logged-in user");
             }
             user.clone()
         }
@@ -239,22 +211,12 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     if req.msg_body.is_empty() {
         return fail(code::MSG_BODY_INVALID, "MsgBody is empty");
     }
-    if let Some(bad) = req
-        .msg_body
-        .iter()
-        .find(|e| !KNOWN_ELEMS.contains(&e.msg_type.as_str()))
-    {
-        return fail(
-            code::MSG_BODY_INVALID,
-            format!("unknown MsgType {:?}", bad.msg_type),
-        );
+    if let Some(bad) = req.msg_body.iter().find(|e| !KNOWN_ELEMS.contains(&e.msg_type.as_str())) {
+        return fail(code::MSG_BODY_INVALID, format!("unknown MsgType {:?}", bad.msg_type));
     }
     let body_json = serde_json::to_string(&req.msg_body).unwrap_or_default();
     if body_json.len() + req.cloud_custom_data.len() > MAX_MSG_BYTES {
-        return fail(
-            code::MSG_TOO_LONG,
-            format!("message larger than {MAX_MSG_BYTES} bytes"),
-        );
+        return fail(code::MSG_TOO_LONG, format!("message larger than {MAX_MSG_BYTES} bytes"));
     }
     let sender = match ensure_user(st, sdkappid, &from) {
         Ok(a) => a,
@@ -270,11 +232,8 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     // REST callers may omit MsgSeq (and MsgRandom). A given MsgRandom without MsgSeq is used as
     // the sequence too, so a retried REST call is recognised as a resend.
     let is_admin = matches!(who, Who::Admin { .. });
-    let msg_random = if req.msg_random == 0 && is_admin {
-        u64::from(rand::random::<u32>() % 100_000_000)
-    } else {
-        req.msg_random
-    };
+    let msg_random =
+        if req.msg_random == 0 && is_admin { u64::from(rand::random::<u32>() % 100_000_000) } else { req.msg_random };
     let msg_seq = match req.msg_seq {
         0 if is_admin && req.msg_random != 0 => req.msg_random,
         0 if is_admin => u64::from(rand::random::<u32>()),
@@ -289,35 +248,19 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
         msg_seq,
         msg_random,
         msg_time: t,
-        client_time: if req.msg_client_time == 0 {
-            t
-        } else {
-            req.msg_client_time
-        },
+        client_time: if req.msg_client_time == 0 { t } else { req.msg_client_time },
         from_tiny_id: sender.tiny_id,
         body: body_json,
         cloud_custom_data: req.cloud_custom_data.clone(),
-        nick: req
-            .from_account_nick
-            .clone()
-            .filter(|s| !s.is_empty())
-            .unwrap_or(sender.nick),
-        headurl: req
-            .from_account_headurl
-            .clone()
-            .filter(|s| !s.is_empty())
-            .unwrap_or(sender.face_url),
+        nick: req.from_account_nick.clone().filter(|s| !s.is_empty()).unwrap_or(sender.nick),
+        headurl: req.from_account_headurl.clone().filter(|s| !s.is_empty()).unwrap_or(sender.face_url),
         flags: 0,
     };
     let online_only = req.msg_life_time == Some(0);
     let stored = if online_only {
         msg
     } else {
-        let fanout = Fanout {
-            sync_sender,
-            count_unread: !has("NoUnread"),
-            update_last: !has("NoLastMsg"),
-        };
+        let fanout = Fanout { sync_sender, count_unread: !has("NoUnread"), update_last: !has("NoLastMsg") };
         match st.store.store_c2c(&msg, fanout) {
             Ok(Inserted::New(m)) => m,
             Ok(Inserted::Duplicate(m)) => {
@@ -334,33 +277,24 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     if online_only {
         for_receiver["MsgLifeTime"] = json!(0);
     }
-    let receiver_push =
-        json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[for_receiver]}]});
-    st.hub
-        .push_user(sdkappid, &stored.to, who.conn_id(), &receiver_push);
+    let receiver_push = json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[for_receiver]}]});
+    st.hub.push_user(sdkappid, &stored.to, who.conn_id(), &receiver_push);
     if sync_sender && stored.from != stored.to {
         // IsSyncMsg copy, addresses from the peer's side (WIRE.md §5.3).
         let mut copy = wire.clone();
         copy.is_sync_msg = 1;
         std::mem::swap(&mut copy.from_account, &mut copy.to_account);
-        st.hub
-            .push_user(sdkappid, &stored.from, who.conn_id(), &push(&copy));
+        st.hub.push_user(sdkappid, &stored.from, who.conn_id(), &push(&copy));
     }
     sendmsg_reply(&stored)
 }
 
 fn sendmsg_reply(m: &StoredMsg) -> Value {
-    ok_with(
-        json!({"MsgTime": m.msg_time, "MsgKey": c2c_msg_key(m.msg_seq, m.msg_random, m.msg_time)}),
-    )
+    ok_with(json!({"MsgTime": m.msg_time, "MsgKey": c2c_msg_key(m.msg_seq, m.msg_random, m.msg_time)}))
 }
 
 fn parse_cookie(c: &str) -> i64 {
-    c.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|v| *v >= 0)
-        .unwrap_or(0)
+    c.trim().parse::<i64>().ok().filter(|v| *v >= 0).unwrap_or(0)
 }
 
 /// `openim.getmsg` (WIRE.md §4.3): the user's stream after the cookie position.
@@ -382,20 +316,14 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     };
     // Unread per peer: every conversation with unread messages, plus the peers of this page
     // (with their real count, possibly 0, so 2.x does not count already-read messages).
-    let in_page: std::collections::HashSet<&str> = entries
-        .iter()
-        .filter(|(_, m)| m.to == me)
-        .map(|(_, m)| m.from.as_str())
-        .collect();
+    let in_page: std::collections::HashSet<&str> =
+        entries.iter().filter(|(_, m)| m.to == me).map(|(_, m)| m.from.as_str()).collect();
     let unread: Vec<Value> = convs
         .iter()
         .filter(|c| c.unread > 0 || in_page.contains(c.peer.as_str()))
         .map(|c| json!({"From_Account": c.peer, "UnreadCount": c.unread}))
         .collect();
-    let list: Vec<Value> = entries
-        .iter()
-        .map(|(_, m)| wire_value(&to_wire(m)))
-        .collect();
+    let list: Vec<Value> = entries.iter().map(|(_, m)| wire_value(&to_wire(m))).collect();
     ok_with(json!({
         "Cookie": pos.to_string(),
         "SyncFlag": if more { 1 } else { 2 },
@@ -408,59 +336,35 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
 fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     let req: cmd::GetRoamMsgReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
-        Err(e) => {
-            return fail(
-                code::REST_INVALID_JSON,
-                format!("invalid getroammsg body: {e}"),
-            )
-        }
+        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid getroammsg body: {e}")),
     };
     if req.peer_account.is_empty() {
         return fail(code::MISSING_FIELD, "Peer_Account is missing");
     }
     let sdkappid = who.sdkappid();
     let me = who.me(body);
-    let limit = if req.max_cnt == 0 {
-        15
-    } else {
-        req.max_cnt.min(100)
-    } as usize;
+    let limit = if req.max_cnt == 0 { 15 } else { req.max_cnt.min(100) } as usize;
     let before = if req.last_msg_time == 0 && req.msg_key.is_empty() {
         None
     } else {
-        let parts: Vec<u64> = req
-            .msg_key
-            .split('_')
-            .filter_map(|p| p.parse().ok())
-            .collect();
+        let parts: Vec<u64> = req.msg_key.split('_').filter_map(|p| p.parse().ok()).collect();
         let id = match parts[..] {
-            [seq, random, time] => {
-                match st
-                    .store
-                    .find_c2c(sdkappid, &me, &req.peer_account, seq, random, time)
-                {
-                    Ok(found) => found.map(|m| (m.msg_time, m.id)),
-                    Err(e) => return internal(e),
-                }
-            }
+            [seq, random, time] => match st.store.find_c2c(sdkappid, &me, &req.peer_account, seq, random, time) {
+                Ok(found) => found.map(|m| (m.msg_time, m.id)),
+                Err(e) => return internal(e),
+            },
             _ => None,
         };
         Some(id.unwrap_or((req.last_msg_time, 0)))
     };
-    let mut rows = match st
-        .store
-        .history(sdkappid, &me, &req.peer_account, before, limit + 1)
-    {
+    let mut rows = match st.store.history(sdkappid, &me, &req.peer_account, before, limit + 1) {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
     let complete = rows.len() <= limit;
     rows.truncate(limit);
     rows.reverse();
-    let peer_read = st
-        .store
-        .read_time(sdkappid, &req.peer_account, &me)
-        .unwrap_or(0);
+    let peer_read = st.store.read_time(sdkappid, &req.peer_account, &me).unwrap_or(0);
     let list: Vec<Value> = rows
         .iter()
         .map(|m| {
@@ -526,29 +430,15 @@ fn page_get(st: &State, who: &Who, body: &Value) -> Value {
 fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
     let req: MsgReadedReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
-        Err(e) => {
-            return fail(
-                code::REST_INVALID_JSON,
-                format!("invalid msgreaded body: {e}"),
-            )
-        }
+        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid msgreaded body: {e}")),
     };
     let sdkappid = who.sdkappid();
     let me = who.me(body);
-    for C2cMsgReadedItem {
-        to_account: peer,
-        lasted_msg_time,
-        receipt,
-    } in req.c2c_msg_readed.items
-    {
+    for C2cMsgReadedItem { to_account: peer, lasted_msg_time, receipt } in req.c2c_msg_readed.items {
         if peer.is_empty() {
             continue;
         }
-        let up_to = if lasted_msg_time == 0 {
-            now()
-        } else {
-            lasted_msg_time
-        };
+        let up_to = if lasted_msg_time == 0 { now() } else { lasted_msg_time };
         let t = match st.store.mark_read(sdkappid, &me, &peer, up_to) {
             Ok(t) => t,
             Err(e) => return internal(e),
@@ -571,11 +461,7 @@ fn get_peer_read_time(st: &State, who: &Who, body: &Value) -> Value {
     let me = who.me(body);
     let peers: Vec<String> = body["To_Account"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     let list: Vec<Value> = peers
         .iter()
@@ -588,12 +474,7 @@ fn get_peer_read_time(st: &State, who: &Who, body: &Value) -> Value {
 fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Value {
     let req: cmd::PortraitGetAllReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
-        Err(e) => {
-            return fail(
-                code::REST_INVALID_JSON,
-                format!("invalid portrait_get_all body: {e}"),
-            )
-        }
+        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid portrait_get_all body: {e}")),
     };
     let sdkappid = who.sdkappid();
     let items: Vec<cmd::UserProfileItem> = req
@@ -604,14 +485,8 @@ fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Value {
                 to_account: a.user_id,
                 result_code: 0,
                 profile_item: vec![
-                    cmd::ProfileItem {
-                        tag: "Tag_Profile_IM_Nick".into(),
-                        value: json!(a.nick),
-                    },
-                    cmd::ProfileItem {
-                        tag: "Tag_Profile_IM_Image".into(),
-                        value: json!(a.face_url),
-                    },
+                    cmd::ProfileItem { tag: "Tag_Profile_IM_Nick".into(), value: json!(a.nick) },
+                    cmd::ProfileItem { tag: "Tag_Profile_IM_Image".into(), value: json!(a.face_url) },
                 ],
             },
             _ => cmd::UserProfileItem {
@@ -621,11 +496,7 @@ fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Value {
             },
         })
         .collect();
-    serde_json::to_value(cmd::PortraitGetAllRep {
-        status: Status::ok(),
-        user_profile_item: items,
-    })
-    .unwrap_or_default()
+    serde_json::to_value(cmd::PortraitGetAllRep { status: Status::ok(), user_profile_item: items }).unwrap_or_default()
 }
 
 /// `profile.portrait_set` (WIRE.md §4.10): nick and avatar are stored; other tags are accepted
@@ -636,12 +507,8 @@ fn portrait_set(st: &State, who: &Who, body: &Value) -> Value {
     let Some(items) = body["ProfileItem"].as_array() else {
         return fail(code::MISSING_FIELD, "ProfileItem must be an array");
     };
-    let tag = |name: &str| {
-        items
-            .iter()
-            .find(|i| i["Tag"] == name)
-            .map(|i| i["Value"].as_str().unwrap_or("").to_string())
-    };
+    let tag =
+        |name: &str| items.iter().find(|i| i["Tag"] == name).map(|i| i["Value"].as_str().unwrap_or("").to_string());
     let (nick, face) = (tag("Tag_Profile_IM_Nick"), tag("Tag_Profile_IM_Image"));
     let account = match ensure_user(st, sdkappid, &me) {
         Ok(a) => a,
@@ -670,10 +537,7 @@ fn portrait_set(st: &State, who: &Who, body: &Value) -> Value {
 fn user_id_field(body: &Value) -> Result<String, Value> {
     match body["UserID"].as_str() {
         Some(u) if !u.is_empty() && u.len() <= 32 => Ok(u.to_string()),
-        _ => Err(fail(
-            code::MISSING_FIELD,
-            "UserID must be a string of 1 to 32 bytes",
-        )),
+        _ => Err(fail(code::MISSING_FIELD, "UserID must be a string of 1 to 32 bytes")),
     }
 }
 
@@ -685,10 +549,7 @@ fn account_import(st: &State, who: &Who, body: &Value) -> Value {
     };
     let nick = body["Nick"].as_str().unwrap_or("");
     let face = body["FaceUrl"].as_str().unwrap_or("");
-    match st
-        .store
-        .import_account(who.sdkappid(), &user, nick, face, now())
-    {
+    match st.store.import_account(who.sdkappid(), &user, nick, face, now()) {
         Ok(_) => ok(),
         Err(e) => internal(e),
     }

@@ -115,14 +115,9 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let mut config = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
-                    path: p.to_owned(),
-                    source,
-                })?;
-                Self::from_toml(&text).map_err(|source| ConfigError::Parse {
-                    path: p.to_owned(),
-                    source,
-                })?
+                let text =
+                    std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.to_owned(), source })?;
+                Self::from_toml(&text).map_err(|source| ConfigError::Parse { path: p.to_owned(), source })?
             }
             None => Config::default(),
         };
@@ -144,11 +139,7 @@ impl Config {
             self.data_dir = PathBuf::from(v);
         }
         if let Some(v) = get("TIM_STATIC_DIR") {
-            self.static_dir = if v.is_empty() {
-                None
-            } else {
-                Some(PathBuf::from(v))
-            };
+            self.static_dir = if v.is_empty() { None } else { Some(PathBuf::from(v)) };
         }
         if let Some(v) = get("TIM_DEMO").filter(|v| !v.is_empty()) {
             self.demo = match v.to_ascii_lowercase().as_str() {
@@ -188,9 +179,7 @@ mod tests {
         .expect("valid env");
         assert!(c.demo);
         assert_eq!(c.listen, "127.0.0.1:1");
-        assert!(c
-            .apply_env(|k| (k == "TIM_DEMO").then(|| "maybe".to_string()))
-            .is_err());
+        assert!(c.apply_env(|k| (k == "TIM_DEMO").then(|| "maybe".to_string())).is_err());
         assert!(Config::from_toml("nonsense = 1").is_err());
     }
 }

@@ -80,13 +80,7 @@ impl Hub {
 
     /// Register a logged-in socket. Returns the sessions it displaces: older sockets of the same
     /// instance always, other instances of the same platform when `kick_others`.
-    pub fn register(
-        &self,
-        sdkappid: u64,
-        user: &str,
-        s: SessionRef,
-        kick_others: bool,
-    ) -> Displaced {
+    pub fn register(&self, sdkappid: u64, user: &str, s: SessionRef, kick_others: bool) -> Displaced {
         let mut map = self.lock();
         let list = map.entry((sdkappid, user.to_string())).or_default();
         let mut out = Displaced::default();
@@ -122,17 +116,12 @@ impl Hub {
 
     /// Remove and return every session of a user.
     pub fn take_all(&self, sdkappid: u64, user: &str) -> Vec<SessionRef> {
-        self.lock()
-            .remove(&(sdkappid, user.to_string()))
-            .unwrap_or_default()
+        self.lock().remove(&(sdkappid, user.to_string())).unwrap_or_default()
     }
 
     /// The user's online sessions.
     pub fn sessions(&self, sdkappid: u64, user: &str) -> Vec<SessionRef> {
-        self.lock()
-            .get(&(sdkappid, user.to_string()))
-            .cloned()
-            .unwrap_or_default()
+        self.lock().get(&(sdkappid, user.to_string())).cloned().unwrap_or_default()
     }
 
     /// Push an `im_open_push.msg_push` body to one session.

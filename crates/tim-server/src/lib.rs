@@ -33,10 +33,7 @@ use tokio::sync::watch;
 
 /// Current Unix time in seconds.
 pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// Shared server state.
@@ -54,11 +51,7 @@ pub struct State {
 impl State {
     /// The app with this SDKAppID.
     pub fn app(&self, sdkappid: u64) -> Option<App> {
-        self.apps
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&sdkappid)
-            .cloned()
+        self.apps.read().unwrap_or_else(|e| e.into_inner()).get(&sdkappid).cloned()
     }
 
     /// The only app, when exactly one is served.
@@ -111,14 +104,7 @@ impl ServerHandle {
 
     /// Every app served (config file and data dir).
     pub fn apps(&self) -> Vec<App> {
-        let mut v: Vec<App> = self
-            .state
-            .apps
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
-            .collect();
+        let mut v: Vec<App> = self.state.apps.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
         v.sort_by_key(|a| a.sdkappid);
         v
     }
@@ -142,20 +128,10 @@ impl ServerHandle {
 
 /// Load the apps to serve: the data dir's persisted apps, overridden by the config file's; in
 /// demo mode with none at all, create and persist one. Returns (apps, newly created app).
-pub fn load_apps(
-    config: &Config,
-    store: &dyn Store,
-) -> Result<(Vec<App>, Option<App>), StartError> {
+pub fn load_apps(config: &Config, store: &dyn Store) -> Result<(Vec<App>, Option<App>), StartError> {
     let mut apps: HashMap<u64, App> = store.apps()?.into_iter().map(|a| (a.sdkappid, a)).collect();
     for a in &config.apps {
-        apps.insert(
-            a.sdkappid,
-            App {
-                sdkappid: a.sdkappid,
-                secret_key: a.secret_key.clone(),
-                admin: a.admin.clone(),
-            },
-        );
+        apps.insert(a.sdkappid, App { sdkappid: a.sdkappid, secret_key: a.secret_key.clone(), admin: a.admin.clone() });
     }
     let mut created = None;
     if apps.is_empty() {
@@ -164,11 +140,7 @@ pub fn load_apps(
         }
         let app = App {
             sdkappid: 1_400_000_000 + u64::from(rand::random::<u32>() % 100_000),
-            secret_key: format!(
-                "{:032x}{:032x}",
-                rand::random::<u128>(),
-                rand::random::<u128>()
-            ),
+            secret_key: format!("{:032x}{:032x}", rand::random::<u128>(), rand::random::<u128>()),
             admin: "administrator".into(),
         };
         store.put_app(&app)?;
@@ -188,10 +160,7 @@ impl Server {
     }
 
     /// Like [`Server::start`] with a given storage backend.
-    pub async fn start_with_store(
-        config: Config,
-        store: Arc<dyn Store>,
-    ) -> Result<ServerHandle, StartError> {
+    pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> Result<ServerHandle, StartError> {
         let (apps, created_app) = load_apps(&config, store.as_ref())?;
         if config.demo {
             tracing::warn!(
@@ -201,14 +170,8 @@ impl Server {
         }
         let listener = tokio::net::TcpListener::bind(&config.listen)
             .await
-            .map_err(|source| StartError::Bind {
-                addr: config.listen.clone(),
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: config.listen.clone(),
-            source,
-        })?;
+            .map_err(|source| StartError::Bind { addr: config.listen.clone(), source })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen.clone(), source })?;
         let (tx, rx) = watch::channel(false);
         let state = Arc::new(State {
             store,
@@ -227,21 +190,12 @@ impl Server {
                     }
                 }
             };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
                 tracing::error!(error = %e, "server error");
             }
         });
         tracing::info!(%addr, "tim-server listening");
-        Ok(ServerHandle {
-            addr,
-            state,
-            created_app,
-            shutdown: tx,
-            task,
-        })
+        Ok(ServerHandle { addr, state, created_app, shutdown: tx, task })
     }
 }
 
@@ -252,14 +206,10 @@ fn router(state: Arc<State>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/v4/{service}/{command}", post(rest::v4));
     if state.config.demo {
-        r = r.route(
-            "/dev/usersig",
-            get(rest::dev_usersig).layer(tower_http::cors::CorsLayer::permissive()),
-        );
+        r = r.route("/dev/usersig", get(rest::dev_usersig).layer(tower_http::cors::CorsLayer::permissive()));
     }
     if let Some(dir) = &state.config.static_dir {
         r = r.fallback_service(tower_http::services::ServeDir::new(dir));
     }
-    r.layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+    r.layer(tower_http::trace::TraceLayer::new_for_http()).with_state(state)
 }

@@ -6,11 +6,7 @@ use std::process::ExitCode;
 use tim_server::{Config, Server, SqliteStore};
 
 #[derive(Parser)]
-#[command(
-    name = "tim-server",
-    version,
-    about = "Self-hostable IM server compatible with the Tencent Cloud IM Web SDK"
-)]
+#[command(name = "tim-server", version, about = "Self-hostable IM server compatible with the Tencent Cloud IM Web SDK")]
 struct Cli {
     /// TOML config file (see docs/server.md).
     #[arg(long, global = true, env = "TIM_CONFIG")]
@@ -55,11 +51,7 @@ fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
-        Command::Usersig {
-            sdkappid,
-            user,
-            expire,
-        } => usersig(config, sdkappid, &user, expire),
+        Command::Usersig { sdkappid, user, expire } => usersig(config, sdkappid, &user, expire),
     }
 }
 
@@ -71,13 +63,7 @@ fn usersig(config: Config, sdkappid: Option<u64>, user: &str, expire: u64) -> Ex
             return ExitCode::FAILURE;
         }
     };
-    let apps = match tim_server::load_apps(
-        &Config {
-            demo: false,
-            ..config
-        },
-        &store,
-    ) {
+    let apps = match tim_server::load_apps(&Config { demo: false, ..config }, &store) {
         Ok((apps, _)) => apps,
         Err(e) => {
             eprintln!("error: {e}");
@@ -96,16 +82,7 @@ fn usersig(config: Config, sdkappid: Option<u64>, user: &str, expire: u64) -> Ex
         eprintln!("error: unknown sdkappid");
         return ExitCode::FAILURE;
     };
-    println!(
-        "{}",
-        tim_proto::usersig::generate(
-            app.sdkappid,
-            &app.secret_key,
-            user,
-            expire,
-            tim_server::now()
-        )
-    );
+    println!("{}", tim_proto::usersig::generate(app.sdkappid, &app.secret_key, user, expire, tim_server::now()));
     ExitCode::SUCCESS
 }
 

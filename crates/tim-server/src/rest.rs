@@ -32,12 +32,7 @@ pub async fn v4(
     } else {
         match serde_json::from_slice(&body) {
             Ok(v @ Value::Object(_)) => v,
-            _ => {
-                return Json(fail(
-                    code::REST_INVALID_JSON,
-                    "request body is not a JSON object",
-                ))
-            }
+            _ => return Json(fail(code::REST_INVALID_JSON, "request body is not a JSON object")),
         }
     };
     tracing::debug!(%servcmd, "REST call");
@@ -52,49 +47,26 @@ fn authenticate(st: &State, q: &HashMap<String, String>) -> Result<Who, Value> {
         .get("sdkappid")
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| fail(code::REST_INVALID_SDKAPPID, "missing or invalid sdkappid"))?;
-    let app = st.app(sdkappid).ok_or_else(|| {
-        fail(
-            code::REST_INVALID_SDKAPPID,
-            format!("SDKAppID {sdkappid} is not served"),
-        )
-    })?;
+    let app = st
+        .app(sdkappid)
+        .ok_or_else(|| fail(code::REST_INVALID_SDKAPPID, format!("SDKAppID {sdkappid} is not served")))?;
     let identifier = q.get("identifier").map(String::as_str).unwrap_or("");
     if identifier != app.admin {
-        return Err(fail(
-            code::REST_ADMIN_REQUIRED,
-            format!("identifier {identifier:?} is not the app admin"),
-        ));
+        return Err(fail(code::REST_ADMIN_REQUIRED, format!("identifier {identifier:?} is not the app admin")));
     }
     let sig = q.get("usersig").map(String::as_str).unwrap_or("");
     match usersig::verify(sig, sdkappid, &app.secret_key, identifier, now()) {
-        Ok(_) => Ok(Who::Admin {
-            sdkappid,
-            admin: app.admin,
-        }),
+        Ok(_) => Ok(Who::Admin { sdkappid, admin: app.admin }),
         Err(SigError::Expired) => Err(fail(code::ACCOUNT_USERSIG_EXPIRED, "admin userSig expired")),
-        Err(e) => Err(fail(
-            code::REST_INVALID_ADMIN,
-            format!("admin userSig refused: {e}"),
-        )),
+        Err(e) => Err(fail(code::REST_INVALID_ADMIN, format!("admin userSig refused: {e}"))),
     }
 }
 
 /// `GET /dev/usersig?sdkappid=N&userID=U` (demo mode only).
-pub async fn dev_usersig(
-    AxState(st): AxState<Arc<State>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let user = q
-        .get("userID")
-        .or_else(|| q.get("userid"))
-        .cloned()
-        .unwrap_or_default();
+pub async fn dev_usersig(AxState(st): AxState<Arc<State>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let user = q.get("userID").or_else(|| q.get("userid")).cloned().unwrap_or_default();
     if user.is_empty() || user.len() > 32 {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({"error": "userID (1 to 32 bytes) is required"})),
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": "userID (1 to 32 bytes) is required"}))).into_response();
     }
     let app = match q.get("sdkappid").map(|v| v.parse::<u64>()) {
         Some(Ok(id)) => st.app(id),
@@ -102,16 +74,9 @@ pub async fn dev_usersig(
         None => st.single_app(),
     };
     let Some(app) = app else {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": "unknown sdkappid"})),
-        )
-            .into_response();
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "unknown sdkappid"}))).into_response();
     };
-    let expire = q
-        .get("expire")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(7 * 24 * 3600);
+    let expire = q.get("expire").and_then(|v| v.parse().ok()).unwrap_or(7 * 24 * 3600);
     let sig = usersig::generate(app.sdkappid, &app.secret_key, &user, expire, now());
     Json(json!({"SDKAppID": app.sdkappid, "userID": user, "userSig": sig})).into_response()
 }

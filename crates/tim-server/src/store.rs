@@ -151,25 +151,12 @@ pub trait Store: Send + Sync {
     /// Create the account if missing (keeping an existing one unchanged).
     fn ensure_account(&self, sdkappid: u64, user: &str, now: u64) -> StoreResult<Account>;
     /// Create the account or update its nick and avatar (REST `account_import`).
-    fn import_account(
-        &self,
-        sdkappid: u64,
-        user: &str,
-        nick: &str,
-        face_url: &str,
-        now: u64,
-    ) -> StoreResult<Account>;
+    fn import_account(&self, sdkappid: u64, user: &str, nick: &str, face_url: &str, now: u64) -> StoreResult<Account>;
     /// Store a C2C message once (dedup on sdkappid/from/to/seq/random), append it to the
     /// users' sync streams and update both conversations, in one transaction.
     fn store_c2c(&self, msg: &StoredMsg, fanout: Fanout) -> StoreResult<Inserted>;
     /// Entries of `user`'s stream after position `after`, oldest first, at most `limit`.
-    fn stream_after(
-        &self,
-        sdkappid: u64,
-        user: &str,
-        after: i64,
-        limit: usize,
-    ) -> StoreResult<Vec<(i64, StoredMsg)>>;
+    fn stream_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, StoredMsg)>>;
     /// Messages between `user` and `peer` older than `before` (`(time, id)`), newest first.
     fn history(
         &self,
@@ -272,8 +259,7 @@ CREATE TABLE IF NOT EXISTS a2_tickets (
 CREATE INDEX IF NOT EXISTS a2_tickets_user ON a2_tickets (sdkappid, user_id);
 "#;
 
-const MSG_COLS: &str =
-    "m.id, m.sdkappid, m.from_user, m.to_user, m.msg_seq, m.msg_random, m.msg_time, \
+const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.msg_seq, m.msg_random, m.msg_time, \
      m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
 
 fn u(v: i64) -> u64 {
@@ -351,18 +337,14 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
-        })
+        Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
     /// An in-memory database (tests).
     pub fn memory() -> StoreResult<Self> {
         let conn = Connection::open_in_memory()?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
-        })
+        Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -379,23 +361,13 @@ fn get_account(c: &Connection, sdkappid: u64, user: &str) -> rusqlite::Result<Op
     .optional()
 }
 
-fn create_account(
-    c: &Connection,
-    sdkappid: u64,
-    user: &str,
-    nick: &str,
-    face: &str,
-    now: u64,
-) -> rusqlite::Result<()> {
+fn create_account(c: &Connection, sdkappid: u64, user: &str, nick: &str, face: &str, now: u64) -> rusqlite::Result<()> {
     let id: i64 = c.query_row(
         "INSERT INTO accounts (sdkappid, user_id, nick, face_url, created) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         params![i(sdkappid), user, nick, face, i(now)],
         |r| r.get(0),
     )?;
-    c.execute(
-        "UPDATE accounts SET tiny_id = ?1 WHERE id = ?2",
-        params![i(TINY_ID_BASE + u(id)), id],
-    )?;
+    c.execute("UPDATE accounts SET tiny_id = ?1 WHERE id = ?2", params![i(TINY_ID_BASE + u(id)), id])?;
     Ok(())
 }
 
@@ -442,15 +414,8 @@ fn touch_conversation(
 impl Store for SqliteStore {
     fn apps(&self) -> StoreResult<Vec<App>> {
         let c = self.conn();
-        let mut st =
-            c.prepare("SELECT sdkappid, secret_key, admin FROM apps ORDER BY created, sdkappid")?;
-        let rows = st.query_map([], |r| {
-            Ok(App {
-                sdkappid: u(r.get(0)?),
-                secret_key: r.get(1)?,
-                admin: r.get(2)?,
-            })
-        })?;
+        let mut st = c.prepare("SELECT sdkappid, secret_key, admin FROM apps ORDER BY created, sdkappid")?;
+        let rows = st.query_map([], |r| Ok(App { sdkappid: u(r.get(0)?), secret_key: r.get(1)?, admin: r.get(2)? }))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -478,14 +443,7 @@ impl Store for SqliteStore {
         Ok(acc)
     }
 
-    fn import_account(
-        &self,
-        sdkappid: u64,
-        user: &str,
-        nick: &str,
-        face_url: &str,
-        now: u64,
-    ) -> StoreResult<Account> {
+    fn import_account(&self, sdkappid: u64, user: &str, nick: &str, face_url: &str, now: u64) -> StoreResult<Account> {
         let mut c = self.conn();
         let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if get_account(&tx, sdkappid, user)?.is_none() {
@@ -542,46 +500,23 @@ impl Store for SqliteStore {
         let to_self = msg.from == msg.to;
         append_stream(&tx, msg.sdkappid, &msg.to, id)?;
         let unread = u64::from(fanout.count_unread && !to_self);
-        touch_conversation(
-            &tx,
-            msg.sdkappid,
-            &msg.to,
-            &msg.from,
-            &stored,
-            unread,
-            fanout.update_last,
-        )?;
+        touch_conversation(&tx, msg.sdkappid, &msg.to, &msg.from, &stored, unread, fanout.update_last)?;
         if fanout.sync_sender && !to_self {
             append_stream(&tx, msg.sdkappid, &msg.from, id)?;
-            touch_conversation(
-                &tx,
-                msg.sdkappid,
-                &msg.from,
-                &msg.to,
-                &stored,
-                0,
-                fanout.update_last,
-            )?;
+            touch_conversation(&tx, msg.sdkappid, &msg.from, &msg.to, &stored, 0, fanout.update_last)?;
         }
         tx.commit()?;
         Ok(Inserted::New(stored))
     }
 
-    fn stream_after(
-        &self,
-        sdkappid: u64,
-        user: &str,
-        after: i64,
-        limit: usize,
-    ) -> StoreResult<Vec<(i64, StoredMsg)>> {
+    fn stream_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, StoredMsg)>> {
         let c = self.conn();
         let mut st = c.prepare(&format!(
             "SELECT s.id, {MSG_COLS} FROM sync_stream s JOIN c2c_msgs m ON m.id = s.msg_id \
              WHERE s.sdkappid = ?1 AND s.user_id = ?2 AND s.id > ?3 ORDER BY s.id LIMIT ?4"
         ))?;
-        let rows = st.query_map(params![i(sdkappid), user, after, i(limit as u64)], |r| {
-            Ok((r.get(0)?, msg_from_row(r, 1)?))
-        })?;
+        let rows =
+            st.query_map(params![i(sdkappid), user, after, i(limit as u64)], |r| Ok((r.get(0)?, msg_from_row(r, 1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -594,19 +529,14 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> StoreResult<Vec<StoredMsg>> {
         let c = self.conn();
-        let (bt, bid) = before
-            .map(|(t, id)| (i(t), id))
-            .unwrap_or((i64::MAX, i64::MAX));
+        let (bt, bid) = before.map(|(t, id)| (i(t), id)).unwrap_or((i64::MAX, i64::MAX));
         let mut st = c.prepare(&format!(
             "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = ?1 \
              AND ((m.from_user = ?2 AND m.to_user = ?3) OR (m.from_user = ?3 AND m.to_user = ?2)) \
              AND (m.msg_time < ?4 OR (m.msg_time = ?4 AND m.id < ?5)) \
              ORDER BY m.msg_time DESC, m.id DESC LIMIT ?6"
         ))?;
-        let rows = st.query_map(
-            params![i(sdkappid), user, peer, bt, bid, i(limit as u64)],
-            |r| msg_from_row(r, 0),
-        )?;
+        let rows = st.query_map(params![i(sdkappid), user, peer, bt, bid, i(limit as u64)], |r| msg_from_row(r, 0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -650,11 +580,7 @@ impl Store for SqliteStore {
                 unread: u(r.get(1)?),
                 read_time: u(r.get(2)?),
                 peer_read_time: u(r.get(3)?),
-                last: if has_last {
-                    Some(msg_from_row(r, 5)?)
-                } else {
-                    None
-                },
+                last: if has_last { Some(msg_from_row(r, 5)?) } else { None },
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -704,15 +630,7 @@ impl Store for SqliteStore {
         self.conn().execute(
             "INSERT INTO a2_tickets (a2, sdkappid, user_id, tiny_id, inst_id, expires, revoked) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                t.a2,
-                i(t.sdkappid),
-                t.user_id,
-                i(t.tiny_id),
-                i(t.inst_id),
-                i(t.expires),
-                i64::from(t.revoked)
-            ],
+            params![t.a2, i(t.sdkappid), t.user_id, i(t.tiny_id), i(t.inst_id), i(t.expires), i64::from(t.revoked)],
         )?;
         Ok(())
     }
@@ -729,10 +647,7 @@ impl Store for SqliteStore {
     }
 
     fn revoke_ticket(&self, a2: &str) -> StoreResult<()> {
-        self.conn().execute(
-            "UPDATE a2_tickets SET revoked = 1 WHERE a2 = ?1",
-            params![a2],
-        )?;
+        self.conn().execute("UPDATE a2_tickets SET revoked = 1 WHERE a2 = ?1", params![a2])?;
         Ok(())
     }
 
@@ -764,11 +679,7 @@ mod tests {
         }
     }
 
-    const ALL: Fanout = Fanout {
-        sync_sender: true,
-        count_unread: true,
-        update_last: true,
-    };
+    const ALL: Fanout = Fanout { sync_sender: true, count_unread: true, update_last: true };
 
     #[test]
     fn accounts_get_unique_tiny_ids() {
@@ -778,9 +689,7 @@ mod tests {
         assert_ne!(a.tiny_id, b.tiny_id);
         assert!(a.tiny_id > TINY_ID_BASE);
         assert_eq!(s.ensure_account(1, "alice", 9).expect("again"), a);
-        let a2 = s
-            .import_account(1, "alice", "Alice", "http://a", 9)
-            .expect("import");
+        let a2 = s.import_account(1, "alice", "Alice", "http://a", 9).expect("import");
         assert_eq!((a2.tiny_id, a2.nick.as_str()), (a.tiny_id, "Alice"));
         assert!(s.account(2, "alice").expect("q").is_none());
     }
@@ -788,21 +697,14 @@ mod tests {
     #[test]
     fn dedup_streams_conversations_and_read() {
         let s = SqliteStore::memory().expect("db");
-        let Inserted::New(m1) = s.store_c2c(&msg("alice", "bob", 1, 100), ALL).expect("m1") else {
-            panic!("dup")
-        };
-        let again = s
-            .store_c2c(&msg("alice", "bob", 1, 200), ALL)
-            .expect("again");
+        let Inserted::New(m1) = s.store_c2c(&msg("alice", "bob", 1, 100), ALL).expect("m1") else { panic!("dup") };
+        let again = s.store_c2c(&msg("alice", "bob", 1, 200), ALL).expect("again");
         assert_eq!(again, Inserted::Duplicate(m1.clone()));
         s.store_c2c(&msg("alice", "bob", 2, 101), ALL).expect("m2");
         s.store_c2c(&msg("bob", "alice", 3, 102), ALL).expect("m3");
 
         let bob = s.stream_after(1, "bob", 0, 10).expect("stream");
-        assert_eq!(
-            bob.iter().map(|(_, m)| m.msg_seq).collect::<Vec<_>>(),
-            vec![1, 2, 3]
-        );
+        assert_eq!(bob.iter().map(|(_, m)| m.msg_seq).collect::<Vec<_>>(), vec![1, 2, 3]);
         let rest = s.stream_after(1, "bob", bob[0].0, 10).expect("stream");
         assert_eq!(rest.len(), 2);
 
@@ -817,24 +719,13 @@ mod tests {
         s.mark_read(1, "bob", "alice", 101).expect("read");
         assert_eq!(s.conversations(1, "bob").expect("c")[0].unread, 0);
         assert_eq!(s.mark_read(1, "bob", "alice", 50).expect("older"), 101);
-        assert_eq!(
-            s.conversations(1, "alice").expect("c")[0].peer_read_time,
-            101
-        );
+        assert_eq!(s.conversations(1, "alice").expect("c")[0].peer_read_time, 101);
 
         let page = s.history(1, "alice", "bob", None, 2).expect("h");
-        assert_eq!(
-            page.iter().map(|m| m.msg_seq).collect::<Vec<_>>(),
-            vec![3, 2]
-        );
-        let older = s
-            .history(1, "bob", "alice", Some((page[1].msg_time, page[1].id)), 2)
-            .expect("h");
+        assert_eq!(page.iter().map(|m| m.msg_seq).collect::<Vec<_>>(), vec![3, 2]);
+        let older = s.history(1, "bob", "alice", Some((page[1].msg_time, page[1].id)), 2).expect("h");
         assert_eq!(older.iter().map(|m| m.msg_seq).collect::<Vec<_>>(), vec![1]);
-        assert!(s
-            .find_c2c(1, "bob", "alice", 2, 20, 101)
-            .expect("f")
-            .is_some());
+        assert!(s.find_c2c(1, "bob", "alice", 2, 20, 101).expect("f").is_some());
     }
 
     #[test]
@@ -849,10 +740,7 @@ mod tests {
                 })
             })
             .collect();
-        let ids: Vec<u64> = handles
-            .into_iter()
-            .map(|h| h.join().expect("thread"))
-            .collect();
+        let ids: Vec<u64> = handles.into_iter().map(|h| h.join().expect("thread")).collect();
         assert!(ids.windows(2).all(|w| w[0] == w[1]));
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -862,12 +750,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tim-store-test-{}", rand::random::<u64>()));
         {
             let s = SqliteStore::open_dir(&dir).expect("open");
-            s.put_app(&App {
-                sdkappid: 9,
-                secret_key: "k".into(),
-                admin: "adm".into(),
-            })
-            .expect("app");
+            s.put_app(&App { sdkappid: 9, secret_key: "k".into(), admin: "adm".into() }).expect("app");
             let t = Ticket {
                 a2: "x".into(),
                 sdkappid: 9,

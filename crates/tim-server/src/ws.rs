@@ -45,20 +45,12 @@ struct Mode {
 }
 
 /// `GET /binfo`.
-pub async fn binfo(
-    ws: WebSocketUpgrade,
-    q: Query<HashMap<String, String>>,
-    st: AxState<Arc<State>>,
-) -> Response {
+pub async fn binfo(ws: WebSocketUpgrade, q: Query<HashMap<String, String>>, st: AxState<Arc<State>>) -> Response {
     upgrade(ws, q, st, true)
 }
 
 /// `GET /info`.
-pub async fn info(
-    ws: WebSocketUpgrade,
-    q: Query<HashMap<String, String>>,
-    st: AxState<Arc<State>>,
-) -> Response {
+pub async fn info(ws: WebSocketUpgrade, q: Query<HashMap<String, String>>, st: AxState<Arc<State>>) -> Response {
     upgrade(ws, q, st, false)
 }
 
@@ -68,29 +60,25 @@ fn upgrade(
     AxState(st): AxState<Arc<State>>,
     binary: bool,
 ) -> Response {
-    let mode = Mode {
-        binary,
-        compress: binary && q.get("compress").is_some_and(|v| v == "gzip"),
-    };
+    let mode = Mode { binary, compress: binary && q.get("compress").is_some_and(|v| v == "gzip") };
     let url_sdkappid = q.get("sdkappid").and_then(|v| v.parse().ok());
     let instance_id = q.get("instanceid").cloned().unwrap_or_default();
     let platform = q.get("platform").and_then(|v| v.parse().ok()).unwrap_or(7);
     // Oversized frames are dropped by `run` (max_frame_bytes); this is the hard transport limit.
     let limit = st.config.max_frame_bytes.saturating_mul(4).max(64 * 1024);
-    ws.max_message_size(limit)
-        .on_upgrade(move |socket| async move {
-            let (tx, rx) = mpsc::unbounded_channel();
-            let conn = Conn {
-                id: st.hub.next_conn_id(),
-                url_sdkappid,
-                instance_id,
-                platform,
-                tx,
-                kicked: Arc::new(AtomicU32::new(0)),
-                login: None,
-            };
-            run(st, socket, conn, rx, mode).await;
-        })
+    ws.max_message_size(limit).on_upgrade(move |socket| async move {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let conn = Conn {
+            id: st.hub.next_conn_id(),
+            url_sdkappid,
+            instance_id,
+            platform,
+            tx,
+            kicked: Arc::new(AtomicU32::new(0)),
+            login: None,
+        };
+        run(st, socket, conn, rx, mode).await;
+    })
 }
 
 fn encode(frame: &Frame, mode: Mode, threshold: usize) -> Message {
@@ -99,8 +87,7 @@ fn encode(frame: &Frame, mode: Mode, threshold: usize) -> Message {
         return Message::Text(text.into());
     }
     if mode.compress && text.len() > threshold {
-        let mut z =
-            flate2::write::ZlibEncoder::new(COMP_PREFIX.to_vec(), flate2::Compression::fast());
+        let mut z = flate2::write::ZlibEncoder::new(COMP_PREFIX.to_vec(), flate2::Compression::fast());
         if z.write_all(text.as_bytes()).is_ok() {
             if let Ok(bytes) = z.finish() {
                 return Message::Binary(bytes.into());
@@ -110,13 +97,7 @@ fn encode(frame: &Frame, mode: Mode, threshold: usize) -> Message {
     Message::Binary(text.into_bytes().into())
 }
 
-async fn run(
-    st: Arc<State>,
-    mut socket: WebSocket,
-    conn: Conn,
-    mut rx: mpsc::UnboundedReceiver<Out>,
-    mode: Mode,
-) {
+async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::UnboundedReceiver<Out>, mode: Mode) {
     let conn_id = conn.id;
     tracing::debug!(conn_id, instance = %conn.instance_id, "socket open");
     let mut shutdown = st.shutdown.clone();
@@ -240,10 +221,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
                 ok()
             }
             _ => {
-                let mut v = fail(
-                    code::HELLO_ANSWER_KICKED_OUT,
-                    "this instance was kicked out",
-                );
+                let mut v = fail(code::HELLO_ANSWER_KICKED_OUT, "this instance was kicked out");
                 v["KickType"] = json!(kicked);
                 v
             }
@@ -266,11 +244,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
         }
         _ => {}
     }
-    let who = Who::User {
-        sdkappid: login.sdkappid,
-        user: login.user,
-        conn_id: c.id,
-    };
+    let who = Who::User { sdkappid: login.sdkappid, user: login.user, conn_id: c.id };
     commands::dispatch(st, &who, servcmd, &f.body)
 }
 
@@ -281,20 +255,11 @@ fn usersig_user(st: &State, c: &Conn, head: &Head) -> Result<Who, Value> {
     if identifier.is_empty() || usersig.is_empty() {
         return Err(sig_fail("not logged in"));
     }
-    let sdkappid = head
-        .sdkappid
-        .or(c.url_sdkappid)
-        .ok_or_else(|| sig_fail("no sdkappid"))?;
-    let app = st
-        .app(sdkappid)
-        .ok_or_else(|| sig_fail(format!("SDKAppID {sdkappid} is not served by this server")))?;
+    let sdkappid = head.sdkappid.or(c.url_sdkappid).ok_or_else(|| sig_fail("no sdkappid"))?;
+    let app = st.app(sdkappid).ok_or_else(|| sig_fail(format!("SDKAppID {sdkappid} is not served by this server")))?;
     tim_proto::usersig::verify(usersig, sdkappid, &app.secret_key, identifier, now())
         .map_err(|e| sig_fail(e.to_string()))?;
-    Ok(Who::User {
-        sdkappid,
-        user: identifier.to_string(),
-        conn_id: c.id,
-    })
+    Ok(Who::User { sdkappid, user: identifier.to_string(), conn_id: c.id })
 }
 
 fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
@@ -325,26 +290,15 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
     };
     let account = match st.store.account(sdkappid, identifier) {
         Ok(Some(a)) => a,
-        Ok(None) if st.config.auto_import_accounts => {
-            match st.store.ensure_account(sdkappid, identifier, t) {
-                Ok(a) => a,
-                Err(e) => return internal(e),
-            }
-        }
-        Ok(None) => {
-            return fail(
-                code::ACCOUNT_NOT_FOUND,
-                format!("account {identifier} is not imported"),
-            )
-        }
+        Ok(None) if st.config.auto_import_accounts => match st.store.ensure_account(sdkappid, identifier, t) {
+            Ok(a) => a,
+            Err(e) => return internal(e),
+        },
+        Ok(None) => return fail(code::ACCOUNT_NOT_FOUND, format!("account {identifier} is not imported")),
         Err(e) => return internal(e),
     };
     let ticket = Ticket {
-        a2: format!(
-            "{:032x}{:032x}",
-            rand::random::<u128>(),
-            rand::random::<u128>()
-        ),
+        a2: format!("{:032x}{:032x}", rand::random::<u128>(), rand::random::<u128>()),
         sdkappid,
         user_id: account.user_id,
         tiny_id: account.tiny_id,
@@ -383,9 +337,7 @@ fn bind_a2(st: &State, c: &mut Conn, a2: &str) -> Result<Ticket, Value> {
         Err(e) => return Err(internal(e)),
     };
     if t.revoked {
-        return Err(sig_fail(
-            "A2 key revoked (logged out or kicked), log in again",
-        ));
+        return Err(sig_fail("A2 key revoked (logged out or kicked), log in again"));
     }
     if now() >= t.expires {
         return Err(sig_fail("userSig expired"));
@@ -410,12 +362,7 @@ fn bind(st: &State, c: &mut Conn, t: &Ticket) {
         tx: c.tx.clone(),
         kicked: c.kicked.clone(),
     };
-    let displaced = st.hub.register(
-        t.sdkappid,
-        &t.user_id,
-        session,
-        st.config.multi_instance == MultiInstance::Kick,
-    );
+    let displaced = st.hub.register(t.sdkappid, &t.user_id, session, st.config.multi_instance == MultiInstance::Kick);
     for s in displaced.stale {
         let _ = s.tx.send(Out::Close(0));
     }
@@ -424,16 +371,7 @@ fn bind(st: &State, c: &mut Conn, t: &Ticket) {
         if let Err(e) = st.store.revoke_ticket(&s.a2) {
             tracing::error!(error = %e, "revoke ticket");
         }
-        s.kick(
-            &st.hub,
-            cmd::kick::MULTIPLE_ACCOUNT,
-            st.config.kick_close_delay_ms,
-        );
+        s.kick(&st.hub, cmd::kick::MULTIPLE_ACCOUNT, st.config.kick_close_delay_ms);
     }
-    c.login = Some(Login {
-        sdkappid: t.sdkappid,
-        user: t.user_id.clone(),
-        a2: t.a2.clone(),
-        expires: t.expires,
-    });
+    c.login = Some(Login { sdkappid: t.sdkappid, user: t.user_id.clone(), a2: t.a2.clone(), expires: t.expires });
 }

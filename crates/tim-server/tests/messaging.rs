@@ -37,20 +37,14 @@ async fn offline_delivery_ordering_and_dedup() {
     // Resend of "one" (same From/To/MsgSeq/MsgRandom), a second later: the original answer.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let again = alice.send_text("bob", "one", 3_057_140_001, 11).await;
-    assert_eq!(
-        (&again["MsgTime"], &again["MsgKey"]),
-        (&r1["MsgTime"], &r1["MsgKey"])
-    );
+    assert_eq!((&again["MsgTime"], &again["MsgKey"]), (&r1["MsgTime"], &r1["MsgKey"]));
 
     let mut bob = Client::connect(&server, "bob-1").await;
     bob.login("bob").await;
     let (msgs, last) = bob.getmsg_all("").await;
     assert_eq!(texts(&msgs), ["one", "two", "three"]);
     let m = &msgs[0];
-    assert_eq!(
-        (m["From_Account"].as_str(), m["To_Account"].as_str()),
-        (Some("alice"), Some("bob"))
-    );
+    assert_eq!((m["From_Account"].as_str(), m["To_Account"].as_str()), (Some("alice"), Some("bob")));
     assert_eq!(m["TinyId"].as_str().unwrap(), alice.tinyid);
     assert_eq!(m["MsgKey"], r1["MsgKey"]);
     assert_eq!(m["MsgTimeStamp"], r1["MsgTime"]);
@@ -62,10 +56,7 @@ async fn offline_delivery_ordering_and_dedup() {
     let (none, _) = bob.getmsg_all(&cookie).await;
     assert!(none.is_empty());
     alice.send_text("bob", "four", 3_057_140_004, 14).await;
-    assert_eq!(
-        texts(&[pushed_c2c(&bob.push(Duration::from_secs(2)).await.unwrap())]),
-        ["four"]
-    );
+    assert_eq!(texts(&[pushed_c2c(&bob.push(Duration::from_secs(2)).await.unwrap())]), ["four"]);
     let (after, _) = bob.getmsg_all(&cookie).await;
     assert_eq!(texts(&after), ["four"]);
 
@@ -76,27 +67,18 @@ async fn offline_delivery_ordering_and_dedup() {
 
     // History shows "one" once.
     let h = bob.call("openim.getroammsg", json!({"Peer_Account":"alice","MaxCnt":15,"LastMsgTime":0,"MsgKey":"","WithRecalledMsg":1,"GetDirection":0})).await;
-    assert_eq!(
-        texts(h["MsgList"].as_array().unwrap()),
-        ["one", "two", "three", "four"]
-    );
+    assert_eq!(texts(h["MsgList"].as_array().unwrap()), ["one", "two", "three", "four"]);
     assert_eq!(h["Complete"], 1);
     server.shutdown().await;
 }
 
 #[tokio::test]
 async fn getmsg_pages_with_syncflag() {
-    let server = start_with(tim_server::Config {
-        getmsg_page_size: 2,
-        ..config()
-    })
-    .await;
+    let server = start_with(tim_server::Config { getmsg_page_size: 2, ..config() }).await;
     let mut alice = Client::connect(&server, "a").await;
     alice.login("alice").await;
     for i in 0..5u64 {
-        alice
-            .send_text("bob", &format!("m{i}"), 100 + i, 200 + i)
-            .await;
+        alice.send_text("bob", &format!("m{i}"), 100 + i, 200 + i).await;
     }
     let mut bob = Client::connect(&server, "b").await;
     bob.login("bob").await;
@@ -105,9 +87,7 @@ async fn getmsg_pages_with_syncflag() {
     let mut sync = 0;
     let mut all = Vec::new();
     loop {
-        let rep = bob
-            .call("openim.getmsg", json!({"Cookie": cookie, "SyncFlag": sync}))
-            .await;
+        let rep = bob.call("openim.getmsg", json!({"Cookie": cookie, "SyncFlag": sync})).await;
         sync = rep["SyncFlag"].as_u64().unwrap();
         cookie = rep["Cookie"].as_str().unwrap().into();
         flags.push(sync);
@@ -134,10 +114,7 @@ async fn live_push_and_sync_copy_to_senders_other_session() {
 
     let r = alice.send_text("bob", "hi bob", 3_001_000_001, 4242).await;
     let got = pushed_c2c(&bob.push(Duration::from_secs(2)).await.unwrap());
-    assert_eq!(
-        (got["From_Account"].as_str(), got["To_Account"].as_str()),
-        (Some("alice"), Some("bob"))
-    );
+    assert_eq!((got["From_Account"].as_str(), got["To_Account"].as_str()), (Some("alice"), Some("bob")));
     assert_eq!(got["MsgKey"], r["MsgKey"]);
     assert_eq!(got["TinyId"].as_str().unwrap(), alice.tinyid);
     assert_eq!(got["MsgRandom"], 4242);
@@ -145,10 +122,7 @@ async fn live_push_and_sync_copy_to_senders_other_session() {
 
     let copy = pushed_c2c(&alice2.push(Duration::from_secs(2)).await.unwrap());
     assert_eq!(copy["IsSyncMsg"], 1);
-    assert_eq!(
-        (copy["From_Account"].as_str(), copy["To_Account"].as_str()),
-        (Some("bob"), Some("alice"))
-    );
+    assert_eq!((copy["From_Account"].as_str(), copy["To_Account"].as_str()), (Some("bob"), Some("alice")));
     assert_eq!(copy["TinyId"].as_str().unwrap(), alice.tinyid);
     assert_eq!(copy["MsgKey"], r["MsgKey"]);
     // Not echoed to the sending socket.
@@ -170,9 +144,7 @@ async fn live_push_and_sync_copy_to_senders_other_session() {
         assert_eq!(n["UinPairReadArray"][0]["LastReadTime"], t);
     }
     bob.no_push(SHORT).await;
-    let prt = alice
-        .call("openim.get_peer_read_time", json!({"To_Account":["bob"]}))
-        .await;
+    let prt = alice.call("openim.get_peer_read_time", json!({"To_Account":["bob"]})).await;
     assert_eq!(prt["ReadTime"][0]["ReadTime"], t);
     // alice reads on one session: the other gets ReadC2cMsgNotify.
     bob.send_text("alice", "back", 5, 6).await;
@@ -183,8 +155,7 @@ async fn live_push_and_sync_copy_to_senders_other_session() {
         .await;
     let f = alice2.push(Duration::from_secs(2)).await.unwrap();
     assert_eq!(
-        f.body["EventArray"][0]["C2cNotifyMsgArray"][0]["ReadC2cMsgNotify"]["UinPairReadArray"][0]
-            ["From_Account"],
+        f.body["EventArray"][0]["C2cNotifyMsgArray"][0]["ReadC2cMsgNotify"]["UinPairReadArray"][0]["From_Account"],
         "bob"
     );
     bob.no_push(SHORT).await;
@@ -201,10 +172,7 @@ async fn getroammsg_pages_newest_first_each_oldest_first() {
     for i in 1..=5u64 {
         let c = if i % 2 == 0 { &mut bob } else { &mut alice };
         let to = if i % 2 == 0 { "alice" } else { "bob" };
-        assert_eq!(
-            c.send_text(to, &format!("m{i}"), i, 1000 + i).await["ErrorCode"],
-            0
-        );
+        assert_eq!(c.send_text(to, &format!("m{i}"), i, 1000 + i).await["ErrorCode"], 0);
     }
     let mut pages = Vec::new();
     let (mut t, mut key) = (0u64, String::new());
@@ -217,11 +185,7 @@ async fn getroammsg_pages_newest_first_each_oldest_first() {
         pages.push(texts(&list));
         t = rep["LastMsgTime"].as_u64().unwrap();
         key = rep["MsgKey"].as_str().unwrap().to_string();
-        assert_eq!(
-            key,
-            list[0]["MsgKey"].as_str().unwrap(),
-            "cursor is the oldest returned"
-        );
+        assert_eq!(key, list[0]["MsgKey"].as_str().unwrap(), "cursor is the oldest returned");
         if rep["Complete"] == 1 {
             break;
         }
@@ -248,26 +212,22 @@ async fn conversations_unread_and_read() {
 
     let mut bob = Client::connect(&server, "b").await;
     bob.login("bob").await;
-    let pg = bob.call("recentcontact.page_get", json!({"From_Account":"bob","TimeStamp":0,"StartIndex":0,"TopTimeStamp":0,"TopStartIndex":0,"OrderType":1})).await;
+    let pg = bob
+        .call(
+            "recentcontact.page_get",
+            json!({"From_Account":"bob","TimeStamp":0,"StartIndex":0,"TopTimeStamp":0,"TopStartIndex":0,"OrderType":1}),
+        )
+        .await;
     assert_eq!(pg["CompleteFlag"], 1);
     let items = pg["SessionItem"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{pg}");
     let it = &items[0];
-    assert_eq!(
-        (it["Type"].as_u64(), it["To_Account"].as_str()),
-        (Some(1), Some("alice"))
-    );
+    assert_eq!((it["Type"].as_u64(), it["To_Account"].as_str()), (Some(1), Some("alice")));
     assert_eq!(it["LastC2CMsgFromAccount"], "alice");
     assert_eq!(it["MsgTime"], r2["MsgTime"]);
-    assert_eq!(
-        (it["MsgSeq"].as_u64(), it["MsgRandom"].as_u64()),
-        (Some(2), Some(2))
-    );
+    assert_eq!((it["MsgSeq"].as_u64(), it["MsgRandom"].as_u64()), (Some(2), Some(2)));
     assert_eq!(it["LastMsg"]["MsgBody"][0]["MsgContent"]["Text"], "y");
-    assert_eq!(
-        (it["C2cNick"].as_str(), it["C2cImage"].as_str()),
-        (Some("Alice A"), Some("http://a/img.png"))
-    );
+    assert_eq!((it["C2cNick"].as_str(), it["C2cImage"].as_str()), (Some("Alice A"), Some("http://a/img.png")));
 
     let (_, last) = bob.getmsg_all("").await;
     assert_eq!(unread_of(&last, "alice"), 2);
@@ -277,32 +237,14 @@ async fn conversations_unread_and_read() {
     assert_eq!(unread_of(&last, "alice"), 0);
     // alice's list has both conversations, most recent first; her peer read time for bob is set.
     let pa = alice.call("recentcontact.page_get", json!({})).await;
-    let peers: Vec<&str> = pa["SessionItem"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["To_Account"].as_str().unwrap())
-        .collect();
+    let peers: Vec<&str> =
+        pa["SessionItem"].as_array().unwrap().iter().map(|i| i["To_Account"].as_str().unwrap()).collect();
     assert_eq!(peers.len(), 2);
-    let bob_item = pa["SessionItem"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["To_Account"] == "bob")
-        .unwrap();
+    let bob_item = pa["SessionItem"].as_array().unwrap().iter().find(|i| i["To_Account"] == "bob").unwrap();
     assert_eq!(bob_item["C2cPeerReadTime"], r2["MsgTime"]);
     // History marks alice's messages read by bob.
-    let h = alice
-        .call(
-            "openim.getroammsg",
-            json!({"Peer_Account":"bob","MaxCnt":15}),
-        )
-        .await;
-    assert!(h["MsgList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|m| m["IsPeerRead"] == 1));
+    let h = alice.call("openim.getroammsg", json!({"Peer_Account":"bob","MaxCnt":15})).await;
+    assert!(h["MsgList"].as_array().unwrap().iter().all(|m| m["IsPeerRead"] == 1));
     server.shutdown().await;
 }
 
@@ -321,20 +263,8 @@ async fn sendmsg_validation_and_online_only() {
     };
     let cases = [
         (with("MsgBody", json!([])), 90002),
-        (
-            with(
-                "MsgBody",
-                json!([{"MsgType":"TIMBogusElem","MsgContent":{}}]),
-            ),
-            90002,
-        ),
-        (
-            with(
-                "MsgBody",
-                json!([{"MsgType":"TIMTextElem","MsgContent":{"Text":"x".repeat(13_000)}}]),
-            ),
-            90005,
-        ),
+        (with("MsgBody", json!([{"MsgType":"TIMBogusElem","MsgContent":{}}])), 90002),
+        (with("MsgBody", json!([{"MsgType":"TIMTextElem","MsgContent":{"Text":"x".repeat(13_000)}}])), 90005),
         (with("From_Account", json!("mallory")), 20001),
         (with("To_Account", json!("")), 90003),
         (with("MsgSeq", json!("not a number")), 90001),
@@ -346,32 +276,17 @@ async fn sendmsg_validation_and_online_only() {
     bob.no_push(SHORT).await;
 
     // Online-only: delivered, not stored.
-    let rep = alice
-        .call("openim.sendmsg", with("MsgLifeTime", json!(0)))
-        .await;
+    let rep = alice.call("openim.sendmsg", with("MsgLifeTime", json!(0))).await;
     assert_eq!(rep["ErrorCode"], 0);
     let got = pushed_c2c(&bob.push(Duration::from_secs(2)).await.unwrap());
     assert_eq!(got["MsgLifeTime"], 0);
     let (msgs, _) = bob.getmsg_all("").await;
     assert!(msgs.is_empty());
-    let h = bob
-        .call(
-            "openim.getroammsg",
-            json!({"Peer_Account":"alice","MaxCnt":15}),
-        )
-        .await;
+    let h = bob.call("openim.getroammsg", json!({"Peer_Account":"alice","MaxCnt":15})).await;
     assert!(h["MsgList"].as_array().unwrap().is_empty());
     // Other element types pass through unchanged.
     let custom = json!([{"MsgType":"TIMCustomElem","MsgContent":{"Data":"d","Desc":"","Ext":"e","Junk":{"k":1}}}]);
-    assert_eq!(
-        alice
-            .call("openim.sendmsg", with("MsgBody", custom.clone()))
-            .await["ErrorCode"],
-        0
-    );
-    assert_eq!(
-        pushed_c2c(&bob.push(Duration::from_secs(2)).await.unwrap())["MsgBody"],
-        custom
-    );
+    assert_eq!(alice.call("openim.sendmsg", with("MsgBody", custom.clone())).await["ErrorCode"], 0);
+    assert_eq!(pushed_c2c(&bob.push(Duration::from_secs(2)).await.unwrap())["MsgBody"], custom);
     server.shutdown().await;
 }

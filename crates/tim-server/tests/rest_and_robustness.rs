@@ -16,29 +16,12 @@ async fn rest_import_and_sendmsg_reach_the_online_user() {
         &json!({"UserID":"bob","Nick":"Bob B","FaceUrl":"http://b.png"}),
     )
     .await;
-    assert_eq!(
-        (rep["ActionStatus"].as_str(), rep["ErrorCode"].as_i64()),
-        (Some("OK"), Some(0)),
-        "{rep}"
-    );
+    assert_eq!((rep["ActionStatus"].as_str(), rep["ErrorCode"].as_i64()), (Some("OK"), Some(0)), "{rep}");
     let mut bob = Client::connect(&server, "b").await;
     bob.login("bob").await;
-    let prof = bob
-        .call(
-            "profile.portrait_get_all",
-            json!({"UserItem":[{"To_Account":"bob"}]}),
-        )
-        .await;
-    assert_eq!(
-        prof["UserProfileItem"][0]["ProfileItem"][0]["Value"],
-        "Bob B"
-    );
-    rest(
-        &server,
-        "im_open_login_svc/account_import",
-        &json!({"UserID":"alice"}),
-    )
-    .await;
+    let prof = bob.call("profile.portrait_get_all", json!({"UserItem":[{"To_Account":"bob"}]})).await;
+    assert_eq!(prof["UserProfileItem"][0]["ProfileItem"][0]["Value"], "Bob B");
+    rest(&server, "im_open_login_svc/account_import", &json!({"UserID":"alice"})).await;
 
     // From_Account given: delivered as alice, synced to alice's sessions (SyncOtherMachine 1).
     let mut alice = Client::connect(&server, "a").await;
@@ -51,17 +34,11 @@ async fn rest_import_and_sendmsg_reach_the_online_user() {
     assert!(rep["MsgKey"].as_str().unwrap().contains("_1287657_"));
     let got = pushed_c2c(&bob.push(Duration::from_secs(2)).await.unwrap());
     assert_eq!(
-        (
-            got["From_Account"].as_str(),
-            got["MsgBody"][0]["MsgContent"]["Text"].as_str()
-        ),
+        (got["From_Account"].as_str(), got["MsgBody"][0]["MsgContent"]["Text"].as_str()),
         (Some("alice"), Some("from REST"))
     );
     let copy = pushed_c2c(&alice.push(Duration::from_secs(2)).await.unwrap());
-    assert_eq!(
-        (copy["IsSyncMsg"].as_u64(), copy["From_Account"].as_str()),
-        (Some(1), Some("bob"))
-    );
+    assert_eq!((copy["IsSyncMsg"].as_u64(), copy["From_Account"].as_str()), (Some(1), Some("bob")));
     // Same request again: a resend, same answer, no second delivery.
     let again = rest(&server, "openim/sendmsg", &body).await;
     assert_eq!(again["MsgKey"], rep["MsgKey"]);
@@ -92,64 +69,32 @@ async fn rest_auth_and_body_errors() {
     let admin_sig = tim_proto::usersig::generate(APP, KEY, "administrator", 3600, now);
     let cases = [
         (
-            path(
-                APP,
-                "administrator",
-                &tim_proto::usersig::generate(APP, "bad", "administrator", 3600, now),
-            ),
+            path(APP, "administrator", &tim_proto::usersig::generate(APP, "bad", "administrator", 3600, now)),
             body,
             70009,
         ),
         (path(APP, "administrator", "garbage"), body, 70009),
         (
-            path(
-                APP,
-                "administrator",
-                &tim_proto::usersig::generate(APP, KEY, "administrator", 10, now - 100),
-            ),
+            path(APP, "administrator", &tim_proto::usersig::generate(APP, KEY, "administrator", 10, now - 100)),
             body,
             70001,
         ),
-        (
-            path(
-                APP,
-                "alice",
-                &tim_proto::usersig::generate(APP, KEY, "alice", 3600, now),
-            ),
-            body,
-            90009,
-        ),
+        (path(APP, "alice", &tim_proto::usersig::generate(APP, KEY, "alice", 3600, now)), body, 90009),
         (path(999, "administrator", &admin_sig), body, 70003),
         (path(APP, "administrator", &admin_sig), "{not json", 90001),
-        (
-            path(APP, "administrator", &admin_sig),
-            r#"{"Nick":"no user id"}"#,
-            90003,
-        ),
-        (
-            path(APP, "administrator", &admin_sig).replace("account_import", "nope"),
-            body,
-            80002,
-        ),
+        (path(APP, "administrator", &admin_sig), r#"{"Nick":"no user id"}"#, 90003),
+        (path(APP, "administrator", &admin_sig).replace("account_import", "nope"), body, 80002),
     ];
     for (p, b, code) in cases {
         let (status, text) = http(&server, "POST", &p, b).await;
         assert_eq!(status, 200);
         let v: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            (v["ErrorCode"].as_i64(), v["ActionStatus"].as_str()),
-            (Some(code), Some("FAIL")),
-            "{p} -> {text}"
-        );
+        assert_eq!((v["ErrorCode"].as_i64(), v["ActionStatus"].as_str()), (Some(code), Some("FAIL")), "{p} -> {text}");
     }
     // WebSocket users cannot call admin commands.
     let mut c = Client::connect(&server, "i").await;
     c.login("alice").await;
-    assert_eq!(
-        c.call("im_open_login_svc.kick", json!({"UserID":"bob"}))
-            .await["ErrorCode"],
-        90009
-    );
+    assert_eq!(c.call("im_open_login_svc.kick", json!({"UserID":"bob"})).await["ErrorCode"], 90009);
     server.shutdown().await;
 }
 
@@ -158,35 +103,17 @@ async fn rest_kick() {
     let server = start().await;
     let mut c = Client::connect(&server, "i").await;
     c.login("alice").await;
-    assert_eq!(
-        rest(
-            &server,
-            "im_open_login_svc/kick",
-            &json!({"UserID":"alice"})
-        )
-        .await["ErrorCode"],
-        0
-    );
+    assert_eq!(rest(&server, "im_open_login_svc/kick", &json!({"UserID":"alice"})).await["ErrorCode"], 0);
     let f = c.push(Duration::from_secs(2)).await.unwrap();
-    assert_eq!(
-        f.body["EventArray"][0]["C2cNotifyMsgArray"][0]["KickoutMsgNotify"]["KickType"],
-        3
-    );
+    assert_eq!(f.body["EventArray"][0]["C2cNotifyMsgArray"][0]["KickoutMsgNotify"]["KickType"], 3);
     let hello = c.call("im_open_status.wshello", json!({})).await;
-    assert_eq!(
-        (hello["ErrorCode"].as_i64(), hello["KickType"].as_u64()),
-        (Some(1002), Some(3))
-    );
+    assert_eq!((hello["ErrorCode"].as_i64(), hello["KickType"].as_u64()), (Some(1002), Some(3)));
     server.shutdown().await;
 }
 
 #[tokio::test]
 async fn malformed_frames_are_ignored() {
-    let server = start_with(tim_server::Config {
-        max_frame_bytes: 64 * 1024,
-        ..config()
-    })
-    .await;
+    let server = start_with(tim_server::Config { max_frame_bytes: 64 * 1024, ..config() }).await;
     let mut c = Client::connect(&server, "i").await;
     c.login("alice").await;
     for junk in [
@@ -205,9 +132,7 @@ async fn malformed_frames_are_ignored() {
     // A frame with a bad body type is answered with an error, not a crash.
     let seq = c.send("openim.sendmsg", json!("a string body")).await;
     assert_eq!(c.reply("openim.sendmsg", seq).await["ErrorCode"], 90001);
-    let seq = c
-        .send("openim.getroammsg", json!({"Peer_Account": 5}))
-        .await;
+    let seq = c.send("openim.getroammsg", json!({"Peer_Account": 5})).await;
     assert_eq!(c.reply("openim.getroammsg", seq).await["ErrorCode"], 90001);
     let seq = c.send("openim.getmsg", json!({"Cookie": "-5"})).await;
     assert_eq!(c.reply("openim.getmsg", seq).await["ErrorCode"], 0);
@@ -222,24 +147,14 @@ async fn large_replies_are_compressed_and_text_mode_is_plain() {
     let mut alice = Client::connect(&server, "a").await;
     alice.login("alice").await;
     for i in 0..20u64 {
-        alice
-            .send_text(
-                "bob",
-                &format!("message number {i} with some padding text"),
-                i + 1,
-                i + 1,
-            )
-            .await;
+        alice.send_text("bob", &format!("message number {i} with some padding text"), i + 1, i + 1).await;
     }
     let mut bob = Client::connect(&server, "b").await;
     bob.login("bob").await;
     let before = bob.compressed;
     let (msgs, _) = bob.getmsg_all("").await;
     assert_eq!(msgs.len(), 20);
-    assert!(
-        bob.compressed > before,
-        "large getmsg reply should be COMP-compressed"
-    );
+    assert!(bob.compressed > before, "large getmsg reply should be COMP-compressed");
     let small = bob.compressed;
     bob.call("heartbeat.alive", json!({})).await;
     assert_eq!(bob.compressed, small, "small replies stay plain");
@@ -259,46 +174,21 @@ async fn large_replies_are_compressed_and_text_mode_is_plain() {
 #[tokio::test]
 async fn demo_mode_creates_and_keeps_an_app_and_serves_usersigs() {
     let dir = temp_dir();
-    let cfg = tim_server::Config {
-        listen: "127.0.0.1:0".into(),
-        data_dir: dir.clone(),
-        demo: true,
-        ..Default::default()
-    };
+    let cfg =
+        tim_server::Config { listen: "127.0.0.1:0".into(), data_dir: dir.clone(), demo: true, ..Default::default() };
     let server = start_with(cfg.clone()).await;
     let app = server.created_app().cloned().expect("demo app created");
     assert!((1_400_000_000..1_400_100_000).contains(&app.sdkappid));
     assert_eq!(app.secret_key.len(), 64);
-    assert_eq!(
-        http(&server, "GET", "/healthz", "").await,
-        (200, "ok".to_string())
-    );
-    let (status, text) = http(
-        &server,
-        "GET",
-        &format!("/dev/usersig?sdkappid={}&userID=alice", app.sdkappid),
-        "",
-    )
-    .await;
+    assert_eq!(http(&server, "GET", "/healthz", "").await, (200, "ok".to_string()));
+    let (status, text) =
+        http(&server, "GET", &format!("/dev/usersig?sdkappid={}&userID=alice", app.sdkappid), "").await;
     assert_eq!(status, 200, "{text}");
     let v: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        (v["SDKAppID"].as_u64(), v["userID"].as_str()),
-        (Some(app.sdkappid), Some("alice"))
-    );
+    assert_eq!((v["SDKAppID"].as_u64(), v["userID"].as_str()), (Some(app.sdkappid), Some("alice")));
     let s = v["userSig"].as_str().unwrap();
-    assert!(tim_proto::usersig::verify(
-        s,
-        app.sdkappid,
-        &app.secret_key,
-        "alice",
-        tim_server::now()
-    )
-    .is_ok());
-    assert_eq!(
-        http(&server, "GET", "/dev/usersig?userID=", "").await.0,
-        400
-    );
+    assert!(tim_proto::usersig::verify(s, app.sdkappid, &app.secret_key, "alice", tim_server::now()).is_ok());
+    assert_eq!(http(&server, "GET", "/dev/usersig?userID=", "").await.0, 400);
     server.shutdown().await;
 
     // Restart on the same data dir: same app, nothing new created.
@@ -309,33 +199,17 @@ async fn demo_mode_creates_and_keeps_an_app_and_serves_usersigs() {
 
     // Without demo mode there is no /dev/usersig, and no app at all is an error.
     let server = start().await;
-    assert_eq!(
-        http(&server, "GET", "/dev/usersig?userID=alice", "")
-            .await
-            .0,
-        404
-    );
+    assert_eq!(http(&server, "GET", "/dev/usersig?userID=alice", "").await.0, 404);
     server.shutdown().await;
-    let empty = tim_server::Config {
-        listen: "127.0.0.1:0".into(),
-        data_dir: temp_dir(),
-        ..Default::default()
-    };
-    assert!(matches!(
-        tim_server::Server::start(empty).await,
-        Err(tim_server::StartError::NoApps)
-    ));
+    let empty = tim_server::Config { listen: "127.0.0.1:0".into(), data_dir: temp_dir(), ..Default::default() };
+    assert!(matches!(tim_server::Server::start(empty).await, Err(tim_server::StartError::NoApps)));
 }
 
 #[tokio::test]
 async fn static_dir_is_served_and_shutdown_closes_sockets() {
     let dir = temp_dir();
     std::fs::write(dir.join("index.html"), "<h1>hi</h1>").unwrap();
-    let server = start_with(tim_server::Config {
-        static_dir: Some(dir),
-        ..config()
-    })
-    .await;
+    let server = start_with(tim_server::Config { static_dir: Some(dir), ..config() }).await;
     let (status, body) = http(&server, "GET", "/index.html", "").await;
     assert_eq!((status, body.as_str()), (200, "<h1>hi</h1>"));
     let mut c = Client::connect(&server, "i").await;
@@ -343,19 +217,12 @@ async fn static_dir_is_served_and_shutdown_closes_sockets() {
     let stop = tokio::spawn(server.shutdown());
     assert!(c.recv(Duration::from_secs(3)).await.is_none());
     assert!(c.closed);
-    tokio::time::timeout(Duration::from_secs(5), stop)
-        .await
-        .expect("shutdown finishes")
-        .unwrap();
+    tokio::time::timeout(Duration::from_secs(5), stop).await.expect("shutdown finishes").unwrap();
 }
 
 #[tokio::test]
 async fn idle_sockets_are_closed() {
-    let server = start_with(tim_server::Config {
-        idle_timeout_secs: 1,
-        ..config()
-    })
-    .await;
+    let server = start_with(tim_server::Config { idle_timeout_secs: 1, ..config() }).await;
     let mut c = Client::connect(&server, "i").await;
     c.login("alice").await;
     assert!(c.recv(Duration::from_secs(3)).await.is_none());

@@ -19,8 +19,7 @@ pub const OTHER_KEY: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fed
 
 /// A fresh directory under Cargo's per-target scratch dir (`target/tmp`, removed by `cargo clean`).
 pub fn temp_dir() -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("tim-server-test-{}", rand::random::<u64>()));
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("tim-server-test-{}", rand::random::<u64>()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -30,16 +29,8 @@ pub fn config() -> Config {
         listen: "127.0.0.1:0".into(),
         data_dir: temp_dir(),
         apps: vec![
-            AppConfig {
-                sdkappid: APP,
-                secret_key: KEY.into(),
-                admin: "administrator".into(),
-            },
-            AppConfig {
-                sdkappid: OTHER_APP,
-                secret_key: OTHER_KEY.into(),
-                admin: "administrator".into(),
-            },
+            AppConfig { sdkappid: APP, secret_key: KEY.into(), admin: "administrator".into() },
+            AppConfig { sdkappid: OTHER_APP, secret_key: OTHER_KEY.into(), admin: "administrator".into() },
         ],
         kick_close_delay_ms: 100,
         ..Config::default()
@@ -58,8 +49,7 @@ pub fn sig(user: &str) -> String {
     tim_proto::usersig::generate(APP, KEY, user, 86400, tim_server::now())
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A client socket.
 pub struct Client {
@@ -135,10 +125,7 @@ impl Client {
     pub async fn send_frame(&mut self, head: Value, body: Value) -> u64 {
         let seq = head["seq"].as_u64().unwrap();
         let text = json!({"head": head, "body": body}).to_string();
-        self.ws
-            .send(Message::Binary(text.into_bytes().into()))
-            .await
-            .unwrap();
+        self.ws.send(Message::Binary(text.into_bytes().into())).await.unwrap();
         seq
     }
 
@@ -173,10 +160,7 @@ impl Client {
     /// Wait for the reply to (servcmd, seq), queueing pushes.
     pub async fn reply(&mut self, servcmd: &str, seq: u64) -> Value {
         loop {
-            let f = self
-                .recv(Duration::from_secs(5))
-                .await
-                .unwrap_or_else(|| panic!("no reply to {servcmd}"));
+            let f = self.recv(Duration::from_secs(5)).await.unwrap_or_else(|| panic!("no reply to {servcmd}"));
             if f.head.servcmd == servcmd && f.head.seq == seq {
                 return f.body;
             }
@@ -194,12 +178,7 @@ impl Client {
         let mut head = self.head(tim_proto::cmd::WSLOGIN);
         head["identifier"] = json!(user);
         head["usersig"] = json!(usersig);
-        let seq = self
-            .send_frame(
-                head,
-                json!({"State":"Online","is_web_uniapp":0,"InstType":0}),
-            )
-            .await;
+        let seq = self.send_frame(head, json!({"State":"Online","is_web_uniapp":0,"InstType":0})).await;
         let rep = self.reply(tim_proto::cmd::WSLOGIN, seq).await;
         if rep["ErrorCode"] == 0 {
             self.a2 = rep["A2Key"].as_str().unwrap().to_string();
@@ -247,7 +226,10 @@ impl Client {
         let mut all = Vec::new();
         for _ in 0..100 {
             let rep = self
-                .call("openim.getmsg", json!({"Cookie": cookie, "SyncFlag": sync, "NeedAbstract":1, "IsOnlineSync":0, "NeedSignaling":1}))
+                .call(
+                    "openim.getmsg",
+                    json!({"Cookie": cookie, "SyncFlag": sync, "NeedAbstract":1, "IsOnlineSync":0, "NeedSignaling":1}),
+                )
                 .await;
             assert_eq!(rep["ErrorCode"], 0, "{rep}");
             all.extend(rep["MsgList"].as_array().unwrap().iter().cloned());
@@ -263,14 +245,7 @@ impl Client {
 }
 
 pub fn texts(list: &[Value]) -> Vec<String> {
-    list.iter()
-        .map(|m| {
-            m["MsgBody"][0]["MsgContent"]["Text"]
-                .as_str()
-                .unwrap_or("")
-                .to_string()
-        })
-        .collect()
+    list.iter().map(|m| m["MsgBody"][0]["MsgContent"]["Text"].as_str().unwrap_or("").to_string()).collect()
 }
 
 /// The single `C2cMsgArray` message of a msg_push frame.
@@ -283,9 +258,7 @@ pub fn pushed_c2c(f: &Frame) -> Value {
 
 /// A minimal HTTP/1.1 request; returns (status, body).
 pub async fn http(server: &ServerHandle, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(server.local_addr())
-        .await
-        .unwrap();
+    let mut s = tokio::net::TcpStream::connect(server.local_addr()).await.unwrap();
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -294,24 +267,10 @@ pub async fn http(server: &ServerHandle, method: &str, path: &str, body: &str) -
     let mut out = Vec::new();
     s.read_to_end(&mut out).await.unwrap();
     let text = String::from_utf8_lossy(&out).to_string();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     // Undo chunked encoding if present.
-    let body = if text
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(&body)
-    } else {
-        body
-    };
+    let body = if text.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(&body) } else { body };
     (status, body)
 }
 
@@ -334,13 +293,7 @@ pub async fn rest(server: &ServerHandle, path: &str, body: &Value) -> Value {
         "sdkappid={APP}&identifier=administrator&usersig={}&random=99&contenttype=json",
         tim_proto::usersig::generate(APP, KEY, "administrator", 3600, tim_server::now())
     );
-    let (status, text) = http(
-        server,
-        "POST",
-        &format!("/v4/{path}?{q}"),
-        &body.to_string(),
-    )
-    .await;
+    let (status, text) = http(server, "POST", &format!("/v4/{path}?{q}"), &body.to_string()).await;
     assert_eq!(status, 200, "{text}");
     serde_json::from_str(&text).unwrap()
 }
