@@ -57,6 +57,16 @@ function defaultServer() {
   return 'ws://127.0.0.1:8080';
 }
 
+// Inflate a `COMP` frame (zlib or gzip) with the platform's DecompressionStream. Where there is
+// none, the SDK does not ask the server for compressed frames.
+var inflate = typeof DecompressionStream === 'function' && typeof Response === 'function' && typeof Blob === 'function'
+  ? function (bytes) {
+    var format = bytes[0] === 0x1f && bytes[1] === 0x8b ? 'gzip' : 'deflate';
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
+    return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
+  }
+  : undefined;
+
 function createInstance(options, appID) {
   var listeners = {};
   var pending = {};
@@ -135,7 +145,7 @@ function createInstance(options, appID) {
       instanceID: hex32(),
       seed: Math.floor(Math.random() * 9e15),
       tzOffsetMin: -new Date().getTimezoneOffset(),
-    }), sink);
+    }), sink, inflate);
     var q = queue;
     queue = [];
     for (var i = 0; i < q.length; i++) q[i]();

@@ -45,9 +45,23 @@ impl Drop for Socket {
     }
 }
 
+/// A socket event, queued so that events are handed to the engine in arrival order even while
+/// a compressed frame is being inflated asynchronously.
+enum Inbound {
+    Open,
+    Bytes(Vec<u8>),
+    Text(String),
+    Close,
+}
+
 struct Inner {
     engine: Engine,
     sink: Function,
+    /// `inflate(Uint8Array) -> Promise<Uint8Array>` for `COMP` frames (zlib or gzip), given by
+    /// the JS facade from the platform's DecompressionStream.
+    inflate: Option<Function>,
+    inbound: VecDeque<(SocketId, Inbound)>,
+    inflating: bool,
     sdk_app_id: u64,
     sockets: HashMap<SocketId, Socket>,
     tick: Option<(JsValue, Closure<dyn FnMut()>)>,
@@ -80,9 +94,10 @@ fn num(v: &Value) -> Option<u64> {
 impl WasmTim {
     /// `options`: JSON `{SDKAppID, baseUrl, devMode, instanceID, seed, tzOffsetMin}`.
     /// `sink(kind, a, b, c)` receives `("event", name, dataJson?)` and
-    /// `("settle", callId, ok, resultJson)`.
+    /// `("settle", callId, ok, resultJson)`. `inflate(bytes) -> Promise<bytes>` inflates a zlib
+    /// or gzip stream; without it the SDK does not ask the server for compressed frames.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &str, sink: Function) -> Result<WasmTim, JsError> {
+    pub fn new(options: &str, sink: Function, inflate: Option<Function>) -> Result<WasmTim, JsError> {
         let o: Value = serde_json::from_str(options).map_err(|e| JsError::new(&e.to_string()))?;
         let sdk_app_id = num(&o["SDKAppID"]).ok_or_else(|| JsError::new("SDKAppID must be a number"))?;
         let cfg = Config {
@@ -92,11 +107,15 @@ impl WasmTim {
             instance_id: o["instanceID"].as_str().unwrap_or("").to_string(),
             seed: num(&o["seed"]).unwrap_or_else(|| (js_sys::Math::random() * 9.0e15) as u64),
             tz_offset_min: o["tzOffsetMin"].as_i64().unwrap_or(0),
+            compress: inflate.is_some(),
         };
         let engine = Engine::new(cfg, now());
         let inner = Rc::new(RefCell::new(Inner {
             engine,
             sink,
+            inflate,
+            inbound: VecDeque::new(),
+            inflating: false,
             sdk_app_id,
             sockets: HashMap::new(),
             tick: None,
@@ -293,26 +312,26 @@ fn connect(rc: &Shared, socket: SocketId, url: &str) {
         Ok(ws) => ws,
         Err(_) => {
             if let Ok(mut i) = rc.try_borrow_mut() {
-                i.engine.on_close(socket, now());
+                i.inbound.push_back((socket, Inbound::Close));
             }
+            drain_inbound(rc);
             return;
         }
     };
     ws.set_binary_type(BinaryType::Arraybuffer);
     let w = Rc::downgrade(rc);
-    let open = Closure::<dyn FnMut()>::new(move || with(&w, |e| e.on_open(socket, now())));
+    let open = Closure::<dyn FnMut()>::new(move || arrive(&w, socket, Inbound::Open));
     let w = Rc::downgrade(rc);
     let message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
         if let Some(text) = data.as_string() {
-            with(&w, |e| e.on_text(socket, &text, now()));
+            arrive(&w, socket, Inbound::Text(text));
         } else if data.is_instance_of::<js_sys::ArrayBuffer>() {
-            let bytes = Uint8Array::new(&data).to_vec();
-            with(&w, |e| e.on_bytes(socket, &bytes, now()));
+            arrive(&w, socket, Inbound::Bytes(Uint8Array::new(&data).to_vec()));
         }
     });
     let w = Rc::downgrade(rc);
-    let close = Closure::<dyn FnMut()>::new(move || with(&w, |e| e.on_close(socket, now())));
+    let close = Closure::<dyn FnMut()>::new(move || arrive(&w, socket, Inbound::Close));
     ws.set_onopen(Some(open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(close.as_ref().unchecked_ref()));
@@ -322,11 +341,59 @@ fn connect(rc: &Shared, socket: SocketId, url: &str) {
     }
 }
 
-/// Feed a socket event to the engine, then carry out its outputs.
-fn with(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Engine)) {
+/// Queue a socket event and hand the queue to the engine.
+fn arrive(weak: &Weak<RefCell<Inner>>, socket: SocketId, ev: Inbound) {
     let Some(rc) = weak.upgrade() else { return };
     if let Ok(mut i) = rc.try_borrow_mut() {
-        f(&mut i.engine);
+        i.inbound.push_back((socket, ev));
     }
-    pump(&rc);
+    drain_inbound(&rc);
+}
+
+/// Give queued socket events to the engine in order. A `COMP` frame is inflated by the
+/// platform first; the events behind it wait until it is done.
+fn drain_inbound(rc: &Shared) {
+    loop {
+        let next = match rc.try_borrow_mut() {
+            Ok(mut i) if !i.inflating => i.inbound.pop_front(),
+            _ => return,
+        };
+        let Some((socket, ev)) = next else { return };
+        match ev {
+            Inbound::Bytes(bytes) if bytes.starts_with(b"COMP") => {
+                let Some(inflate) = rc.try_borrow().ok().and_then(|i| i.inflate.clone()) else { continue };
+                let packed = Uint8Array::from(&bytes[4..]);
+                let Ok(promise) = inflate.call1(&JsValue::NULL, &packed) else { continue };
+                if let Ok(mut i) = rc.try_borrow_mut() {
+                    i.inflating = true;
+                }
+                let weak = Rc::downgrade(rc);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let plain = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await;
+                    let Some(rc) = weak.upgrade() else { return };
+                    if let Ok(mut i) = rc.try_borrow_mut() {
+                        i.inflating = false;
+                        if let Ok(plain) = plain {
+                            // A frame that does not inflate is dropped, as the official SDK does.
+                            i.engine.on_bytes(socket, &Uint8Array::new(&plain).to_vec(), now());
+                        }
+                    }
+                    pump(&rc);
+                    drain_inbound(&rc);
+                });
+                return;
+            }
+            ev => {
+                if let Ok(mut i) = rc.try_borrow_mut() {
+                    match ev {
+                        Inbound::Open => i.engine.on_open(socket, now()),
+                        Inbound::Bytes(b) => i.engine.on_bytes(socket, &b, now()),
+                        Inbound::Text(t) => i.engine.on_text(socket, &t, now()),
+                        Inbound::Close => i.engine.on_close(socket, now()),
+                    }
+                }
+                pump(rc);
+            }
+        }
+    }
 }

@@ -17,10 +17,22 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = "export function sleep_ms(ms) { return new Promise((r) => setTimeout(r, ms)); }
-export async function fetch_text(url) { return (await fetch(url)).text(); }")]
+export async function fetch_text(url) { return (await fetch(url)).text(); }
+let inflated = 0;
+export function inflater() {
+  return async (bytes) => {
+    const format = bytes[0] === 0x1f && bytes[1] === 0x8b ? 'gzip' : 'deflate';
+    const out = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format))).arrayBuffer();
+    inflated += 1;
+    return new Uint8Array(out);
+  };
+}
+export function inflated_count() { return inflated; }")]
 extern "C" {
     fn sleep_ms(ms: i32) -> Promise;
     fn fetch_text(url: &str) -> Promise;
+    fn inflater() -> Function;
+    fn inflated_count() -> u32;
 }
 
 async fn sleep(ms: i32) {
@@ -92,6 +104,7 @@ async fn test_transport_logs_in_sends_and_persists() {
         return;
     };
     let user = format!("wasmtest{}", (js_sys::Math::random() * 1e9) as u64);
+    let peer = format!("{user}peer");
     // A userSig for a fresh user from the demo endpoint (which allows CORS).
     let http = ws.replacen("ws", "http", 1);
     let body = JsFuture::from(fetch_text(&format!("{http}/dev/usersig?userID={user}")))
@@ -103,7 +116,7 @@ async fn test_transport_logs_in_sends_and_persists() {
 
     let log: Log = Rc::default();
     let opts = json!({"SDKAppID": app, "baseUrl": ws}).to_string();
-    let tim = WasmTim::new(&opts, sink(&log)).expect("create");
+    let tim = WasmTim::new(&opts, sink(&log), Some(inflater())).expect("create");
     let r: Value =
         serde_json::from_str(&tim.call("login", &json!([{"userID": user, "userSig": sig}]).to_string())).expect("json");
     let id = r["pending"].as_u64().expect("login is pending");
@@ -111,9 +124,11 @@ async fn test_transport_logs_in_sends_and_persists() {
     assert_eq!(settled["ok"], true, "login resolved: {settled}");
     wait_for(&log, "sdkStateReady").await;
 
+    // Over a kilobyte, so the server compresses the history reply below (COMP + zlib).
+    let long = "hi ".repeat(600);
     let msg: Value = serde_json::from_str(&tim.call(
         "createTextMessage",
-        &json!([{"to": "nobody", "conversationType": "C2C", "payload": {"text": "hi"}}]).to_string(),
+        &json!([{"to": peer, "conversationType": "C2C", "payload": {"text": long}}]).to_string(),
     ))
     .expect("json");
     let msg = msg["ok"].clone();
@@ -129,13 +144,39 @@ async fn test_transport_logs_in_sends_and_persists() {
     let mut found = false;
     for _ in 0..40 {
         let snap = idb::load(&name).await.expect("load");
-        if snap["conversations"].as_array().is_some_and(|c| c.iter().any(|c| c["conversationID"] == "C2Cnobody")) {
-            assert!(snap["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["payload"]["text"] == "hi")));
+        if snap["conversations"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["conversationID"] == format!("C2C{peer}")))
+        {
+            assert!(snap["messages"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m["payload"]["text"] == long.as_str())));
             found = true;
             break;
         }
         sleep(50).await;
     }
     assert!(found, "conversation persisted");
+
+    // The receiver logs in on a second instance: its first sync reply carries the long message,
+    // compressed by the server (COMP + zlib) and inflated by the platform before the engine
+    // sees it, in order with the other frames.
+    let before = inflated_count();
+    let body =
+        JsFuture::from(fetch_text(&format!("{http}/dev/usersig?userID={peer}"))).await.expect("fetch").as_string();
+    let peer_sig = serde_json::from_str::<Value>(&body.unwrap_or_default()).expect("json")["userSig"].clone();
+    let log2: Log = Rc::default();
+    let tim2 = WasmTim::new(&opts, sink(&log2), Some(inflater())).expect("create");
+    let r: Value =
+        serde_json::from_str(&tim2.call("login", &json!([{"userID": peer, "userSig": peer_sig}]).to_string()))
+            .expect("json");
+    assert!(r["pending"].is_u64());
+    wait_for(&log2, "sdkStateReady").await;
+    let r: Value = serde_json::from_str(&tim2.call("getConversationList", "[]")).expect("json");
+    let conv = &r["ok"]["conversationList"][0];
+    assert_eq!(conv["conversationID"], format!("C2C{user}"));
+    assert_eq!(conv["lastMessage"]["messageForShow"], long.as_str());
+    assert!(inflated_count() > before, "the sync reply came compressed and was inflated");
+    let _ = tim2.call("destroy", "[]");
     let _ = tim.call("destroy", "[]");
 }

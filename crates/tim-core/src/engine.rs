@@ -41,6 +41,9 @@ pub struct Config {
     pub seed: u64,
     /// Minutes east of UTC of the local clock (for the client message sequence).
     pub tz_offset_min: i64,
+    /// The platform (or this engine, with the `inflate` feature) can inflate `COMP` frames:
+    /// the URL then carries `compress=gzip` (WIRE.md §1.1).
+    pub compress: bool,
 }
 
 /// A rejected API call: tim-js-sdk's `{code, message, data?}`.
@@ -367,8 +370,10 @@ impl Engine {
         // Like Math.random(), written without float formatting.
         let random = format!("0.{:09}", self.rand() % 1_000_000_000);
         format!(
-            "{base}/{path}?sdkappid={}&instanceid={}&random={random}&platform=7&host=unknown&version=-1&sdkversion={SDK_VERSION}&compress=gzip",
-            self.cfg.sdk_app_id, self.cfg.instance_id
+            "{base}/{path}?sdkappid={}&instanceid={}&random={random}&platform=7&host=unknown&version=-1&sdkversion={SDK_VERSION}{}",
+            self.cfg.sdk_app_id,
+            self.cfg.instance_id,
+            if self.cfg.compress { "&compress=gzip" } else { "" }
         )
     }
 

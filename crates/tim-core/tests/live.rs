@@ -75,6 +75,7 @@ impl Driver {
             instance_id: String::new(),
             seed: now() ^ 0x9e37_79b9_7f4a_7c15,
             tz_offset_min: 0,
+            compress: true,
         };
         Driver {
             engine: Engine::new(cfg, now()),

@@ -121,31 +121,32 @@ impl Frame {
     /// Parse a frame from the bytes of a binary WebSocket message: plain UTF-8 JSON, or `COMP`
     /// followed by a zlib (RFC 1950) or gzip (RFC 1952) stream (WIRE.md §1.2).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FrameError> {
-        match bytes.strip_prefix(COMP_PREFIX.as_slice()) {
-            Some(packed) => {
-                let json = inflate(packed).ok_or(FrameError::Inflate)?;
-                serde_json::from_slice(&json).map_err(|e| FrameError::Json(e.to_string()))
-            }
-            None => serde_json::from_slice(bytes).map_err(|e| FrameError::Json(e.to_string())),
-        }
+        let json = plain(bytes)?;
+        serde_json::from_slice(&json).map_err(|e| FrameError::Json(e.to_string()))
     }
 }
 
 /// Parse the bytes of a binary WebSocket message (plain JSON, or `COMP` + zlib/gzip) into a
 /// JSON value, without typed decoding (the SDK's path: one `Value` parser keeps the wasm small).
 pub fn value_from_bytes(bytes: &[u8]) -> Result<Value, FrameError> {
-    let inflated;
-    let json = match bytes.strip_prefix(COMP_PREFIX.as_slice()) {
-        Some(packed) => {
-            inflated = inflate(packed).ok_or(FrameError::Inflate)?;
-            inflated.as_slice()
-        }
-        None => bytes,
-    };
-    serde_json::from_slice(json).map_err(|e| FrameError::Json(e.to_string()))
+    let json = plain(bytes)?;
+    serde_json::from_slice(&json).map_err(|e| FrameError::Json(e.to_string()))
+}
+
+/// The JSON bytes of a frame: as they are, or inflated after `COMP`. Without the `inflate`
+/// feature a `COMP` frame is an error (the platform must inflate it first).
+fn plain(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, FrameError> {
+    match bytes.strip_prefix(COMP_PREFIX.as_slice()) {
+        #[cfg(feature = "inflate")]
+        Some(packed) => inflate(packed).map(std::borrow::Cow::Owned).ok_or(FrameError::Inflate),
+        #[cfg(not(feature = "inflate"))]
+        Some(_) => Err(FrameError::Inflate),
+        None => Ok(std::borrow::Cow::Borrowed(bytes)),
+    }
 }
 
 /// Inflate a zlib or gzip stream, detecting the container from its first bytes.
+#[cfg(feature = "inflate")]
 pub fn inflate(data: &[u8]) -> Option<Vec<u8>> {
     use miniz_oxide::inflate::{decompress_to_vec, decompress_to_vec_zlib};
     if data.len() >= 10 && data[0] == 0x1f && data[1] == 0x8b {
@@ -193,6 +194,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "inflate")]
     fn inflates_zlib_and_gzip() {
         let json = br#"{"head":{"servcmd":"x.y","seq":1},"body":{}}"#;
         let zlib = miniz_oxide::deflate::compress_to_vec_zlib(json, 6);
