@@ -60,8 +60,19 @@ assert.equal(la.code, 0);
 assert.equal(la.data.repeatLogin, false);
 await bob.login({ userID: B, userSig: sb.userSig });
 await readyA; await readyB;
+let readyAgain = 0;
+alice.on(TIM.EVENT.SDK_READY, () => { readyAgain += 1; });
 const again = await alice.login({ userID: A, userSig: sa.userSig });
 assert.equal(again.data.repeatLogin, true, 'repeat login resolves with repeatLogin');
+await sleep(200);
+assert.equal(readyAgain, 0, 'a repeated login does not fire SDK_READY again');
+
+// The plugin keys official apps register are accepted.
+alice.registerPlugin({ 'tim-upload-plugin': function UploadPlugin() {}, 'cos-js-sdk': function COS() {} });
+assert.equal(typeof alice.setLogLevel, 'function');
+alice.setLogLevel(1);
+// Absent methods are absent, not stubs.
+assert.equal(alice.createGroup, undefined);
 
 // Bad arguments throw synchronously.
 assert.throws(() => alice.createTextMessage({ to: B, conversationType: 'C2C', payload: { text: '' } }), /Params validate failed/);
@@ -120,6 +131,18 @@ for (let page = 0; page < 5; page++) {
   next = r.nextReqMessageID;
 }
 assert.deepEqual(texts, ['hello bob', 'dice', ...Array.from({ length: 20 }, (_, i) => `n${i}`)], 'history complete and in order');
+
+// Without proxyServer, a global set before the SDK loads names the server.
+globalThis.TIM_WASM_SERVER = WS_URL;
+const C = `carol_${run}`;
+const sc = await sig(C);
+const carolTIM = loadTim();
+const carol = carolTIM.create({ SDKAppID: sc.SDKAppID });
+const readyC = waitFor(carol, carolTIM.EVENT.SDK_READY);
+await carol.login({ userID: C, userSig: sc.userSig });
+await readyC;
+delete globalThis.TIM_WASM_SERVER;
+await carol.destroy();
 
 await alice.destroy();
 await bob2.destroy();
