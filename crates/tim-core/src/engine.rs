@@ -905,6 +905,11 @@ impl Engine {
 
     /// Take a wire message into the conversation state. Returns it when it is new.
     fn accept(&mut self, m: &C2cMsg, count_unread: bool) -> Option<Message> {
+        // A message must name both ends, one of them this user; anything else is dropped.
+        let me = self.s.user.as_str();
+        if m.from_account.is_empty() || m.to_account.is_empty() || (m.from_account != me && m.to_account != me) {
+            return None;
+        }
         let msg = Message::from_c2c(m, &self.s.user);
         let conv_id = msg.conversation_id.clone();
         let peer = msg.peer().to_string();

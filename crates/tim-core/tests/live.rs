@@ -544,3 +544,38 @@ async fn test_cached_conversations_show_before_the_network_answers() {
     assert_eq!(list.len(), 1, "{p}");
     assert_eq!(list[0]["payload"]["text"], "cached text");
 }
+
+#[tokio::test]
+async fn test_malformed_frames_are_dropped_and_the_session_goes_on() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    b.pump(1_200).await;
+    b.events.clear();
+    let socket = *b.sockets.keys().next().unwrap();
+    let junk: Vec<&[u8]> = vec![
+        b"",
+        b"not json",
+        b"COMP\x00\x01\x02",
+        b"[1,2,3]",
+        br#"{"head":5,"body":{}}"#,
+        br#"{"head":{"servcmd":"openim.getmsg","seq":"abc"},"body":[]}"#,
+        br#"{"head":{"servcmd":"im_open_push.msg_push","seq":1},"body":{"EventArray":[{"Event":1,"C2cMsgArray":[5,"x",{"MsgBody":7},{"From_Account":"mallory","To_Account":"trudy","MsgBody":[]}]}]}}"#,
+        br#"{"head":{"servcmd":"im_open_push.msg_push","seq":2},"body":{"EventArray":"nope","NeedAck":"x"}}"#,
+    ];
+    for j in junk {
+        b.engine.on_bytes(socket, j, now());
+        b.engine.on_text(socket, &String::from_utf8_lossy(j), now());
+    }
+    b.run_outputs();
+    assert!(b.received().is_empty(), "junk produced no messages");
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(list["conversationList"], json!([]), "junk produced no conversations");
+    // The session still works.
+    a.send_text(&bob, "still here").await;
+    b.pump_until(5_000, |d| d.events.iter().any(|e| e.0 == "onMessageReceived")).await;
+    assert_eq!(b.received()[0]["payload"]["text"], "still here");
+}
