@@ -139,6 +139,27 @@ impl SqliteStore {
 
     /// Open (and create) the database file at `path`.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        // SQLite answers SQLITE_BUSY at once, without the busy handler, in a few start-up races
+        // (e.g. several connections switching a new file to WAL together): try again briefly.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Self::open_once(path) {
+                Err(StoreError::Db(rusqlite::Error::SqliteFailure(e, _)))
+                    if attempt < 50
+                        && matches!(
+                            e.code,
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        ) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> StoreResult<Self> {
         let mut conn = Connection::open(path)?;
         // First, so that opening a database another process (e.g. `tim-server usersig`) or
         // another server instance holds waits instead of failing with SQLITE_BUSY.
