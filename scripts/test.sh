@@ -3,7 +3,8 @@
 # tim-server over real WebSockets), the SDK build, wasm-bindgen tests in headless Chromium,
 # and the JS tests against a real tim-server process: package checks, our SDK in Node,
 # the official tim-js-sdk 2.27.6 as conformance oracle (with our SDK on the other end), and
-# the two-page browser end-to-end test.
+# the two-page browser end-to-end test. The tim-server suite runs twice: on SQLite, then on a
+# private PostgreSQL cluster that scripts/services.sh starts (and stops) on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh browser
@@ -14,6 +15,15 @@ step() { printf '\n=== %s\n' "$*"; }
 step "native tests"
 cargo test --workspace
 cargo build -p tim-server
+
+# --- PostgreSQL backend: the whole tim-server suite again, on a private cluster --------------
+step "tim-server tests on PostgreSQL (scripts/services.sh)"
+trap 'scripts/services.sh stop || true' EXIT
+eval "$(scripts/services.sh start)"
+TIM_TEST_POSTGRES_URL="$TIM_TEST_POSTGRES_URL" cargo test -p tim-server
+scripts/services.sh stop
+trap - EXIT
+# --- end PostgreSQL block ---------------------------------------------------------------------
 
 step "SDK build"
 scripts/build-sdk.sh

@@ -1,5 +1,5 @@
 //! Server configuration: a TOML file, then environment overrides (`TIM_LISTEN`, `TIM_DATA_DIR`,
-//! `TIM_STATIC_DIR`, `TIM_DEMO`). See `docs/server.md`.
+//! `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE`, `TIM_POSTGRES_URL`). See `docs/server.md`.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -31,6 +31,17 @@ pub enum MultiInstance {
     Allow,
 }
 
+/// Which storage backend holds the server's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Storage {
+    /// SQLite file `tim.sqlite3` in `data_dir` (no services needed).
+    #[default]
+    Sqlite,
+    /// PostgreSQL at `postgres_url`; several server processes can share one database.
+    Postgres,
+}
+
 /// The whole server configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -39,6 +50,12 @@ pub struct Config {
     pub listen: String,
     /// Directory for the SQLite database (`tim.sqlite3`).
     pub data_dir: PathBuf,
+    /// Storage backend: `"sqlite"` (default) or `"postgres"`.
+    pub storage: Storage,
+    /// PostgreSQL connection URL (`postgres://user:pass@host:port/db`), for `storage = "postgres"`.
+    pub postgres_url: Option<String>,
+    /// Most PostgreSQL connections this process opens.
+    pub postgres_pool_size: usize,
     /// Directory served over HTTP at `/` (demo page, built SDK). Optional.
     pub static_dir: Option<PathBuf>,
     /// Development mode: creates an app when none exists and serves `GET /dev/usersig`.
@@ -72,6 +89,9 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./.data"),
             static_dir: None,
+            storage: Storage::Sqlite,
+            postgres_url: None,
+            postgres_pool_size: 16,
             demo: false,
             apps: Vec::new(),
             hello_interval: 120,
@@ -130,7 +150,8 @@ impl Config {
         toml::from_str(text)
     }
 
-    /// Apply `TIM_LISTEN`, `TIM_DATA_DIR`, `TIM_STATIC_DIR` and `TIM_DEMO` from `get`.
+    /// Apply `TIM_LISTEN`, `TIM_DATA_DIR`, `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE` and
+    /// `TIM_POSTGRES_URL` from `get`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = get("TIM_LISTEN").filter(|v| !v.is_empty()) {
             self.listen = v;
@@ -147,6 +168,16 @@ impl Config {
                 "0" | "false" | "no" | "off" => false,
                 _ => return Err(ConfigError::Env("TIM_DEMO (use 1/0, true/false)")),
             };
+        }
+        if let Some(v) = get("TIM_STORAGE").filter(|v| !v.is_empty()) {
+            self.storage = match v.to_ascii_lowercase().as_str() {
+                "sqlite" => Storage::Sqlite,
+                "postgres" | "postgresql" => Storage::Postgres,
+                _ => return Err(ConfigError::Env("TIM_STORAGE (use sqlite or postgres)")),
+            };
+        }
+        if let Some(v) = get("TIM_POSTGRES_URL").filter(|v| !v.is_empty()) {
+            self.postgres_url = Some(v);
         }
         Ok(())
     }
@@ -181,5 +212,17 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:1");
         assert!(c.apply_env(|k| (k == "TIM_DEMO").then(|| "maybe".to_string())).is_err());
         assert!(Config::from_toml("nonsense = 1").is_err());
+        assert_eq!(c.storage, Storage::Sqlite);
+        let mut p = Config::from_toml("storage = \"postgres\"\npostgres_url = \"postgres://a@h/db\"").expect("toml");
+        assert_eq!((p.storage, p.postgres_url.as_deref()), (Storage::Postgres, Some("postgres://a@h/db")));
+        p.apply_env(|k| match k {
+            "TIM_STORAGE" => Some("sqlite".into()),
+            "TIM_POSTGRES_URL" => Some("postgres://b@h/db2".into()),
+            _ => None,
+        })
+        .expect("env");
+        assert_eq!((p.storage, p.postgres_url.as_deref()), (Storage::Sqlite, Some("postgres://b@h/db2")));
+        assert!(p.apply_env(|k| (k == "TIM_STORAGE").then(|| "mysql".to_string())).is_err());
+        assert!(Config::from_toml("storage = \"mysql\"").is_err());
     }
 }

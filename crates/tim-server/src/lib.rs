@@ -21,8 +21,8 @@ pub mod rest;
 pub mod store;
 pub mod ws;
 
-pub use config::{AppConfig, Config, MultiInstance};
-pub use store::{App, SqliteStore, Store};
+pub use config::{AppConfig, Config, MultiInstance, Storage};
+pub use store::{App, PgStore, SqliteStore, Store};
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -153,9 +153,14 @@ pub fn load_apps(config: &Config, store: &dyn Store) -> Result<(Vec<App>, Option
 }
 
 impl Server {
-    /// Open storage in `config.data_dir`, bind `config.listen` and serve in the background.
+    /// Open the configured storage (SQLite in `config.data_dir`, or PostgreSQL), bind
+    /// `config.listen` and serve in the background.
     pub async fn start(config: Config) -> Result<ServerHandle, StartError> {
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
+        // Opening migrates the schema and, for PostgreSQL, connects: blocking work.
+        let cfg = config.clone();
+        let store = tokio::task::spawn_blocking(move || store::open(&cfg))
+            .await
+            .map_err(|e| store::StoreError::Pool(format!("storage open task failed: {e}")))??;
         Self::start_with_store(config, store).await
     }
 

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tim_server::{Config, Server, SqliteStore};
+use tim_server::{Config, Server};
 
 #[derive(Parser)]
 #[command(name = "tim-server", version, about = "Self-hostable IM server compatible with the Tencent Cloud IM Web SDK")]
@@ -56,14 +56,14 @@ fn main() -> ExitCode {
 }
 
 fn usersig(config: Config, sdkappid: Option<u64>, user: &str, expire: u64) -> ExitCode {
-    let store = match SqliteStore::open_dir(&config.data_dir) {
+    let store = match tim_server::store::open(&config) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let apps = match tim_server::load_apps(&Config { demo: false, ..config }, &store) {
+    let apps = match tim_server::load_apps(&Config { demo: false, ..config }, store.as_ref()) {
         Ok((apps, _)) => apps,
         Err(e) => {
             eprintln!("error: {e}");

@@ -173,9 +173,7 @@ async fn large_replies_are_compressed_and_text_mode_is_plain() {
 
 #[tokio::test]
 async fn demo_mode_creates_and_keeps_an_app_and_serves_usersigs() {
-    let dir = temp_dir();
-    let cfg =
-        tim_server::Config { listen: "127.0.0.1:0".into(), data_dir: dir.clone(), demo: true, ..Default::default() };
+    let cfg = tim_server::Config { listen: "127.0.0.1:0".into(), demo: true, ..backend_default() };
     let server = start_with(cfg.clone()).await;
     let app = server.created_app().cloned().expect("demo app created");
     assert!((1_400_000_000..1_400_100_000).contains(&app.sdkappid));
@@ -201,7 +199,8 @@ async fn demo_mode_creates_and_keeps_an_app_and_serves_usersigs() {
     let server = start().await;
     assert_eq!(http(&server, "GET", "/dev/usersig?userID=alice", "").await.0, 404);
     server.shutdown().await;
-    let empty = tim_server::Config { listen: "127.0.0.1:0".into(), data_dir: temp_dir(), ..Default::default() };
+    let empty = tim_server::Config { listen: "127.0.0.1:0".into(), ..backend_default() };
+    ensure_database(&empty).await;
     assert!(matches!(tim_server::Server::start(empty).await, Err(tim_server::StartError::NoApps)));
 }
 

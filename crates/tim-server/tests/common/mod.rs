@@ -1,5 +1,9 @@
 //! Test harness: an in-process server on 127.0.0.1:0 with a temporary data dir, and a WebSocket
 //! client that speaks the frames the official Web SDK sends.
+//!
+//! Storage: SQLite in the temporary data dir, or, when `TIM_TEST_POSTGRES_URL` is set (a URL of a
+//! PostgreSQL server and a database to connect to for `CREATE DATABASE`, e.g. the one
+//! `scripts/services.sh env` prints), a fresh database `tim_test_<random>` per [`config`].
 #![allow(dead_code, clippy::unwrap_used)]
 
 use futures_util::{SinkExt, StreamExt};
@@ -8,7 +12,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 use tim_proto::Frame;
-use tim_server::{AppConfig, Config, Server, ServerHandle};
+use tim_server::{AppConfig, Config, Server, ServerHandle, Storage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -24,16 +28,65 @@ pub fn temp_dir() -> PathBuf {
     d
 }
 
+/// `TIM_TEST_POSTGRES_URL`, when the tests run on PostgreSQL.
+pub fn pg_admin_url() -> Option<String> {
+    std::env::var("TIM_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty())
+}
+
+/// `url` with its database replaced by `db` (URL or `key=value` form).
+pub fn with_dbname(url: &str, db: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let (main, query) = rest.split_once('?').map(|(m, q)| (m, Some(q))).unwrap_or((rest, None));
+        let authority = main.split_once('/').map(|(a, _)| a).unwrap_or(main);
+        let q = query.map(|q| format!("?{q}")).unwrap_or_default();
+        format!("{scheme}://{authority}/{db}{q}")
+    } else {
+        format!("{url} dbname={db}")
+    }
+}
+
+/// The default config with this run's storage backend (a fresh PostgreSQL database name when
+/// `TIM_TEST_POSTGRES_URL` is set; [`ensure_database`] creates it).
+pub fn backend_default() -> Config {
+    let mut c = Config { data_dir: temp_dir(), ..Config::default() };
+    if let Some(url) = pg_admin_url() {
+        c.storage = Storage::Postgres;
+        c.postgres_url = Some(with_dbname(&url, &format!("tim_test_{:016x}", rand::random::<u64>())));
+        c.postgres_pool_size = 4;
+    }
+    c
+}
+
+/// Create the config's PostgreSQL database if it does not exist yet (no-op for SQLite).
+pub async fn ensure_database(config: &Config) {
+    let (Storage::Postgres, Some(url), Some(admin)) = (config.storage, &config.postgres_url, pg_admin_url()) else {
+        return;
+    };
+    let db: tokio_postgres::Config = url.parse().unwrap();
+    let name = db.get_dbname().unwrap().to_string();
+    let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap();
+    let task = tokio::spawn(conn);
+    if let Err(e) = client.batch_execute(&format!("CREATE DATABASE {name}")).await {
+        assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE), "{e}");
+    }
+    drop(client);
+    let _ = task.await;
+}
+
+/// [`ensure_database`] for tests without a runtime.
+pub fn ensure_database_blocking(config: &Config) {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(ensure_database(config));
+}
+
 pub fn config() -> Config {
     Config {
         listen: "127.0.0.1:0".into(),
-        data_dir: temp_dir(),
         apps: vec![
             AppConfig { sdkappid: APP, secret_key: KEY.into(), admin: "administrator".into() },
             AppConfig { sdkappid: OTHER_APP, secret_key: OTHER_KEY.into(), admin: "administrator".into() },
         ],
         kick_close_delay_ms: 100,
-        ..Config::default()
+        ..backend_default()
     }
 }
 
@@ -42,6 +95,7 @@ pub async fn start() -> ServerHandle {
 }
 
 pub async fn start_with(config: Config) -> ServerHandle {
+    ensure_database(&config).await;
     Server::start(config).await.unwrap()
 }
 

@@ -1,201 +1,19 @@
-//! Storage behind the [`Store`] trait; [`SqliteStore`] is the default implementation.
-//!
-//! The trait is synchronous: callers run it on a blocking thread (the WebSocket gateway
-//! dispatches each frame with `spawn_blocking`). The SQL is plain and portable (no SQLite-only
-//! syntax apart from the `PRAGMA`s and the DDL's `AUTOINCREMENT`), so a PostgreSQL backend can
-//! implement the same trait with the same statements.
+//! SQLite storage, the default: one file in the data directory, WAL mode, one connection behind a
+//! mutex. Write transactions are `IMMEDIATE`, so SQLite serialises every writer (threads and
+//! processes on the same file): the autoincrement `sync_stream.id` is assigned in commit order,
+//! and a reader's `id > cookie` never skips a row that commits later.
 
+use super::*;
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
-/// A storage failure.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database reported an error.
-    #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
-    /// The data directory could not be created.
-    #[error("cannot create data directory: {0}")]
-    Io(#[from] std::io::Error),
-}
+/// Schema migrations, applied in order, each once (`schema_migrations` records the version).
+/// Step 1 is the schema of databases created before migrations existed (hence `IF NOT EXISTS`:
+/// such a database is adopted as version 1). Never edit a step; append one.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1];
 
-/// Result of a storage call.
-pub type StoreResult<T> = Result<T, StoreError>;
-
-/// A persisted app.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct App {
-    /// SDKAppID.
-    pub sdkappid: u64,
-    /// Secret key.
-    pub secret_key: String,
-    /// Admin identifier.
-    pub admin: String,
-}
-
-/// A user account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Account {
-    /// App.
-    pub sdkappid: u64,
-    /// UserID.
-    pub user_id: String,
-    /// Numeric user ID (sent as a string on the wire).
-    pub tiny_id: u64,
-    /// Nick.
-    pub nick: String,
-    /// Avatar URL.
-    pub face_url: String,
-    /// Creation time (seconds).
-    pub created: u64,
-}
-
-/// A C2C message as stored.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StoredMsg {
-    /// Row id (0 for a message that is not stored, e.g. online-only).
-    pub id: i64,
-    /// App.
-    pub sdkappid: u64,
-    /// Sender.
-    pub from: String,
-    /// Receiver.
-    pub to: String,
-    /// Client sequence.
-    pub msg_seq: u64,
-    /// Client random.
-    pub msg_random: u64,
-    /// Server time (seconds).
-    pub msg_time: u64,
-    /// Client time (seconds).
-    pub client_time: u64,
-    /// Sender TinyId.
-    pub from_tiny_id: u64,
-    /// `MsgBody` as JSON text.
-    pub body: String,
-    /// `CloudCustomData`.
-    pub cloud_custom_data: String,
-    /// Sender nick at send time.
-    pub nick: String,
-    /// Sender avatar at send time.
-    pub headurl: String,
-    /// `MsgFlagBits`.
-    pub flags: u32,
-}
-
-/// Outcome of [`Store::store_c2c`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Inserted {
-    /// Stored now.
-    New(StoredMsg),
-    /// A resend: the message stored the first time.
-    Duplicate(StoredMsg),
-}
-
-/// How a stored C2C message is fanned out into streams and conversations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fanout {
-    /// Also append to the sender's stream and update the sender's conversation.
-    pub sync_sender: bool,
-    /// Count the message as unread for the receiver.
-    pub count_unread: bool,
-    /// Update the conversations' last message.
-    pub update_last: bool,
-}
-
-/// A conversation of `owner` with `peer`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conversation {
-    /// Owner.
-    pub owner: String,
-    /// Peer.
-    pub peer: String,
-    /// Last message.
-    pub last: Option<StoredMsg>,
-    /// Unread messages from the peer.
-    pub unread: u64,
-    /// Time up to which the owner read the peer's messages.
-    pub read_time: u64,
-    /// Time up to which the peer read the owner's messages.
-    pub peer_read_time: u64,
-}
-
-/// An A2 login ticket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ticket {
-    /// The key.
-    pub a2: String,
-    /// App.
-    pub sdkappid: u64,
-    /// User.
-    pub user_id: String,
-    /// User's TinyId.
-    pub tiny_id: u64,
-    /// Instance number given at login.
-    pub inst_id: u64,
-    /// Expiry (seconds), taken from the userSig.
-    pub expires: u64,
-    /// Revoked by logout or kick.
-    pub revoked: bool,
-}
-
-/// Persistent state of the server.
-pub trait Store: Send + Sync {
-    /// All persisted apps.
-    fn apps(&self) -> StoreResult<Vec<App>>;
-    /// Insert or update an app.
-    fn put_app(&self, app: &App) -> StoreResult<()>;
-    /// One account.
-    fn account(&self, sdkappid: u64, user: &str) -> StoreResult<Option<Account>>;
-    /// Create the account if missing (keeping an existing one unchanged).
-    fn ensure_account(&self, sdkappid: u64, user: &str, now: u64) -> StoreResult<Account>;
-    /// Create the account or update its nick and avatar (REST `account_import`).
-    fn import_account(&self, sdkappid: u64, user: &str, nick: &str, face_url: &str, now: u64) -> StoreResult<Account>;
-    /// Store a C2C message once (dedup on sdkappid/from/to/seq/random), append it to the
-    /// users' sync streams and update both conversations, in one transaction.
-    fn store_c2c(&self, msg: &StoredMsg, fanout: Fanout) -> StoreResult<Inserted>;
-    /// Entries of `user`'s stream after position `after`, oldest first, at most `limit`.
-    fn stream_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, StoredMsg)>>;
-    /// Messages between `user` and `peer` older than `before` (`(time, id)`), newest first.
-    fn history(
-        &self,
-        sdkappid: u64,
-        user: &str,
-        peer: &str,
-        before: Option<(u64, i64)>,
-        limit: usize,
-    ) -> StoreResult<Vec<StoredMsg>>;
-    /// The message between `a` and `b` (either direction) with this seq/random/time.
-    fn find_c2c(
-        &self,
-        sdkappid: u64,
-        a: &str,
-        b: &str,
-        seq: u64,
-        random: u64,
-        time: u64,
-    ) -> StoreResult<Option<StoredMsg>>;
-    /// The owner's conversations, most recent first.
-    fn conversations(&self, sdkappid: u64, owner: &str) -> StoreResult<Vec<Conversation>>;
-    /// Mark the peer's messages up to `up_to` as read by `owner`; returns the new read time.
-    fn mark_read(&self, sdkappid: u64, owner: &str, peer: &str, up_to: u64) -> StoreResult<u64>;
-    /// The time up to which `owner` read `peer`'s messages.
-    fn read_time(&self, sdkappid: u64, owner: &str, peer: &str) -> StoreResult<u64>;
-    /// Persist a ticket.
-    fn put_ticket(&self, t: &Ticket) -> StoreResult<()>;
-    /// Look up a ticket.
-    fn ticket(&self, a2: &str) -> StoreResult<Option<Ticket>>;
-    /// Revoke a ticket.
-    fn revoke_ticket(&self, a2: &str) -> StoreResult<()>;
-    /// Revoke every ticket of a user.
-    fn revoke_user_tickets(&self, sdkappid: u64, user: &str) -> StoreResult<()>;
-}
-
-/// Base of the TinyIds handed out (Tencent's TinyIds are around this value).
-pub const TINY_ID_BASE: u64 = 144_115_200_000_000_000;
-
-const SCHEMA: &str = r#"
+const SCHEMA_V1: &str = r#"
 CREATE TABLE IF NOT EXISTS apps (
     sdkappid    BIGINT PRIMARY KEY,
     secret_key  TEXT NOT NULL,
@@ -262,14 +80,6 @@ CREATE INDEX IF NOT EXISTS a2_tickets_user ON a2_tickets (sdkappid, user_id);
 const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.msg_seq, m.msg_random, m.msg_time, \
      m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
 
-fn u(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
-fn i(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
-
 fn msg_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<StoredMsg> {
     Ok(StoredMsg {
         id: r.get(at)?,
@@ -329,27 +139,69 @@ impl SqliteStore {
 
     /// Open (and create) the database file at `path`.
     pub fn open(path: &Path) -> StoreResult<Self> {
-        let conn = Connection::open(path)?;
+        // SQLite answers SQLITE_BUSY at once, without the busy handler, in a few start-up races
+        // (e.g. several connections switching a new file to WAL together): try again briefly.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Self::open_once(path) {
+                Err(StoreError::Db(rusqlite::Error::SqliteFailure(e, _)))
+                    if attempt < 50
+                        && matches!(
+                            e.code,
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        ) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                r => return r,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> StoreResult<Self> {
+        let mut conn = Connection::open(path)?;
         // First, so that opening a database another process (e.g. `tim-server usersig`) or
         // another server instance holds waits instead of failing with SQLITE_BUSY.
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.execute_batch(SCHEMA)?;
+        migrate(&mut conn)?;
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
     /// An in-memory database (tests).
     pub fn memory() -> StoreResult<Self> {
-        let conn = Connection::open_in_memory()?;
-        conn.execute_batch(SCHEMA)?;
+        let mut conn = Connection::open_in_memory()?;
+        migrate(&mut conn)?;
         Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// Apply the pending [`MIGRATIONS`] in one IMMEDIATE transaction (so two processes starting at
+/// once do not both apply a step).
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)",
+    )?;
+    let done: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    for (n, step) in MIGRATIONS.iter().enumerate() {
+        let version = n as i64 + 1;
+        if version > done {
+            tx.execute_batch(step)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied) VALUES (?1, ?2)",
+                params![version, i(crate::now())],
+            )?;
+        }
+    }
+    tx.commit()
 }
 
 fn get_account(c: &Connection, sdkappid: u64, user: &str) -> rusqlite::Result<Option<Account>> {

@@ -1,0 +1,671 @@
+//! PostgreSQL storage: `tokio-postgres` connections in a `deadpool-postgres` pool, driven by a
+//! small runtime of the store's own, so the synchronous [`Store`] trait stays as it is (each call
+//! is spawned on that runtime and the calling thread waits for the answer; this works from a
+//! blocking thread, a plain thread, and even from inside another runtime without panicking).
+//!
+//! Several server processes may share one database. What keeps them correct:
+//!
+//! - **Sync-stream positions** are per user: `stream_heads` holds each user's last position and a
+//!   message takes the next one with `INSERT … ON CONFLICT DO UPDATE SET last_pos = last_pos + 1
+//!   RETURNING last_pos`, which row-locks the head until the transaction ends. The next writer for
+//!   that user waits, so positions are assigned in commit order: no gaps (a rolled-back
+//!   transaction rolls its increment back too), no duplicates (primary key), and a reader's
+//!   snapshot that holds position N+1 holds N as well, so `pos > cookie` never skips a message
+//!   that commits later. (A global `BIGSERIAL` would not do: ids are taken at insert time, not
+//!   at commit, so a reader could see id 8 before id 7 commits and move its cookie past 7.)
+//! - **Two heads** (receiver and sender) are always locked in sorted order, so two opposite
+//!   messages cannot deadlock; a deadlock or serialization failure is retried all the same.
+//! - **Dedup**: `INSERT … ON CONFLICT (sdkappid, from_user, to_user, msg_seq, msg_random) DO
+//!   NOTHING`; a concurrent insert of the same key waits for the first to commit, then finds the
+//!   row, and the resend is answered with the stored message.
+//! - **Counters** (unread) are updated in place (`unread = unread + 1`) under the row lock.
+
+use super::*;
+use deadpool_postgres::GenericClient;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use std::future::Future;
+use std::time::Duration;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{NoTls, Row};
+
+/// Schema migrations, applied in order, each once (`schema_migrations` records the version).
+/// Never edit a step; append one.
+const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+
+const SCHEMA_V1: &str = r#"
+CREATE TABLE apps (
+    sdkappid    BIGINT PRIMARY KEY,
+    secret_key  TEXT NOT NULL,
+    admin       TEXT NOT NULL,
+    created     BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE accounts (
+    id          BIGSERIAL PRIMARY KEY,
+    sdkappid    BIGINT NOT NULL,
+    user_id     TEXT NOT NULL,
+    tiny_id     BIGINT UNIQUE,
+    nick        TEXT NOT NULL DEFAULT '',
+    face_url    TEXT NOT NULL DEFAULT '',
+    created     BIGINT NOT NULL,
+    UNIQUE (sdkappid, user_id)
+);
+CREATE TABLE c2c_msgs (
+    id              BIGSERIAL PRIMARY KEY,
+    sdkappid        BIGINT NOT NULL,
+    from_user       TEXT NOT NULL,
+    to_user         TEXT NOT NULL,
+    msg_seq         BIGINT NOT NULL,
+    msg_random      BIGINT NOT NULL,
+    msg_time        BIGINT NOT NULL,
+    client_time     BIGINT NOT NULL,
+    from_tiny_id    BIGINT NOT NULL,
+    body            TEXT NOT NULL,
+    cloud_custom_data TEXT NOT NULL DEFAULT '',
+    nick            TEXT NOT NULL DEFAULT '',
+    headurl         TEXT NOT NULL DEFAULT '',
+    flags           BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (sdkappid, from_user, to_user, msg_seq, msg_random)
+);
+CREATE INDEX c2c_msgs_pair ON c2c_msgs (sdkappid, from_user, to_user, msg_time, id);
+CREATE TABLE stream_heads (
+    sdkappid    BIGINT NOT NULL,
+    user_id     TEXT NOT NULL,
+    last_pos    BIGINT NOT NULL,
+    PRIMARY KEY (sdkappid, user_id)
+);
+CREATE TABLE sync_stream (
+    sdkappid    BIGINT NOT NULL,
+    user_id     TEXT NOT NULL,
+    pos         BIGINT NOT NULL,
+    msg_id      BIGINT NOT NULL REFERENCES c2c_msgs (id),
+    PRIMARY KEY (sdkappid, user_id, pos)
+);
+CREATE TABLE conversations (
+    sdkappid    BIGINT NOT NULL,
+    owner       TEXT NOT NULL,
+    peer        TEXT NOT NULL,
+    last_msg_id BIGINT,
+    last_time   BIGINT NOT NULL DEFAULT 0,
+    unread      BIGINT NOT NULL DEFAULT 0,
+    read_time   BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (sdkappid, owner, peer)
+);
+CREATE TABLE a2_tickets (
+    a2          TEXT PRIMARY KEY,
+    sdkappid    BIGINT NOT NULL,
+    user_id     TEXT NOT NULL,
+    tiny_id     BIGINT NOT NULL,
+    inst_id     BIGINT NOT NULL,
+    expires     BIGINT NOT NULL,
+    revoked     BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX a2_tickets_user ON a2_tickets (sdkappid, user_id);
+"#;
+
+/// Advisory lock key that serialises migrations of processes starting at once ("tim-migr").
+const MIGRATION_LOCK: i64 = 0x7469_6d2d_6d69_6772;
+
+/// Attempts of a transaction that hits a deadlock or a serialization failure.
+const ATTEMPTS: usize = 8;
+
+const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.msg_seq, m.msg_random, m.msg_time, \
+     m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
+
+type PgResult<T> = Result<T, tokio_postgres::Error>;
+
+fn msg_from_row(r: &Row, at: usize) -> PgResult<StoredMsg> {
+    Ok(StoredMsg {
+        id: r.try_get(at)?,
+        sdkappid: u(r.try_get(at + 1)?),
+        from: r.try_get(at + 2)?,
+        to: r.try_get(at + 3)?,
+        msg_seq: u(r.try_get(at + 4)?),
+        msg_random: u(r.try_get(at + 5)?),
+        msg_time: u(r.try_get(at + 6)?),
+        client_time: u(r.try_get(at + 7)?),
+        from_tiny_id: u(r.try_get(at + 8)?),
+        body: r.try_get(at + 9)?,
+        cloud_custom_data: r.try_get(at + 10)?,
+        nick: r.try_get(at + 11)?,
+        headurl: r.try_get(at + 12)?,
+        flags: u32::try_from(r.try_get::<_, i64>(at + 13)?).unwrap_or(0),
+    })
+}
+
+fn account_from_row(r: &Row) -> PgResult<Account> {
+    Ok(Account {
+        sdkappid: u(r.try_get(0)?),
+        user_id: r.try_get(1)?,
+        tiny_id: u(r.try_get::<_, Option<i64>>(2)?.unwrap_or(0)),
+        nick: r.try_get(3)?,
+        face_url: r.try_get(4)?,
+        created: u(r.try_get(5)?),
+    })
+}
+
+fn ticket_from_row(r: &Row) -> PgResult<Ticket> {
+    Ok(Ticket {
+        a2: r.try_get(0)?,
+        sdkappid: u(r.try_get(1)?),
+        user_id: r.try_get(2)?,
+        tiny_id: u(r.try_get(3)?),
+        inst_id: u(r.try_get(4)?),
+        expires: u(r.try_get(5)?),
+        revoked: r.try_get(6)?,
+    })
+}
+
+fn pool_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Pool(e.to_string())
+}
+
+/// A deadlock or serialization failure: the transaction can simply be run again.
+fn retryable(e: &StoreError) -> bool {
+    matches!(e, StoreError::Pg(pg) if pg.code().is_some_and(|c| *c == SqlState::T_R_DEADLOCK_DETECTED
+        || *c == SqlState::T_R_SERIALIZATION_FAILURE))
+}
+
+/// PostgreSQL storage. Cheap to share: a pool of connections behind one runtime.
+pub struct PgStore {
+    pool: Pool,
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which panics inside another runtime; this does not.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl PgStore {
+    /// Connect to `url` (e.g. `postgres://user:pass@127.0.0.1:5432/tim`) with at most
+    /// `pool_size` connections, and migrate the schema.
+    pub fn connect(url: &str, pool_size: usize) -> StoreResult<Self> {
+        let pg: tokio_postgres::Config = url.parse()?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("tim-postgres")
+            .enable_all()
+            .build()?;
+        let mgr = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(mgr)
+            .max_size(pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .create_timeout(Some(Duration::from_secs(10)))
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .build()
+            .map_err(pool_err)?;
+        let store = PgStore { pool, rt: Some(rt) };
+        store.run(|pool| async move { migrate(&pool).await })?;
+        Ok(store)
+    }
+
+    /// Run `f` on the store's runtime and wait for its result.
+    fn run<T, F, Fut>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Pool) -> Fut,
+        Fut: Future<Output = StoreResult<T>> + Send + 'static,
+    {
+        let rt = self.rt.as_ref().ok_or_else(|| pool_err("store is shut down"))?;
+        let fut = f(self.pool.clone());
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        rt.spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        rx.recv().map_err(|_| pool_err("postgres task ended without an answer"))?
+    }
+
+    /// Like [`PgStore::run`], running `f` again on a deadlock or serialization failure.
+    fn run_tx<T, F, Fut>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(Pool) -> Fut + Send + 'static,
+        Fut: Future<Output = StoreResult<T>> + Send + 'static,
+    {
+        self.run(move |pool| async move {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match f(pool.clone()).await {
+                    Err(e) if attempt < ATTEMPTS && retryable(&e) => {
+                        tracing::debug!(error = %e, attempt, "retrying postgres transaction");
+                        tokio::time::sleep(Duration::from_millis(5 * attempt as u64)).await;
+                    }
+                    r => return r,
+                }
+            }
+        })
+    }
+}
+
+async fn migrate(pool: &Pool) -> StoreResult<()> {
+    let mut c = pool.get().await.map_err(pool_err)?;
+    let tx = c.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)",
+    )
+    .await?;
+    let done: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.try_get(0)?;
+    for (n, step) in MIGRATIONS.iter().enumerate() {
+        let version = n as i64 + 1;
+        if version > done {
+            tx.batch_execute(step).await?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)",
+                &[&version, &i(crate::now())],
+            )
+            .await?;
+            tracing::info!(version, "postgres schema migrated");
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn get_account(c: &impl GenericClient, sdkappid: u64, user: &str) -> StoreResult<Option<Account>> {
+    let row = c
+        .query_opt(
+            "SELECT sdkappid, user_id, tiny_id, nick, face_url, created FROM accounts WHERE sdkappid = $1 AND user_id = $2",
+            &[&i(sdkappid), &user],
+        )
+        .await?;
+    Ok(row.as_ref().map(account_from_row).transpose()?)
+}
+
+/// Create the account unless it exists (a concurrent creator wins, and its row is returned);
+/// with `profile`, set nick and avatar either way.
+async fn upsert_account(
+    pool: Pool,
+    sdkappid: u64,
+    user: String,
+    profile: Option<(String, String)>,
+    now: u64,
+) -> StoreResult<Account> {
+    let mut c = pool.get().await.map_err(pool_err)?;
+    let tx = c.transaction().await?;
+    let (nick, face) = profile.clone().unwrap_or_default();
+    let created = tx
+        .query_opt(
+            "INSERT INTO accounts (sdkappid, user_id, nick, face_url, created) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (sdkappid, user_id) DO NOTHING RETURNING id",
+            &[&i(sdkappid), &user, &nick, &face, &i(now)],
+        )
+        .await?;
+    if let Some(row) = created {
+        let id: i64 = row.try_get(0)?;
+        tx.execute("UPDATE accounts SET tiny_id = $1 WHERE id = $2", &[&i(TINY_ID_BASE + u(id)), &id]).await?;
+    } else if profile.is_some() {
+        tx.execute(
+            "UPDATE accounts SET nick = $3, face_url = $4 WHERE sdkappid = $1 AND user_id = $2",
+            &[&i(sdkappid), &user, &nick, &face],
+        )
+        .await?;
+    }
+    let acc = get_account(&tx, sdkappid, &user).await?.ok_or_else(|| pool_err("account vanished"))?;
+    tx.commit().await?;
+    Ok(acc)
+}
+
+async fn touch_conversation(
+    c: &impl GenericClient,
+    owner: &str,
+    peer: &str,
+    msg: &StoredMsg,
+    unread: u64,
+    update_last: bool,
+) -> StoreResult<()> {
+    let last_id = update_last.then_some(msg.id);
+    let last_time = if update_last { i(msg.msg_time) } else { 0 };
+    c.execute(
+        "INSERT INTO conversations (sdkappid, owner, peer, last_msg_id, last_time, unread, read_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0) \
+         ON CONFLICT (sdkappid, owner, peer) DO UPDATE SET unread = conversations.unread + excluded.unread",
+        &[&i(msg.sdkappid), &owner, &peer, &last_id, &last_time, &i(unread)],
+    )
+    .await?;
+    if update_last {
+        c.execute(
+            "UPDATE conversations SET last_msg_id = $4, last_time = $5 \
+             WHERE sdkappid = $1 AND owner = $2 AND peer = $3 AND last_time <= $5",
+            &[&i(msg.sdkappid), &owner, &peer, &msg.id, &last_time],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn store_c2c_once(pool: Pool, msg: StoredMsg, fanout: Fanout) -> StoreResult<Inserted> {
+    let mut c = pool.get().await.map_err(pool_err)?;
+    let tx = c.transaction().await?;
+    let inserted = tx
+        .query_opt(
+            "INSERT INTO c2c_msgs (sdkappid, from_user, to_user, msg_seq, msg_random, msg_time, client_time, \
+             from_tiny_id, body, cloud_custom_data, nick, headurl, flags) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (sdkappid, from_user, to_user, msg_seq, msg_random) DO NOTHING RETURNING id",
+            &[
+                &i(msg.sdkappid),
+                &msg.from,
+                &msg.to,
+                &i(msg.msg_seq),
+                &i(msg.msg_random),
+                &i(msg.msg_time),
+                &i(msg.client_time),
+                &i(msg.from_tiny_id),
+                &msg.body,
+                &msg.cloud_custom_data,
+                &msg.nick,
+                &msg.headurl,
+                &i64::from(msg.flags),
+            ],
+        )
+        .await?;
+    let Some(row) = inserted else {
+        // The conflicting row is committed (ON CONFLICT waited for it); this statement sees it.
+        let old = tx
+            .query_opt(
+                &format!(
+                    "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = $1 AND m.from_user = $2 AND m.to_user = $3 \
+                     AND m.msg_seq = $4 AND m.msg_random = $5"
+                ),
+                &[&i(msg.sdkappid), &msg.from, &msg.to, &i(msg.msg_seq), &i(msg.msg_random)],
+            )
+            .await?;
+        tx.rollback().await?;
+        return match old {
+            Some(r) => Ok(Inserted::Duplicate(msg_from_row(&r, 0)?)),
+            None => Err(pool_err("duplicate message vanished")),
+        };
+    };
+    let stored = StoredMsg { id: row.try_get(0)?, ..msg };
+    let to_self = stored.from == stored.to;
+    let sync_sender = fanout.sync_sender && !to_self;
+    // Stream heads in sorted order (no lock-order deadlock between opposite messages).
+    let mut users: Vec<&str> = vec![&stored.to];
+    if sync_sender {
+        users.push(&stored.from);
+    }
+    users.sort_unstable();
+    for user in users {
+        let pos: i64 = tx
+            .query_one(
+                "INSERT INTO stream_heads (sdkappid, user_id, last_pos) VALUES ($1, $2, 1) \
+                 ON CONFLICT (sdkappid, user_id) DO UPDATE SET last_pos = stream_heads.last_pos + 1 \
+                 RETURNING last_pos",
+                &[&i(stored.sdkappid), &user],
+            )
+            .await?
+            .try_get(0)?;
+        tx.execute(
+            "INSERT INTO sync_stream (sdkappid, user_id, pos, msg_id) VALUES ($1, $2, $3, $4)",
+            &[&i(stored.sdkappid), &user, &pos, &stored.id],
+        )
+        .await?;
+    }
+    let unread = u64::from(fanout.count_unread && !to_self);
+    touch_conversation(&tx, &stored.to, &stored.from, &stored, unread, fanout.update_last).await?;
+    if sync_sender {
+        touch_conversation(&tx, &stored.from, &stored.to, &stored, 0, fanout.update_last).await?;
+    }
+    tx.commit().await?;
+    Ok(Inserted::New(stored))
+}
+
+async fn mark_read_once(pool: Pool, sdkappid: u64, owner: String, peer: String, up_to: u64) -> StoreResult<u64> {
+    let mut c = pool.get().await.map_err(pool_err)?;
+    let tx = c.transaction().await?;
+    // The upsert row-locks the conversation: a concurrent message's `unread + 1` waits for the
+    // recount below, or is counted by it.
+    let read_time: i64 = tx
+        .query_one(
+            "INSERT INTO conversations (sdkappid, owner, peer, last_msg_id, last_time, unread, read_time) \
+             VALUES ($1, $2, $3, NULL, 0, 0, $4) \
+             ON CONFLICT (sdkappid, owner, peer) DO UPDATE SET \
+             read_time = GREATEST(conversations.read_time, excluded.read_time) RETURNING read_time",
+            &[&i(sdkappid), &owner, &peer, &i(up_to)],
+        )
+        .await?
+        .try_get(0)?;
+    let left: i64 = tx
+        .query_one(
+            "SELECT COUNT(*) FROM c2c_msgs WHERE sdkappid = $1 AND from_user = $3 AND to_user = $2 AND msg_time > $4",
+            &[&i(sdkappid), &owner, &peer, &read_time],
+        )
+        .await?
+        .try_get(0)?;
+    tx.execute(
+        "UPDATE conversations SET unread = $4 WHERE sdkappid = $1 AND owner = $2 AND peer = $3",
+        &[&i(sdkappid), &owner, &peer, &left],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(u(read_time))
+}
+
+impl Store for PgStore {
+    fn apps(&self) -> StoreResult<Vec<App>> {
+        self.run(|pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c.query("SELECT sdkappid, secret_key, admin FROM apps ORDER BY created, sdkappid", &[]).await?;
+            rows.iter()
+                .map(|r| Ok(App { sdkappid: u(r.try_get(0)?), secret_key: r.try_get(1)?, admin: r.try_get(2)? }))
+                .collect()
+        })
+    }
+
+    fn put_app(&self, app: &App) -> StoreResult<()> {
+        let app = app.clone();
+        self.run(|pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            c.execute(
+                "INSERT INTO apps (sdkappid, secret_key, admin, created) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (sdkappid) DO UPDATE SET secret_key = excluded.secret_key, admin = excluded.admin",
+                &[&i(app.sdkappid), &app.secret_key, &app.admin, &i(crate::now())],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn account(&self, sdkappid: u64, user: &str) -> StoreResult<Option<Account>> {
+        let user = user.to_string();
+        self.run(|pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            get_account(&c, sdkappid, &user).await
+        })
+    }
+
+    fn ensure_account(&self, sdkappid: u64, user: &str, now: u64) -> StoreResult<Account> {
+        let user = user.to_string();
+        self.run_tx(move |pool| upsert_account(pool, sdkappid, user.clone(), None, now))
+    }
+
+    fn import_account(&self, sdkappid: u64, user: &str, nick: &str, face_url: &str, now: u64) -> StoreResult<Account> {
+        let (user, profile) = (user.to_string(), (nick.to_string(), face_url.to_string()));
+        self.run_tx(move |pool| upsert_account(pool, sdkappid, user.clone(), Some(profile.clone()), now))
+    }
+
+    fn store_c2c(&self, msg: &StoredMsg, fanout: Fanout) -> StoreResult<Inserted> {
+        let msg = msg.clone();
+        self.run_tx(move |pool| store_c2c_once(pool, msg.clone(), fanout))
+    }
+
+    fn stream_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, StoredMsg)>> {
+        let user = user.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT s.pos, {MSG_COLS} FROM sync_stream s JOIN c2c_msgs m ON m.id = s.msg_id \
+                         WHERE s.sdkappid = $1 AND s.user_id = $2 AND s.pos > $3 ORDER BY s.pos LIMIT $4"
+                    ),
+                    &[&i(sdkappid), &user, &after, &i(limit as u64)],
+                )
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get(0)?, msg_from_row(r, 1)?))).collect()
+        })
+    }
+
+    fn history(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        peer: &str,
+        before: Option<(u64, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredMsg>> {
+        let (user, peer) = (user.to_string(), peer.to_string());
+        let (bt, bid) = before.map(|(t, id)| (i(t), id)).unwrap_or((i64::MAX, i64::MAX));
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = $1 \
+                         AND ((m.from_user = $2 AND m.to_user = $3) OR (m.from_user = $3 AND m.to_user = $2)) \
+                         AND (m.msg_time < $4 OR (m.msg_time = $4 AND m.id < $5)) \
+                         ORDER BY m.msg_time DESC, m.id DESC LIMIT $6"
+                    ),
+                    &[&i(sdkappid), &user, &peer, &bt, &bid, &i(limit as u64)],
+                )
+                .await?;
+            rows.iter().map(|r| Ok(msg_from_row(r, 0)?)).collect()
+        })
+    }
+
+    fn find_c2c(
+        &self,
+        sdkappid: u64,
+        a: &str,
+        b: &str,
+        seq: u64,
+        random: u64,
+        time: u64,
+    ) -> StoreResult<Option<StoredMsg>> {
+        let (a, b) = (a.to_string(), b.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_opt(
+                    &format!(
+                        "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = $1 \
+                         AND ((m.from_user = $2 AND m.to_user = $3) OR (m.from_user = $3 AND m.to_user = $2)) \
+                         AND m.msg_seq = $4 AND m.msg_random = $5 AND m.msg_time = $6"
+                    ),
+                    &[&i(sdkappid), &a, &b, &i(seq), &i(random), &i(time)],
+                )
+                .await?;
+            Ok(row.as_ref().map(|r| msg_from_row(r, 0)).transpose()?)
+        })
+    }
+
+    fn conversations(&self, sdkappid: u64, owner: &str) -> StoreResult<Vec<Conversation>> {
+        let owner = owner.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT c.peer, c.unread, c.read_time, COALESCE(p.read_time, 0), m.id IS NOT NULL, {MSG_COLS} \
+                         FROM conversations c \
+                         LEFT JOIN conversations p ON p.sdkappid = c.sdkappid AND p.owner = c.peer AND p.peer = c.owner \
+                         LEFT JOIN c2c_msgs m ON m.id = c.last_msg_id \
+                         WHERE c.sdkappid = $1 AND c.owner = $2 ORDER BY c.last_time DESC, c.peer"
+                    ),
+                    &[&i(sdkappid), &owner],
+                )
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    let has_last: bool = r.try_get(4)?;
+                    Ok(Conversation {
+                        owner: owner.clone(),
+                        peer: r.try_get(0)?,
+                        unread: u(r.try_get(1)?),
+                        read_time: u(r.try_get(2)?),
+                        peer_read_time: u(r.try_get(3)?),
+                        last: if has_last { Some(msg_from_row(r, 5)?) } else { None },
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn mark_read(&self, sdkappid: u64, owner: &str, peer: &str, up_to: u64) -> StoreResult<u64> {
+        let (owner, peer) = (owner.to_string(), peer.to_string());
+        self.run_tx(move |pool| mark_read_once(pool, sdkappid, owner.clone(), peer.clone(), up_to))
+    }
+
+    fn read_time(&self, sdkappid: u64, owner: &str, peer: &str) -> StoreResult<u64> {
+        let (owner, peer) = (owner.to_string(), peer.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_opt(
+                    "SELECT read_time FROM conversations WHERE sdkappid = $1 AND owner = $2 AND peer = $3",
+                    &[&i(sdkappid), &owner, &peer],
+                )
+                .await?;
+            Ok(match row {
+                Some(r) => u(r.try_get(0)?),
+                None => 0,
+            })
+        })
+    }
+
+    fn put_ticket(&self, t: &Ticket) -> StoreResult<()> {
+        let t = t.clone();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            c.execute(
+                "INSERT INTO a2_tickets (a2, sdkappid, user_id, tiny_id, inst_id, expires, revoked) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&t.a2, &i(t.sdkappid), &t.user_id, &i(t.tiny_id), &i(t.inst_id), &i(t.expires), &t.revoked],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn ticket(&self, a2: &str) -> StoreResult<Option<Ticket>> {
+        let a2 = a2.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_opt(
+                    "SELECT a2, sdkappid, user_id, tiny_id, inst_id, expires, revoked FROM a2_tickets WHERE a2 = $1",
+                    &[&a2],
+                )
+                .await?;
+            Ok(row.as_ref().map(ticket_from_row).transpose()?)
+        })
+    }
+
+    fn revoke_ticket(&self, a2: &str) -> StoreResult<()> {
+        let a2 = a2.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            c.execute("UPDATE a2_tickets SET revoked = TRUE WHERE a2 = $1", &[&a2]).await?;
+            Ok(())
+        })
+    }
+
+    fn revoke_user_tickets(&self, sdkappid: u64, user: &str) -> StoreResult<()> {
+        let user = user.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            c.execute(
+                "UPDATE a2_tickets SET revoked = TRUE WHERE sdkappid = $1 AND user_id = $2",
+                &[&i(sdkappid), &user],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+}

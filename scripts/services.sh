@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Private test services on loopback: a PostgreSQL cluster and a Redis server, with their data
+# in /tmp/tim-services-<hash of this checkout's path> (or $TIM_SERVICES_DIR; outside the checkout
+# because the postgres user must reach it, and a checkout under /root is not reachable). Each
+# checkout gets its own services. Installs the Debian packages when missing.
+#
+#   scripts/services.sh start   # install if needed, start both (idempotent), print the env
+#   scripts/services.sh env     # print `export TIM_TEST_POSTGRES_URL=… TIM_TEST_REDIS_URL=…`
+#   scripts/services.sh stop    # stop both and delete their data
+#
+# Use: eval "$(scripts/services.sh start)"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="${TIM_SERVICES_DIR:-${TMPDIR:-/tmp}/tim-services-$(printf %s "$PWD" | md5sum | cut -c1-10)}"
+pgdata="$dir/pg"
+
+log() { echo "services: $*" >&2; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# PostgreSQL refuses to run as root: run its tools as the postgres user then.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/pg_ctl" ] && { echo "$d"; return; }
+  done
+  command -v pg_ctl >/dev/null && dirname "$(command -v pg_ctl)"
+}
+
+install() {
+  local need=()
+  [ -n "$(pg_bin)" ] || need+=(postgresql)
+  command -v redis-server >/dev/null || need+=(redis-server)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    as_root apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >&2
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+pg_running() { [ -f "$dir/pg.port" ] && as_pg "$(pg_bin)/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; }
+redis_running() {
+  [ -f "$dir/redis.port" ] && [ -f "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null
+}
+
+print_env() {
+  [ -f "$dir/pg.port" ] && echo "export TIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$(cat "$dir/pg.port")/postgres"
+  [ -f "$dir/redis.port" ] && echo "export TIM_TEST_REDIS_URL=redis://127.0.0.1:$(cat "$dir/redis.port")/"
+  return 0
+}
+
+start() {
+  install
+  mkdir -p "$dir"
+  [ "$(id -u)" = 0 ] && chmod 755 "$dir"
+  local bin
+  bin="$(pg_bin)"
+  if ! pg_running; then
+    if [ ! -f "$pgdata/PG_VERSION" ]; then
+      rm -rf "$pgdata"
+      mkdir -p "$pgdata"
+      [ "$(id -u)" = 0 ] && chown postgres:postgres "$pgdata"
+      as_pg "$bin/initdb" -D "$pgdata" -U postgres -A trust --no-sync -E UTF8 >/dev/null
+    fi
+    local port
+    port=$(free_port)
+    # Test cluster: no durability needed, sockets only on loopback TCP.
+    as_pg "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c fsync=off \
+          -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+    echo "$port" > "$dir/pg.port"
+    log "postgres on 127.0.0.1:$port ($pgdata)"
+  fi
+  if ! redis_running; then
+    local port
+    port=$(free_port)
+    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
+      --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
+    for _ in $(seq 1 50); do [ -s "$dir/redis.pid" ] && break; sleep 0.1; done
+    echo "$port" > "$dir/redis.port"
+    log "redis on 127.0.0.1:$port"
+  fi
+  print_env
+}
+
+stop() {
+  if [ -f "$pgdata/PG_VERSION" ] && [ -n "$(pg_bin)" ]; then
+    as_pg "$(pg_bin)/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+  if [ -f "$dir/redis.pid" ]; then
+    kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+  log "stopped"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  env) print_env ;;
+  *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+esac
