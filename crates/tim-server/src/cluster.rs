@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -92,6 +92,9 @@ struct Inner {
     ttl_ms: u64,
     heartbeat: Duration,
     rt: tokio::runtime::Handle,
+    /// Redis failed and no heartbeat has reached it since: cross-node work is skipped (and
+    /// remembered in `missed`) instead of waiting for timeouts on every command.
+    degraded: AtomicBool,
     /// Users whose pushes could not be published: nudged with `Flag: 1` when Redis is back.
     missed: Mutex<HashSet<(u64, String)>>,
     /// Presence fields to delete (sockets that closed), in order.
@@ -372,10 +375,11 @@ async fn heartbeat(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
         }
         match inner.refresh().await {
             Ok(()) => {
-                if failing {
-                    tracing::info!("redis answers again");
+                if failing || inner.degraded.load(Ordering::SeqCst) {
+                    tracing::info!("redis answers again; cross-node delivery restored");
                     failing = false;
                 }
+                inner.degraded.store(false, Ordering::SeqCst);
                 inner.flush_missed().await;
             }
             Err(e) => {
@@ -383,6 +387,7 @@ async fn heartbeat(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
                     tracing::warn!(error = %e, "presence refresh failed; cross-node delivery degraded");
                 }
                 failing = true;
+                inner.degraded.store(true, Ordering::SeqCst);
             }
         }
     }
@@ -428,6 +433,7 @@ impl RedisHub {
             ttl_ms: config.cluster.presence_ttl_secs.max(1).saturating_mul(1000),
             heartbeat: heartbeat_every,
             rt: tokio::runtime::Handle::current(),
+            degraded: AtomicBool::new(false),
             missed: Mutex::new(HashSet::new()),
             removals,
         });
@@ -447,12 +453,16 @@ impl RedisHub {
     }
 
     /// Run a Redis operation on the runtime and wait for it (called from blocking threads; a
-    /// failure or timeout is logged and gives `None`).
+    /// failure or timeout is logged, marks the hub degraded and gives `None`; while degraded,
+    /// nothing is tried).
     fn wait<T: Send + 'static>(
         &self,
         what: &'static str,
         fut: impl Future<Output = Result<T>> + Send + 'static,
     ) -> Option<T> {
+        if self.inner.degraded.load(Ordering::SeqCst) {
+            return None;
+        }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.inner.rt.spawn(async move {
             let _ = tx.send(fut.await);
@@ -460,11 +470,13 @@ impl RedisHub {
         match rx.recv_timeout(OP_TIMEOUT * 3) {
             Ok(Ok(v)) => Some(v),
             Ok(Err(e)) => {
-                tracing::warn!(error = %e, what, "cluster operation failed");
+                tracing::warn!(error = %e, what, "cluster operation failed; degraded until redis answers");
+                self.inner.degraded.store(true, Ordering::SeqCst);
                 None
             }
             Err(_) => {
-                tracing::warn!(what, "cluster operation timed out");
+                tracing::warn!(what, "cluster operation timed out; degraded until redis answers");
+                self.inner.degraded.store(true, Ordering::SeqCst);
                 None
             }
         }
