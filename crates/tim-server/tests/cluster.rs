@@ -127,8 +127,24 @@ async fn live_messages_and_sync_copies_cross_nodes() {
     let (h2, _) = b2.getmsg_all("").await;
     assert_eq!(texts(&h1), ["hello from node 1", "hello from node 2"]);
     assert_eq!(texts(&h1), texts(&h2));
+
+    // Graceful shutdown withdraws the node's presence entries.
+    let url = redis_url().unwrap();
+    let n1_id = n1.node_id().unwrap().to_string();
+    let key = format!("tim:presence:{APP}:{alice}");
+    assert!(presence_fields(&url, &key).await.iter().any(|f| f.starts_with(&format!("{n1_id}/"))));
     n1.shutdown().await;
+    let left = presence_fields(&url, &key).await;
+    assert!(!left.iter().any(|f| f.starts_with(&format!("{n1_id}/"))), "{left:?}");
+    assert_eq!(left.len(), 1, "alice's node 2 session stays: {left:?}");
     n2.shutdown().await;
+    assert!(presence_fields(&url, &key).await.is_empty());
+}
+
+async fn presence_fields(url: &str, key: &str) -> Vec<String> {
+    let client = redis::Client::open(url).unwrap();
+    let mut c = client.get_multiplexed_async_connection().await.unwrap();
+    redis::cmd("HKEYS").arg(key).query_async(&mut c).await.unwrap()
 }
 
 #[tokio::test]
@@ -307,4 +323,96 @@ async fn node_killed_mid_stream_loses_nothing() {
     assert_eq!(r["ErrorCode"], 0, "{r}");
     assert_eq!(texts(&[next_msg(&mut b2).await]), ["after"]);
     drop(node2);
+}
+
+/// A private `redis-server` process on a free port; killed on drop.
+struct OwnRedis {
+    child: Child,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> Option<OwnRedis> {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .ok()?;
+        let r = OwnRedis { child };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(r);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Redis dies and comes back (empty) while both clients stay connected: the message sent
+/// meanwhile is stored, its cross-node push is lost, and the receiver is told `Flag: 1` (sync
+/// from your cookie) once Redis is back; live delivery resumes.
+#[tokio::test]
+async fn redis_restart_nudges_clients_to_resync() {
+    if redis_url().is_none() {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let Some(redis) = OwnRedis::start(port) else {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED redis_restart test: no redis-server binary in PATH !!!");
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{port}");
+    let base = config();
+    let n1 = start_with(node_config(&base, &url, "r1")).await;
+    let n2 = start_with(node_config(&base, &url, "r2")).await;
+    let (alice, bob) = (uniq("alice"), uniq("bob"));
+    let mut a = Client::connect(&n1, "a").await;
+    a.login(&alice).await;
+    let mut b = Client::connect(&n2, "b").await;
+    b.login(&bob).await;
+    let (_, last) = b.getmsg_all("").await;
+    let cookie = last["Cookie"].as_str().unwrap().to_string();
+    a.send_text(&bob, "before", 1, 1).await;
+    assert_eq!(texts(&[next_msg(&mut b).await]), ["before"]);
+
+    drop(redis); // kill -9: presence and subscriptions are gone
+    let r = a.send_text(&bob, "during", 2, 2).await;
+    assert_eq!(r["ErrorCode"], 0, "sending works without Redis: {r}");
+    let redis = OwnRedis::start(port).expect("redis restarts");
+
+    // Bob's node resubscribes and nudges; alice's node nudges the users it could not reach.
+    let f = loop {
+        let f = b.push(Duration::from_secs(10)).await.expect("a Flag:1 nudge after Redis is back");
+        if f.body["Flag"] == 1 {
+            break f;
+        }
+        assert_ne!(push_event(&f)["Event"], 1, "the lost push cannot arrive: {}", f.to_json());
+    };
+    assert_eq!(f.head.servcmd, "im_open_push.msg_push");
+    let (synced, _) = b.getmsg_all(&cookie).await;
+    assert_eq!(texts(&synced), ["before", "during"]);
+
+    // Presence is rebuilt: live cross-node delivery again (within a heartbeat or two).
+    let mut live = false;
+    for i in 0..20u64 {
+        a.send_text(&bob, &format!("after{i}"), 10 + i, 3).await;
+        if let Some(f) = b.push(Duration::from_millis(300)).await {
+            if push_event(&f)["Event"] == 1 {
+                live = true;
+                break;
+            }
+        }
+    }
+    assert!(live, "live delivery resumed after the Redis restart");
+    n1.shutdown().await;
+    n2.shutdown().await;
+    drop(redis);
 }
