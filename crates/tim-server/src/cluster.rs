@@ -3,7 +3,8 @@
 //! Layout in Redis (see `docs/server.md`, "Cluster"):
 //!
 //! - `tim:presence:{sdkappid}:{user}`: a hash, one field `{node}/{conn}` per logged-in socket of
-//!   the user anywhere in the cluster, value JSON `{node, conn, inst, plat, since, exp}`. Every node
+//!   the user anywhere in the cluster, value JSON `{node, conn, inst, plat, since, exp}` (`since`:
+//!   login time in µs by the Redis server's `TIME`, so node clocks do not decide). Every node
 //!   rewrites its own fields each heartbeat (`exp` = now + `presence_ttl_secs`) and the key's TTL;
 //!   readers ignore and delete expired fields, so a crashed node's sessions vanish within the TTL.
 //! - `tim:node:{node}`: the pub/sub channel of one node. A push for a user is published once to
@@ -123,7 +124,7 @@ impl Inner {
             conn: s.conn_id,
             inst: s.instance_id.clone(),
             plat: s.platform,
-            since: s.since_ms,
+            since: s.since_us,
             exp: now_ms() + self.ttl_ms,
         };
         serde_json::to_string(&p).unwrap_or_default()
@@ -210,7 +211,7 @@ impl Inner {
                 self.publish(&p.node, &Envelope::Close { app, user: user.into(), conn: p.conn }).await?;
                 self.remove_fields(key.clone(), vec![f]);
             } else if kick_others && p.plat == s.platform {
-                if (p.since, f.as_str()) < (s.since_ms, mine.as_str()) {
+                if (p.since, f.as_str()) < (s.since_us, mine.as_str()) {
                     tracing::info!(user, node = %p.node, old_instance = %p.inst, "kicking older instance on another node");
                     let env = Envelope::Kick {
                         app,
@@ -488,7 +489,16 @@ impl Hub for RedisHub {
         self.inner.next_conn.fetch_add(1, Ordering::Relaxed) + 1
     }
 
-    fn register(&self, sdkappid: u64, user: &str, s: SessionRef, kick_others: bool) -> Displaced {
+    fn register(&self, sdkappid: u64, user: &str, mut s: SessionRef, kick_others: bool) -> Displaced {
+        // Login order by Redis's clock (one clock for the cluster); the local clock when degraded.
+        let inner = self.inner.clone();
+        if let Some(t) = self.wait("time", async move {
+            let mut c = inner.conn.clone();
+            let (secs, micros): (u64, u64) = timed(redis::cmd("TIME").query_async(&mut c)).await?;
+            Ok(secs.saturating_mul(1_000_000).saturating_add(micros))
+        }) {
+            s.since_us = t;
+        }
         let mut out = self.inner.local.register(sdkappid, user, s.clone(), kick_others);
         let inner = self.inner.clone();
         let (u, me) = (user.to_string(), s.clone());

@@ -70,8 +70,9 @@ pub struct SessionRef {
     pub tx: UnboundedSender<Out>,
     /// Non-zero: the `KickType` this socket was kicked with.
     pub kicked: Arc<AtomicU32>,
-    /// When the socket logged in (Unix milliseconds): across nodes the newer instance wins.
-    pub since_ms: u64,
+    /// When the socket logged in (Unix microseconds; in cluster mode by the Redis server's clock,
+    /// one clock for every node): across nodes the newer instance wins.
+    pub since_us: u64,
 }
 
 impl SessionRef {

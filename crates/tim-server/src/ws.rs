@@ -361,7 +361,7 @@ fn bind(st: &State, c: &mut Conn, t: &Ticket) {
         a2: t.a2.clone(),
         tx: c.tx.clone(),
         kicked: c.kicked.clone(),
-        since_ms: crate::now_ms(),
+        since_us: crate::now_ms().saturating_mul(1000),
     };
     let displaced = st.hub.register(t.sdkappid, &t.user_id, session, st.config.multi_instance == MultiInstance::Kick);
     for s in displaced.stale {
