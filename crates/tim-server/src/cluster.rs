@@ -376,11 +376,14 @@ async fn heartbeat(inner: Arc<Inner>, mut stop: watch::Receiver<bool>) {
         }
         match inner.refresh().await {
             Ok(()) => {
-                if failing || inner.degraded.load(Ordering::SeqCst) {
-                    tracing::info!("redis answers again; cross-node delivery restored");
+                let was_degraded = inner.degraded.swap(false, Ordering::SeqCst);
+                if failing || was_degraded {
+                    // Sessions that logged in meanwhile had no presence entry, so other nodes
+                    // could not reach them; now they have one: let them sync what they missed.
+                    tracing::info!("redis answers again; cross-node delivery restored, local sessions resync");
                     failing = false;
+                    inner.nudge_all();
                 }
-                inner.degraded.store(false, Ordering::SeqCst);
                 inner.flush_missed().await;
             }
             Err(e) => {
