@@ -40,6 +40,9 @@ pub enum ClusterError {
     /// Redis said no, or the connection failed.
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+    /// Another live node subscribes this node id's channel.
+    #[error("node_id {0:?} is used by another running node; give each node its own id")]
+    NodeIdInUse(String),
     /// No answer in time.
     #[error("redis did not answer within {0:?}")]
     Timeout(Duration),
@@ -421,6 +424,13 @@ impl RedisHub {
             Some(n) => n.clone(),
             None => format!("{:016x}", rand::random::<u64>()),
         };
+        // Two live nodes with one id would each skip the other's sessions: refuse.
+        let mut c = conn.clone();
+        let (_, subscribers): (String, u64) =
+            timed(redis::cmd("PUBSUB").arg("NUMSUB").arg(channel(&node)).query_async(&mut c)).await?;
+        if subscribers > 0 {
+            return Err(ClusterError::NodeIdInUse(node));
+        }
         let first = subscribe(&client, &node).await?;
         let (removals, rx) = mpsc::unbounded_channel();
         let heartbeat_every = Duration::from_secs(config.cluster.heartbeat_secs.max(1));

@@ -54,6 +54,11 @@ async fn pair() -> Option<(ServerHandle, ServerHandle)> {
     let n1 = start_with(node_config(&base, &url, "n1")).await;
     let n2 = start_with(node_config(&base, &url, "n2")).await;
     assert_ne!(n1.node_id(), n2.node_id());
+    // A third node with node 1's id is refused (it would never deliver to node 1's sessions).
+    let mut twin = node_config(&base, &url, "n1");
+    twin.cluster.node_id = n1.node_id().map(str::to_string);
+    let err = tim_server::Server::start(twin).await.err().expect("duplicate node id refused");
+    assert!(err.to_string().contains("used by another running node"), "{err}");
     Some((n1, n2))
 }
 
