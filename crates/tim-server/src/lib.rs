@@ -88,7 +88,7 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
-    /// Cluster mode is configured and Redis is not reachable.
+    /// Cluster mode could not start (Redis unreachable, `node_id` used by a running node).
     #[error("cluster: {0}")]
     Cluster(String),
     /// No app is configured and demo mode is off.
