@@ -1,50 +1,70 @@
 #!/usr/bin/env bash
-# Run every test: native Rust tests (tim-proto, tim-core against an in-process server,
-# tim-server over real WebSockets), the SDK build, wasm-bindgen tests in headless Chromium,
-# and the JS tests against a real tim-server process: package checks, our SDK in Node,
-# the official tim-js-sdk 2.27.6 as conformance oracle (with our SDK on the other end), and
-# the two-page browser end-to-end test. The tim-server suite runs twice: on SQLite, then on a
-# private PostgreSQL cluster that scripts/services.sh starts (and stops) on loopback.
+# Run every test:
+#  1. native Rust tests on the default setup (SQLite, one node, no services): tim-proto,
+#     tim-core against an in-process server, tim-server over real WebSockets;
+#  2. the tim-server suite again on PostgreSQL, with the cluster tests over Redis (both started
+#     on loopback by scripts/services.sh and stopped at the end);
+#  3. the SDK build, wasm-bindgen tests in headless Chromium, and the JS tests against a real
+#     tim-server process (SQLite): package checks, our SDK in Node, the official tim-js-sdk
+#     2.27.6 as conformance oracle (with our SDK on the other end), the two-page browser test;
+#  4. two tim-server processes sharing PostgreSQL + Redis: the official SDK on one node and ours
+#     on the other, and the official conformance script against the PostgreSQL-backed node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh browser
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 
 step() { printf '\n=== %s\n' "$*"; }
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  scripts/services.sh stop > /dev/null 2>&1 || true
+}
+trap cleanup EXIT
 
-step "native tests"
-cargo test --workspace
+# Start a tim-server process in demo mode; extra VAR=value settings come first.
+# Sets $node_url and appends the pid to $pids.
+start_node() { # start_node <data dir> <log name> [VAR=value...]
+  local data=$1 name=$2 port
+  shift 2
+  port=$(free_port)
+  env TIM_DEMO=1 TIM_LISTEN="127.0.0.1:$port" TIM_DATA_DIR="$data" TIM_STATIC_DIR=dist/www RUST_LOG=warn "$@" \
+    target/debug/tim-server serve > "$data/$name.log" 2>&1 &
+  pids+=($!)
+  node_url="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    node -e "fetch('$node_url/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" && return 0
+    sleep 0.1
+  done
+  echo "tim-server $name did not start:" >&2
+  cat "$data/$name.log" >&2
+  return 1
+}
+
+step "native tests (SQLite, single node, no services)"
+env -u TIM_TEST_POSTGRES_URL -u TIM_TEST_REDIS_URL cargo test --workspace
 cargo build -p tim-server
 
-# --- PostgreSQL backend: the whole tim-server suite again, on a private cluster --------------
-step "tim-server tests on PostgreSQL (scripts/services.sh)"
-trap 'scripts/services.sh stop || true' EXIT
+step "services: PostgreSQL + Redis on loopback"
 eval "$(scripts/services.sh start)"
-TIM_TEST_POSTGRES_URL="$TIM_TEST_POSTGRES_URL" cargo test -p tim-server
-scripts/services.sh stop
-trap - EXIT
-# --- end PostgreSQL block ---------------------------------------------------------------------
+echo "PostgreSQL $TIM_TEST_POSTGRES_URL, Redis $TIM_TEST_REDIS_URL"
+
+step "tim-server suite on PostgreSQL, cluster tests over Redis"
+cargo test -p tim-server
 
 step "SDK build"
 scripts/build-sdk.sh
 
-step "start tim-server"
+step "start tim-server (SQLite)"
 data=$(mktemp -d)
-port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-TIM_DEMO=1 TIM_LISTEN="127.0.0.1:$port" TIM_DATA_DIR="$data" TIM_STATIC_DIR=dist/www RUST_LOG=warn \
-  target/debug/tim-server serve > "$data/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
-export TIM_URL="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do
-  node -e "fetch('$TIM_URL/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" && break
-  sleep 0.1
-done
+start_node "$data" server
+export TIM_URL="$node_url"
 app=$(node -e "fetch('$TIM_URL/dev/usersig?userID=probe').then(r=>r.json()).then(j=>console.log(j.SDKAppID))")
 echo "server $TIM_URL, SDKAppID $app"
 
 step "browser tests (wasm-bindgen-test, headless Chromium)"
-TIM_TEST_WS="ws://127.0.0.1:$port" TIM_TEST_SDKAPPID="$app" cargo test --target wasm32-unknown-unknown -p tim-wasm
+TIM_TEST_WS="${TIM_URL/http/ws}" TIM_TEST_SDKAPPID="$app" cargo test --target wasm32-unknown-unknown -p tim-wasm
 
 step "package checks"
 node tests/js/package.test.mjs
@@ -53,9 +73,23 @@ step "our SDK in Node"
 node tests/node/sdk-c2c.mjs
 
 step "conformance: official tim-js-sdk 2.27.6"
-for t in tests/conformance/*.mjs; do node "$t"; done
+node tests/conformance/official-c2c.mjs
+node tests/conformance/frames.mjs
 
 step "end to end: two headless Chromium pages"
 node tests/e2e/browser.mjs
+
+step "cluster: two tim-server processes sharing PostgreSQL + Redis"
+db="tim_cluster_$$"
+psql -q "$TIM_TEST_POSTGRES_URL" -c "CREATE DATABASE $db"
+pg_url="${TIM_TEST_POSTGRES_URL%/*}/$db"
+cluster=(TIM_STORAGE=postgres "TIM_POSTGRES_URL=$pg_url" "TIM_REDIS_URL=$TIM_TEST_REDIS_URL")
+# Node 1 first: demo mode creates the app in the shared database; node 2 then serves it too.
+d1=$(mktemp -d); d2=$(mktemp -d)
+start_node "$d1" node1 "${cluster[@]}" TIM_NODE_ID="ci-node1-$$"; export TIM_URL_1="$node_url"
+start_node "$d2" node2 "${cluster[@]}" TIM_NODE_ID="ci-node2-$$"; export TIM_URL_2="$node_url"
+echo "nodes $TIM_URL_1 $TIM_URL_2 on $pg_url"
+node tests/conformance/cluster.mjs
+TIM_URL="$TIM_URL_1" node tests/conformance/official-c2c.mjs
 
 step "all tests passed"

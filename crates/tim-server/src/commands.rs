@@ -565,8 +565,6 @@ fn kick(st: &State, who: &Who, body: &Value) -> Value {
     if let Err(e) = st.store.revoke_user_tickets(sdkappid, &user) {
         return internal(e);
     }
-    for s in st.hub.take_all(sdkappid, &user) {
-        s.kick(&st.hub, cmd::kick::REST_API, st.config.kick_close_delay_ms);
-    }
+    st.hub.kick_user(sdkappid, &user, cmd::kick::REST_API, st.config.kick_close_delay_ms);
     ok()
 }

@@ -1,5 +1,6 @@
 //! Server configuration: a TOML file, then environment overrides (`TIM_LISTEN`, `TIM_DATA_DIR`,
-//! `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE`, `TIM_POSTGRES_URL`). See `docs/server.md`.
+//! `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE`, `TIM_POSTGRES_URL`, `TIM_REDIS_URL`, `TIM_NODE_ID`). See
+//! `docs/server.md`.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -42,6 +43,26 @@ pub enum Storage {
     Postgres,
 }
 
+/// Several nodes serving one app: presence and cross-node delivery over Redis (`[cluster]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// `redis://host:port[/db]`. Unset: single node, everything in process.
+    pub redis_url: Option<String>,
+    /// This node's id, unique in the cluster. Unset: random at each start.
+    pub node_id: Option<String>,
+    /// Presence entries not refreshed for this long are dead (a crashed node's sessions).
+    pub presence_ttl_secs: u64,
+    /// How often presence is refreshed and the Redis subscription is checked.
+    pub heartbeat_secs: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig { redis_url: None, node_id: None, presence_ttl_secs: 30, heartbeat_secs: 5 }
+    }
+}
+
 /// The whole server configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -81,6 +102,8 @@ pub struct Config {
     /// A socket that sends nothing for this many seconds is closed (the SDK sends
     /// `heartbeat.alive` after 10 s of silence, so only dead clients hit this).
     pub idle_timeout_secs: u64,
+    /// Cluster mode (several nodes, Redis).
+    pub cluster: ClusterConfig,
 }
 
 impl Default for Config {
@@ -102,6 +125,7 @@ impl Default for Config {
             kick_close_delay_ms: 500,
             getmsg_page_size: 100,
             idle_timeout_secs: 300,
+            cluster: ClusterConfig::default(),
         }
     }
 }
@@ -150,8 +174,8 @@ impl Config {
         toml::from_str(text)
     }
 
-    /// Apply `TIM_LISTEN`, `TIM_DATA_DIR`, `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE` and
-    /// `TIM_POSTGRES_URL` from `get`.
+    /// Apply `TIM_LISTEN`, `TIM_DATA_DIR`, `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE`,
+    /// `TIM_POSTGRES_URL`, `TIM_REDIS_URL` and `TIM_NODE_ID` from `get`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = get("TIM_LISTEN").filter(|v| !v.is_empty()) {
             self.listen = v;
@@ -178,6 +202,12 @@ impl Config {
         }
         if let Some(v) = get("TIM_POSTGRES_URL").filter(|v| !v.is_empty()) {
             self.postgres_url = Some(v);
+        }
+        if let Some(v) = get("TIM_REDIS_URL") {
+            self.cluster.redis_url = if v.is_empty() { None } else { Some(v) };
+        }
+        if let Some(v) = get("TIM_NODE_ID").filter(|v| !v.is_empty()) {
+            self.cluster.node_id = Some(v);
         }
         Ok(())
     }
@@ -224,5 +254,18 @@ mod tests {
         assert_eq!((p.storage, p.postgres_url.as_deref()), (Storage::Sqlite, Some("postgres://b@h/db2")));
         assert!(p.apply_env(|k| (k == "TIM_STORAGE").then(|| "mysql".to_string())).is_err());
         assert!(Config::from_toml("storage = \"mysql\"").is_err());
+        let c = Config::from_toml("[cluster]\nredis_url = \"redis://127.0.0.1:6379\"\nnode_id = \"n1\"")
+            .expect("valid toml");
+        assert_eq!(c.cluster.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
+        assert_eq!(c.cluster.presence_ttl_secs, 30);
+        assert!(Config::from_toml("[cluster]\nredis = 1").is_err());
+        let mut c = Config::default();
+        c.apply_env(|k| match k {
+            "TIM_REDIS_URL" => Some("redis://r".into()),
+            "TIM_NODE_ID" => Some("b".into()),
+            _ => None,
+        })
+        .expect("valid env");
+        assert_eq!((c.cluster.redis_url.as_deref(), c.cluster.node_id.as_deref()), (Some("redis://r"), Some("b")));
     }
 }

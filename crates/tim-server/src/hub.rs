@@ -1,11 +1,50 @@
 //! Online sessions: who is connected on which socket, fan-out of pushes, kick-out.
+//!
+//! [`Hub`] is the interface the gateway and the commands use. [`LocalHub`] is the in-process
+//! registry (the single-node default); [`crate::cluster::RedisHub`] wraps one and adds presence
+//! and delivery across nodes over Redis.
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tim_proto::{cmd, Frame, Head};
 use tokio::sync::mpsc::UnboundedSender;
+
+/// A boxed future (the hub trait is object safe).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Online sessions and push fan-out, on one node or across a cluster.
+///
+/// `register`, `push_user` and `kick_user` may block briefly (cluster round trips) and are called
+/// from blocking threads (command handlers run in `spawn_blocking`); `unregister` never blocks.
+pub trait Hub: Send + Sync {
+    /// A new socket id (unique on this node).
+    fn next_conn_id(&self) -> u64;
+    /// Register a logged-in socket; returns the sessions of this node it displaces (older
+    /// sockets of the same instance; other instances of the same platform when `kick_others`).
+    /// Sessions on other nodes are displaced by the hub itself.
+    fn register(&self, sdkappid: u64, user: &str, s: SessionRef, kick_others: bool) -> Displaced;
+    /// Remove a socket.
+    fn unregister(&self, sdkappid: u64, user: &str, conn_id: u64);
+    /// Push an `im_open_push.msg_push` body to every session of a user except the socket
+    /// `except` of this node.
+    fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value);
+    /// Kick every session of a user, everywhere (their tickets are already revoked).
+    fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64);
+    /// Stop background work and withdraw this node's presence.
+    fn shutdown(&self) -> BoxFuture<'_, ()>;
+}
+
+static PUSH_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// Push an `im_open_push.msg_push` body to one session.
+pub fn push_to(s: &SessionRef, body: Value) {
+    let seq = PUSH_SEQ.fetch_add(1, Ordering::Relaxed) + 1;
+    s.send(Frame::new(Head::reply(cmd::MSG_PUSH, seq), body));
+}
 
 /// Something for a socket's writer.
 #[derive(Debug)]
@@ -31,6 +70,9 @@ pub struct SessionRef {
     pub tx: UnboundedSender<Out>,
     /// Non-zero: the `KickType` this socket was kicked with.
     pub kicked: Arc<AtomicU32>,
+    /// When the socket logged in (Unix microseconds; in cluster mode by the Redis server's clock,
+    /// one clock for every node): across nodes the newer instance wins.
+    pub since_us: u64,
 }
 
 impl SessionRef {
@@ -40,9 +82,9 @@ impl SessionRef {
     }
 
     /// Mark kicked, push the `KickoutMsgNotify`, and close a bit later.
-    pub fn kick(&self, hub: &Hub, kick_type: u32, close_after_ms: u64) {
+    pub fn kick(&self, kick_type: u32, close_after_ms: u64) {
         self.kicked.store(kick_type, Ordering::SeqCst);
-        hub.push(
+        push_to(
             self,
             json!({"EventArray":[{"Event": cmd::event::C2C_NOTIFY,
                 "C2cNotifyMsgArray":[{"KickoutMsgNotify":{"KickType": kick_type, "NewInstInfo": {}}}]}]}),
@@ -51,11 +93,10 @@ impl SessionRef {
     }
 }
 
-/// Every online session, by (sdkappid, user).
+/// Every online session of this process, by (sdkappid, user).
 #[derive(Debug, Default)]
-pub struct Hub {
+pub struct LocalHub {
     next_conn: AtomicU64,
-    push_seq: AtomicU64,
     sessions: Mutex<HashMap<(u64, String), Vec<SessionRef>>>,
 }
 
@@ -68,7 +109,7 @@ pub struct Displaced {
     pub kicked: Vec<SessionRef>,
 }
 
-impl Hub {
+impl LocalHub {
     /// A new socket id.
     pub fn next_conn_id(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
@@ -124,18 +165,61 @@ impl Hub {
         self.lock().get(&(sdkappid, user.to_string())).cloned().unwrap_or_default()
     }
 
-    /// Push an `im_open_push.msg_push` body to one session.
-    pub fn push(&self, s: &SessionRef, body: Value) {
-        let seq = self.push_seq.fetch_add(1, Ordering::Relaxed) + 1;
-        s.send(Frame::new(Head::reply(cmd::MSG_PUSH, seq), body));
+    /// Remove and return one socket of a user.
+    pub fn take(&self, sdkappid: u64, user: &str, conn_id: u64) -> Option<SessionRef> {
+        let mut map = self.lock();
+        let key = (sdkappid, user.to_string());
+        let list = map.get_mut(&key)?;
+        let i = list.iter().position(|s| s.conn_id == conn_id)?;
+        let s = list.remove(i);
+        if list.is_empty() {
+            map.remove(&key);
+        }
+        Some(s)
+    }
+
+    /// Every session: (sdkappid, user, session).
+    pub fn all(&self) -> Vec<(u64, String, SessionRef)> {
+        self.lock()
+            .iter()
+            .flat_map(|((app, user), list)| list.iter().map(move |s| (*app, user.clone(), s.clone())))
+            .collect()
     }
 
     /// Push to every session of a user except `except` (a socket id).
-    pub fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value) {
+    pub fn push_local(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value) {
         for s in self.sessions(sdkappid, user) {
             if Some(s.conn_id) != except {
-                self.push(&s, body.clone());
+                push_to(&s, body.clone());
             }
         }
+    }
+
+    /// Kick every session of a user on this node.
+    pub fn kick_local(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
+        for s in self.take_all(sdkappid, user) {
+            s.kick(kick_type, close_after_ms);
+        }
+    }
+}
+
+impl Hub for LocalHub {
+    fn next_conn_id(&self) -> u64 {
+        LocalHub::next_conn_id(self)
+    }
+    fn register(&self, sdkappid: u64, user: &str, s: SessionRef, kick_others: bool) -> Displaced {
+        LocalHub::register(self, sdkappid, user, s, kick_others)
+    }
+    fn unregister(&self, sdkappid: u64, user: &str, conn_id: u64) {
+        LocalHub::unregister(self, sdkappid, user, conn_id);
+    }
+    fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value) {
+        self.push_local(sdkappid, user, except, body);
+    }
+    fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
+        self.kick_local(sdkappid, user, kick_type, close_after_ms);
+    }
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
     }
 }

@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod hub;
@@ -21,7 +22,7 @@ pub mod rest;
 pub mod store;
 pub mod ws;
 
-pub use config::{AppConfig, Config, MultiInstance, Storage};
+pub use config::{AppConfig, ClusterConfig, Config, MultiInstance, Storage};
 pub use store::{App, PgStore, SqliteStore, Store};
 
 use axum::routing::{get, post};
@@ -36,14 +37,22 @@ pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// Current Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
 /// Shared server state.
 pub struct State {
     /// The configuration.
     pub config: Config,
     /// Storage.
     pub store: Arc<dyn Store>,
-    /// Online sessions.
-    pub hub: hub::Hub,
+    /// Online sessions (this node's, or the cluster's).
+    pub hub: Arc<dyn hub::Hub>,
     apps: RwLock<HashMap<u64, App>>,
     shutdown: watch::Receiver<bool>,
 }
@@ -79,6 +88,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// Cluster mode could not start (Redis unreachable, `node_id` used by a running node).
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// No app is configured and demo mode is off.
     #[error("no app configured: add [[apps]] to the config file, or enable demo mode (demo = true / TIM_DEMO=1)")]
     NoApps,
@@ -92,6 +104,7 @@ pub struct ServerHandle {
     addr: SocketAddr,
     state: Arc<State>,
     created_app: Option<App>,
+    node_id: Option<String>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -119,10 +132,17 @@ impl ServerHandle {
         self.state.store.clone()
     }
 
-    /// Close every socket, stop accepting and wait until the server has stopped.
+    /// This node's id in the cluster (`None` without `[cluster]`).
+    pub fn node_id(&self) -> Option<&str> {
+        self.node_id.as_deref()
+    }
+
+    /// Close every socket, stop accepting, withdraw this node's presence and wait until the
+    /// server has stopped.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+        self.state.hub.shutdown().await;
     }
 }
 
@@ -177,10 +197,20 @@ impl Server {
             .await
             .map_err(|source| StartError::Bind { addr: config.listen.clone(), source })?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen.clone(), source })?;
+        let (hub, node_id): (Arc<dyn hub::Hub>, Option<String>) = match &config.cluster.redis_url {
+            Some(url) => {
+                let h = cluster::RedisHub::start(url, &config, store.clone())
+                    .await
+                    .map_err(|e| StartError::Cluster(e.to_string()))?;
+                let id = h.node_id().to_string();
+                (Arc::new(h), Some(id))
+            }
+            None => (Arc::new(hub::LocalHub::default()), None),
+        };
         let (tx, rx) = watch::channel(false);
         let state = Arc::new(State {
             store,
-            hub: hub::Hub::default(),
+            hub,
             apps: RwLock::new(apps.into_iter().map(|a| (a.sdkappid, a)).collect()),
             shutdown: rx.clone(),
             config,
@@ -199,8 +229,8 @@ impl Server {
                 tracing::error!(error = %e, "server error");
             }
         });
-        tracing::info!(%addr, "tim-server listening");
-        Ok(ServerHandle { addr, state, created_app, shutdown: tx, task })
+        tracing::info!(%addr, node = node_id.as_deref().unwrap_or("-"), "tim-server listening");
+        Ok(ServerHandle { addr, state, created_app, node_id, shutdown: tx, task })
     }
 }
 

@@ -361,6 +361,7 @@ fn bind(st: &State, c: &mut Conn, t: &Ticket) {
         a2: t.a2.clone(),
         tx: c.tx.clone(),
         kicked: c.kicked.clone(),
+        since_us: crate::now_ms().saturating_mul(1000),
     };
     let displaced = st.hub.register(t.sdkappid, &t.user_id, session, st.config.multi_instance == MultiInstance::Kick);
     for s in displaced.stale {
@@ -371,7 +372,7 @@ fn bind(st: &State, c: &mut Conn, t: &Ticket) {
         if let Err(e) = st.store.revoke_ticket(&s.a2) {
             tracing::error!(error = %e, "revoke ticket");
         }
-        s.kick(&st.hub, cmd::kick::MULTIPLE_ACCOUNT, st.config.kick_close_delay_ms);
+        s.kick(cmd::kick::MULTIPLE_ACCOUNT, st.config.kick_close_delay_ms);
     }
     c.login = Some(Login { sdkappid: t.sdkappid, user: t.user_id.clone(), a2: t.a2.clone(), expires: t.expires });
 }

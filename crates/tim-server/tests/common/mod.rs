@@ -132,9 +132,13 @@ impl Client {
         instance_id: &str,
         platform: u32,
     ) -> Client {
+        Self::connect_addr(&server.local_addr().to_string(), path, sdkappid, instance_id, platform).await
+    }
+
+    /// Connect to `host:port` (a server in another process).
+    pub async fn connect_addr(addr: &str, path: &str, sdkappid: u64, instance_id: &str, platform: u32) -> Client {
         let url = format!(
-            "ws://{}/{path}?sdkappid={sdkappid}&instanceid={instance_id}&random=0.5&platform={platform}&host=unknown&version=-1&sdkversion=2.27.6&compress=gzip",
-            server.local_addr()
+            "ws://{addr}/{path}?sdkappid={sdkappid}&instanceid={instance_id}&random=0.5&platform={platform}&host=unknown&version=-1&sdkversion=2.27.6&compress=gzip"
         );
         let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         Client {
@@ -240,6 +244,14 @@ impl Client {
             self.inst_id = rep["InstId"].as_u64().unwrap();
         }
         rep
+    }
+
+    /// Re-login on a new socket with the A2 key of an earlier login (what the SDK does after a
+    /// reconnect, WIRE.md §1.5).
+    pub async fn relogin_a2(&mut self, a2: &str, tinyid: &str) -> Value {
+        self.a2 = a2.to_string();
+        self.tinyid = tinyid.to_string();
+        self.call(tim_proto::cmd::WSLOGIN, json!({"State":"Online","is_web_uniapp":0,"InstType":0})).await
     }
 
     pub async fn login(&mut self, user: &str) -> Value {
