@@ -323,11 +323,12 @@ impl Message {
 }
 
 fn lower_first(k: &str) -> String {
-    let mut c = k.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
+    // Wire keys are ASCII; ASCII case mapping keeps Unicode tables out of the wasm.
+    let mut s = k.to_string();
+    if let Some(f) = s.get_mut(0..1) {
+        f.make_ascii_lowercase();
     }
+    s
 }
 
 fn camel_all(v: &Value) -> Value {
