@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Private test services on loopback: a PostgreSQL cluster and a Redis server, with their data
+# Private test services on loopback: a PostgreSQL cluster, a Redis server and an S3-compatible
+# test server (moto_server from the PyPI package moto[server], an S3 emulator), with their data
 # in /tmp/tim-services-<hash of this checkout's path> (or $TIM_SERVICES_DIR; outside the checkout
 # because the postgres user must reach it, and a checkout under /root is not reachable). Each
 # checkout gets its own services. Installs the Debian packages when missing.
 #
 #   scripts/services.sh start   # install if needed, start both (idempotent), print the env
-#   scripts/services.sh env     # print `export TIM_TEST_POSTGRES_URL=… TIM_TEST_REDIS_URL=…`
+#   scripts/services.sh env     # print `export TIM_TEST_POSTGRES_URL=… TIM_TEST_REDIS_URL=…
+#                               #   TIM_TEST_S3_ENDPOINT=… TIM_TEST_S3_BUCKET=…`
 #   scripts/services.sh stop    # stop both and delete their data
 #
 # Use: eval "$(scripts/services.sh start)"
@@ -13,6 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${TIM_SERVICES_DIR:-${TMPDIR:-/tmp}/tim-services-$(printf %s "$PWD" | md5sum | cut -c1-10)}"
 pgdata="$dir/pg"
+# moto is installed once per machine into its own virtualenv (kept across start/stop).
+moto_venv="${TIM_MOTO_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/tim-wasm/moto-venv}"
+s3_bucket=tim-test
 
 log() { echo "services: $*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -36,6 +41,14 @@ install() {
     as_root apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${need[@]}" >&2
   fi
+  if [ ! -x "$moto_venv/bin/moto_server" ]; then
+    log "installing moto[server] (S3-compatible test server) into $moto_venv"
+    # Not fatal: without it the S3 tests skip loudly, PostgreSQL and Redis still run.
+    if ! { python3 -m venv "$moto_venv" >&2 && "$moto_venv/bin/pip" install -q 'moto[server]==5.*' >&2; }; then
+      log "WARNING: could not install moto[server]; the S3 tests will be skipped"
+      rm -rf "$moto_venv"
+    fi
+  fi
 }
 
 free_port() {
@@ -43,6 +56,9 @@ free_port() {
 }
 
 pg_running() { [ -f "$dir/pg.port" ] && as_pg "$(pg_bin)/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; }
+s3_running() {
+  [ -f "$dir/s3.port" ] && [ -f "$dir/s3.pid" ] && kill -0 "$(cat "$dir/s3.pid")" 2>/dev/null
+}
 redis_running() {
   [ -f "$dir/redis.port" ] && [ -f "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null
 }
@@ -50,6 +66,7 @@ redis_running() {
 print_env() {
   [ -f "$dir/pg.port" ] && echo "export TIM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:$(cat "$dir/pg.port")/postgres"
   [ -f "$dir/redis.port" ] && echo "export TIM_TEST_REDIS_URL=redis://127.0.0.1:$(cat "$dir/redis.port")/"
+  [ -f "$dir/s3.port" ] && echo "export TIM_TEST_S3_ENDPOINT=http://127.0.0.1:$(cat "$dir/s3.port") TIM_TEST_S3_BUCKET=$s3_bucket"
   return 0
 }
 
@@ -84,6 +101,22 @@ start() {
     echo "$port" > "$dir/redis.port"
     log "redis on 127.0.0.1:$port"
   fi
+  if [ -x "$moto_venv/bin/moto_server" ] && ! s3_running; then
+    local port
+    port=$(free_port)
+    nohup "$moto_venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$dir/s3.log" 2>&1 &
+    echo $! > "$dir/s3.pid"
+    local up=""
+    for _ in $(seq 1 100); do
+      curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && { up=1; break; }
+      sleep 0.1
+    done
+    [ -n "$up" ] || { log "moto_server did not start:"; cat "$dir/s3.log" >&2; return 1; }
+    # The test bucket (moto accepts unsigned requests).
+    curl -fsS -o /dev/null -X PUT "http://127.0.0.1:$port/$s3_bucket"
+    echo "$port" > "$dir/s3.port"
+    log "S3-compatible test server (moto) on 127.0.0.1:$port, bucket $s3_bucket"
+  fi
   print_env
 }
 
@@ -93,6 +126,9 @@ stop() {
   fi
   if [ -f "$dir/redis.pid" ]; then
     kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+  fi
+  if [ -f "$dir/s3.pid" ]; then
+    kill "$(cat "$dir/s3.pid")" 2>/dev/null || true
   fi
   rm -rf "$dir"
   log "stopped"

@@ -43,7 +43,7 @@ start_node() { # start_node <data dir> <log name> [VAR=value...]
 }
 
 step "native tests (SQLite, single node, no services)"
-env -u TIM_TEST_POSTGRES_URL -u TIM_TEST_REDIS_URL cargo test --workspace
+env -u TIM_TEST_POSTGRES_URL -u TIM_TEST_REDIS_URL -u TIM_TEST_S3_ENDPOINT -u TIM_TEST_S3_BUCKET cargo test --workspace
 cargo build -p tim-server
 
 step "services: PostgreSQL + Redis on loopback"

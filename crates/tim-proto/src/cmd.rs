@@ -71,6 +71,8 @@ servcmds! {
     FETCH_PURCHASE_BITS = "im_sdk_config_mgr.fetch_imsdk_purchase_bitsv2";
     /// Telemetry (anonymous).
     TIM_WEB_REPORT = "imopenstat.tim_web_report_v2";
+    /// Upload signature: upload and download URL of a new file (WIRE.md §4.13).
+    COS_PRE_SIG = "im_cos_msg.pre_sig";
     /// REST: import an account.
     ACCOUNT_IMPORT = "im_open_login_svc.account_import";
     /// REST: kick a user.

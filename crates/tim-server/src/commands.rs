@@ -111,6 +111,12 @@ fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
 
 /// Run one command. `None` means "no reply" (fire-and-forget commands).
 pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
+    dispatch_at(st, who, servcmd, body, None)
+}
+
+/// [`dispatch`] for a caller that reached the server at `origin` (its base URL, used in upload
+/// URLs, see [`crate::uploads::origin`]).
+pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: Option<&str>) -> Option<Value> {
     let admin_only = matches!(servcmd, cmd::ACCOUNT_IMPORT | cmd::KICK);
     if admin_only && !matches!(who, Who::Admin { .. }) {
         return Some(fail(code::REST_ADMIN_REQUIRED, format!("{servcmd} needs the app admin")));
@@ -127,6 +133,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::PORTRAIT_SET => portrait_set(st, who, body),
         cmd::ACCOUNT_IMPORT => account_import(st, who, body),
         cmd::KICK => kick(st, who, body),
+        cmd::COS_PRE_SIG => crate::uploads::pre_sig(st, who, body, origin),
         _ => match login_phase_reply(servcmd, who.sdkappid()) {
             Some(v) => v,
             None => fail(code::REST_UNKNOWN_COMMAND, format!("command not served: {servcmd}")),

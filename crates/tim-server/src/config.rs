@@ -1,6 +1,6 @@
 //! Server configuration: a TOML file, then environment overrides (`TIM_LISTEN`, `TIM_DATA_DIR`,
-//! `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE`, `TIM_POSTGRES_URL`, `TIM_REDIS_URL`, `TIM_NODE_ID`). See
-//! `docs/server.md`.
+//! `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE`, `TIM_POSTGRES_URL`, `TIM_REDIS_URL`, `TIM_NODE_ID`,
+//! `TIM_UPLOADS_*`). See `docs/server.md`.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -63,6 +63,61 @@ impl Default for ClusterConfig {
     }
 }
 
+/// Where uploaded files are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UploadBackend {
+    /// Files under `<data_dir>/uploads` (a cluster needs that directory shared).
+    #[default]
+    Local,
+    /// An S3-compatible bucket (AWS S3, MinIO, Ceph, R2, COS…).
+    S3,
+}
+
+/// File uploads (`im_cos_msg.pre_sig`, `PUT`/`GET /uploads/…`, WIRE.md §4.13).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadsConfig {
+    /// `"local"` (default) or `"s3"`.
+    pub backend: UploadBackend,
+    /// Largest upload in bytes (default 100 MB); bigger bodies get HTTP 413.
+    pub max_upload_bytes: u64,
+    /// Longest validity of an upload URL in seconds; the client's `Duration` can only shorten it.
+    pub url_ttl_secs: u64,
+    /// Base URL clients reach this server at (`https://im.example.com`), used in `upload_url` and
+    /// `download_url`. Unset: `http://<Host header of the request>`.
+    pub public_url: Option<String>,
+    /// S3 bucket.
+    pub s3_bucket: Option<String>,
+    /// S3 endpoint for S3-compatible servers (`http://127.0.0.1:9000`); unset: AWS.
+    pub s3_endpoint: Option<String>,
+    /// S3 region (default `us-east-1`).
+    pub s3_region: Option<String>,
+    /// S3 access key id.
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key.
+    pub s3_secret_access_key: Option<String>,
+    /// Allow a plain-HTTP endpoint.
+    pub s3_allow_http: bool,
+}
+
+impl Default for UploadsConfig {
+    fn default() -> Self {
+        UploadsConfig {
+            backend: UploadBackend::Local,
+            max_upload_bytes: 100 * 1024 * 1024,
+            url_ttl_secs: 900,
+            public_url: None,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
+        }
+    }
+}
+
 /// The whole server configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -104,6 +159,8 @@ pub struct Config {
     pub idle_timeout_secs: u64,
     /// Cluster mode (several nodes, Redis).
     pub cluster: ClusterConfig,
+    /// File uploads.
+    pub uploads: UploadsConfig,
 }
 
 impl Default for Config {
@@ -126,6 +183,7 @@ impl Default for Config {
             getmsg_page_size: 100,
             idle_timeout_secs: 300,
             cluster: ClusterConfig::default(),
+            uploads: UploadsConfig::default(),
         }
     }
 }
@@ -209,6 +267,41 @@ impl Config {
         if let Some(v) = get("TIM_NODE_ID").filter(|v| !v.is_empty()) {
             self.cluster.node_id = Some(v);
         }
+        self.apply_uploads_env(&get)
+    }
+
+    fn apply_uploads_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let u = &mut self.uploads;
+        if let Some(v) = get("TIM_UPLOADS_BACKEND").filter(|v| !v.is_empty()) {
+            u.backend = match v.to_ascii_lowercase().as_str() {
+                "local" => UploadBackend::Local,
+                "s3" => UploadBackend::S3,
+                _ => return Err(ConfigError::Env("TIM_UPLOADS_BACKEND (use local or s3)")),
+            };
+        }
+        if let Some(v) = get("TIM_UPLOADS_MAX_UPLOAD_BYTES").filter(|v| !v.is_empty()) {
+            u.max_upload_bytes = v.parse().map_err(|_| ConfigError::Env("TIM_UPLOADS_MAX_UPLOAD_BYTES (a number)"))?;
+        }
+        if let Some(v) = get("TIM_UPLOADS_S3_ALLOW_HTTP").filter(|v| !v.is_empty()) {
+            u.s3_allow_http = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => return Err(ConfigError::Env("TIM_UPLOADS_S3_ALLOW_HTTP (use 1/0, true/false)")),
+            };
+        }
+        let strings: [(&str, &mut Option<String>); 6] = [
+            ("TIM_UPLOADS_PUBLIC_URL", &mut u.public_url),
+            ("TIM_UPLOADS_S3_BUCKET", &mut u.s3_bucket),
+            ("TIM_UPLOADS_S3_ENDPOINT", &mut u.s3_endpoint),
+            ("TIM_UPLOADS_S3_REGION", &mut u.s3_region),
+            ("TIM_UPLOADS_S3_ACCESS_KEY_ID", &mut u.s3_access_key_id),
+            ("TIM_UPLOADS_S3_SECRET_ACCESS_KEY", &mut u.s3_secret_access_key),
+        ];
+        for (name, slot) in strings {
+            if let Some(v) = get(name) {
+                *slot = if v.is_empty() { None } else { Some(v) };
+            }
+        }
         Ok(())
     }
 }
@@ -267,5 +360,39 @@ mod tests {
         })
         .expect("valid env");
         assert_eq!((c.cluster.redis_url.as_deref(), c.cluster.node_id.as_deref()), (Some("redis://r"), Some("b")));
+    }
+
+    #[test]
+    fn uploads_toml_and_env() {
+        let c = Config::default();
+        assert_eq!((c.uploads.backend, c.uploads.max_upload_bytes), (UploadBackend::Local, 100 * 1024 * 1024));
+        let mut c = Config::from_toml(
+            "[uploads]\nbackend = \"s3\"\ns3_bucket = \"b\"\ns3_endpoint = \"http://127.0.0.1:9000\"\ns3_allow_http = true\nmax_upload_bytes = 10",
+        )
+        .expect("valid toml");
+        assert_eq!(c.uploads.backend, UploadBackend::S3);
+        assert_eq!(c.uploads.s3_bucket.as_deref(), Some("b"));
+        assert!(c.uploads.s3_allow_http);
+        assert_eq!(c.uploads.max_upload_bytes, 10);
+        assert!(Config::from_toml("[uploads]\nbackend = \"ftp\"").is_err());
+        assert!(Config::from_toml("[uploads]\nbucket = \"b\"").is_err());
+        c.apply_env(|k| match k {
+            "TIM_UPLOADS_BACKEND" => Some("local".into()),
+            "TIM_UPLOADS_S3_BUCKET" => Some("other".into()),
+            "TIM_UPLOADS_S3_SECRET_ACCESS_KEY" => Some("s".into()),
+            "TIM_UPLOADS_MAX_UPLOAD_BYTES" => Some("2048".into()),
+            "TIM_UPLOADS_PUBLIC_URL" => Some("https://im.example.com".into()),
+            "TIM_UPLOADS_S3_ALLOW_HTTP" => Some("0".into()),
+            _ => None,
+        })
+        .expect("valid env");
+        assert_eq!(c.uploads.backend, UploadBackend::Local);
+        assert_eq!(c.uploads.s3_bucket.as_deref(), Some("other"));
+        assert_eq!(c.uploads.s3_secret_access_key.as_deref(), Some("s"));
+        assert_eq!(c.uploads.max_upload_bytes, 2048);
+        assert_eq!(c.uploads.public_url.as_deref(), Some("https://im.example.com"));
+        assert!(!c.uploads.s3_allow_http);
+        assert!(c.apply_env(|k| (k == "TIM_UPLOADS_BACKEND").then(|| "ftp".to_string())).is_err());
+        assert!(c.apply_env(|k| (k == "TIM_UPLOADS_MAX_UPLOAD_BYTES").then(|| "lots".to_string())).is_err());
     }
 }

@@ -20,9 +20,10 @@ pub mod config;
 pub mod hub;
 pub mod rest;
 pub mod store;
+pub mod uploads;
 pub mod ws;
 
-pub use config::{AppConfig, ClusterConfig, Config, MultiInstance, Storage};
+pub use config::{AppConfig, ClusterConfig, Config, MultiInstance, Storage, UploadBackend, UploadsConfig};
 pub use store::{App, PgStore, SqliteStore, Store};
 
 use axum::routing::{get, post};
@@ -53,6 +54,8 @@ pub struct State {
     pub store: Arc<dyn Store>,
     /// Online sessions (this node's, or the cluster's).
     pub hub: Arc<dyn hub::Hub>,
+    /// Uploaded files.
+    pub blobs: Arc<dyn uploads::BlobStore>,
     apps: RwLock<HashMap<u64, App>>,
     shutdown: watch::Receiver<bool>,
 }
@@ -88,6 +91,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The upload store could not be set up (`[uploads]`).
+    #[error(transparent)]
+    Uploads(#[from] uploads::BlobError),
     /// Cluster mode could not start (Redis unreachable, `node_id` used by a running node).
     #[error("cluster: {0}")]
     Cluster(String),
@@ -187,6 +193,7 @@ impl Server {
     /// Like [`Server::start`] with a given storage backend.
     pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> Result<ServerHandle, StartError> {
         let (apps, created_app) = load_apps(&config, store.as_ref())?;
+        let blobs = uploads::open(&config)?;
         if config.demo {
             tracing::warn!(
                 "DEMO MODE is on: GET /dev/usersig hands out a userSig for any user. \
@@ -211,6 +218,7 @@ impl Server {
         let state = Arc::new(State {
             store,
             hub,
+            blobs,
             apps: RwLock::new(apps.into_iter().map(|a| (a.sdkappid, a)).collect()),
             shutdown: rx.clone(),
             config,
@@ -229,7 +237,7 @@ impl Server {
                 tracing::error!(error = %e, "server error");
             }
         });
-        tracing::info!(%addr, node = node_id.as_deref().unwrap_or("-"), "tim-server listening");
+        tracing::info!(%addr, node = node_id.as_deref().unwrap_or("-"), uploads = %state.blobs.describe(), "tim-server listening");
         Ok(ServerHandle { addr, state, created_app, node_id, shutdown: tx, task })
     }
 }
@@ -239,7 +247,14 @@ fn router(state: Arc<State>) -> Router {
         .route("/binfo", get(ws::binfo))
         .route("/info", get(ws::info))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/v4/{service}/{command}", post(rest::v4));
+        .route("/v4/{service}/{command}", post(rest::v4))
+        // The upload plugin PUTs from the page's origin: CORS open, the token is the auth.
+        .route(
+            "/uploads/{*key}",
+            axum::routing::put(uploads::put_upload)
+                .get(uploads::get_upload)
+                .layer(tower_http::cors::CorsLayer::permissive()),
+        );
     if state.config.demo {
         r = r.route("/dev/usersig", get(rest::dev_usersig).layer(tower_http::cors::CorsLayer::permissive()));
     }

@@ -3,7 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State as AxState};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -20,8 +20,10 @@ pub async fn v4(
     AxState(st): AxState<Arc<State>>,
     Path((service, command)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Json<Value> {
+    let origin = crate::uploads::origin(&st.config, &headers);
     let servcmd = format!("{service}.{command}");
     let who = match authenticate(&st, &q) {
         Ok(w) => w,
@@ -36,9 +38,10 @@ pub async fn v4(
         }
     };
     tracing::debug!(%servcmd, "REST call");
-    let reply = tokio::task::spawn_blocking(move || commands::dispatch(&st, &who, &servcmd, &body))
-        .await
-        .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
+    let reply =
+        tokio::task::spawn_blocking(move || commands::dispatch_at(&st, &who, &servcmd, &body, origin.as_deref()))
+            .await
+            .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
     Json(reply.unwrap_or_else(commands::ok))
 }
 

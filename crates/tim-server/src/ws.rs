@@ -2,6 +2,7 @@
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State as AxState};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -36,6 +37,8 @@ struct Conn {
     tx: mpsc::UnboundedSender<Out>,
     kicked: Arc<AtomicU32>,
     login: Option<Login>,
+    /// The server's base URL as this client reached it (upload URLs).
+    origin: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -45,21 +48,33 @@ struct Mode {
 }
 
 /// `GET /binfo`.
-pub async fn binfo(ws: WebSocketUpgrade, q: Query<HashMap<String, String>>, st: AxState<Arc<State>>) -> Response {
-    upgrade(ws, q, st, true)
+pub async fn binfo(
+    ws: WebSocketUpgrade,
+    q: Query<HashMap<String, String>>,
+    st: AxState<Arc<State>>,
+    headers: HeaderMap,
+) -> Response {
+    upgrade(ws, q, st, &headers, true)
 }
 
 /// `GET /info`.
-pub async fn info(ws: WebSocketUpgrade, q: Query<HashMap<String, String>>, st: AxState<Arc<State>>) -> Response {
-    upgrade(ws, q, st, false)
+pub async fn info(
+    ws: WebSocketUpgrade,
+    q: Query<HashMap<String, String>>,
+    st: AxState<Arc<State>>,
+    headers: HeaderMap,
+) -> Response {
+    upgrade(ws, q, st, &headers, false)
 }
 
 fn upgrade(
     ws: WebSocketUpgrade,
     Query(q): Query<HashMap<String, String>>,
     AxState(st): AxState<Arc<State>>,
+    headers: &HeaderMap,
     binary: bool,
 ) -> Response {
+    let origin = crate::uploads::origin(&st.config, headers);
     let mode = Mode { binary, compress: binary && q.get("compress").is_some_and(|v| v == "gzip") };
     let url_sdkappid = q.get("sdkappid").and_then(|v| v.parse().ok());
     let instance_id = q.get("instanceid").cloned().unwrap_or_default();
@@ -76,6 +91,7 @@ fn upgrade(
             tx,
             kicked: Arc::new(AtomicU32::new(0)),
             login: None,
+            origin,
         };
         run(st, socket, conn, rx, mode).await;
     })
@@ -206,7 +222,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
             // serve them as that user without logging the socket in.
             None => {
                 return Some(match usersig_user(st, c, &f.head) {
-                    Ok(who) => commands::dispatch(st, &who, servcmd, &f.body)?,
+                    Ok(who) => commands::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())?,
                     Err(e) => e,
                 })
             }
@@ -245,7 +261,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
         _ => {}
     }
     let who = Who::User { sdkappid: login.sdkappid, user: login.user, conn_id: c.id };
-    commands::dispatch(st, &who, servcmd, &f.body)
+    commands::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())
 }
 
 /// The user of a frame that carries a valid identifier + usersig.

@@ -1,4 +1,5 @@
-//! Cluster mode against a real Redis: two nodes share one data dir and one Redis
+//! Cluster mode against a real Redis: two nodes share one storage (a SQLite data dir, or one
+//! PostgreSQL database when `TIM_TEST_POSTGRES_URL` is set) and one Redis
 //! (`TIM_TEST_REDIS_URL`, e.g. `redis://127.0.0.1:6390`). Without it every test is skipped with a
 //! loud message. Users get a random suffix, so parallel tests and leftovers in Redis never meet.
 #![allow(clippy::unwrap_used)]
@@ -10,7 +11,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use tim_server::{ClusterConfig, Config, ServerHandle};
+use tim_server::{ClusterConfig, Config, ServerHandle, Storage};
 
 const CONCURRENT: u64 = 25;
 const WAIT: Duration = Duration::from_secs(3);
@@ -246,6 +247,9 @@ fn spawn_node(config_file: &std::path::Path) -> Proc {
         .env("RUST_LOG", "warn")
         .env_remove("TIM_REDIS_URL")
         .env_remove("TIM_NODE_ID")
+        .env_remove("TIM_STORAGE")
+        .env_remove("TIM_POSTGRES_URL")
+        .env_remove("TIM_DATA_DIR")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -263,17 +267,33 @@ fn spawn_node(config_file: &std::path::Path) -> Proc {
     Proc { child, addr }
 }
 
+/// Two `tim-server` processes, one killed with SIGKILL while messages flow. With
+/// `TIM_TEST_POSTGRES_URL` set they run the production cluster setup: one fresh PostgreSQL
+/// database + Redis, each process with its own data dir (so nothing is shared through files);
+/// without it they share a SQLite data dir + Redis.
 #[tokio::test]
 async fn node_killed_mid_stream_loses_nothing() {
     let Some(url) = redis_url() else { return };
     let dir = temp_dir();
+    let base = backend_default();
+    ensure_database(&base).await;
+    let postgres = match (base.storage, &base.postgres_url) {
+        (Storage::Postgres, Some(pg)) => Some(pg.clone()),
+        _ => None,
+    };
     let conf = |node: &str| {
         let p = dir.join(format!("{node}.toml"));
+        let (data, storage) = match &postgres {
+            Some(pg) => (
+                dir.join(format!("data-{node}")),
+                format!("storage = \"postgres\"\npostgres_url = {pg:?}\npostgres_pool_size = 4\n"),
+            ),
+            None => (dir.join("data"), String::new()),
+        };
         let text = format!(
-            "listen = \"127.0.0.1:0\"\ndata_dir = {:?}\nkick_close_delay_ms = 100\n\
+            "listen = \"127.0.0.1:0\"\ndata_dir = {data:?}\nkick_close_delay_ms = 100\n{storage}\
              [[apps]]\nsdkappid = {APP}\nsecret_key = \"{KEY}\"\n\
              [cluster]\nredis_url = \"{url}\"\nnode_id = \"{node}-{:08x}\"\npresence_ttl_secs = 3\nheartbeat_secs = 1\n",
-            dir.join("data"),
             rand::random::<u32>()
         );
         std::fs::write(&p, text).unwrap();
@@ -328,6 +348,12 @@ async fn node_killed_mid_stream_loses_nothing() {
     assert_eq!(r["ErrorCode"], 0, "{r}");
     assert_eq!(texts(&[next_msg(&mut b2).await]), ["after"]);
     drop(node2);
+    if postgres.is_some() {
+        for node in ["p1", "p2"] {
+            let sqlite = dir.join(format!("data-{node}")).join("tim.sqlite3");
+            assert!(!sqlite.exists(), "{node} ran on PostgreSQL, not on {}", sqlite.display());
+        }
+    }
 }
 
 /// A private `redis-server` process on a free port; killed on drop.

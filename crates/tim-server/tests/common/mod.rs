@@ -363,3 +363,102 @@ pub async fn rest(server: &ServerHandle, path: &str, body: &Value) -> Value {
     assert_eq!(status, 200, "{text}");
     serde_json::from_str(&text).unwrap()
 }
+
+impl Client {
+    /// A request with `identifier` + `usersig` in the head and no `a2`, as the SDK sends the
+    /// upload-signature commands even when logged in (WIRE.md §2.6).
+    pub async fn call_with_usersig(&mut self, servcmd: &str, user: &str, usersig: &str, body: Value) -> Value {
+        let mut head = self.head(servcmd);
+        if let Some(h) = head.as_object_mut() {
+            h.remove("a2");
+            h.remove("tinyid");
+        }
+        head["identifier"] = json!(user);
+        head["usersig"] = json!(usersig);
+        let seq = self.send_frame(head, body).await;
+        self.reply(servcmd, seq).await
+    }
+}
+
+/// An HTTP/1.1 response: status, header lines (lower-cased names), body bytes.
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Send `method target` to `addr` (`host:port`) with `headers` and a binary body, optionally
+/// chunked (no Content-Length), and read the whole response.
+pub async fn http_bytes(
+    addr: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    chunked: bool,
+) -> HttpResponse {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    if chunked {
+        req.push_str("Transfer-Encoding: chunked\r\n\r\n");
+    } else {
+        req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    }
+    s.write_all(req.as_bytes()).await.unwrap();
+    // The server may answer (413, 403) and close before reading the whole body.
+    if chunked {
+        for part in body.chunks(4096) {
+            if s.write_all(format!("{:x}\r\n", part.len()).as_bytes()).await.is_err()
+                || s.write_all(part).await.is_err()
+                || s.write_all(b"\r\n").await.is_err()
+            {
+                break;
+            }
+        }
+        let _ = s.write_all(b"0\r\n\r\n").await;
+    } else {
+        let _ = s.write_all(body).await;
+    }
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out).await;
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").expect("a response head");
+    let head = String::from_utf8_lossy(&out[..split]).to_string();
+    let mut raw = out[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    if headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked")) {
+        let mut body = Vec::new();
+        let mut rest = &raw[..];
+        while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
+            let n = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            let start = eol + 2;
+            body.extend_from_slice(&rest[start..(start + n).min(rest.len())]);
+            rest = rest.get(start + n + 2..).unwrap_or(&[]);
+        }
+        raw = body;
+    }
+    HttpResponse { status, headers, body: raw }
+}
+
+/// `(host:port, path?query)` of an `http://` URL.
+pub fn split_url(url: &str) -> (String, String) {
+    let rest = url.strip_prefix("http://").expect("an http:// URL");
+    let (host, path) = rest.split_once('/').expect("a path");
+    (host.to_string(), format!("/{path}"))
+}
