@@ -8,6 +8,7 @@
 // scripts/test.sh starts them. What it checks: alice (official SDK, node 1) and bob (tim-wasm,
 // node 2) reach SDK_READY, exchange messages live both ways across the nodes, and see the same
 // history afterwards. Exits 0 on success, 1 on failure. TIM_SDK_LOG=1 shows the official SDK's log.
+import './node-env.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -22,14 +23,6 @@ const URL_1 = base(process.env.TIM_URL_1, 'TIM_URL_1');
 const URL_2 = base(process.env.TIM_URL_2, 'TIM_URL_2');
 const PKG = new URL('../../dist/pkg/tim-js.js', import.meta.url).pathname;
 
-// Globals the official SDK needs in Node (see official-c2c.mjs).
-globalThis.WebSocket = require('ws');
-globalThis.window = globalThis;
-globalThis.addEventListener ??= () => {};
-globalThis.removeEventListener ??= () => {};
-globalThis.document ??= { characterSet: 'UTF-8', charset: 'UTF-8' };
-globalThis.location ??= { href: 'http://localhost/', protocol: 'http:', host: 'localhost', hostname: 'localhost' };
-if (typeof navigator === 'undefined') globalThis.navigator = { userAgent: `Node.js/${process.version}` };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function fail(msg) {

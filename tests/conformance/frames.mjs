@@ -9,6 +9,7 @@
 // It also checks cross-talk: the official SDK and ours exchange C2C text both ways.
 //
 //   TIM_URL=http://127.0.0.1:8080 node tests/conformance/frames.mjs
+import './node-env.mjs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 
@@ -17,13 +18,6 @@ const { WebSocketServer, WebSocket } = require('ws');
 const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const UPSTREAM = TIM_URL.replace(/^http/, 'ws');
 
-// The official SDK's Node prerequisites (see official-c2c.mjs).
-globalThis.WebSocket = WebSocket;
-globalThis.window = globalThis;
-globalThis.addEventListener = globalThis.addEventListener || (() => {});
-globalThis.removeEventListener = globalThis.removeEventListener || (() => {});
-globalThis.document = globalThis.document || { characterSet: 'UTF-8', charset: 'UTF-8' };
-if (typeof navigator === 'undefined') globalThis.navigator = { userAgent: `Node.js/${process.version}` };
 
 const OFFICIAL = require.resolve('tim-js-sdk/tim-js.js');
 const OURS = new URL('../../dist/pkg/tim-js.js', import.meta.url).pathname;

@@ -17,6 +17,7 @@
 // Env: TIM_URL (server base URL, default http://127.0.0.1:8080), TIM_USERSIG_URL (demo userSig
 // endpoint, default $TIM_URL/dev/usersig), TIM_SDK_MODULE (default tim-js-sdk/tim-js-friendship.js;
 // @tencentcloud/chat/index.js for 3.x). Exits 0 on success, 1 on failure.
+import './node-env.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -26,18 +27,6 @@ const WS_URL = TIM_URL.replace(/^http/, 'ws');
 // TIM_SDK_MODULE=@tencentcloud/chat/index.js runs the same checks against the 3.x SDK.
 const SDK_MODULE = process.env.TIM_SDK_MODULE || 'tim-js-sdk/tim-js-friendship.js';
 
-// The SDK opens its socket with `new WebSocket(url)` only when it believes it runs in a browser
-// (`typeof window !== 'undefined'`); Node 20 has no global WebSocket and no `navigator`.
-globalThis.WebSocket = require('ws');
-globalThis.window = globalThis;
-// It listens for online/offline events on `window`.
-globalThis.addEventListener ??= () => {};
-globalThis.removeEventListener ??= () => {};
-// It reads `document.characterSet` to measure message sizes.
-globalThis.document ??= { characterSet: 'UTF-8', charset: 'UTF-8' };
-// 3.x (@tencentcloud/chat) reads `location.href` after login.
-globalThis.location ??= { href: 'http://localhost/', protocol: 'http:', host: 'localhost', hostname: 'localhost' };
-if (typeof navigator === 'undefined') globalThis.navigator = { userAgent: `Node.js/${process.version}` };
 
 function loadTim() {
   // A fresh copy of the SDK module per user, so instances share no module state.

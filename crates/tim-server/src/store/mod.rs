@@ -167,6 +167,10 @@ pub struct Ticket {
     pub revoked: bool,
 }
 
+/// The message columns both backends select, in the order their `msg_from_row` reads them.
+pub(crate) const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.msg_seq, m.msg_random, m.msg_time, \
+     m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
+
 /// Persistent state of the server.
 pub trait Store: Send + Sync {
     /// All persisted apps.

@@ -108,9 +108,6 @@ const MIGRATION_LOCK: i64 = 0x7469_6d2d_6d69_6772;
 /// Attempts of a transaction that hits a deadlock or a serialization failure.
 const ATTEMPTS: usize = 8;
 
-const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.msg_seq, m.msg_random, m.msg_time, \
-     m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
-
 type PgResult<T> = Result<T, tokio_postgres::Error>;
 
 fn msg_from_row(r: &Row, at: usize) -> PgResult<StoredMsg> {

@@ -77,9 +77,6 @@ CREATE TABLE IF NOT EXISTS a2_tickets (
 CREATE INDEX IF NOT EXISTS a2_tickets_user ON a2_tickets (sdkappid, user_id);
 "#;
 
-const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.msg_seq, m.msg_random, m.msg_time, \
-     m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
-
 fn msg_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<StoredMsg> {
     Ok(StoredMsg {
         id: r.get(at)?,
