@@ -8,7 +8,7 @@
 // scripts/test.sh starts them. What it checks: alice (official SDK, node 1) and bob (tim-wasm,
 // node 2) reach SDK_READY, exchange messages live both ways across the nodes, and see the same
 // history afterwards. Exits 0 on success, 1 on failure. TIM_SDK_LOG=1 shows the official SDK's log.
-import './node-env.mjs';
+import { fail, sleep, until } from './node-env.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -24,20 +24,6 @@ const URL_2 = base(process.env.TIM_URL_2, 'TIM_URL_2');
 const PKG = new URL('../../dist/pkg/tim-js.js', import.meta.url).pathname;
 
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function fail(msg) {
-  console.error(`FAIL: ${msg}`);
-  process.exit(1);
-}
-async function until(what, pred, ms = 10000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await pred();
-    if (v) return v;
-    await sleep(50);
-  }
-  fail(`timed out waiting for ${what}`);
-}
 async function userSig(url, userID) {
   const r = await fetch(`${url}/dev/usersig?userID=${encodeURIComponent(userID)}`);
   if (!r.ok) fail(`${url}/dev/usersig: HTTP ${r.status}`);

@@ -15,3 +15,23 @@ globalThis.document ??= { characterSet: 'UTF-8', charset: 'UTF-8' };
 // 3.x (@tencentcloud/chat) reads `location.href` after login.
 globalThis.location ??= { href: 'http://localhost/', protocol: 'http:', host: 'localhost', hostname: 'localhost' };
 if (typeof navigator === 'undefined') globalThis.navigator = { userAgent: `Node.js/${process.version}` };
+
+/** Resolve after `ms` milliseconds. */
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Print the failure and exit 1. */
+export function fail(msg) {
+  console.error(`FAIL: ${msg}`);
+  process.exit(1);
+}
+
+/** Poll `pred` every 50 ms until it returns something truthy, or fail after `ms`. */
+export async function until(what, pred, ms = 10000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await pred();
+    if (v) return v;
+    await sleep(50);
+  }
+  fail(`timed out waiting for ${what}`);
+}

@@ -17,7 +17,7 @@
 // Env: TIM_URL (server base URL, default http://127.0.0.1:8080), TIM_USERSIG_URL (demo userSig
 // endpoint, default $TIM_URL/dev/usersig), TIM_SDK_MODULE (default tim-js-sdk/tim-js-friendship.js;
 // @tencentcloud/chat/index.js for 3.x). Exits 0 on success, 1 on failure.
-import './node-env.mjs';
+import { fail, sleep, until } from './node-env.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -35,20 +35,6 @@ function loadTim() {
   return require(path);
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function fail(msg) {
-  console.error(`FAIL: ${msg}`);
-  process.exit(1);
-}
-async function until(what, pred, ms = 10000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await pred();
-    if (v) return v;
-    await sleep(50);
-  }
-  fail(`timed out waiting for ${what}`);
-}
 
 async function userSig(userID) {
   const r = await fetch(`${USERSIG_URL}?userID=${encodeURIComponent(userID)}`);
