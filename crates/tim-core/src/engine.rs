@@ -22,6 +22,9 @@ const HEARTBEAT_SILENCE_MS: u64 = 10_000;
 const EVENT_THROTTLE_MS: u64 = 1_000;
 const MAX_PAGE: u64 = 15;
 const BACKOFF_MS: [u64; 7] = [0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+/// How long the C2C sync waits for the platform's cache (e.g. an IndexedDB open blocked by
+/// another tab) before it goes ahead without it.
+const CACHE_WAIT_MS: u64 = 3_000;
 
 /// Identifies one WebSocket the engine asked the platform to open.
 pub type SocketId = u64;
@@ -223,6 +226,8 @@ struct Session {
     page_ts: u64,
     cookie: String,
     cache_loaded: bool,
+    /// When the sync stops waiting for the cache.
+    cache_deadline: u64,
     getmsg_wanted: bool,
     getmsg_running: bool,
     synced: bool,
@@ -509,6 +514,11 @@ impl Engine {
                 self.request(cmd::WSHELLO, json!({"is_web_uniapp": 0}), Purpose::Hello, now);
             }
         }
+        if self.login == Login::In && !self.s.cache_loaded && now >= self.s.cache_deadline {
+            // The cache never answered: sync without it rather than never.
+            self.s.cache_loaded = true;
+            self.getmsg(now);
+        }
         self.flush_throttled(now, false);
         self.flush_persist();
     }
@@ -709,6 +719,7 @@ impl Engine {
         self.s.next_hello = now + self.s.hello_interval_ms;
         let Some(call) = call else { return };
         self.login = Login::In;
+        self.s.cache_deadline = now + CACHE_WAIT_MS;
         let data = json!({
             "actionStatus": body["ActionStatus"].as_str().unwrap_or("OK"), "errorCode": 0, "errorInfo": s(&body, "ErrorInfo"),
             "a2Key": a2_key, "tinyID": tiny_id, "instanceID": inst_id,
@@ -1347,15 +1358,17 @@ impl Engine {
 
     fn send_message(&mut self, m: Value, opts: Value, now: u64) -> CallResult {
         let id = s(&m, "ID");
+        let sent =
+            self.s.history.get(&s(&m, "conversationID")).and_then(|h| h.position(&id).map(|i| h.msgs[i].clone()));
+        if let Some(sent) = sent.filter(|m| m.status == "success" && m.flow == "out") {
+            return CallResult::Done(Ok(json!({"message": sent.to_json()})));
+        }
         let Some(msg) = self.s.drafts.get_mut(&id) else {
             return CallResult::Done(Err(ApiError::new(
                 code::MESSAGE_SEND_NEED_MESSAGE_INSTANCE,
                 "sendMessage needs a Message created by this instance",
             )));
         };
-        if msg.status == "success" {
-            return CallResult::Done(Ok(json!({"message": msg.to_json()})));
-        }
         msg.status = "unSend".into();
         let msg = msg.clone();
         let online_only = opts["onlineUserOnly"].as_bool().unwrap_or(false);
@@ -1392,12 +1405,12 @@ impl Engine {
 
     fn send_reply(&mut self, call: u64, id: String, body: Value, now: u64) {
         let (msg_time, msg_key) = (u(&body, "MsgTime"), s(&body, "MsgKey"));
-        let Some(msg) = self.s.drafts.get_mut(&id) else { return };
+        // A sent message leaves the drafts for the conversation's history.
+        let Some(mut msg) = self.s.drafts.remove(&id) else { return };
         msg.status = "success".into();
         msg.time = msg_time;
         msg.message_key =
             if msg_key.is_empty() { tim_proto::msg::c2c_msg_key(msg.sequence, msg.random, msg_time) } else { msg_key };
-        let msg = msg.clone();
         let conv_id = msg.conversation_id.clone();
         let peer = msg.to.clone();
         if self.s.history.entry(conv_id.clone()).or_default().insert(msg.clone()) {

@@ -62,6 +62,8 @@ struct Driver {
     cut_after: Option<String>,
     /// What `LoadCache` answers with.
     cache: Value,
+    /// Never answer `LoadCache` (a cache that hangs, like a blocked IndexedDB open).
+    cache_hangs: bool,
     persisted: Vec<(Vec<Value>, Vec<Value>, Value)>,
 }
 
@@ -89,6 +91,7 @@ impl Driver {
             offline: false,
             cut_after: None,
             cache: Value::Null,
+            cache_hangs: false,
             persisted: Vec::new(),
         }
     }
@@ -161,6 +164,7 @@ impl Driver {
             Output::Settle { call, result } => {
                 self.settled.insert(call, result);
             }
+            Output::LoadCache { .. } if self.cache_hangs => {}
             Output::LoadCache { user } => {
                 let snapshot = self.cache.clone();
                 self.engine.cache_loaded(&user, snapshot, now());
@@ -578,4 +582,41 @@ async fn test_malformed_frames_are_dropped_and_the_session_goes_on() {
     a.send_text(&bob, "still here").await;
     b.pump_until(5_000, |d| d.events.iter().any(|e| e.0 == "onMessageReceived")).await;
     assert_eq!(b.received()[0]["payload"]["text"], "still here");
+}
+
+#[tokio::test]
+async fn test_sync_goes_ahead_when_the_cache_never_answers() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    a.send_text(&bob, "while bob was away").await;
+    let mut b = Driver::new(&server);
+    b.cache_hangs = true;
+    b.login(&bob).await;
+    assert!(
+        b.pump_until(6_000, |d| d.sent.iter().any(|f| f["head"]["servcmd"] == "openim.getmsg")).await,
+        "getmsg is sent without the cache"
+    );
+    b.pump(1_500).await;
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(list["conversationList"][0]["unreadCount"], 1, "{list}");
+    assert_eq!(list["conversationList"][0]["lastMessage"]["messageForShow"], "while bob was away");
+}
+
+#[tokio::test]
+async fn test_sending_a_sent_message_again_answers_the_first_result() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    let m = a
+        .call("createTextMessage", json!([{"to": bob, "conversationType": "C2C", "payload": {"text": "once"}}]))
+        .await
+        .unwrap();
+    let first = a.call("sendMessage", json!([m])).await.unwrap();
+    let sends = a.servcmds().iter().filter(|c| *c == "openim.sendmsg").count();
+    let again = a.call("sendMessage", json!([m])).await.unwrap();
+    assert_eq!(again["message"]["time"], first["message"]["time"]);
+    assert_eq!(a.servcmds().iter().filter(|c| *c == "openim.sendmsg").count(), sends, "not sent twice");
 }
