@@ -65,6 +65,30 @@ servcmds! {
     GET_JOINED_GROUP_LIST = "group_open_http_svc.get_joined_group_list";
     /// Joined communities.
     MILLION_GET_JOINED_GROUP_LIST = "million_group_open_http_svc.get_joined_group_list";
+    /// Create a group (WIRE.md §4.9).
+    CREATE_GROUP = "group_open_http_svc.create_group";
+    /// Group profiles and my membership.
+    GET_GROUP_SELF_MEMBER_INFO = "group_open_http_svc.get_group_self_member_info";
+    /// Join a group.
+    APPLY_JOIN_GROUP = "group_open_http_svc.apply_join_group";
+    /// Leave a group.
+    QUIT_GROUP = "group_open_http_svc.quit_group";
+    /// Dismiss a group.
+    DESTROY_GROUP = "group_open_http_svc.destroy_group";
+    /// Add members.
+    ADD_GROUP_MEMBER = "group_open_http_svc.add_group_member";
+    /// Remove members.
+    DELETE_GROUP_MEMBER = "group_open_http_svc.delete_group_member";
+    /// Member list.
+    GET_GROUP_MEMBER_INFO = "group_open_http_svc.get_group_member_info";
+    /// Update the group profile.
+    MODIFY_GROUP_BASE_INFO = "group_open_http_svc.modify_group_base_info";
+    /// Group send (WIRE.md §4.2).
+    SEND_GROUP_MSG = "group_open_http_svc.send_group_msg";
+    /// Group history (WIRE.md §4.5).
+    GROUP_MSG_GET = "group_open_http_svc.group_msg_get";
+    /// Group read report (WIRE.md §4.7).
+    GROUP_MSG_READ_REPORT = "group_open_http_svc.msg_read_report";
     /// Cloud config.
     FETCH_CONFIG = "im_sdk_config_mgr.fetch_config";
     /// Purchase bits.
@@ -533,6 +557,12 @@ pub mod event {
     pub const C2C_MSG: u32 = 1;
     /// `C2cNotifyMsgArray`.
     pub const C2C_NOTIFY: u32 = 9;
+    /// `GroupMsgArray`.
+    pub const GROUP_MSG: u32 = 3;
+    /// `GroupTips`: group tips.
+    pub const GROUP_TIP: u32 = 4;
+    /// `GroupTips`: group system notices and control items.
+    pub const GROUP_SYSTEM: u32 = 5;
 }
 
 /// `KickType` values (WIRE.md §1.4).

@@ -85,3 +85,22 @@ pub const REST_ADMIN_REQUIRED: i64 = 90009;
 pub const MISSING_FIELD: i64 = 90003;
 /// Internal server error (storage failure); retry later.
 pub const INTERNAL_ERROR: i64 = 90994;
+
+// Group server codes, from Tencent's published server error list (B-conversations-groups.md
+// §6.2, "Server codes from Tencent's published error list"; A1 §error codes).
+
+/// `ERR_SVR_GROUP_INVALID_PARAMETERS`: bad group parameters (type, name, IDs).
+pub const GROUP_INVALID_PARAMETERS: i64 = 10004;
+/// `ERR_SVR_GROUP_PERMISSION_DENY`: no permission in the group (not a member, not owner/admin,
+/// join refused).
+pub const GROUP_PERMISSION_DENY: i64 = 10007;
+/// The owner may not leave this group (Tencent 10009).
+pub const GROUP_OWNER_CANNOT_QUIT: i64 = 10009;
+/// `ERR_SVR_GROUP_NOT_FOUND`: the group does not exist or was dismissed.
+pub const GROUP_NOT_FOUND: i64 = 10010;
+/// The user is already a member (Tencent 10013).
+pub const GROUP_ALREADY_MEMBER: i64 = 10013;
+/// A user account in the request does not exist (Tencent 10019).
+pub const GROUP_ACCOUNT_NOT_FOUND: i64 = 10019;
+/// The group ID is already in use (Tencent 10021).
+pub const GROUP_ID_IN_USE: i64 = 10021;

@@ -93,9 +93,6 @@ fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
             ok_with(json!({"GroupItem": [], "ContactItem": [], "NextStartIndex": 0, "CompleteFlag": 1}))
         }
         cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS => ok_with(json!({"MuteNotificationsList": [], "UpdateSeq": 0})),
-        cmd::GET_JOINED_GROUP_LIST | cmd::MILLION_GET_JOINED_GROUP_LIST => {
-            ok_with(json!({"TotalCount": 0, "GroupIdList": []}))
-        }
         cmd::TIM_WEB_REPORT => ok(),
         cmd::FETCH_CONFIG => {
             json!({"int32_error_code": 0, "str_error_message": "", "str_json_config": "",
@@ -121,6 +118,9 @@ pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: O
     if admin_only && !matches!(who, Who::Admin { .. }) {
         return Some(fail(code::REST_ADMIN_REQUIRED, format!("{servcmd} needs the app admin")));
     }
+    if let Some(reply) = crate::groups::dispatch(st, who, servcmd, body) {
+        return Some(reply);
+    }
     Some(match servcmd {
         cmd::MSG_PUSH_ACK => return None,
         cmd::SENDMSG => sendmsg(st, who, body),
@@ -142,7 +142,7 @@ pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: O
 }
 
 /// Element types accepted in `MsgBody`.
-const KNOWN_ELEMS: &[&str] = &[
+pub const KNOWN_ELEMS: &[&str] = &[
     "TIMTextElem",
     "TIMCustomElem",
     "TIMFaceElem",
@@ -391,7 +391,8 @@ fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     )
 }
 
-/// `recentcontact.page_get` (WIRE.md §4.6): the user's C2C conversations, one page.
+/// `recentcontact.page_get` (WIRE.md §4.6): the user's C2C and group conversations, one page,
+/// most recent first.
 fn page_get(st: &State, who: &Who, body: &Value) -> Value {
     let sdkappid = who.sdkappid();
     let me = who.me(body);
@@ -399,7 +400,7 @@ fn page_get(st: &State, who: &Who, body: &Value) -> Value {
         Ok(c) => c,
         Err(e) => return internal(e),
     };
-    let items = convs
+    let items: Vec<SessionItem> = convs
         .into_iter()
         .filter_map(|c| {
             let last = c.last?;
@@ -421,16 +422,28 @@ fn page_get(st: &State, who: &Who, body: &Value) -> Value {
             })
         })
         .collect();
+    let groups = match crate::groups::session_items(st, sdkappid, &me) {
+        Ok(g) => g,
+        Err(e) => return e,
+    };
+    let mut all: Vec<(u64, Value)> = items
+        .into_iter()
+        .map(|i: SessionItem| (i.msg_time, serde_json::to_value(i).unwrap_or_default()))
+        .chain(groups)
+        .collect();
+    all.sort_by_key(|i| std::cmp::Reverse(i.0));
     let rep = PageGetRep {
         status: Status::ok(),
-        session_item: items,
+        session_item: Vec::new(),
         complete_flag: 1,
         time_stamp: now(),
         start_index: 0,
         top_time_stamp: 0,
         top_start_index: 0,
     };
-    serde_json::to_value(rep).unwrap_or_default()
+    let mut v = serde_json::to_value(rep).unwrap_or_default();
+    v["SessionItem"] = Value::Array(all.into_iter().map(|(_, i)| i).collect());
+    v
 }
 
 /// `openim.msgreaded` (WIRE.md §4.7).

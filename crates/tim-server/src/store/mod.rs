@@ -172,7 +172,7 @@ pub(crate) const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.m
      m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
 
 /// Persistent state of the server.
-pub trait Store: Send + Sync {
+pub trait Store: GroupStore + Send + Sync {
     /// All persisted apps.
     fn apps(&self) -> StoreResult<Vec<App>>;
     /// Insert or update an app.
@@ -232,4 +232,199 @@ pub(crate) fn u(v: i64) -> u64 {
 
 pub(crate) fn i(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// A group as stored (WIRE.md §4.9). The editable profile travels as JSON text in `info` (the
+/// store does not look inside it), so new profile fields need no migration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    /// App.
+    pub sdkappid: u64,
+    /// `GroupId` (`@TGS#…`).
+    pub group_id: String,
+    /// Wire type: `Private`, `Public`, `ChatRoom`, `AVChatRoom`, `Community`.
+    pub kind: String,
+    /// `Owner_Account`.
+    pub owner: String,
+    /// Creation time (seconds).
+    pub create_time: u64,
+    /// Sequence the next message or tip gets (dense, from 1).
+    pub next_msg_seq: u64,
+    /// Time of the last message or tip.
+    pub last_msg_time: u64,
+    /// Profile version, +1 per profile change.
+    pub info_seq: u64,
+    /// Time of the last profile change.
+    pub last_info_time: u64,
+    /// Members (computed).
+    pub member_num: u64,
+    /// The editable profile as JSON text.
+    pub info: String,
+}
+
+/// A group member as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Member {
+    /// The member.
+    pub user: String,
+    /// `Owner`, `Admin` or `Member`.
+    pub role: String,
+    /// Join time (seconds).
+    pub join_time: u64,
+    /// Read sequence (`SelfInfo.MsgSeq`).
+    pub read_seq: u64,
+    /// `MsgFlag`.
+    pub msg_flag: String,
+    /// `NameCard`.
+    pub name_card: String,
+}
+
+/// A group message or tip as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupMsg {
+    /// Row id.
+    pub id: i64,
+    /// App.
+    pub sdkappid: u64,
+    /// Group.
+    pub group_id: String,
+    /// Group sequence (assigned by [`Store::store_group_msg`]).
+    pub msg_seq: u64,
+    /// Sender (operator for tips).
+    pub from: String,
+    /// `Random`.
+    pub random: u64,
+    /// `ClientSeq` (0 for tips).
+    pub client_seq: u64,
+    /// Server time (seconds).
+    pub msg_time: u64,
+    /// `MsgClientTime`.
+    pub client_time: u64,
+    /// Sender TinyId (0 for tips).
+    pub from_tiny_id: u64,
+    /// `MsgBody` as JSON text: an element array, or the tip object for tips.
+    pub body: String,
+    /// `CloudCustomData`.
+    pub cloud_custom_data: String,
+    /// Sender nick at send time.
+    pub nick: String,
+    /// Sender avatar at send time.
+    pub headurl: String,
+    /// Other wire fields kept verbatim (JSON object text: `GroupAtInfo`, `MsgPriority`, …).
+    pub extra: String,
+    /// 0 = message, 4 = group tip (`Event 4`).
+    pub event: u32,
+    /// `MsgFlagBits`.
+    pub flags: u32,
+}
+
+/// Outcome of [`Store::store_group_msg`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupInserted {
+    /// Stored now, with its new sequence.
+    New(GroupMsg),
+    /// A resend (same From/GroupId/Random/ClientSeq): the message stored the first time.
+    Duplicate(GroupMsg),
+    /// The group does not exist.
+    NoGroup,
+}
+
+/// Group storage (both backends).
+pub trait GroupStore: Send + Sync {
+    /// Create a group with its first members; `false` if the id is taken.
+    fn create_group(&self, g: &Group, members: &[Member]) -> StoreResult<bool>;
+    /// One group, with its member count.
+    fn group(&self, sdkappid: u64, group_id: &str) -> StoreResult<Option<Group>>;
+    /// Replace the profile JSON; bumps `info_seq`.
+    fn save_group_info(&self, sdkappid: u64, group_id: &str, info: &str, now: u64) -> StoreResult<()>;
+    /// Delete the group, its members and messages; `false` if it did not exist.
+    fn destroy_group(&self, sdkappid: u64, group_id: &str) -> StoreResult<bool>;
+    /// Every member, in join order.
+    fn members(&self, sdkappid: u64, group_id: &str) -> StoreResult<Vec<Member>>;
+    /// One member.
+    fn member(&self, sdkappid: u64, group_id: &str, user: &str) -> StoreResult<Option<Member>>;
+    /// Add members; returns the users that were not members before.
+    fn add_members(&self, sdkappid: u64, group_id: &str, members: &[Member]) -> StoreResult<Vec<String>>;
+    /// Remove members; returns the users that were members.
+    fn remove_members(&self, sdkappid: u64, group_id: &str, users: &[String]) -> StoreResult<Vec<String>>;
+    /// The groups `user` is a member of, with the membership, oldest join first.
+    fn joined_groups(&self, sdkappid: u64, user: &str) -> StoreResult<Vec<(Group, Member)>>;
+    /// Store a message or tip with the group's next sequence, in one transaction (sequences are
+    /// dense and unique across processes); messages (`event` 0) are deduplicated on
+    /// From/GroupId/Random/ClientSeq.
+    fn store_group_msg(&self, msg: &GroupMsg) -> StoreResult<GroupInserted>;
+    /// Messages with `msg_seq <= max_seq`, highest first, at most `limit`.
+    fn group_msgs(&self, sdkappid: u64, group_id: &str, max_seq: u64, limit: usize) -> StoreResult<Vec<GroupMsg>>;
+    /// Raise the member's read sequence to `seq` (never lowers it); returns the new value.
+    fn set_group_read(&self, sdkappid: u64, group_id: &str, user: &str, seq: u64) -> StoreResult<u64>;
+    /// Messages and tips after `after_seq` not sent by `user`.
+    fn group_unread(&self, sdkappid: u64, group_id: &str, user: &str, after_seq: u64) -> StoreResult<u64>;
+}
+
+/// The group message columns both backends select, in the order `gmsg_from_row` reads them.
+pub(crate) const GMSG_COLS: &str = "id, sdkappid, group_id, msg_seq, from_user, random, client_seq, msg_time, \
+     client_time, from_tiny_id, body, cloud_custom_data, nick, headurl, extra, event, flags";
+
+/// The group columns both backends select (then the member count).
+pub(crate) const GROUP_COLS: &str = "g.sdkappid, g.group_id, g.kind, g.owner, g.create_time, g.next_msg_seq, \
+     g.last_msg_time, g.info_seq, g.last_info_time, g.info, \
+     (SELECT COUNT(*) FROM group_members x WHERE x.sdkappid = g.sdkappid AND x.group_id = g.group_id)";
+
+/// The member columns both backends select.
+pub(crate) const MEMBER_COLS: &str = "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card";
+
+/// The group schema, the same text on both backends (`BIGINT` ids; each backend adds its own id
+/// column type).
+pub(crate) fn group_schema(id_col: &str) -> String {
+    format!(
+        r#"
+CREATE TABLE tim_groups (
+    sdkappid        BIGINT NOT NULL,
+    group_id        TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    owner           TEXT NOT NULL,
+    create_time     BIGINT NOT NULL,
+    next_msg_seq    BIGINT NOT NULL DEFAULT 1,
+    last_msg_time   BIGINT NOT NULL DEFAULT 0,
+    info_seq        BIGINT NOT NULL DEFAULT 1,
+    last_info_time  BIGINT NOT NULL DEFAULT 0,
+    info            TEXT NOT NULL DEFAULT '{{}}',
+    PRIMARY KEY (sdkappid, group_id)
+);
+CREATE TABLE group_members (
+    seq         {id_col},
+    sdkappid    BIGINT NOT NULL,
+    group_id    TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    join_time   BIGINT NOT NULL,
+    read_seq    BIGINT NOT NULL DEFAULT 0,
+    msg_flag    TEXT NOT NULL DEFAULT 'AcceptAndNotify',
+    name_card   TEXT NOT NULL DEFAULT '',
+    UNIQUE (sdkappid, group_id, user_id)
+);
+CREATE INDEX group_members_user ON group_members (sdkappid, user_id);
+CREATE TABLE group_msgs (
+    id              {id_col},
+    sdkappid        BIGINT NOT NULL,
+    group_id        TEXT NOT NULL,
+    msg_seq         BIGINT NOT NULL,
+    from_user       TEXT NOT NULL,
+    random          BIGINT NOT NULL,
+    client_seq      BIGINT NOT NULL,
+    msg_time        BIGINT NOT NULL,
+    client_time     BIGINT NOT NULL,
+    from_tiny_id    BIGINT NOT NULL,
+    body            TEXT NOT NULL,
+    cloud_custom_data TEXT NOT NULL DEFAULT '',
+    nick            TEXT NOT NULL DEFAULT '',
+    headurl         TEXT NOT NULL DEFAULT '',
+    extra           TEXT NOT NULL DEFAULT '{{}}',
+    event           BIGINT NOT NULL DEFAULT 0,
+    flags           BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (sdkappid, group_id, msg_seq)
+);
+CREATE INDEX group_msgs_dedup ON group_msgs (sdkappid, group_id, from_user, random, client_seq);
+"#
+    )
 }

@@ -28,9 +28,11 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
-/// Schema migrations, applied in order, each once (`schema_migrations` records the version).
+/// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Never edit a step; append one.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+fn migrations() -> Vec<String> {
+    vec![SCHEMA_V1.to_string(), group_schema("BIGSERIAL PRIMARY KEY")]
+}
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE apps (
@@ -248,7 +250,7 @@ async fn migrate(pool: &Pool) -> StoreResult<()> {
     )
     .await?;
     let done: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[]).await?.try_get(0)?;
-    for (n, step) in MIGRATIONS.iter().enumerate() {
+    for (n, step) in migrations().iter().enumerate() {
         let version = n as i64 + 1;
         if version > done {
             tx.batch_execute(step).await?;
@@ -663,6 +665,358 @@ impl Store for PgStore {
             )
             .await?;
             Ok(())
+        })
+    }
+}
+
+fn gmsg_from_row(r: &Row) -> PgResult<GroupMsg> {
+    Ok(GroupMsg {
+        id: r.try_get(0)?,
+        sdkappid: u(r.try_get(1)?),
+        group_id: r.try_get(2)?,
+        msg_seq: u(r.try_get(3)?),
+        from: r.try_get(4)?,
+        random: u(r.try_get(5)?),
+        client_seq: u(r.try_get(6)?),
+        msg_time: u(r.try_get(7)?),
+        client_time: u(r.try_get(8)?),
+        from_tiny_id: u(r.try_get(9)?),
+        body: r.try_get(10)?,
+        cloud_custom_data: r.try_get(11)?,
+        nick: r.try_get(12)?,
+        headurl: r.try_get(13)?,
+        extra: r.try_get(14)?,
+        event: u32::try_from(r.try_get::<_, i64>(15)?).unwrap_or(0),
+        flags: u32::try_from(r.try_get::<_, i64>(16)?).unwrap_or(0),
+    })
+}
+
+fn group_from_row(r: &Row) -> PgResult<Group> {
+    Ok(Group {
+        sdkappid: u(r.try_get(0)?),
+        group_id: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        owner: r.try_get(3)?,
+        create_time: u(r.try_get(4)?),
+        next_msg_seq: u(r.try_get(5)?),
+        last_msg_time: u(r.try_get(6)?),
+        info_seq: u(r.try_get(7)?),
+        last_info_time: u(r.try_get(8)?),
+        info: r.try_get(9)?,
+        member_num: u(r.try_get(10)?),
+    })
+}
+
+fn member_from_row(r: &Row, at: usize) -> PgResult<Member> {
+    Ok(Member {
+        user: r.try_get(at)?,
+        role: r.try_get(at + 1)?,
+        join_time: u(r.try_get(at + 2)?),
+        read_seq: u(r.try_get(at + 3)?),
+        msg_flag: r.try_get(at + 4)?,
+        name_card: r.try_get(at + 5)?,
+    })
+}
+
+async fn insert_member(c: &impl GenericClient, sdkappid: u64, group_id: &str, m: &Member) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
+            &[&i(sdkappid), &group_id, &m.user, &m.role, &i(m.join_time), &i(m.read_seq), &m.msg_flag, &m.name_card],
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// One attempt of [`GroupStore::store_group_msg`]. The `UPDATE … next_msg_seq + 1` row-locks the
+/// group until commit, so concurrent senders (any process) take sequences one after another:
+/// no duplicates (and the unique key backs that), no gaps (a rollback undoes the increment). The
+/// dedup lookup runs after the lock, so a concurrent resend sees the committed first copy.
+async fn store_group_msg_once(pool: Pool, msg: GroupMsg) -> StoreResult<GroupInserted> {
+    let mut c = pool.get().await.map_err(pool_err)?;
+    let tx = c.transaction().await?;
+    let seq = tx
+        .query_opt(
+            "UPDATE tim_groups SET next_msg_seq = next_msg_seq + 1, \
+             last_msg_time = GREATEST(last_msg_time, $3) \
+             WHERE sdkappid = $1 AND group_id = $2 RETURNING next_msg_seq - 1",
+            &[&i(msg.sdkappid), &msg.group_id, &i(msg.msg_time)],
+        )
+        .await?;
+    let Some(seq) = seq else {
+        tx.rollback().await?;
+        return Ok(GroupInserted::NoGroup);
+    };
+    let seq: i64 = seq.try_get(0)?;
+    if msg.event == 0 {
+        let old = tx
+            .query_opt(
+                &format!(
+                    "SELECT {GMSG_COLS} FROM group_msgs WHERE sdkappid = $1 AND group_id = $2 AND from_user = $3 \
+                     AND random = $4 AND client_seq = $5 AND event = 0"
+                ),
+                &[&i(msg.sdkappid), &msg.group_id, &msg.from, &i(msg.random), &i(msg.client_seq)],
+            )
+            .await?;
+        if let Some(old) = old {
+            tx.rollback().await?;
+            return Ok(GroupInserted::Duplicate(gmsg_from_row(&old)?));
+        }
+    }
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO group_msgs (sdkappid, group_id, msg_seq, from_user, random, client_seq, msg_time, \
+             client_time, from_tiny_id, body, cloud_custom_data, nick, headurl, extra, event, flags) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+            &[
+                &i(msg.sdkappid),
+                &msg.group_id,
+                &seq,
+                &msg.from,
+                &i(msg.random),
+                &i(msg.client_seq),
+                &i(msg.msg_time),
+                &i(msg.client_time),
+                &i(msg.from_tiny_id),
+                &msg.body,
+                &msg.cloud_custom_data,
+                &msg.nick,
+                &msg.headurl,
+                &msg.extra,
+                &i64::from(msg.event),
+                &i64::from(msg.flags),
+            ],
+        )
+        .await?
+        .try_get(0)?;
+    tx.commit().await?;
+    Ok(GroupInserted::New(GroupMsg { id, msg_seq: u(seq), ..msg }))
+}
+
+impl GroupStore for PgStore {
+    fn create_group(&self, g: &Group, members: &[Member]) -> StoreResult<bool> {
+        let (g, members) = (g.clone(), members.to_vec());
+        self.run_tx(move |pool| {
+            let (g, members) = (g.clone(), members.clone());
+            async move {
+                let mut c = pool.get().await.map_err(pool_err)?;
+                let tx = c.transaction().await?;
+                let n = tx
+                    .execute(
+                        "INSERT INTO tim_groups (sdkappid, group_id, kind, owner, create_time, next_msg_seq, \
+                         last_msg_time, info_seq, last_info_time, info) VALUES ($1, $2, $3, $4, $5, 1, $5, 1, $5, $6) \
+                         ON CONFLICT (sdkappid, group_id) DO NOTHING",
+                        &[&i(g.sdkappid), &g.group_id, &g.kind, &g.owner, &i(g.create_time), &g.info],
+                    )
+                    .await?;
+                if n == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                for m in &members {
+                    insert_member(&tx, g.sdkappid, &g.group_id, m).await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+        })
+    }
+
+    fn group(&self, sdkappid: u64, group_id: &str) -> StoreResult<Option<Group>> {
+        let group_id = group_id.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_opt(
+                    &format!("SELECT {GROUP_COLS} FROM tim_groups g WHERE g.sdkappid = $1 AND g.group_id = $2"),
+                    &[&i(sdkappid), &group_id],
+                )
+                .await?;
+            Ok(row.as_ref().map(group_from_row).transpose()?)
+        })
+    }
+
+    fn save_group_info(&self, sdkappid: u64, group_id: &str, info: &str, now: u64) -> StoreResult<()> {
+        let (group_id, info) = (group_id.to_string(), info.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            c.execute(
+                "UPDATE tim_groups SET info = $3, info_seq = info_seq + 1, last_info_time = $4 \
+                 WHERE sdkappid = $1 AND group_id = $2",
+                &[&i(sdkappid), &group_id, &info, &i(now)],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn destroy_group(&self, sdkappid: u64, group_id: &str) -> StoreResult<bool> {
+        let group_id = group_id.to_string();
+        self.run_tx(move |pool| {
+            let group_id = group_id.clone();
+            async move {
+                let mut c = pool.get().await.map_err(pool_err)?;
+                let tx = c.transaction().await?;
+                let args: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&i(sdkappid), &group_id];
+                let n = tx.execute("DELETE FROM tim_groups WHERE sdkappid = $1 AND group_id = $2", &args).await?;
+                tx.execute("DELETE FROM group_members WHERE sdkappid = $1 AND group_id = $2", &args).await?;
+                tx.execute("DELETE FROM group_msgs WHERE sdkappid = $1 AND group_id = $2", &args).await?;
+                tx.commit().await?;
+                Ok(n > 0)
+            }
+        })
+    }
+
+    fn members(&self, sdkappid: u64, group_id: &str) -> StoreResult<Vec<Member>> {
+        let group_id = group_id.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {MEMBER_COLS} FROM group_members m WHERE m.sdkappid = $1 AND m.group_id = $2 \
+                         ORDER BY m.seq"
+                    ),
+                    &[&i(sdkappid), &group_id],
+                )
+                .await?;
+            rows.iter().map(|r| Ok(member_from_row(r, 0)?)).collect()
+        })
+    }
+
+    fn member(&self, sdkappid: u64, group_id: &str, user: &str) -> StoreResult<Option<Member>> {
+        let (group_id, user) = (group_id.to_string(), user.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_opt(
+                    &format!(
+                        "SELECT {MEMBER_COLS} FROM group_members m WHERE m.sdkappid = $1 AND m.group_id = $2 \
+                         AND m.user_id = $3"
+                    ),
+                    &[&i(sdkappid), &group_id, &user],
+                )
+                .await?;
+            Ok(row.as_ref().map(|r| member_from_row(r, 0)).transpose()?)
+        })
+    }
+
+    fn add_members(&self, sdkappid: u64, group_id: &str, members: &[Member]) -> StoreResult<Vec<String>> {
+        let (group_id, members) = (group_id.to_string(), members.to_vec());
+        self.run_tx(move |pool| {
+            let (group_id, members) = (group_id.clone(), members.clone());
+            async move {
+                let mut c = pool.get().await.map_err(pool_err)?;
+                let tx = c.transaction().await?;
+                let mut added = Vec::new();
+                for m in &members {
+                    if insert_member(&tx, sdkappid, &group_id, m).await? {
+                        added.push(m.user.clone());
+                    }
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+        })
+    }
+
+    fn remove_members(&self, sdkappid: u64, group_id: &str, users: &[String]) -> StoreResult<Vec<String>> {
+        let (group_id, users) = (group_id.to_string(), users.to_vec());
+        self.run_tx(move |pool| {
+            let (group_id, users) = (group_id.clone(), users.clone());
+            async move {
+                let mut c = pool.get().await.map_err(pool_err)?;
+                let tx = c.transaction().await?;
+                let mut removed = Vec::new();
+                for user in &users {
+                    let n = tx
+                        .execute(
+                            "DELETE FROM group_members WHERE sdkappid = $1 AND group_id = $2 AND user_id = $3",
+                            &[&i(sdkappid), &group_id, user],
+                        )
+                        .await?;
+                    if n > 0 {
+                        removed.push(user.clone());
+                    }
+                }
+                tx.commit().await?;
+                Ok(removed)
+            }
+        })
+    }
+
+    fn joined_groups(&self, sdkappid: u64, user: &str) -> StoreResult<Vec<(Group, Member)>> {
+        let user = user.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {GROUP_COLS}, {MEMBER_COLS} FROM group_members m \
+                         JOIN tim_groups g ON g.sdkappid = m.sdkappid AND g.group_id = m.group_id \
+                         WHERE m.sdkappid = $1 AND m.user_id = $2 ORDER BY m.seq"
+                    ),
+                    &[&i(sdkappid), &user],
+                )
+                .await?;
+            rows.iter().map(|r| Ok((group_from_row(r)?, member_from_row(r, 11)?))).collect()
+        })
+    }
+
+    fn store_group_msg(&self, msg: &GroupMsg) -> StoreResult<GroupInserted> {
+        let msg = msg.clone();
+        self.run_tx(move |pool| store_group_msg_once(pool, msg.clone()))
+    }
+
+    fn group_msgs(&self, sdkappid: u64, group_id: &str, max_seq: u64, limit: usize) -> StoreResult<Vec<GroupMsg>> {
+        let group_id = group_id.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {GMSG_COLS} FROM group_msgs WHERE sdkappid = $1 AND group_id = $2 AND msg_seq <= $3 \
+                         ORDER BY msg_seq DESC LIMIT $4"
+                    ),
+                    &[&i(sdkappid), &group_id, &i(max_seq), &i(limit as u64)],
+                )
+                .await?;
+            rows.iter().map(|r| Ok(gmsg_from_row(r)?)).collect()
+        })
+    }
+
+    fn set_group_read(&self, sdkappid: u64, group_id: &str, user: &str, seq: u64) -> StoreResult<u64> {
+        let (group_id, user) = (group_id.to_string(), user.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_opt(
+                    "UPDATE group_members SET read_seq = GREATEST(read_seq, $4) \
+                     WHERE sdkappid = $1 AND group_id = $2 AND user_id = $3 RETURNING read_seq",
+                    &[&i(sdkappid), &group_id, &user, &i(seq)],
+                )
+                .await?;
+            Ok(match row {
+                Some(r) => u(r.try_get(0)?),
+                None => 0,
+            })
+        })
+    }
+
+    fn group_unread(&self, sdkappid: u64, group_id: &str, user: &str, after_seq: u64) -> StoreResult<u64> {
+        let (group_id, user) = (group_id.to_string(), user.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let n: i64 = c
+                .query_one(
+                    "SELECT COUNT(*) FROM group_msgs WHERE sdkappid = $1 AND group_id = $2 AND msg_seq > $4 \
+                     AND from_user <> $3",
+                    &[&i(sdkappid), &group_id, &user, &i(after_seq)],
+                )
+                .await?
+                .try_get(0)?;
+            Ok(u(n))
         })
     }
 }

@@ -8,10 +8,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Schema migrations, applied in order, each once (`schema_migrations` records the version).
+/// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Step 1 is the schema of databases created before migrations existed (hence `IF NOT EXISTS`:
 /// such a database is adopted as version 1). Never edit a step; append one.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+fn migrations() -> Vec<String> {
+    vec![SCHEMA_V1.to_string(), group_schema("INTEGER PRIMARY KEY AUTOINCREMENT")]
+}
 
 const SCHEMA_V1: &str = r#"
 CREATE TABLE IF NOT EXISTS apps (
@@ -180,7 +182,7 @@ impl SqliteStore {
     }
 }
 
-/// Apply the pending [`MIGRATIONS`] in one IMMEDIATE transaction (so two processes starting at
+/// Apply the pending [`migrations`] in one IMMEDIATE transaction (so two processes starting at
 /// once do not both apply a step).
 fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -188,7 +190,7 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)",
     )?;
     let done: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
-    for (n, step) in MIGRATIONS.iter().enumerate() {
+    for (n, step) in migrations().iter().enumerate() {
         let version = n as i64 + 1;
         if version > done {
             tx.execute_batch(step)?;
@@ -506,6 +508,277 @@ impl Store for SqliteStore {
             params![i(sdkappid), user],
         )?;
         Ok(())
+    }
+}
+
+fn gmsg_from_row(r: &Row<'_>) -> rusqlite::Result<GroupMsg> {
+    Ok(GroupMsg {
+        id: r.get(0)?,
+        sdkappid: u(r.get(1)?),
+        group_id: r.get(2)?,
+        msg_seq: u(r.get(3)?),
+        from: r.get(4)?,
+        random: u(r.get(5)?),
+        client_seq: u(r.get(6)?),
+        msg_time: u(r.get(7)?),
+        client_time: u(r.get(8)?),
+        from_tiny_id: u(r.get(9)?),
+        body: r.get(10)?,
+        cloud_custom_data: r.get(11)?,
+        nick: r.get(12)?,
+        headurl: r.get(13)?,
+        extra: r.get(14)?,
+        event: u32::try_from(r.get::<_, i64>(15)?).unwrap_or(0),
+        flags: u32::try_from(r.get::<_, i64>(16)?).unwrap_or(0),
+    })
+}
+
+fn group_from_row(r: &Row<'_>) -> rusqlite::Result<Group> {
+    Ok(Group {
+        sdkappid: u(r.get(0)?),
+        group_id: r.get(1)?,
+        kind: r.get(2)?,
+        owner: r.get(3)?,
+        create_time: u(r.get(4)?),
+        next_msg_seq: u(r.get(5)?),
+        last_msg_time: u(r.get(6)?),
+        info_seq: u(r.get(7)?),
+        last_info_time: u(r.get(8)?),
+        info: r.get(9)?,
+        member_num: u(r.get(10)?),
+    })
+}
+
+fn member_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
+    Ok(Member {
+        user: r.get(at)?,
+        role: r.get(at + 1)?,
+        join_time: u(r.get(at + 2)?),
+        read_seq: u(r.get(at + 3)?),
+        msg_flag: r.get(at + 4)?,
+        name_card: r.get(at + 5)?,
+    })
+}
+
+fn insert_member(c: &Connection, sdkappid: u64, group_id: &str, m: &Member) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
+        params![i(sdkappid), group_id, m.user, m.role, i(m.join_time), i(m.read_seq), m.msg_flag, m.name_card],
+    )?;
+    Ok(n > 0)
+}
+
+impl GroupStore for SqliteStore {
+    fn create_group(&self, g: &Group, members: &[Member]) -> StoreResult<bool> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "INSERT INTO tim_groups (sdkappid, group_id, kind, owner, create_time, next_msg_seq, last_msg_time, \
+             info_seq, last_info_time, info) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?5, 1, ?5, ?6) \
+             ON CONFLICT (sdkappid, group_id) DO NOTHING",
+            params![i(g.sdkappid), g.group_id, g.kind, g.owner, i(g.create_time), g.info],
+        )?;
+        if n == 0 {
+            return Ok(false);
+        }
+        for m in members {
+            insert_member(&tx, g.sdkappid, &g.group_id, m)?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn group(&self, sdkappid: u64, group_id: &str) -> StoreResult<Option<Group>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {GROUP_COLS} FROM tim_groups g WHERE g.sdkappid = ?1 AND g.group_id = ?2"),
+                params![i(sdkappid), group_id],
+                group_from_row,
+            )
+            .optional()?)
+    }
+
+    fn save_group_info(&self, sdkappid: u64, group_id: &str, info: &str, now: u64) -> StoreResult<()> {
+        self.conn().execute(
+            "UPDATE tim_groups SET info = ?3, info_seq = info_seq + 1, last_info_time = ?4 \
+             WHERE sdkappid = ?1 AND group_id = ?2",
+            params![i(sdkappid), group_id, info, i(now)],
+        )?;
+        Ok(())
+    }
+
+    fn destroy_group(&self, sdkappid: u64, group_id: &str) -> StoreResult<bool> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n =
+            tx.execute("DELETE FROM tim_groups WHERE sdkappid = ?1 AND group_id = ?2", params![i(sdkappid), group_id])?;
+        tx.execute("DELETE FROM group_members WHERE sdkappid = ?1 AND group_id = ?2", params![i(sdkappid), group_id])?;
+        tx.execute("DELETE FROM group_msgs WHERE sdkappid = ?1 AND group_id = ?2", params![i(sdkappid), group_id])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    fn members(&self, sdkappid: u64, group_id: &str) -> StoreResult<Vec<Member>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT {MEMBER_COLS} FROM group_members m WHERE m.sdkappid = ?1 AND m.group_id = ?2 ORDER BY m.seq"
+        ))?;
+        let rows = st.query_map(params![i(sdkappid), group_id], |r| member_from_row(r, 0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn member(&self, sdkappid: u64, group_id: &str, user: &str) -> StoreResult<Option<Member>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {MEMBER_COLS} FROM group_members m WHERE m.sdkappid = ?1 AND m.group_id = ?2 \
+                     AND m.user_id = ?3"
+                ),
+                params![i(sdkappid), group_id, user],
+                |r| member_from_row(r, 0),
+            )
+            .optional()?)
+    }
+
+    fn add_members(&self, sdkappid: u64, group_id: &str, members: &[Member]) -> StoreResult<Vec<String>> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = Vec::new();
+        for m in members {
+            if insert_member(&tx, sdkappid, group_id, m)? {
+                added.push(m.user.clone());
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    fn remove_members(&self, sdkappid: u64, group_id: &str, users: &[String]) -> StoreResult<Vec<String>> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut removed = Vec::new();
+        for user in users {
+            let n = tx.execute(
+                "DELETE FROM group_members WHERE sdkappid = ?1 AND group_id = ?2 AND user_id = ?3",
+                params![i(sdkappid), group_id, user],
+            )?;
+            if n > 0 {
+                removed.push(user.clone());
+            }
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    fn joined_groups(&self, sdkappid: u64, user: &str) -> StoreResult<Vec<(Group, Member)>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT {GROUP_COLS}, {MEMBER_COLS} FROM group_members m \
+             JOIN tim_groups g ON g.sdkappid = m.sdkappid AND g.group_id = m.group_id \
+             WHERE m.sdkappid = ?1 AND m.user_id = ?2 ORDER BY m.seq"
+        ))?;
+        let rows = st.query_map(params![i(sdkappid), user], |r| Ok((group_from_row(r)?, member_from_row(r, 11)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn store_group_msg(&self, msg: &GroupMsg) -> StoreResult<GroupInserted> {
+        let mut c = self.conn();
+        // IMMEDIATE: every writer (thread or process) is serialised, so read-increment is atomic.
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if msg.event == 0 {
+            let old = tx
+                .query_row(
+                    &format!(
+                        "SELECT {GMSG_COLS} FROM group_msgs WHERE sdkappid = ?1 AND group_id = ?2 AND from_user = ?3 \
+                         AND random = ?4 AND client_seq = ?5 AND event = 0"
+                    ),
+                    params![i(msg.sdkappid), msg.group_id, msg.from, i(msg.random), i(msg.client_seq)],
+                    gmsg_from_row,
+                )
+                .optional()?;
+            if let Some(old) = old {
+                return Ok(GroupInserted::Duplicate(old));
+            }
+        }
+        let seq: Option<i64> = tx
+            .query_row(
+                "UPDATE tim_groups SET next_msg_seq = next_msg_seq + 1, last_msg_time = MAX(last_msg_time, ?3) \
+                 WHERE sdkappid = ?1 AND group_id = ?2 RETURNING next_msg_seq - 1",
+                params![i(msg.sdkappid), msg.group_id, i(msg.msg_time)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(seq) = seq else {
+            return Ok(GroupInserted::NoGroup);
+        };
+        let id: i64 = tx.query_row(
+            "INSERT INTO group_msgs (sdkappid, group_id, msg_seq, from_user, random, client_seq, msg_time, \
+             client_time, from_tiny_id, body, cloud_custom_data, nick, headurl, extra, event, flags) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING id",
+            params![
+                i(msg.sdkappid),
+                msg.group_id,
+                seq,
+                msg.from,
+                i(msg.random),
+                i(msg.client_seq),
+                i(msg.msg_time),
+                i(msg.client_time),
+                i(msg.from_tiny_id),
+                msg.body,
+                msg.cloud_custom_data,
+                msg.nick,
+                msg.headurl,
+                msg.extra,
+                i64::from(msg.event),
+                i64::from(msg.flags)
+            ],
+            |r| r.get(0),
+        )?;
+        tx.commit()?;
+        Ok(GroupInserted::New(GroupMsg { id, msg_seq: u(seq), ..msg.clone() }))
+    }
+
+    fn group_msgs(&self, sdkappid: u64, group_id: &str, max_seq: u64, limit: usize) -> StoreResult<Vec<GroupMsg>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT {GMSG_COLS} FROM group_msgs WHERE sdkappid = ?1 AND group_id = ?2 AND msg_seq <= ?3 \
+             ORDER BY msg_seq DESC LIMIT ?4"
+        ))?;
+        let rows = st.query_map(params![i(sdkappid), group_id, i(max_seq), i(limit as u64)], gmsg_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn set_group_read(&self, sdkappid: u64, group_id: &str, user: &str, seq: u64) -> StoreResult<u64> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE group_members SET read_seq = ?4 WHERE sdkappid = ?1 AND group_id = ?2 AND user_id = ?3 \
+             AND read_seq < ?4",
+            params![i(sdkappid), group_id, user, i(seq)],
+        )?;
+        let now: Option<i64> = tx
+            .query_row(
+                "SELECT read_seq FROM group_members WHERE sdkappid = ?1 AND group_id = ?2 AND user_id = ?3",
+                params![i(sdkappid), group_id, user],
+                |r| r.get(0),
+            )
+            .optional()?;
+        tx.commit()?;
+        Ok(now.map(u).unwrap_or(0))
+    }
+
+    fn group_unread(&self, sdkappid: u64, group_id: &str, user: &str, after_seq: u64) -> StoreResult<u64> {
+        let n: i64 = self.conn().query_row(
+            "SELECT COUNT(*) FROM group_msgs WHERE sdkappid = ?1 AND group_id = ?2 AND msg_seq > ?4 \
+             AND from_user <> ?3",
+            params![i(sdkappid), group_id, user, i(after_seq)],
+            |r| r.get(0),
+        )?;
+        Ok(u(n))
     }
 }
 

@@ -1,0 +1,810 @@
+//! Group commands (WIRE.md §4.2, §4.5, §4.7, §4.9; rules from B-conversations-groups.md): the
+//! group lifecycle (create, join, quit, add, kick, profile, dismiss), group messages with dense
+//! per-group sequences, history, read reports, and the tips (`Event 4`) and system notices
+//! (`Event 5`) they cause. Served on the WebSocket and on REST `/v4/group_open_http_svc/…`.
+//!
+//! Not enforced yet (first increment): join applications (`NeedPermission` is refused with
+//! 10007 instead of `WaitAdminApproval`), admin promotion, muting, member limits, targeted
+//! messages (`To_Account`), online-only group messages are pushed but not stored, and
+//! ChatRoom/AVChatRoom/Community follow the Public rules with free joins.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tim_proto::cmd::{self, event};
+use tim_proto::code;
+use tim_proto::msg::MsgElem;
+
+use crate::commands::{fail, ok, ok_with, Who};
+use crate::store::{Group, GroupInserted, GroupMsg, Member};
+use crate::{now, State};
+
+/// Wire group types (WIRE.md §4.9).
+pub const TYPES: &[&str] = &["Private", "Public", "ChatRoom", "AVChatRoom", "Community"];
+
+/// The editable profile, stored as JSON text in [`Group::info`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct Info {
+    name: String,
+    introduction: String,
+    notification: String,
+    face_url: String,
+    max_member_num: u64,
+    apply_join_option: String,
+    invite_join_option: String,
+    shut_up_all_member: String,
+    app_defined_data: Vec<Value>,
+}
+
+fn info_of(g: &Group) -> Info {
+    serde_json::from_str(&g.info).unwrap_or_default()
+}
+
+fn internal(e: impl std::fmt::Display) -> Value {
+    tracing::error!(error = %e, "storage error");
+    fail(code::INTERNAL_ERROR, "internal server error")
+}
+
+fn is_admin(who: &Who) -> bool {
+    matches!(who, Who::Admin { .. })
+}
+
+fn sdkappid(who: &Who) -> u64 {
+    match who {
+        Who::User { sdkappid, .. } | Who::Admin { sdkappid, .. } => *sdkappid,
+    }
+}
+
+fn conn_id(who: &Who) -> Option<u64> {
+    match who {
+        Who::User { conn_id, .. } => Some(*conn_id),
+        Who::Admin { .. } => None,
+    }
+}
+
+/// The acting user: the socket's user, or for the admin `From_Account`/`Owner_Account`.
+fn me(who: &Who, body: &Value, key: &str) -> String {
+    match who {
+        Who::User { user, .. } => user.clone(),
+        Who::Admin { admin, .. } => body[key].as_str().filter(|s| !s.is_empty()).unwrap_or(admin).to_string(),
+    }
+}
+
+fn str_field<'a>(body: &'a Value, key: &str) -> &'a str {
+    body[key].as_str().unwrap_or("")
+}
+
+fn group_id_field(body: &Value) -> Result<String, Value> {
+    match body["GroupId"].as_str() {
+        Some(g) if !g.is_empty() && g.len() <= 48 => Ok(g.to_string()),
+        _ => Err(fail(code::GROUP_INVALID_PARAMETERS, "GroupId must be a string of 1 to 48 bytes")),
+    }
+}
+
+/// The group, or 10010.
+fn load(st: &State, sdkappid: u64, group_id: &str) -> Result<Group, Value> {
+    match st.store.group(sdkappid, group_id) {
+        Ok(Some(g)) => Ok(g),
+        Ok(None) => Err(fail(code::GROUP_NOT_FOUND, format!("group {group_id} does not exist"))),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn membership(st: &State, g: &Group, user: &str) -> Result<Option<Member>, Value> {
+    st.store.member(g.sdkappid, &g.group_id, user).map_err(internal)
+}
+
+/// The caller's membership, or 10007 (the admin passes as `None`).
+fn require_member(st: &State, who: &Who, g: &Group, user: &str) -> Result<Option<Member>, Value> {
+    if is_admin(who) {
+        return membership(st, g, user);
+    }
+    match membership(st, g, user)? {
+        Some(m) => Ok(Some(m)),
+        None => Err(fail(code::GROUP_PERMISSION_DENY, format!("{user} is not a member of {}", g.group_id))),
+    }
+}
+
+fn is_manager(m: &Option<Member>) -> bool {
+    m.as_ref().is_some_and(|m| m.role == "Owner" || m.role == "Admin")
+}
+
+fn deny(what: &str) -> Value {
+    fail(code::GROUP_PERMISSION_DENY, format!("no permission: {what}"))
+}
+
+fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
+    match st.store.account(sdkappid, user) {
+        Ok(Some(a)) => Ok(a),
+        Ok(None) if st.config.auto_import_accounts => st.store.ensure_account(sdkappid, user, now()).map_err(internal),
+        Ok(None) => Err(fail(code::GROUP_ACCOUNT_NOT_FOUND, format!("account {user} does not exist"))),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+fn new_member(user: &str, role: &str, t: u64) -> Member {
+    Member {
+        user: user.to_string(),
+        role: role.to_string(),
+        join_time: t,
+        read_seq: 0,
+        msg_flag: "AcceptAndNotify".into(),
+        name_card: String::new(),
+    }
+}
+
+/// A new `@TGS#…` group ID (`@TGS#_…` for communities).
+fn new_group_id(kind: &str) -> String {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let tail: String = (0..10).map(|_| char::from(ALNUM[rand::random::<usize>() % ALNUM.len()])).collect();
+    if kind == "Community" {
+        format!("@TGS#_{tail}")
+    } else {
+        format!("@TGS#2{tail}")
+    }
+}
+
+/// The full group object of `get_joined_group_list` / `get_group_self_member_info`.
+fn group_obj(g: &Group, self_info: Option<&Member>) -> Value {
+    let info = info_of(g);
+    let mut v = json!({
+        "GroupId": g.group_id, "Type": g.kind, "Name": info.name, "FaceUrl": info.face_url,
+        "NextMsgSeq": g.next_msg_seq, "LastMsgTime": g.last_msg_time, "Introduction": info.introduction,
+        "Notification": info.notification, "Owner_Account": g.owner, "CreateTime": g.create_time,
+        "InfoSeq": g.info_seq, "LastInfoTime": g.last_info_time, "MemberNum": g.member_num,
+        "MaxMemberNum": info.max_member_num, "ApplyJoinOption": info.apply_join_option,
+        "InviteJoinOption": info.invite_join_option,
+        "ShutUpAllMember": if info.shut_up_all_member.is_empty() { "Off".to_string() } else { info.shut_up_all_member },
+        "AppDefinedData": info.app_defined_data, "SupportTopic": 0, "LastRecallTime": 0, "AtInfoList": [],
+    });
+    if let Some(m) = self_info {
+        v["SelfInfo"] = self_obj(m);
+    }
+    v
+}
+
+fn self_obj(m: &Member) -> Value {
+    json!({"Role": m.role, "JoinTime": m.join_time, "MsgFlag": m.msg_flag, "MsgSeq": m.read_seq,
+        "NameCard": m.name_card, "NoUnreadSeqList": []})
+}
+
+fn member_obj(m: &Member) -> Value {
+    json!({"Member_Account": m.user, "Role": m.role, "JoinTime": m.join_time, "NameCard": m.name_card,
+        "ShutUpUntil": 0, "AppMemberDefinedData": [], "MsgSeq": m.read_seq, "MsgFlag": m.msg_flag,
+        "LastSendMsgTime": 0})
+}
+
+/// A stored message or tip as it travels (WIRE.md §5.3, §5.5).
+pub fn group_msg_wire(g: &Group, m: &GroupMsg) -> Value {
+    let name = info_of(g).name;
+    if m.event == event::GROUP_TIP {
+        return json!({
+            "From_Account": m.from, "ToGroupId": m.group_id,
+            "GroupInfo": {"GroupId": m.group_id, "GroupType": g.kind, "GroupName": name},
+            "MsgSeq": m.msg_seq, "MsgRandom": m.random, "Random": m.random, "MsgTimeStamp": m.msg_time,
+            "MsgTime": m.msg_time, "Event": event::GROUP_TIP,
+            "MsgBody": serde_json::from_str::<Value>(&m.body).unwrap_or_else(|_| json!({})),
+        });
+    }
+    let mut v = json!({
+        "From_Account": m.from, "ToGroupId": m.group_id,
+        "GroupInfo": {"GroupId": m.group_id, "GroupName": name, "GroupType": g.kind,
+            "From_AccountNick": m.nick, "From_AccountHeadurl": m.headurl,
+            "MsgFrom_AccountExtraInfo": {"NameCard": ""}},
+        "MsgSeq": m.msg_seq, "Random": m.random, "MsgRandom": m.random, "MsgTimeStamp": m.msg_time,
+        "MsgTime": m.msg_time, "ClientSeq": m.client_seq, "MsgClientTime": m.client_time,
+        "TinyId": m.from_tiny_id.to_string(), "MsgPriority": "Normal",
+        "MsgBody": serde_json::from_str::<Value>(&m.body).unwrap_or_else(|_| json!([])),
+        "CloudCustomData": m.cloud_custom_data, "OnlineOnlyFlag": 0, "IsPlaceMsg": 0, "IsSystemMsg": 0,
+        "NeedReadReceipt": 0, "MsgFlagBits": m.flags,
+    });
+    if let (Some(o), Ok(Value::Object(extra))) = (v.as_object_mut(), serde_json::from_str::<Value>(&m.extra)) {
+        o.extend(extra);
+    }
+    v
+}
+
+/// Push `body` to every member's sessions (through the hub, so across nodes), except `except`.
+fn push_members(st: &State, sdkappid: u64, members: &[Member], except: Option<u64>, body: &Value) {
+    for m in members {
+        st.hub.push_user(sdkappid, &m.user, except, body);
+    }
+}
+
+/// Store a tip (`Event 4`) with the next group sequence and push it to the current members.
+fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
+    let t = now();
+    let msg = GroupMsg {
+        sdkappid: g.sdkappid,
+        group_id: g.group_id.clone(),
+        from: operator.to_string(),
+        random: u64::from(rand::random::<u32>()),
+        msg_time: t,
+        client_time: t,
+        body: body.to_string(),
+        extra: "{}".into(),
+        event: event::GROUP_TIP,
+        ..GroupMsg::default()
+    };
+    let stored = match st.store.store_group_msg(&msg).map_err(internal)? {
+        GroupInserted::New(m) | GroupInserted::Duplicate(m) => m,
+        GroupInserted::NoGroup => return Ok(()),
+    };
+    let _ = st.store.set_group_read(g.sdkappid, &g.group_id, operator, stored.msg_seq);
+    let members = st.store.members(g.sdkappid, &g.group_id).map_err(internal)?;
+    let push = json!({"EventArray":[{"Event": event::GROUP_TIP, "GroupTips":[group_msg_wire(g, &stored)]}]});
+    push_members(st, g.sdkappid, &members, conn_id(who), &push);
+    Ok(())
+}
+
+/// Push a system notice (`Event 5`, WIRE.md §5.5) to `users`; not stored.
+fn notice(st: &State, g: &Group, operator: &str, users: &[String], except: Option<u64>, report: Value) {
+    let name = info_of(g).name;
+    let t = now();
+    for user in users {
+        let random = u64::from(rand::random::<u32>());
+        let mut body = report.clone();
+        body["Operator_Account"] = json!(operator);
+        let item = json!({
+            "From_Account": operator, "ToGroupId": g.group_id,
+            "GroupInfo": {"GroupId": g.group_id, "GroupType": g.kind, "GroupName": name,
+                "From_Account": operator, "To_Account": user},
+            "MsgSeq": random, "MsgRandom": random.wrapping_add(7), "MsgTimeStamp": t, "MsgBody": body,
+        });
+        let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
+        st.hub.push_user(g.sdkappid, user, except, &push);
+    }
+}
+
+fn accounts(list: &Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().or_else(|| v[key].as_str()))
+                .filter(|s| !s.is_empty() && s.len() <= 32)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Run a group command; `None` if `servcmd` is not one.
+pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
+    let r = match servcmd {
+        cmd::CREATE_GROUP => create_group(st, who, body),
+        cmd::GET_JOINED_GROUP_LIST => get_joined_group_list(st, who, body),
+        cmd::MILLION_GET_JOINED_GROUP_LIST => Ok(ok_with(json!({"TotalCount": 0, "GroupIdList": []}))),
+        cmd::GET_GROUP_SELF_MEMBER_INFO => get_group_self_member_info(st, who, body),
+        cmd::APPLY_JOIN_GROUP => apply_join_group(st, who, body),
+        cmd::QUIT_GROUP => quit_group(st, who, body),
+        cmd::DESTROY_GROUP => destroy_group(st, who, body),
+        cmd::ADD_GROUP_MEMBER => add_group_member(st, who, body),
+        cmd::DELETE_GROUP_MEMBER => delete_group_member(st, who, body),
+        cmd::GET_GROUP_MEMBER_INFO => get_group_member_info(st, who, body),
+        cmd::MODIFY_GROUP_BASE_INFO => modify_group_base_info(st, who, body),
+        cmd::SEND_GROUP_MSG => send_group_msg(st, who, body),
+        cmd::GROUP_MSG_GET => group_msg_get(st, who, body),
+        cmd::GROUP_MSG_READ_REPORT => msg_read_report(st, who, body),
+        _ => return None,
+    };
+    Some(r.unwrap_or_else(|e| e))
+}
+
+type Reply = Result<Value, Value>;
+
+/// `create_group` (WIRE.md §4.9).
+fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let kind = str_field(body, "Type");
+    if !TYPES.contains(&kind) {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("unknown group Type {kind:?}")));
+    }
+    let name = str_field(body, "Name");
+    if name.is_empty() || name.len() > 100 {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, "Name must be 1 to 100 bytes"));
+    }
+    let owner = me(who, body, "Owner_Account");
+    if let Who::User { user, .. } = who {
+        let asked = str_field(body, "Owner_Account");
+        if !asked.is_empty() && asked != user {
+            return Err(fail(code::GROUP_INVALID_PARAMETERS, "Owner_Account is not the logged-in user"));
+        }
+    }
+    let group_id = match body["GroupId"].as_str().filter(|s| !s.is_empty()) {
+        Some(_) => group_id_field(body)?,
+        None => new_group_id(kind),
+    };
+    ensure_user(st, sdkappid, &owner)?;
+    let t = now();
+    let mut members = vec![new_member(&owner, "Owner", t)];
+    for item in body["MemberList"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+        let Some(user) = item["Member_Account"].as_str().filter(|s| !s.is_empty() && s.len() <= 32) else {
+            continue;
+        };
+        if members.iter().any(|m| m.user == user) {
+            continue;
+        }
+        ensure_user(st, sdkappid, user)?;
+        let role = if item["Role"] == "Admin" { "Admin" } else { "Member" };
+        members.push(new_member(user, role, t));
+    }
+    let default_join = match kind {
+        "Private" => "DisableApply",
+        "Public" => "NeedPermission",
+        _ => "FreeAccess",
+    };
+    let info = Info {
+        name: name.to_string(),
+        introduction: str_field(body, "Introduction").to_string(),
+        notification: str_field(body, "Notification").to_string(),
+        face_url: str_field(body, "FaceUrl").to_string(),
+        max_member_num: body["MaxMemberCount"].as_u64().filter(|n| *n > 0).unwrap_or(2000),
+        apply_join_option: body["ApplyJoinOption"]
+            .as_str()
+            .filter(|s| !s.is_empty() && kind != "Private")
+            .unwrap_or(default_join)
+            .to_string(),
+        invite_join_option: str_field(body, "InviteJoinOption").to_string(),
+        shut_up_all_member: "Off".into(),
+        app_defined_data: body["AppDefinedData"].as_array().cloned().unwrap_or_default(),
+    };
+    let g = Group {
+        sdkappid,
+        group_id: group_id.clone(),
+        kind: kind.to_string(),
+        owner: owner.clone(),
+        create_time: t,
+        info: serde_json::to_string(&info).unwrap_or_default(),
+        ..Group::default()
+    };
+    if !st.store.create_group(&g, &members).map_err(internal)? {
+        return Err(fail(code::GROUP_ID_IN_USE, format!("group ID {group_id} is already in use")));
+    }
+    let g = load(st, sdkappid, &group_id)?;
+    // ReportType 6 "group created" to the invited members (WIRE.md §4.9 [obs]).
+    let invited: Vec<String> = members.iter().skip(1).map(|m| m.user.clone()).collect();
+    notice(st, &g, &owner, &invited, None, json!({"ReportType": 6}));
+    Ok(ok_with(json!({"GroupId": group_id, "OverJoinedGroupLimit_Account": [], "HugeGroupFlag": 0})))
+}
+
+/// `get_joined_group_list` (WIRE.md §4.9).
+fn get_joined_group_list(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "Member_Account");
+    let all = st.store.joined_groups(sdkappid, &user).map_err(internal)?;
+    let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
+    let limit = body["Limit"].as_u64().filter(|l| *l > 0).unwrap_or(50).min(10_000) as usize;
+    let list: Vec<Value> = all.iter().skip(offset).take(limit).map(|(g, m)| group_obj(g, Some(m))).collect();
+    Ok(ok_with(json!({"TotalCount": all.len(), "GroupIdList": list})))
+}
+
+/// `get_group_self_member_info` (WIRE.md §4.9): one group object per ID, and my membership.
+fn get_group_self_member_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "Member_Account");
+    let ids = accounts(&body["GroupIdList"], "GroupId");
+    let (mut infos, mut members) = (Vec::new(), Vec::new());
+    for id in ids {
+        let g = match st.store.group(sdkappid, &id).map_err(internal)? {
+            Some(g) => g,
+            None => {
+                infos.push(json!({"GroupId": id, "ErrorCode": code::GROUP_NOT_FOUND,
+                    "ErrorInfo": "group does not exist"}));
+                continue;
+            }
+        };
+        let m = membership(st, &g, &user)?;
+        if m.is_none() && g.kind == "Private" && !is_admin(who) {
+            infos.push(json!({"GroupId": id, "ErrorCode": code::GROUP_PERMISSION_DENY,
+                "ErrorInfo": "not a member of this group"}));
+            continue;
+        }
+        let mut obj = group_obj(&g, m.as_ref());
+        obj["ErrorCode"] = json!(0);
+        obj["ErrorInfo"] = json!("");
+        infos.push(obj);
+        if let Some(m) = m {
+            members.push(json!({"Member_Account": m.user, "Role": m.role, "JoinTime": m.join_time,
+                "MsgSeq": m.read_seq, "MsgFlag": m.msg_flag, "NameCard": m.name_card}));
+        }
+    }
+    Ok(ok_with(json!({"GroupInfo": infos, "MemberList": members})))
+}
+
+/// `apply_join_group` (WIRE.md §4.9): free joins only for now.
+fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    if membership(st, &g, &user)?.is_some() {
+        return Err(fail(code::GROUP_ALREADY_MEMBER, format!("{user} is already a member")));
+    }
+    if g.kind == "Private" {
+        return Err(deny("a Work group cannot be joined by request"));
+    }
+    let info = info_of(&g);
+    let free = g.kind != "Public" || info.apply_join_option == "FreeAccess";
+    if !free {
+        // Join applications (NeedPermission → WaitAdminApproval) are not implemented yet.
+        return Err(deny(&format!("the group does not accept free joins ({})", info.apply_join_option)));
+    }
+    ensure_user(st, sdkappid, &user)?;
+    let added = st.store.add_members(sdkappid, &g.group_id, &[new_member(&user, "Member", now())]).map_err(internal)?;
+    if !added.is_empty() {
+        let g = load(st, sdkappid, &g.group_id)?;
+        tip(
+            st,
+            who,
+            &g,
+            &user,
+            json!({"OpType": 1, "Operator_Account": user, "List_Account": [user],
+            "MemberNum": g.member_num}),
+        )?;
+    }
+    Ok(ok_with(json!({"JoinedStatus": "JoinedSuccess", "HugeGroupFlag": 0})))
+}
+
+/// `quit_group`.
+fn quit_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "Member_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    let Some(m) = membership(st, &g, &user)? else {
+        return Err(deny(&format!("{user} is not a member")));
+    };
+    if m.role == "Owner" {
+        return Err(fail(code::GROUP_OWNER_CANNOT_QUIT, "the owner cannot quit; dismiss the group instead"));
+    }
+    st.store.remove_members(sdkappid, &g.group_id, std::slice::from_ref(&user)).map_err(internal)?;
+    let g = load(st, sdkappid, &g.group_id)?;
+    tip(
+        st,
+        who,
+        &g,
+        &user,
+        json!({"OpType": 2, "Operator_Account": user, "List_Account": [user],
+        "MemberNum": g.member_num}),
+    )?;
+    // ReportType 8 "quit" to my other instances, which drop the group.
+    notice(st, &g, &user, std::slice::from_ref(&user), conn_id(who), json!({"ReportType": 8}));
+    Ok(ok())
+}
+
+/// `destroy_group`: the owner (or the REST admin).
+fn destroy_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    if !is_admin(who) {
+        if g.owner != user {
+            return Err(deny("only the owner may dismiss the group"));
+        }
+        if g.kind == "Private" {
+            return Err(deny("a Work group cannot be dismissed by its members"));
+        }
+    }
+    let members = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
+    st.store.destroy_group(sdkappid, &g.group_id).map_err(internal)?;
+    let users: Vec<String> = members.into_iter().map(|m| m.user).collect();
+    notice(st, &g, &user, &users, conn_id(who), json!({"ReportType": 5}));
+    Ok(ok())
+}
+
+/// `add_group_member`: any member of a Work group, owner/admin elsewhere.
+fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    let mine = require_member(st, who, &g, &user)?;
+    if !is_admin(who) && g.kind != "Private" && !is_manager(&mine) {
+        return Err(deny("only the owner and admins may add members"));
+    }
+    if g.kind == "AVChatRoom" {
+        return Err(deny("members cannot be added to an AVChatRoom"));
+    }
+    let wanted = accounts(&body["MemberList"], "Member_Account");
+    if wanted.is_empty() {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, "MemberList is empty"));
+    }
+    let t = now();
+    let (mut results, mut to_add) = (Vec::new(), Vec::new());
+    for w in &wanted {
+        if ensure_user(st, sdkappid, w).is_err() {
+            results.push((w.clone(), 0));
+        } else {
+            to_add.push(new_member(w, "Member", t));
+        }
+    }
+    let added = st.store.add_members(sdkappid, &g.group_id, &to_add).map_err(internal)?;
+    for m in &to_add {
+        results.push((m.user.clone(), if added.contains(&m.user) { 1 } else { 2 }));
+    }
+    if !added.is_empty() {
+        let g = load(st, sdkappid, &g.group_id)?;
+        tip(
+            st,
+            who,
+            &g,
+            &user,
+            json!({"OpType": 1, "Operator_Account": user, "List_Account": added,
+            "MemberNum": g.member_num}),
+        )?;
+        notice(st, &g, &user, &added, None, json!({"ReportType": 7}));
+    }
+    let list: Vec<Value> = results.iter().map(|(u, r)| json!({"Member_Account": u, "Result": r})).collect();
+    Ok(ok_with(json!({"MemberList": list})))
+}
+
+/// `delete_group_member`: owner (anyone but themself) or admin (ordinary members only).
+fn delete_group_member(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    let mine = require_member(st, who, &g, &user)?;
+    if !is_admin(who) && !is_manager(&mine) {
+        return Err(deny("only the owner and admins may remove members"));
+    }
+    let targets = accounts(&body["MemberToDel_Account"], "Member_Account");
+    if targets.is_empty() {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, "MemberToDel_Account is empty"));
+    }
+    let my_role = mine.as_ref().map(|m| m.role.as_str()).unwrap_or("Owner");
+    for t in &targets {
+        let target = membership(st, &g, t)?;
+        let allowed = match target.as_ref().map(|m| m.role.as_str()) {
+            None => true,
+            Some("Owner") => false,
+            Some("Admin") => my_role == "Owner",
+            Some(_) => true,
+        };
+        if !allowed || (t == &user && !is_admin(who)) {
+            return Err(deny(&format!("cannot remove {t}")));
+        }
+    }
+    let removed = st.store.remove_members(sdkappid, &g.group_id, &targets).map_err(internal)?;
+    if !removed.is_empty() {
+        let g = load(st, sdkappid, &g.group_id)?;
+        tip(
+            st,
+            who,
+            &g,
+            &user,
+            json!({"OpType": 3, "Operator_Account": user, "List_Account": removed,
+            "MemberNum": g.member_num}),
+        )?;
+        let mut report = json!({"ReportType": 4});
+        if let Some(reason) = body["Reason"].as_str().filter(|r| !r.is_empty()) {
+            report["RemarkInfo"] = json!(reason);
+        }
+        notice(st, &g, &user, &removed, None, report);
+    }
+    Ok(ok())
+}
+
+/// `get_group_member_info`: members only (the admin too).
+fn get_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    require_member(st, who, &g, &user)?;
+    let all = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
+    let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
+    let limit = body["Limit"].as_u64().filter(|l| *l > 0).unwrap_or(100).min(10_000) as usize;
+    let list: Vec<Value> = all.iter().skip(offset).take(limit).map(member_obj).collect();
+    Ok(ok_with(json!({"MemberNum": all.len(), "MemberList": list})))
+}
+
+/// `modify_group_base_info`: owner/admin (any member of a Work group); an `OpType 6` tip.
+fn modify_group_base_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    let mine = require_member(st, who, &g, &user)?;
+    if !is_admin(who) && g.kind != "Private" && !is_manager(&mine) {
+        return Err(deny("only the owner and admins may change the group profile"));
+    }
+    let mut info = info_of(&g);
+    let mut new_info = json!({});
+    let text = |key: &str, max: usize| -> Result<Option<String>, Value> {
+        match &body[key] {
+            Value::Null => Ok(None),
+            Value::String(s) if s.len() <= max => Ok(Some(s.clone())),
+            _ => Err(fail(code::GROUP_INVALID_PARAMETERS, format!("{key} must be a string of at most {max} bytes"))),
+        }
+    };
+    if let Some(name) = text("Name", 100)? {
+        if name.is_empty() {
+            return Err(fail(code::GROUP_INVALID_PARAMETERS, "Name must not be empty"));
+        }
+        new_info["GroupName"] = json!(name);
+        info.name = name;
+    }
+    if let Some(v) = text("Introduction", 400)? {
+        new_info["GroupIntroduction"] = json!(v);
+        info.introduction = v;
+    }
+    if let Some(v) = text("Notification", 400)? {
+        new_info["GroupNotification"] = json!(v);
+        info.notification = v;
+    }
+    if let Some(v) = text("FaceUrl", 500)? {
+        new_info["GroupFaceUrl"] = json!(v);
+        info.face_url = v;
+    }
+    if let Some(v) = text("ApplyJoinOption", 32)? {
+        if !["FreeAccess", "NeedPermission", "DisableApply"].contains(&v.as_str()) {
+            return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("unknown ApplyJoinOption {v:?}")));
+        }
+        new_info["GroupApplyJoinOption"] = json!(v);
+        info.apply_join_option = v;
+    }
+    if let Some(v) = text("InviteJoinOption", 32)? {
+        info.invite_join_option = v;
+    }
+    if let Some(v) = text("ShutUpAllMember", 8)? {
+        new_info["ShutupAll"] = json!(u32::from(v == "On"));
+        info.shut_up_all_member = v;
+    }
+    let mut tip_body = json!({"OpType": 6, "Operator_Account": user, "List_Account": [user],
+        "MsgGroupNewInfo": new_info, "MemberNum": g.member_num});
+    if let Some(data) = body["AppDefinedData"].as_array() {
+        for item in data {
+            let Some(key) = item["Key"].as_str() else { continue };
+            info.app_defined_data.retain(|d| d["Key"] != key);
+            info.app_defined_data.push(json!({"Key": key, "Value": item["Value"].as_str().unwrap_or("")}));
+        }
+        tip_body["MsgAppDefinedData"] = json!(data);
+    }
+    st.store
+        .save_group_info(sdkappid, &g.group_id, &serde_json::to_string(&info).unwrap_or_default(), now())
+        .map_err(internal)?;
+    let g = load(st, sdkappid, &g.group_id)?;
+    tip(st, who, &g, &user, tip_body)?;
+    Ok(ok())
+}
+
+/// `send_group_msg` (WIRE.md §4.2): members only; the reply's `MsgSeq` is the group sequence.
+fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let from = me(who, body, "From_Account");
+    if let Who::User { user, .. } = who {
+        let asked = str_field(body, "From_Account");
+        if !asked.is_empty() && asked != user {
+            return Err(fail(code::INVALID_REQUEST, "From_Account is not the logged-in user"));
+        }
+    }
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    require_member(st, who, &g, &from)?;
+    let elems: Vec<MsgElem> = serde_json::from_value(body["MsgBody"].clone())
+        .map_err(|e| fail(code::MSG_BODY_INVALID, format!("invalid MsgBody: {e}")))?;
+    if elems.is_empty() {
+        return Err(fail(code::MSG_BODY_INVALID, "MsgBody is empty"));
+    }
+    if let Some(bad) = elems.iter().find(|e| !crate::commands::KNOWN_ELEMS.contains(&e.msg_type.as_str())) {
+        return Err(fail(code::MSG_BODY_INVALID, format!("unknown MsgType {:?}", bad.msg_type)));
+    }
+    let body_json = serde_json::to_string(&elems).unwrap_or_default();
+    let cloud = str_field(body, "CloudCustomData").to_string();
+    if body_json.len() + cloud.len() > crate::commands::MAX_MSG_BYTES {
+        return Err(fail(code::MSG_TOO_LONG, "message too large"));
+    }
+    let sender = ensure_user(st, sdkappid, &from)?;
+    let mut extra = serde_json::Map::new();
+    for key in ["GroupAtInfo", "MsgPriority", "NeedReadReceipt", "SupportMessageExtension"] {
+        if !body[key].is_null() {
+            extra.insert(key.to_string(), body[key].clone());
+        }
+    }
+    let t = now();
+    let random = body["Random"].as_u64().unwrap_or_else(|| u64::from(rand::random::<u32>()));
+    let msg = GroupMsg {
+        id: 0,
+        sdkappid,
+        group_id: g.group_id.clone(),
+        msg_seq: 0,
+        from: from.clone(),
+        random,
+        client_seq: body["ClientSeq"].as_u64().unwrap_or(0),
+        msg_time: t,
+        client_time: body["MsgClientTime"].as_u64().filter(|c| *c > 0).unwrap_or(t),
+        from_tiny_id: sender.tiny_id,
+        body: body_json,
+        cloud_custom_data: cloud,
+        nick: body["From_AccountNick"].as_str().filter(|s| !s.is_empty()).unwrap_or(&sender.nick).to_string(),
+        headurl: body["From_AccountHeadurl"].as_str().filter(|s| !s.is_empty()).unwrap_or(&sender.face_url).to_string(),
+        extra: Value::Object(extra).to_string(),
+        event: 0,
+        flags: 0,
+    };
+    let members = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
+    if body["OnlineOnlyFlag"].as_u64() == Some(1) {
+        // Online-only: pushed, not stored, no sequence.
+        let mut wire = group_msg_wire(&g, &msg);
+        wire["OnlineOnlyFlag"] = json!(1);
+        let push = json!({"EventArray":[{"Event": event::GROUP_MSG, "GroupMsgArray":[wire]}]});
+        push_members(st, sdkappid, &members, conn_id(who), &push);
+        return Ok(ok_with(json!({"MsgSeq": 0, "MsgTime": t})));
+    }
+    let stored = match st.store.store_group_msg(&msg).map_err(internal)? {
+        GroupInserted::New(m) => m,
+        GroupInserted::Duplicate(m) => {
+            tracing::debug!(group = %m.group_id, seq = m.msg_seq, "send_group_msg resend, answering the original");
+            return Ok(ok_with(json!({"MsgSeq": m.msg_seq, "MsgTime": m.msg_time})));
+        }
+        GroupInserted::NoGroup => return Err(fail(code::GROUP_NOT_FOUND, "group does not exist")),
+    };
+    let _ = st.store.set_group_read(sdkappid, &g.group_id, &from, stored.msg_seq);
+    let push = json!({"EventArray":[{"Event": event::GROUP_MSG, "GroupMsgArray":[group_msg_wire(&g, &stored)]}]});
+    push_members(st, sdkappid, &members, conn_id(who), &push);
+    Ok(ok_with(json!({"MsgSeq": stored.msg_seq, "MsgTime": stored.msg_time})))
+}
+
+/// `group_msg_get` (WIRE.md §4.5): descending `MsgSeq` from `ReqMsgSeq` (inclusive).
+fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    require_member(st, who, &g, &user)?;
+    let last = g.next_msg_seq.saturating_sub(1);
+    let from = body["ReqMsgSeq"].as_u64().filter(|s| *s > 0).unwrap_or(last).min(last);
+    let n = body["ReqMsgNumber"].as_u64().filter(|n| *n > 0).unwrap_or(20).min(100) as usize;
+    let rows = st.store.group_msgs(sdkappid, &g.group_id, from, n).map_err(internal)?;
+    let lowest = rows.last().map(|m| m.msg_seq).unwrap_or(0);
+    let finished = rows.len() < n || lowest <= 1;
+    let list: Vec<Value> = rows.iter().map(|m| group_msg_wire(&g, m)).collect();
+    Ok(ok_with(json!({
+        "GroupId": g.group_id, "RspMsgList": list, "IsFinished": if finished { 2 } else { 0 },
+        "InvisibleMsgSeq": [], "NextReqMsgSeq": lowest.saturating_sub(1),
+    })))
+}
+
+/// `msg_read_report` (WIRE.md §4.7).
+fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let g = load(st, sdkappid, &group_id_field(body)?)?;
+    require_member(st, who, &g, &user)?;
+    let last = g.next_msg_seq.saturating_sub(1);
+    let seq = body["MsgReadedSeq"].as_u64().unwrap_or(last).min(last);
+    let read = st.store.set_group_read(sdkappid, &g.group_id, &user, seq).map_err(internal)?;
+    // My other instances recompute their unread (WIRE.md §5.5, `GroupReadInfoArray`).
+    let item = json!({"From_Account": user, "ToGroupId": g.group_id,
+        "GroupInfo": {"GroupId": g.group_id, "GroupType": g.kind},
+        "MsgSeq": 0, "MsgRandom": 0, "MsgTimeStamp": now(),
+        "MsgBody": {"GroupReadInfoArray": [{"GroupId": g.group_id, "LastReadMsgSeq": read}]}});
+    let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
+    st.hub.push_user(sdkappid, &user, conn_id(who), &push);
+    Ok(ok())
+}
+
+/// Group conversation items for `recentcontact.page_get` (WIRE.md §4.6, `Type 2`), with their
+/// last message time for ordering.
+pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<(u64, Value)>, Value> {
+    let mut items = Vec::new();
+    for (g, m) in st.store.joined_groups(sdkappid, user).map_err(internal)? {
+        let Some(last) = st.store.group_msgs(sdkappid, &g.group_id, u64::MAX, 1).map_err(internal)?.pop() else {
+            continue;
+        };
+        let unread = st.store.group_unread(sdkappid, &g.group_id, user, m.read_seq).map_err(internal)?;
+        let info = info_of(&g);
+        let last_msg = if last.event == event::GROUP_TIP {
+            json!({"MsgBody": [], "CloudCustomData": "", "Event": event::GROUP_TIP,
+                "GroupTips": group_msg_wire(&g, &last)})
+        } else {
+            json!({"MsgBody": serde_json::from_str::<Value>(&last.body).unwrap_or_else(|_| json!([])),
+                "CloudCustomData": last.cloud_custom_data})
+        };
+        items.push((
+            last.msg_time,
+            json!({
+                "Type": 2, "ToAccount": g.group_id, "MsgTime": last.msg_time, "MsgSeq": last.msg_seq,
+                "MsgRandom": last.random, "MsgGroupFrom_Account": last.from, "GroupNick": info.name,
+                "GroupImage": info.face_url, "LastMsg": last_msg, "LastMsgFlags": 0,
+                "UnreadMsgCount": unread, "MsgGroupReadedSeq": m.read_seq,
+                "MsgGroupFromNickName": last.nick, "MsgGroupFromCardName": "", "TopFlags": 0,
+                "GroupType": g.kind, "GroupNextMsgSeq": g.next_msg_seq, "MsgRecvOption": 0,
+            }),
+        ));
+    }
+    Ok(items)
+}
