@@ -6,7 +6,7 @@
 //
 //   (mkdir -p /tmp/conf && cd /tmp/conf && npm install tim-js-sdk@2.27.6 ws)
 //   TIM_DEMO=1 TIM_LISTEN=127.0.0.1:8080 TIM_DATA_DIR=$(mktemp -d) cargo run -p tim-server &
-//   NODE_PATH=/tmp/conf/node_modules TIM_URL=http://127.0.0.1:8080 node tests/conformance/official-c2c.mjs
+//   TIM_URL=http://127.0.0.1:8080 node tests/conformance/official-c2c.mjs
 //
 // What it checks: two users log in (SDK_READY), alice sends two C2C texts, bob gets
 // MESSAGE_RECEIVED in order, bob's conversation shows unread 2 and the last message, a second
@@ -17,45 +17,7 @@
 // Env: TIM_URL (server base URL, default http://127.0.0.1:8080), TIM_USERSIG_URL (demo userSig
 // endpoint, default $TIM_URL/dev/usersig), TIM_SDK_MODULE (default tim-js-sdk/tim-js-friendship.js;
 // @tencentcloud/chat/index.js for 3.x). Exits 0 on success, 1 on failure.
-import { fail, sleep, until } from './node-env.mjs';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const USERSIG_URL = process.env.TIM_USERSIG_URL || `${TIM_URL}/dev/usersig`;
-const WS_URL = TIM_URL.replace(/^http/, 'ws');
-// TIM_SDK_MODULE=@tencentcloud/chat/index.js runs the same checks against the 3.x SDK.
-const SDK_MODULE = process.env.TIM_SDK_MODULE || 'tim-js-sdk/tim-js-friendship.js';
-
-
-function loadTim() {
-  // A fresh copy of the SDK module per user, so instances share no module state.
-  const path = require.resolve(SDK_MODULE);
-  delete require.cache[path];
-  return require(path);
-}
-
-
-async function userSig(userID) {
-  const r = await fetch(`${USERSIG_URL}?userID=${encodeURIComponent(userID)}`);
-  if (!r.ok) fail(`usersig endpoint: HTTP ${r.status}`);
-  return r.json();
-}
-
-async function client(userID) {
-  const { SDKAppID, userSig: sig } = await userSig(userID);
-  const TIM = loadTim();
-  const tim = TIM.create({ SDKAppID, proxyServer: WS_URL });
-  tim.setLogLevel(process.env.TIM_SDK_LOG ? 0 : 4);
-  const c = { userID, TIM, tim, ready: false, received: [] };
-  tim.on(TIM.EVENT.SDK_READY, () => { c.ready = true; });
-  tim.on(TIM.EVENT.MESSAGE_RECEIVED, (e) => c.received.push(...e.data));
-  tim.on(TIM.EVENT.KICKED_OUT, (e) => console.log(`${userID} kicked out: ${e.data.type}`));
-  const res = await tim.login({ userID, userSig: sig });
-  if (res.code !== 0) fail(`${userID} login code ${res.code}`);
-  await until(`${userID} SDK_READY`, () => c.ready);
-  return c;
-}
+import { client, fail, sleep, until } from './node-env.mjs';
 
 const tag = `${Date.now()}`;
 const alice = await client(`alice${tag}`);

@@ -3,7 +3,7 @@
 // Needs what official-c2c.mjs needs (Node 20+, `tim-js-sdk@2.27.6` and `ws` resolvable, a
 // tim-server in demo mode); run it the same way:
 //
-//   NODE_PATH=/tmp/conf/node_modules TIM_URL=http://127.0.0.1:8080 node tests/conformance/official-groups.mjs
+//   TIM_URL=http://127.0.0.1:8080 node tests/conformance/official-groups.mjs
 //
 // What it checks: alice creates a Public group (FreeAccess) and bob joins it (joinGroup
 // JoinedSuccess); alice sends a group text; bob gets MESSAGE_RECEIVED with the text in
@@ -11,40 +11,7 @@
 // group returns the messages (alice's and the SDK's own `group_create` custom message);
 // getGroupList lists the group for bob; bob quits and the group leaves his list.
 // Env as official-c2c.mjs (TIM_URL, TIM_USERSIG_URL, TIM_SDK_MODULE, TIM_SDK_LOG).
-import { fail, until } from './node-env.mjs';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const USERSIG_URL = process.env.TIM_USERSIG_URL || `${TIM_URL}/dev/usersig`;
-const WS_URL = TIM_URL.replace(/^http/, 'ws');
-const SDK_MODULE = process.env.TIM_SDK_MODULE || 'tim-js-sdk/tim-js-friendship.js';
-
-function loadTim() {
-  const path = require.resolve(SDK_MODULE);
-  delete require.cache[path];
-  return require(path);
-}
-
-async function userSig(userID) {
-  const r = await fetch(`${USERSIG_URL}?userID=${encodeURIComponent(userID)}`);
-  if (!r.ok) fail(`usersig endpoint: HTTP ${r.status}`);
-  return r.json();
-}
-
-async function client(userID) {
-  const { SDKAppID, userSig: sig } = await userSig(userID);
-  const TIM = loadTim();
-  const tim = TIM.create({ SDKAppID, proxyServer: WS_URL });
-  tim.setLogLevel(process.env.TIM_SDK_LOG ? 0 : 4);
-  const c = { userID, TIM, tim, ready: false, received: [] };
-  tim.on(TIM.EVENT.SDK_READY, () => { c.ready = true; });
-  tim.on(TIM.EVENT.MESSAGE_RECEIVED, (e) => c.received.push(...e.data));
-  const res = await tim.login({ userID, userSig: sig });
-  if (res.code !== 0) fail(`${userID} login code ${res.code}`);
-  await until(`${userID} SDK_READY`, () => c.ready);
-  return c;
-}
+import { client, fail, until } from './node-env.mjs';
 
 async function must(what, p) {
   try {

@@ -425,7 +425,8 @@ fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
     let info = info_of(&g);
     let free = g.kind != "Public" || info.apply_join_option == "FreeAccess";
     if !free {
-        // Join applications (NeedPermission → WaitAdminApproval) are not implemented yet.
+        // Until join applications exist (NeedPermission → WaitAdminApproval, issue 4), a group that
+        // does not accept free joins refuses the request with 10007.
         return Err(deny(&format!("the group does not accept free joins ({})", info.apply_join_option)));
     }
     ensure_user(st, sdkappid, &user)?;
