@@ -1,5 +1,7 @@
 //! The engine state machine. See the crate docs for the model.
 
+mod groups;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::{json, Value};
@@ -10,8 +12,10 @@ use tim_proto::{
     msg::{C2cMsg, MsgElem},
 };
 
+use crate::group::GroupItem;
 use crate::model::{
-    c2c_from_json, elem_from_json, elems_to_json, Conversation, Draft, Message, CONV_C2C, MSG_CUSTOM, MSG_TEXT,
+    c2c_from_json, elem_from_json, elems_to_json, Conversation, Draft, Message, CONV_C2C, CONV_GROUP, CONV_SYSTEM,
+    MSG_CUSTOM, MSG_TEXT,
 };
 
 /// `TIM.VERSION`: the tim-js-sdk release whose API and wire behaviour we reproduce.
@@ -144,6 +148,7 @@ mod ev {
     pub const MESSAGE_RECEIVED: &str = "onMessageReceived";
     pub const MESSAGE_READ_BY_PEER: &str = "onMessageReadByPeer";
     pub const CONVERSATION_LIST_UPDATED: &str = "onConversationListUpdated";
+    pub const GROUP_LIST_UPDATED: &str = "onGroupListUpdated";
     pub const TOTAL_UNREAD: &str = "onTotalUnreadMessageCountUpdated";
     pub const KICKED_OUT: &str = "kickedOut";
     pub const ERROR: &str = "error";
@@ -173,6 +178,7 @@ enum Purpose {
     Roam { call: u64, conv: String, cursor: Option<String>, count: u64 },
     Read { call: u64 },
     PeerReadTime,
+    Group { call: Option<u64>, op: groups::GroupOp, ctx: Value },
 }
 
 #[derive(Debug)]
@@ -205,7 +211,9 @@ impl History {
             }
             return false;
         }
-        let at = self.msgs.iter().rposition(|x| x.time <= m.time).map_or(0, |i| i + 1);
+        // Group conversations are ordered by their dense sequence, C2C ones by time.
+        let key = |x: &Message| if x.conversation_type == CONV_GROUP { x.sequence } else { x.time };
+        let at = self.msgs.iter().rposition(|x| key(x) <= key(&m)).map_or(0, |i| i + 1);
         self.msgs.insert(at, m);
         true
     }
@@ -234,6 +242,8 @@ struct Session {
     online_sync: bool,
     next_hello: u64,
     conversations: BTreeMap<String, Conversation>,
+    /// Joined groups (the app's Group objects) by groupID.
+    groups: BTreeMap<String, Value>,
     history: HashMap<String, History>,
     drafts: HashMap<String, Message>,
     /// C2C peers whose read time was asked for (`openim.get_peer_read_time`).
@@ -643,6 +653,7 @@ impl Engine {
                 self.settle(call, Err(err));
             }
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
+            Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err),
             Purpose::PageGet => self.page_done(now),
             Purpose::GetMsg => {
                 self.s.getmsg_running = false;
@@ -671,10 +682,16 @@ impl Engine {
             }
             Purpose::Send { call, id } => self.send_reply(call, id, body, now),
             Purpose::Roam { call, conv, cursor, count } => {
-                let peer = conv.strip_prefix(CONV_C2C).unwrap_or("").to_string();
-                self.roam_reply(call, conv, cursor, count, body);
-                self.ask_peer_read_time(&peer, now);
+                if conv.starts_with(CONV_GROUP) {
+                    self.group_history_reply(&conv, &body);
+                    self.settle_page(call, &conv, cursor, count);
+                } else {
+                    let peer = conv.strip_prefix(CONV_C2C).unwrap_or("").to_string();
+                    self.roam_reply(call, conv, cursor, count, body);
+                    self.ask_peer_read_time(&peer, now);
+                }
             }
+            Purpose::Group { call, op, ctx } => self.group_reply(call, op, ctx, body, now),
             Purpose::Read { call } => self.settle(call, Ok(json!({}))),
             Purpose::PeerReadTime => {
                 for r in body["ReadTime"].as_array().into_iter().flatten() {
@@ -770,6 +787,10 @@ impl Engine {
 
     fn page_reply(&mut self, body: Value, now: u64) {
         for item in body["SessionItem"].as_array().into_iter().flatten() {
+            if u(item, "Type") == 2 {
+                self.group_session_item(item);
+                continue;
+            }
             let peer = s(item, "To_Account");
             if u(item, "Type") != 1 || peer.is_empty() || peer.starts_with("@TLS#") {
                 continue;
@@ -827,16 +848,7 @@ impl Engine {
             now,
         );
         self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, json!({"UpdateSeq": 0}), Purpose::Ignore, now);
-        let groups = json!({
-            "Member_Account": me, "Limit": 50, "Offset": 0,
-            "ResponseFilter": {
-                "GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"],
-                "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"],
-            },
-            "SupportTopic": 0,
-        });
-        self.request(cmd::GET_JOINED_GROUP_LIST, groups.clone(), Purpose::Ignore, now);
-        self.request(cmd::MILLION_GET_JOINED_GROUP_LIST, groups, Purpose::Ignore, now);
+        self.joined_group_list(None, now);
         self.request(cmd::FETCH_PURCHASE_BITS, json!({"uint32_sdkappid": self.cfg.sdk_app_id}), Purpose::Ignore, now);
         if !self.s.ready {
             self.s.ready = true;
@@ -990,6 +1002,23 @@ impl Engine {
                 self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
             }
         }
+        let mut fresh = Vec::new();
+        for m in item["GroupMsgArray"].as_array().into_iter().flatten() {
+            if let Some(msg) = self.accept_group(m, GroupItem::Message, true) {
+                fresh.push(msg);
+            }
+        }
+        let event = u(item, "Event");
+        for t in item["GroupTips"].as_array().into_iter().flatten() {
+            if let Some(msg) = self.group_tips_item(event, t, now) {
+                fresh.push(msg);
+            }
+        }
+        if !fresh.is_empty() {
+            fresh.sort_by_key(|m| m.sequence);
+            let data = fresh.iter().map(Message::to_json).collect();
+            self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(data)));
+        }
         for n in item["C2cNotifyMsgArray"].as_array().into_iter().flatten() {
             if let Some(k) = n.get("KickoutMsgNotify") {
                 self.kick_type(k["KickType"].as_u64().unwrap_or(1), now);
@@ -1062,7 +1091,24 @@ impl Engine {
     }
 
     fn end_session(&mut self, reason: i64) {
+        // Calls still waiting for the server are rejected, not left hanging.
+        let dropped: Vec<Purpose> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| !matches!(p.purpose, Purpose::Heartbeat | Purpose::Ignore))
+            .map(|(_, p)| p.purpose.clone())
+            .collect();
         self.pending.retain(|_, p| matches!(p.purpose, Purpose::Heartbeat | Purpose::Ignore));
+        for purpose in dropped {
+            let call = match purpose {
+                Purpose::Login { call } | Purpose::Group { call, .. } => call,
+                Purpose::Send { call, .. } | Purpose::Roam { call, .. } | Purpose::Read { call } => Some(call),
+                _ => None,
+            };
+            if let Some(call) = call {
+                self.settle(call, Err(ApiError::new(reason, "the session ended before the server answered")));
+            }
+        }
         self.s = Session::default();
         self.login = Login::Out(reason);
         self.throttle.clear();
@@ -1102,7 +1148,7 @@ impl Engine {
         if !self.s.ready && !self.s.cache_loaded {
             return;
         }
-        for name in [ev::CONVERSATION_LIST_UPDATED, ev::TOTAL_UNREAD] {
+        for name in [ev::CONVERSATION_LIST_UPDATED, ev::TOTAL_UNREAD, ev::GROUP_LIST_UPDATED] {
             let Some(&(last, dirty)) = self.throttle.get(name) else { continue };
             if !dirty || !(force || now.saturating_sub(last) >= EVENT_THROTTLE_MS || last == 0) {
                 continue;
@@ -1113,6 +1159,8 @@ impl Engine {
             self.throttle.insert(name, (now.max(1), false));
             let data = if name == ev::TOTAL_UNREAD {
                 json!(self.total_unread())
+            } else if name == ev::GROUP_LIST_UPDATED {
+                self.group_list()
             } else {
                 Value::Array(self.sorted_conversations())
             };
@@ -1201,7 +1249,9 @@ impl Engine {
                     return CallResult::Done(Err(err));
                 }
                 match method {
-                    "createTextMessage" | "createCustomMessage" => self.create_message(method, a, now),
+                    "createTextMessage" | "createTextAtMessage" | "createCustomMessage" => {
+                        self.create_message(method, a, now)
+                    }
                     "sendMessage" => self.send_message(a, args.get(1).cloned().unwrap_or(Value::Null), now),
                     "getMessageList" => self.get_message_list(a, now),
                     "getConversationList" => CallResult::Done(Ok(
@@ -1209,10 +1259,12 @@ impl Engine {
                     )),
                     "setMessageRead" => self.set_message_read(a, now),
                     "_checkReady" => CallResult::Done(Ok(Value::Null)),
-                    _ => CallResult::Done(Err(ApiError::new(
-                        code::CANNOT_FIND_PROTOCOL,
-                        format!("unknown method {method}"),
-                    ))),
+                    _ => self.group_call(method, &a, now).unwrap_or_else(|| {
+                        CallResult::Done(Err(ApiError::new(
+                            code::CANNOT_FIND_PROTOCOL,
+                            format!("unknown method {method}"),
+                        )))
+                    }),
                 }
             }
         };
@@ -1315,17 +1367,27 @@ impl Engine {
         if to.is_empty() || !p.is_object() {
             return CallResult::Throw("Params validate failed.".into());
         }
-        if conv_type != CONV_C2C {
+        if conv_type != CONV_C2C && conv_type != CONV_GROUP {
             return CallResult::Done(Err(ApiError::new(
                 code::MESSAGE_SEND_INVALID_CONVERSATION_TYPE,
-                "only C2C conversations are supported in this release",
+                "conversationType must be TIM.TYPES.CONV_C2C or CONV_GROUP",
             )));
         }
-        let (kind, payload, content) = if method == "createTextMessage" {
+        let at_users: Vec<String> = if method == "createTextAtMessage" {
+            p["atUserList"].as_array().into_iter().flatten().filter_map(|u| u.as_str().map(str::to_string)).collect()
+        } else {
+            Vec::new()
+        };
+        let (kind, payload, content) = if method != "createCustomMessage" {
             let Some(text) = p["text"].as_str().filter(|t| !t.is_empty()) else {
                 return CallResult::Throw("Params validate failed.".into());
             };
-            (MSG_TEXT, json!({"text": text}), json!({"Text": text}))
+            let payload = if method == "createTextAtMessage" {
+                json!({"text": text, "atUserList": at_users})
+            } else {
+                json!({"text": text})
+            };
+            (MSG_TEXT, payload, json!({"Text": text}))
         } else {
             let field = |k: &str| p[k].as_str().unwrap_or("").to_string();
             let (d, desc, ext) = (field("data"), field("description"), field("extension"));
@@ -1337,7 +1399,7 @@ impl Engine {
         };
         let draft = Draft {
             to,
-            conversation_type: CONV_C2C.into(),
+            conversation_type: conv_type.into(),
             kind: kind.into(),
             payload,
             elements: vec![MsgElem { msg_type: kind.into(), msg_content: content }],
@@ -1351,6 +1413,11 @@ impl Engine {
         let mut msg = Message::outgoing(draft, &self.s.user, &self.s.tiny_id, client_time, random, seq);
         msg.nick = self.s.nick.clone();
         msg.avatar = self.s.avatar.clone();
+        msg.at_user_list = at_users;
+        if conv_type == CONV_GROUP {
+            // A group message's sequence is assigned by the server; clientSequence is ours.
+            msg.sequence = 0;
+        }
         let v = msg.to_json();
         self.s.drafts.insert(msg.id.clone(), msg);
         CallResult::Done(Ok(v))
@@ -1378,6 +1445,9 @@ impl Engine {
         }
         if opts["messageControlInfo"]["excludedFromLastMessage"].as_bool() == Some(true) {
             control.push("NoLastMsg");
+        }
+        if msg.conversation_type == CONV_GROUP {
+            return self.send_group_message(&msg, &opts, control, now);
         }
         let push = &opts["offlinePushInfo"];
         let mut body = json!({
@@ -1409,17 +1479,34 @@ impl Engine {
         let Some(mut msg) = self.s.drafts.remove(&id) else { return };
         msg.status = "success".into();
         msg.time = msg_time;
-        msg.message_key =
-            if msg_key.is_empty() { tim_proto::msg::c2c_msg_key(msg.sequence, msg.random, msg_time) } else { msg_key };
         let conv_id = msg.conversation_id.clone();
         let peer = msg.to.clone();
+        let group = msg.conversation_type == CONV_GROUP;
+        if group {
+            msg.sequence = u(&body, "MsgSeq");
+        } else {
+            msg.message_key = if msg_key.is_empty() {
+                tim_proto::msg::c2c_msg_key(msg.sequence, msg.random, msg_time)
+            } else {
+                msg_key
+            };
+        }
         if self.s.history.entry(conv_id.clone()).or_default().insert(msg.clone()) {
-            self.conversation(&peer).offer_last(&msg);
+            if group {
+                self.group_conversation(&peer).offer_last(&msg);
+                if let Some(g) = self.s.groups.get_mut(&peer) {
+                    g["nextMessageSeq"] = json!(msg.sequence + 1);
+                }
+            } else {
+                self.conversation(&peer).offer_last(&msg);
+            }
             self.touch_conv(&conv_id);
             self.s.dirty_msgs.push(msg.clone());
         }
         self.settle(call, Ok(json!({"message": msg.to_json()})));
-        self.ask_peer_read_time(&peer, now);
+        if !group {
+            self.ask_peer_read_time(&peer, now);
+        }
     }
 
     /// Ask once per peer for the time up to which the peer has read (WIRE.md §4.4).
@@ -1432,6 +1519,18 @@ impl Engine {
     }
 
     fn get_message_list(&mut self, a: Value, now: u64) -> CallResult {
+        let id = s(&a, "conversationID");
+        if id.starts_with(CONV_GROUP) && id.len() > CONV_GROUP.len() || id == CONV_SYSTEM {
+            let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+            let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+            if let Some(done) = self.page_from_cache(&id, cursor.as_deref(), count, id == CONV_SYSTEM) {
+                return CallResult::Done(Ok(done));
+            }
+            let below = self.group_gap_below(&id, cursor.as_deref());
+            let call = self.pending_call();
+            self.group_history_request(call, id, cursor, count, below, now);
+            return CallResult::Pending(call);
+        }
         let (conv, peer) = match c2c_conversation(&a) {
             Ok(v) => v,
             Err(r) => return r,
@@ -1462,7 +1561,14 @@ impl Engine {
             None => h.msgs.len(),
         };
         let count = count as usize;
-        if end < count && !h.complete && !force {
+        if conv.starts_with(CONV_GROUP) && !force {
+            // A group page is served locally only when its sequences have no hole.
+            let run = Self::contiguous_from(h, end);
+            let reaches_start = run == 0 && (h.complete || h.msgs.first().is_some_and(|m| m.sequence <= 1));
+            if end - run < count && !reaches_start {
+                return None;
+            }
+        } else if end < count && !h.complete && !force {
             return None;
         }
         let start = end.saturating_sub(count);
@@ -1470,6 +1576,38 @@ impl Engine {
         let completed = start == 0 && h.complete;
         let next = if completed { String::new() } else { h.msgs.get(start).map(|m| m.id.clone()).unwrap_or_default() };
         Some(json!({"messageList": page, "nextReqMessageID": next, "isCompleted": completed}))
+    }
+
+    /// The start of the run of consecutive sequences that ends just before index `end`.
+    fn contiguous_from(h: &History, end: usize) -> usize {
+        let mut run = end.saturating_sub(1);
+        while run > 0 && run < end && h.msgs[run - 1].sequence + 1 == h.msgs[run].sequence {
+            run -= 1;
+        }
+        run.min(end)
+    }
+
+    /// The sequence to fetch group history below: just under the contiguous run before the
+    /// cursor (0 = the newest).
+    fn group_gap_below(&self, conv: &str, cursor: Option<&str>) -> u64 {
+        let Some(h) = self.s.history.get(conv) else { return 0 };
+        let end = match cursor {
+            Some(id) => h.position(id).unwrap_or(h.msgs.len()),
+            None => h.msgs.len(),
+        };
+        if end == 0 {
+            return 0;
+        }
+        let run = Self::contiguous_from(h, end);
+        h.msgs.get(run).map_or(0, |m| m.sequence.saturating_sub(1))
+    }
+
+    /// Settle a history call from the cache after a server page was merged into it.
+    fn settle_page(&mut self, call: u64, conv: &str, cursor: Option<String>, count: u64) {
+        let page = self
+            .page_from_cache(conv, cursor.as_deref(), count, true)
+            .unwrap_or_else(|| json!({"messageList": [], "nextReqMessageID": "", "isCompleted": true}));
+        self.settle(call, Ok(page));
     }
 
     fn roam_reply(&mut self, call: u64, conv: String, cursor: Option<String>, count: u64, body: Value) {
@@ -1500,6 +1638,10 @@ impl Engine {
     }
 
     fn set_message_read(&mut self, a: Value, now: u64) -> CallResult {
+        let id = s(&a, "conversationID");
+        if id.starts_with(CONV_GROUP) && id.len() > CONV_GROUP.len() || id == CONV_SYSTEM {
+            return self.group_read(&id, now);
+        }
         let (conv, peer) = match c2c_conversation(&a) {
             Ok(v) => v,
             Err(r) => return r,

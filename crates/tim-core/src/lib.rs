@@ -9,6 +9,7 @@
 #![deny(missing_debug_implementations)]
 
 mod engine;
+pub mod group;
 pub mod model;
 
 pub use engine::{ApiError, CallResult, Config, Engine, Output, SocketId};

@@ -15,6 +15,14 @@ pub const CONV_GROUP: &str = "GROUP";
 pub const MSG_TEXT: &str = "TIMTextElem";
 /// `TIM.TYPES.MSG_CUSTOM`.
 pub const MSG_CUSTOM: &str = "TIMCustomElem";
+/// `TIM.TYPES.CONV_SYSTEM`: the conversation of group system notices.
+pub const CONV_SYSTEM: &str = "@TIM#SYSTEM";
+/// `TIM.TYPES.MSG_GRP_TIP`.
+pub const MSG_GRP_TIP: &str = "TIMGroupTipElem";
+/// `TIM.TYPES.MSG_GRP_SYS_NOTICE`.
+pub const MSG_GRP_SYS_NOTICE: &str = "TIMGroupSystemNoticeElem";
+/// `TIM.TYPES.MSG_AT_ALL`: the `atUserList` entry of an @all.
+pub const MSG_AT_ALL: &str = "__kImSDK_MesssAtALL__";
 
 /// A message as the app sees it (runtime fields of tim-js-sdk 2.x; `_`-prefixed fields are
 /// internal, as in the official objects).
@@ -362,6 +370,8 @@ pub struct Conversation {
     pub unread_count: u64,
     pub last_message: Value,
     pub user_profile: Value,
+    /// Group conversations: `{groupID, name, avatar, type, ...}` (the app's Group object).
+    pub group_profile: Value,
     pub group_at_info_list: Vec<Value>,
     pub remark: String,
     pub is_pinned: bool,
@@ -383,6 +393,7 @@ impl Conversation {
             unread_count: 0,
             last_message: json!({}),
             user_profile: json!({"userID": peer, "nick": "", "avatar": ""}),
+            group_profile: Value::Null,
             group_at_info_list: Vec::new(),
             remark: String::new(),
             is_pinned: false,
@@ -395,16 +406,40 @@ impl Conversation {
         }
     }
 
-    /// The app-facing JSON object.
+    /// An empty group conversation (`GROUP<id>`), or the system-notice conversation when
+    /// `group_id` is empty.
+    pub fn group(group_id: &str) -> Self {
+        let mut c = Conversation::c2c("");
+        if group_id.is_empty() {
+            c.conversation_id = CONV_SYSTEM.into();
+            c.kind = CONV_SYSTEM.into();
+        } else {
+            c.conversation_id = format!("{CONV_GROUP}{group_id}");
+            c.kind = CONV_GROUP.into();
+            c.group_profile = json!({"groupID": group_id, "name": "", "avatar": "", "type": ""});
+        }
+        c.user_profile = Value::Null;
+        c
+    }
+
+    /// The app-facing JSON object: C2C conversations carry `userProfile`, group ones
+    /// `groupProfile`.
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "conversationID": self.conversation_id, "type": self.kind, "unreadCount": self.unread_count,
-            "lastMessage": self.last_message, "userProfile": self.user_profile,
+            "lastMessage": self.last_message,
             "groupAtInfoList": self.group_at_info_list, "remark": self.remark, "isPinned": self.is_pinned,
             "messageRemindType": self.message_remind_type, "markList": self.mark_list,
             "customData": self.custom_data, "conversationGroupList": self.conversation_group_list,
             "peerReadTime": self.peer_read_time, "_lastTime": self.last_time,
-        })
+        });
+        if !self.user_profile.is_null() {
+            v["userProfile"] = self.user_profile.clone();
+        }
+        if !self.group_profile.is_null() {
+            v["groupProfile"] = self.group_profile.clone();
+        }
+        v
     }
 
     /// Read back what [`Conversation::to_json`] wrote (the IndexedDB cache).
@@ -418,6 +453,7 @@ impl Conversation {
             unread_count: gu(v, "unreadCount"),
             last_message: v["lastMessage"].clone(),
             user_profile: v["userProfile"].clone(),
+            group_profile: v["groupProfile"].clone(),
             group_at_info_list: v["groupAtInfoList"].as_array().cloned().unwrap_or_default(),
             remark: gs(v, "remark"),
             is_pinned: gb(v, "isPinned"),

@@ -1,0 +1,1075 @@
+//! The group methods of the engine (B-conversations-groups.md §4), group messages, tips and
+//! system notices (WIRE.md §4.9, §5.5). Requests carry the bodies tim-js-sdk 2.27.6 sends.
+
+use serde_json::{json, Value};
+use tim_proto::{cmd, code};
+
+use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
+use crate::group::{
+    counts_unread, custom_fields_to_wire, group_message, item_group_id, member_from_wire, merge_group, GroupItem,
+    GROUP_TYPES, GRP_AVCHATROOM, GRP_COMMUNITY, GRP_WORK,
+};
+use crate::model::{Conversation, Message, CONV_GROUP, CONV_SYSTEM, MSG_CUSTOM};
+
+const CHANGE_GROUP_OWNER: &str = "group_open_http_svc.change_group_owner";
+const MODIFY_GROUP_MEMBER_INFO: &str = "group_open_http_svc.modify_group_member_info";
+const GET_SPECIFIED_GROUP_MEMBER_INFO: &str = "group_open_http_svc.get_specified_group_member_info";
+const GET_GROUP_PUBLIC_INFO: &str = "group_open_http_svc.get_group_public_info";
+const HANDLE_APPLY_JOIN_GROUP: &str = "group_open_http_svc.handle_apply_join_group";
+const GET_PENDENCY: &str = "group_open_http_svc.get_pendency";
+const GET_ONLINE_MEMBER_NUM: &str = "group_open_http_svc.get_online_member_num";
+
+/// The base-info fields asked for by `getGroupProfile` (tim-js-sdk's `GET_GROUP_INFO` filter).
+const PROFILE_FILTER: [&str; 15] = [
+    "Type",
+    "Name",
+    "Introduction",
+    "Notification",
+    "FaceUrl",
+    "Owner_Account",
+    "CreateTime",
+    "InfoSeq",
+    "LastInfoTime",
+    "LastMsgTime",
+    "MemberNum",
+    "MaxMemberNum",
+    "ApplyJoinOption",
+    "NextMsgSeq",
+    "ShutUpAllMember",
+];
+
+/// What a group request is for; its reply is handled by [`Engine::group_reply`].
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum GroupOp {
+    /// `get_joined_group_list` (login, or `getGroupList` when the call is set).
+    JoinedList,
+    /// `create_group`; ctx: the create options.
+    Create,
+    /// `get_group_self_member_info`; ctx: `{groupID, extra}`, resolved as `{group, ...extra}`.
+    Profile,
+    /// `apply_join_group`; ctx: `{groupID}`.
+    Join,
+    /// `quit_group` / `destroy_group`; ctx: `{groupID}`.
+    Leave,
+    /// `change_group_owner`; ctx: `{groupID, newOwnerID}`.
+    ChangeOwner,
+    /// `modify_group_base_info`; ctx: `{groupID, changes}` (app field names).
+    UpdateProfile,
+    /// `add_group_member`; ctx: `{groupID}`.
+    AddMembers,
+    /// `delete_group_member`; ctx: `{groupID, userIDList}`.
+    DeleteMembers,
+    /// `get_group_member_info` / `get_specified_group_member_info`; ctx: `{offset?}`.
+    Members,
+    /// `portrait_get_all` for the members of ctx `{members, offset?}`.
+    MemberPortraits,
+    /// `modify_group_member_info`; ctx: `{groupID, member}` (the changed fields).
+    ModifyMember,
+    /// `get_group_public_info`; ctx: `{groupID}`.
+    Search,
+    /// `get_pendency`.
+    Applications,
+    /// `handle_apply_join_group`; ctx: `{groupID}`.
+    HandleApplication,
+    /// `get_online_member_num`.
+    OnlineCount,
+    /// A probe of a group the engine learned about from a tip or notice.
+    Probe,
+}
+
+fn throw() -> CallResult {
+    CallResult::Throw("Params validate failed.".into())
+}
+
+fn reject(code: i64, message: impl Into<String>) -> CallResult {
+    CallResult::Done(Err(ApiError::new(code, message)))
+}
+
+/// The string array at `a[k]`, when `a[k]` is one.
+fn strings(a: &Value, k: &str) -> Option<Vec<String>> {
+    a[k].as_array().map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+}
+
+/// Copy the given app option `from` to wire key `to` when it is present.
+fn copy(body: &mut Value, a: &Value, from: &str, to: &str) {
+    if let Some(v) = a.get(from).filter(|v| !v.is_null()) {
+        body[to] = v.clone();
+    }
+}
+
+impl Engine {
+    fn group_request(&mut self, servcmd: &str, body: Value, call: Option<u64>, op: GroupOp, ctx: Value, now: u64) {
+        self.request(servcmd, body, Purpose::Group { call, op, ctx }, now);
+    }
+
+    fn pending_group(&mut self, servcmd: &str, body: Value, op: GroupOp, ctx: Value, now: u64) -> CallResult {
+        let call = self.pending_call();
+        self.group_request(servcmd, body, Some(call), op, ctx, now);
+        CallResult::Pending(call)
+    }
+
+    pub(super) fn group_list_changed(&mut self) {
+        self.throttle.entry(ev::GROUP_LIST_UPDATED).or_insert((0, false)).1 = true;
+    }
+
+    pub(super) fn group_list(&self) -> Value {
+        Value::Array(self.s.groups.values().cloned().collect())
+    }
+
+    /// The joined-group list request of the login sequence (WIRE.md §4.9).
+    pub(super) fn joined_group_list(&mut self, call: Option<u64>, now: u64) {
+        let me = self.s.user.clone();
+        let groups = json!({
+            "Member_Account": me, "Limit": 50, "Offset": 0,
+            "ResponseFilter": {
+                "GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"],
+                "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"],
+            },
+            "SupportTopic": 0,
+        });
+        self.group_request(cmd::GET_JOINED_GROUP_LIST, groups.clone(), call, GroupOp::JoinedList, json!({}), now);
+        if call.is_none() {
+            self.request(cmd::MILLION_GET_JOINED_GROUP_LIST, groups, Purpose::Ignore, now);
+        }
+    }
+
+    /// `get_group_self_member_info` for one group (getGroupProfile, and after create/join).
+    fn group_profile_request(&mut self, call: Option<u64>, group_id: &str, extra: Value, filter: Value, now: u64) {
+        let mut rf = json!({
+            "GroupBaseInfoFilter": PROFILE_FILTER,
+            "MemberInfoFilter": ["Role", "JoinTime", "MsgSeq", "MsgFlag", "NameCard"],
+        });
+        if filter.is_array() {
+            rf["AppDefinedDataFilter_Group"] = filter;
+        }
+        let body = json!({"GroupIdList": [group_id], "ResponseFilter": rf});
+        let op = if call.is_some() { GroupOp::Profile } else { GroupOp::Probe };
+        self.group_request(
+            cmd::GET_GROUP_SELF_MEMBER_INFO,
+            body,
+            call,
+            op,
+            json!({"groupID": group_id, "extra": extra}),
+            now,
+        );
+    }
+
+    /// A group method call, or `None` when `method` is not one.
+    pub(super) fn group_call(&mut self, method: &str, a: &Value, now: u64) -> Option<CallResult> {
+        let r = match method {
+            "getGroupList" => {
+                let call = self.pending_call();
+                self.joined_group_list(Some(call), now);
+                CallResult::Pending(call)
+            }
+            "getGroupProfile" => {
+                let id = s(a, "groupID");
+                if id.is_empty() {
+                    return Some(throw());
+                }
+                let call = self.pending_call();
+                self.group_profile_request(Some(call), &id, json!({}), a["groupCustomFieldFilter"].clone(), now);
+                CallResult::Pending(call)
+            }
+            "createGroup" => self.create_group(a, now),
+            "joinGroup" => self.join_group(a, now),
+            "quitGroup" | "dismissGroup" => self.leave_group(method, a, now),
+            "changeGroupOwner" => self.change_owner(a, now),
+            "updateGroupProfile" => self.update_group_profile(a, now),
+            "addGroupMember" => self.add_members(a, now),
+            "deleteGroupMember" => self.delete_members(a, now),
+            "getGroupMemberList" => self.member_list(a, now),
+            "getGroupMemberProfile" => self.member_profile(a, now),
+            "setGroupMemberRole"
+            | "setGroupMemberMuteTime"
+            | "setGroupMemberNameCard"
+            | "setGroupMemberCustomField" => self.modify_member(method, a, now),
+            "searchGroupByID" => {
+                let id = a.as_str().unwrap_or("").to_string();
+                if id.is_empty() {
+                    return Some(throw());
+                }
+                let body = json!({"GroupIdList": [id], "ResponseFilter": {"GroupBasePublicInfoFilter": [
+                    "Type", "Name", "Introduction", "Notification", "FaceUrl", "CreateTime", "Owner_Account",
+                    "LastInfoTime", "LastMsgTime", "NextMsgSeq", "MemberNum", "MaxMemberNum", "ApplyJoinOption",
+                    "InviteJoinOption"]}});
+                self.pending_group(GET_GROUP_PUBLIC_INFO, body, GroupOp::Search, json!({"groupID": id}), now)
+            }
+            "getGroupApplicationList" => {
+                let body = json!({"StartTime": 0, "Limit": 50, "Handle_Account": self.s.user});
+                self.pending_group(GET_PENDENCY, body, GroupOp::Applications, json!({}), now)
+            }
+            "handleGroupApplication" => self.handle_application(a, now),
+            "getGroupOnlineMemberCount" => {
+                let id = a.as_str().unwrap_or("").to_string();
+                if id.is_empty() {
+                    return Some(throw());
+                }
+                let kind = self.s.groups.get(&id).map(|g| s(g, "type")).unwrap_or_default();
+                if !kind.is_empty() && kind != GRP_AVCHATROOM {
+                    return Some(CallResult::Done(Ok(json!({"memberCount": 0}))));
+                }
+                self.pending_group(GET_ONLINE_MEMBER_NUM, json!({"GroupId": id}), GroupOp::OnlineCount, json!({}), now)
+            }
+            _ => return None,
+        };
+        Some(r)
+    }
+
+    fn create_group(&mut self, a: &Value, now: u64) -> CallResult {
+        let name = s(a, "name");
+        let kind = a["type"].as_str().unwrap_or(GRP_WORK).to_string();
+        if name.is_empty() {
+            return throw();
+        }
+        if !GROUP_TYPES.contains(&kind.as_str()) {
+            return reject(code::ILLEGAL_GROUP_TYPE, format!("unknown group type {kind}"));
+        }
+        let mut body =
+            json!({"Type": kind, "Name": name, "Owner_Account": self.s.user, "WebPushFlag": 1, "FaceUrl": ""});
+        copy(&mut body, a, "groupID", "GroupId");
+        copy(&mut body, a, "introduction", "Introduction");
+        copy(&mut body, a, "notification", "Notification");
+        copy(&mut body, a, "avatar", "FaceUrl");
+        copy(&mut body, a, "maxMemberNum", "MaxMemberCount");
+        copy(&mut body, a, "joinOption", "ApplyJoinOption");
+        copy(&mut body, a, "inviteOption", "InviteJoinOption");
+        if a["groupCustomField"].is_array() {
+            body["AppDefinedData"] = custom_fields_to_wire(&a["groupCustomField"]);
+        }
+        if let Some(list) = a["memberList"].as_array() {
+            let members: Vec<Value> = list
+                .iter()
+                .map(|m| {
+                    let mut w = json!({"Member_Account": s(m, "userID")});
+                    copy(&mut w, m, "role", "Role");
+                    if m["memberCustomField"].is_array() {
+                        w["AppMemberDefinedData"] = custom_fields_to_wire(&m["memberCustomField"]);
+                    }
+                    w
+                })
+                .collect();
+            body["MemberList"] = Value::Array(members);
+        }
+        if kind == GRP_COMMUNITY && a["isSupportTopic"].as_bool() == Some(true) {
+            body["SupportTopic"] = json!(1);
+        }
+        self.pending_group(cmd::CREATE_GROUP, body, GroupOp::Create, a.clone(), now)
+    }
+
+    fn join_group(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        if id.is_empty() {
+            return throw();
+        }
+        if a["type"].as_str() == Some(GRP_WORK) || self.s.groups.get(&id).is_some_and(|g| g["type"] == GRP_WORK) {
+            return reject(code::CANNOT_JOIN_WORK, "a Work group cannot be joined by request");
+        }
+        if self.s.groups.contains_key(&id) {
+            return CallResult::Done(Ok(json!({"status": "AlreadyInGroup", "group": self.s.groups[&id]})));
+        }
+        let mut body = json!({"GroupId": id, "ApplyMsg": s(a, "applyMessage"), "WebPushFlag": 1});
+        copy(&mut body, a, "userDefinedField", "UserDefinedField");
+        self.pending_group(cmd::APPLY_JOIN_GROUP, body, GroupOp::Join, json!({"groupID": id}), now)
+    }
+
+    fn leave_group(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
+        let id = a.as_str().unwrap_or("").to_string();
+        if id.is_empty() {
+            return throw();
+        }
+        let Some(g) = self.s.groups.get(&id) else {
+            return reject(code::MEMBER_NOT_IN_GROUP, format!("not a member of group {id}"));
+        };
+        if method == "dismissGroup" && g["type"] == GRP_WORK {
+            return reject(code::CANNOT_DISMISS_WORK, "a Work group cannot be dismissed");
+        }
+        let servcmd = if method == "quitGroup" { cmd::QUIT_GROUP } else { cmd::DESTROY_GROUP };
+        self.pending_group(servcmd, json!({"GroupId": id}), GroupOp::Leave, json!({"groupID": id}), now)
+    }
+
+    fn change_owner(&mut self, a: &Value, now: u64) -> CallResult {
+        let (id, owner) = (s(a, "groupID"), s(a, "newOwnerID"));
+        if id.is_empty() || owner.is_empty() {
+            return throw();
+        }
+        if self.s.groups.get(&id).is_some_and(|g| g["type"] == GRP_AVCHATROOM) {
+            return reject(code::CANNOT_CHANGE_OWNER_IN_AVCHATROOM, "an AVChatRoom cannot change owner");
+        }
+        if owner == self.s.user {
+            return reject(code::CANNOT_CHANGE_OWNER_TO_SELF, "the new owner is already the owner");
+        }
+        let body = json!({"GroupId": id, "NewOwner_Account": owner});
+        self.pending_group(
+            CHANGE_GROUP_OWNER,
+            body,
+            GroupOp::ChangeOwner,
+            json!({"groupID": id, "newOwnerID": owner}),
+            now,
+        )
+    }
+
+    fn update_group_profile(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        if id.is_empty() {
+            return throw();
+        }
+        let mut body = json!({"GroupId": id});
+        copy(&mut body, a, "name", "Name");
+        copy(&mut body, a, "introduction", "Introduction");
+        copy(&mut body, a, "notification", "Notification");
+        copy(&mut body, a, "avatar", "FaceUrl");
+        copy(&mut body, a, "joinOption", "ApplyJoinOption");
+        copy(&mut body, a, "inviteOption", "InviteJoinOption");
+        copy(&mut body, a, "maxMemberNum", "MaxMemberNum");
+        if let Some(m) = a["muteAllMembers"].as_bool() {
+            body["ShutUpAllMember"] = json!(if m { "On" } else { "Off" });
+        }
+        if a["groupCustomField"].is_array() {
+            body["AppDefinedData"] = custom_fields_to_wire(&a["groupCustomField"]);
+        }
+        self.pending_group(
+            cmd::MODIFY_GROUP_BASE_INFO,
+            body,
+            GroupOp::UpdateProfile,
+            json!({"groupID": id, "changes": a}),
+            now,
+        )
+    }
+
+    fn add_members(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        let Some(users) = strings(a, "userIDList").filter(|l| !id.is_empty() && !l.is_empty()) else {
+            return throw();
+        };
+        if self.s.groups.get(&id).is_some_and(|g| g["type"] == GRP_AVCHATROOM) {
+            return reject(code::CANNOT_ADD_MEMBER_IN_AVCHATROOM, "members cannot be added to an AVChatRoom");
+        }
+        let list: Vec<Value> = users.iter().map(|u| json!({"Member_Account": u})).collect();
+        let body = json!({"GroupId": id, "MemberList": list});
+        self.pending_group(cmd::ADD_GROUP_MEMBER, body, GroupOp::AddMembers, json!({"groupID": id}), now)
+    }
+
+    fn delete_members(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        let Some(users) = strings(a, "userIDList").filter(|l| !id.is_empty() && !l.is_empty()) else {
+            return throw();
+        };
+        let body = json!({"GroupId": id, "MemberToDel_Account": users, "Reason": s(a, "reason")});
+        self.pending_group(
+            cmd::DELETE_GROUP_MEMBER,
+            body,
+            GroupOp::DeleteMembers,
+            json!({"groupID": id, "userIDList": users}),
+            now,
+        )
+    }
+
+    fn member_list(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        if id.is_empty() {
+            return throw();
+        }
+        let count = a["count"].as_u64().unwrap_or(15).clamp(1, 100);
+        let offset = a["offset"].as_u64().unwrap_or(0);
+        let mut body = json!({"GroupId": id, "Limit": count, "Offset": offset,
+            "MemberInfoFilter": ["Role", "NameCard", "ShutUpUntil", "JoinTime"]});
+        copy(&mut body, a, "memberCustomFieldFilter", "AppDefinedDataFilter_GroupMember");
+        self.pending_group(cmd::GET_GROUP_MEMBER_INFO, body, GroupOp::Members, json!({"offset": offset}), now)
+    }
+
+    fn member_profile(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        let Some(mut users) = strings(a, "userIDList").filter(|l| !id.is_empty() && !l.is_empty()) else {
+            return throw();
+        };
+        users.truncate(50);
+        let mut body = json!({"GroupId": id, "Member_List_Account": users});
+        copy(&mut body, a, "memberCustomFieldFilter", "AppDefinedDataFilter_GroupMember");
+        self.pending_group(GET_SPECIFIED_GROUP_MEMBER_INFO, body, GroupOp::Members, json!({}), now)
+    }
+
+    fn modify_member(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        let user = a["userID"].as_str().filter(|u| !u.is_empty()).map_or_else(|| self.s.user.clone(), str::to_string);
+        if id.is_empty() {
+            return throw();
+        }
+        let kind = self.s.groups.get(&id).map(|g| s(g, "type")).unwrap_or_default();
+        let mut body = json!({"GroupId": id, "Member_Account": user});
+        let mut member = json!({"userID": user});
+        match method {
+            "setGroupMemberRole" => {
+                let role = s(a, "role");
+                if !["Admin", "Member", "Custom"].contains(&role.as_str()) {
+                    return reject(code::INVALID_MEMBER_ROLE, format!("invalid member role {role:?}"));
+                }
+                if kind == GRP_WORK || kind == GRP_AVCHATROOM {
+                    return reject(
+                        code::CANNOT_SET_MEMBER_ROLE_IN_WORK_AND_AVCHATROOM,
+                        "Work groups and AVChatRooms have no admin role",
+                    );
+                }
+                if user == self.s.user {
+                    return reject(code::CANNOT_SET_SELF_MEMBER_ROLE, "cannot change your own role");
+                }
+                body["Role"] = json!(role);
+                member["role"] = json!(role);
+            }
+            "setGroupMemberMuteTime" => {
+                let Some(t) = a["muteTime"].as_u64() else { return throw() };
+                if user == self.s.user {
+                    return reject(code::CANNOT_MUTE_SELF, "cannot mute yourself");
+                }
+                body["ShutUpTime"] = json!(t);
+                member["muteUntil"] = json!(if t == 0 { 0 } else { self.server_secs(now) + t });
+            }
+            "setGroupMemberNameCard" => {
+                let Some(card) = a["nameCard"].as_str() else { return throw() };
+                body["NameCard"] = json!(card);
+                member["nameCard"] = json!(card);
+            }
+            _ => {
+                if !a["memberCustomField"].is_array() {
+                    return throw();
+                }
+                body["AppMemberDefinedData"] = custom_fields_to_wire(&a["memberCustomField"]);
+                member["memberCustomField"] = a["memberCustomField"].clone();
+            }
+        }
+        self.pending_group(
+            MODIFY_GROUP_MEMBER_INFO,
+            body,
+            GroupOp::ModifyMember,
+            json!({"groupID": id, "member": member}),
+            now,
+        )
+    }
+
+    fn handle_application(&mut self, a: &Value, now: u64) -> CallResult {
+        let action = s(a, "handleAction");
+        let p = &a["message"]["payload"];
+        let id = s(&p["groupProfile"], "groupID");
+        if !(action == "Agree" || action == "Reject") || id.is_empty() {
+            return throw();
+        }
+        let mut body = json!({"GroupId": id, "Applicant_Account": s(p, "operatorID"), "HandleMsg": action,
+            "ApprovalMsg": s(a, "handleMessage"), "Authentication": s(p, "authentication"),
+            "MsgKey": s(p, "messageKey")});
+        copy(&mut body, p, "userDefinedField", "UserDefinedField");
+        self.pending_group(HANDLE_APPLY_JOIN_GROUP, body, GroupOp::HandleApplication, json!({"groupID": id}), now)
+    }
+
+    fn group_or_stub(&self, id: &str) -> Value {
+        self.s.groups.get(id).cloned().unwrap_or_else(|| {
+            let mut g = Value::Null;
+            merge_group(&mut g, &json!({"GroupId": id}), &self.s.user);
+            g
+        })
+    }
+
+    fn drop_group(&mut self, id: &str) {
+        if self.s.groups.remove(id).is_some() {
+            self.group_list_changed();
+        }
+    }
+
+    /// A failed group request.
+    pub(super) fn group_fail(&mut self, call: Option<u64>, op: GroupOp, ctx: Value, err: ApiError) {
+        let Some(call) = call else { return };
+        if op == GroupOp::Join && err.code == code::GROUP_ALREADY_MEMBER {
+            let g = self.group_or_stub(&s(&ctx, "groupID"));
+            self.settle(call, Ok(json!({"status": "AlreadyInGroup", "group": g})));
+            return;
+        }
+        self.settle(call, Err(err));
+    }
+
+    /// A group request's reply.
+    pub(super) fn group_reply(&mut self, call: Option<u64>, op: GroupOp, ctx: Value, body: Value, now: u64) {
+        let me = self.s.user.clone();
+        let id = s(&ctx, "groupID");
+        let done = |e: &mut Engine, v: Value| {
+            if let Some(call) = call {
+                e.settle(call, Ok(v));
+            }
+        };
+        match op {
+            GroupOp::JoinedList => {
+                let mut fresh = std::collections::BTreeMap::new();
+                for w in body["GroupIdList"].as_array().into_iter().flatten() {
+                    let gid = s(w, "GroupId");
+                    if gid.is_empty() {
+                        continue;
+                    }
+                    let mut g = self.s.groups.get(&gid).cloned().unwrap_or(Value::Null);
+                    merge_group(&mut g, w, &me);
+                    self.sync_group_conversation(&g);
+                    fresh.insert(gid, g);
+                }
+                // Groups the server no longer lists are gone (tim-js-sdk's "tree shaking").
+                self.s.groups = fresh;
+                self.group_list_changed();
+                done(self, json!({"groupList": self.group_list()}));
+            }
+            GroupOp::Create => {
+                let gid = s(&body, "GroupId");
+                let over = body["OverJoinedGroupLimit_Account"].clone();
+                let over = if over.is_array() { over } else { json!([]) };
+                let kind = ctx["type"].as_str().unwrap_or(GRP_WORK).to_string();
+                let topics = kind == GRP_COMMUNITY && ctx["isSupportTopic"].as_bool() == Some(true);
+                if kind != GRP_AVCHATROOM && !topics {
+                    let mut g = Value::Null;
+                    merge_group(
+                        &mut g,
+                        &json!({"GroupId": gid, "Type": kind, "Name": s(&ctx, "name"), "Owner_Account": me,
+                            "SelfInfo": {"Role": "Owner", "JoinTime": self.server_secs(now)}}),
+                        &me,
+                    );
+                    self.s.groups.insert(gid.clone(), g);
+                    self.group_list_changed();
+                    self.send_group_create_message(&gid, now);
+                }
+                self.group_profile_request(call, &gid, json!({"overLimitUserIDList": over}), Value::Null, now);
+            }
+            GroupOp::Profile | GroupOp::Probe => {
+                let info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
+                let item_code = info["ErrorCode"].as_i64().unwrap_or(0);
+                if item_code != 0 || s(&info, "GroupId").is_empty() {
+                    if let Some(call) = call {
+                        let msg = s(&info, "ErrorInfo");
+                        self.settle(
+                            call,
+                            Err(ApiError::new(if item_code == 0 { code::GROUP_NOT_FOUND } else { item_code }, msg)),
+                        );
+                    }
+                    return;
+                }
+                let mut info = info;
+                if let Some(m) =
+                    body["MemberList"].as_array().and_then(|l| l.iter().find(|m| s(m, "Member_Account") == me))
+                {
+                    info["SelfInfo"] = m.clone();
+                }
+                let member = info["SelfInfo"].is_object();
+                let mut g = self.s.groups.get(&id).cloned().unwrap_or(Value::Null);
+                merge_group(&mut g, &info, &me);
+                if member && s(&g, "type") != GRP_AVCHATROOM {
+                    self.s.groups.insert(id.clone(), g.clone());
+                    self.sync_group_conversation(&g);
+                    self.group_list_changed();
+                }
+                let mut out = ctx["extra"].clone();
+                if !out.is_object() {
+                    out = json!({});
+                }
+                out["group"] = g;
+                done(self, out);
+            }
+            GroupOp::Join => match s(&body, "JoinedStatus").as_str() {
+                "JoinedSuccess" => {
+                    self.group_profile_request(call, &id, json!({"status": "JoinedSuccess"}), Value::Null, now);
+                }
+                "WaitAdminApproval" => done(self, json!({"status": "WaitAdminApproval"})),
+                other => {
+                    if let Some(call) = call {
+                        self.settle(call, Err(ApiError::new(2660, format!("join failed: {other:?}"))));
+                    }
+                }
+            },
+            GroupOp::Leave => {
+                self.drop_group(&id);
+                done(self, json!({"groupID": id}));
+            }
+            GroupOp::ChangeOwner => {
+                let owner = s(&ctx, "newOwnerID");
+                if let Some(g) = self.s.groups.get_mut(&id) {
+                    g["ownerID"] = json!(owner);
+                    g["selfInfo"]["role"] = json!("Member");
+                }
+                self.group_list_changed();
+                let g = self.group_or_stub(&id);
+                done(self, json!({"group": g}));
+            }
+            GroupOp::UpdateProfile => {
+                if let Some(g) = self.s.groups.get_mut(&id) {
+                    for k in [
+                        "name",
+                        "introduction",
+                        "notification",
+                        "avatar",
+                        "joinOption",
+                        "inviteOption",
+                        "muteAllMembers",
+                        "groupCustomField",
+                    ] {
+                        if let Some(v) = ctx["changes"].get(k).filter(|v| !v.is_null()) {
+                            g[k] = v.clone();
+                        }
+                    }
+                    if let Some(n) = ctx["changes"]["maxMemberNum"].as_u64() {
+                        g["maxMemberNum"] = json!(n);
+                        g["maxMemberCount"] = json!(n);
+                    }
+                }
+                self.group_list_changed();
+                let g = self.group_or_stub(&id);
+                done(self, json!({"group": g}));
+            }
+            GroupOp::AddMembers => {
+                let (mut ok, mut failed, mut existed, mut over) = (vec![], vec![], vec![], vec![]);
+                for m in body["MemberList"].as_array().into_iter().flatten() {
+                    let user = s(m, "Member_Account");
+                    match u(m, "Result") {
+                        1 => ok.push(user),
+                        2 => existed.push(user),
+                        4 => over.push(user),
+                        _ => failed.push(user),
+                    }
+                }
+                if let Some(g) = self.s.groups.get_mut(&id) {
+                    let n = g["memberCount"].as_u64().unwrap_or(0) + ok.len() as u64;
+                    g["memberCount"] = json!(n);
+                    g["memberNum"] = json!(n);
+                }
+                let g = self.group_or_stub(&id);
+                done(
+                    self,
+                    json!({"successUserIDList": ok, "failureUserIDList": failed, "existedUserIDList": existed,
+                        "overLimitUserIDList": over, "group": g}),
+                );
+            }
+            GroupOp::DeleteMembers => {
+                let removed = ctx["userIDList"].clone();
+                if let Some(g) = self.s.groups.get_mut(&id) {
+                    let n = g["memberCount"].as_u64().unwrap_or(0);
+                    let gone = removed.as_array().map_or(0, Vec::len) as u64;
+                    g["memberCount"] = json!(n.saturating_sub(gone));
+                    g["memberNum"] = json!(n.saturating_sub(gone));
+                }
+                let g = self.group_or_stub(&id);
+                done(self, json!({"group": g, "userIDList": removed}));
+            }
+            GroupOp::Members => {
+                let members: Vec<Value> =
+                    body["MemberList"].as_array().into_iter().flatten().map(member_from_wire).collect();
+                let users: Vec<Value> = members
+                    .iter()
+                    .map(|m| json!({"To_Account": m["userID"], "StandardSequence": 0, "CustomSequence": 0}))
+                    .collect();
+                let mut ctx = ctx;
+                if let Some(o) = ctx["offset"].as_u64() {
+                    ctx["offset"] = json!(o + members.len() as u64);
+                }
+                ctx["members"] = Value::Array(members);
+                if users.is_empty() {
+                    self.group_reply(call, GroupOp::MemberPortraits, ctx, json!({}), now);
+                    return;
+                }
+                let body = json!({"From_Account": me, "UserItem": users});
+                self.group_request(cmd::PORTRAIT_GET_ALL, body, call, GroupOp::MemberPortraits, ctx, now);
+            }
+            GroupOp::MemberPortraits => {
+                let mut members = ctx["members"].as_array().cloned().unwrap_or_default();
+                for item in body["UserProfileItem"].as_array().into_iter().flatten() {
+                    let user = s(item, "To_Account");
+                    let Some(m) = members.iter_mut().find(|m| m["userID"] == user.as_str()) else { continue };
+                    for p in item["ProfileItem"].as_array().into_iter().flatten() {
+                        match p["Tag"].as_str() {
+                            Some("Tag_Profile_IM_Nick") => m["nick"] = json!(s(p, "Value")),
+                            Some("Tag_Profile_IM_Image") => m["avatar"] = json!(s(p, "Value")),
+                            _ => {}
+                        }
+                    }
+                }
+                let mut out = json!({"memberList": members});
+                if let Some(o) = ctx["offset"].as_u64() {
+                    out["offset"] = json!(o);
+                }
+                done(self, out);
+            }
+            GroupOp::ModifyMember => {
+                let member = ctx["member"].clone();
+                if member["userID"] == me.as_str() {
+                    if let Some(g) = self.s.groups.get_mut(&id) {
+                        for (app, own) in
+                            [("role", "role"), ("nameCard", "nameCard"), ("memberCustomField", "memberCustomField")]
+                        {
+                            if let Some(v) = member.get(app) {
+                                g["selfInfo"][own] = v.clone();
+                            }
+                        }
+                    }
+                }
+                let g = self.group_or_stub(&id);
+                done(self, json!({"group": g, "member": member}));
+            }
+            GroupOp::Search => {
+                let info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
+                let item_code = info["ErrorCode"].as_i64().unwrap_or(0);
+                if item_code != 0 || s(&info, "GroupId").is_empty() {
+                    if let Some(call) = call {
+                        self.settle(
+                            call,
+                            Err(ApiError::new(
+                                if item_code == 0 { code::GROUP_NOT_FOUND } else { item_code },
+                                s(&info, "ErrorInfo"),
+                            )),
+                        );
+                    }
+                    return;
+                }
+                let mut g = Value::Null;
+                merge_group(&mut g, &info, &me);
+                done(self, json!({"group": g}));
+            }
+            GroupOp::Applications => {
+                let list: Vec<Value> = body["PendencyItem"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| {
+                        json!({"applicant": s(p, "Requestor_Account"), "applicantNick": s(p, "Nick"),
+                            "groupID": s(p, "GroupId"), "groupName": s(p, "GroupName"),
+                            "applicationType": u(p, "PendencyType"), "userID": s(p, "To_Account"),
+                            "note": s(p, "ApplyInviteMsg"), "time": u(p, "AddTime"),
+                            "authentication": s(p, "Authentication"), "messageKey": s(p, "MsgKey")})
+                    })
+                    .collect();
+                done(self, json!({"applicationList": list}));
+            }
+            GroupOp::HandleApplication => {
+                let g = self.group_or_stub(&id);
+                done(self, json!({"group": g}));
+            }
+            GroupOp::OnlineCount => done(self, json!({"memberCount": u(&body, "OnlineMemberNum")})),
+        }
+    }
+
+    /// tim-js-sdk sends this custom message to every new group it creates (WIRE.md §4.2).
+    fn send_group_create_message(&mut self, group_id: &str, now: u64) {
+        let a = self.cfg.sdk_app_id;
+        let intl = a == 0 || (20_000_000..80_000_000).contains(&a) || (1_720_000_000..1_780_000_000).contains(&a);
+        let ext =
+            if intl { format!("{} created a group", self.s.user) } else { format!("{}创建群组", self.s.user) };
+        let msg = json!({"to": group_id, "conversationType": CONV_GROUP,
+            "payload": {"data": "group_create", "description": "", "extension": ext}});
+        if let CallResult::Done(Ok(m)) = self.create_message("createCustomMessage", msg, now) {
+            let _ = self.send_message(m, Value::Null, now);
+        }
+    }
+
+    /// Keep a group conversation's profile in step with its group.
+    fn sync_group_conversation(&mut self, g: &Value) {
+        let conv_id = format!("{CONV_GROUP}{}", s(g, "groupID"));
+        if let Some(c) = self.s.conversations.get_mut(&conv_id) {
+            c.group_profile = g.clone();
+        }
+    }
+
+    /// The conversation of group `group_id` (`""`: the system-notice conversation).
+    pub(super) fn group_conversation(&mut self, group_id: &str) -> &mut Conversation {
+        let id = if group_id.is_empty() { CONV_SYSTEM.to_string() } else { format!("{CONV_GROUP}{group_id}") };
+        let profile = self.s.groups.get(group_id).cloned();
+        let c = self.s.conversations.entry(id).or_insert_with(|| Conversation::group(group_id));
+        if let Some(p) = profile {
+            c.group_profile = p;
+        }
+        c
+    }
+
+    /// Take a group message, tip or notice into the state; returns it when new.
+    pub(super) fn accept_group(&mut self, item: &Value, kind: GroupItem, count_unread: bool) -> Option<Message> {
+        let me = self.s.user.clone();
+        let msg = group_message(item, kind, &me)?;
+        let group_id = item_group_id(item);
+        let conv_id = msg.conversation_id.clone();
+        if !self.s.history.entry(conv_id.clone()).or_default().insert(msg.clone()) {
+            return None;
+        }
+        let group_type = s(&item["GroupInfo"], "GroupType");
+        let counts = counts_unread(&group_type) && msg.from != me && count_unread;
+        let key = if kind == GroupItem::Notice { "" } else { group_id.as_str() };
+        let conv = self.group_conversation(key);
+        if kind != GroupItem::Notice && conv.group_profile["type"] == "" && !group_type.is_empty() {
+            conv.group_profile["type"] = json!(group_type);
+            conv.group_profile["name"] = json!(s(&item["GroupInfo"], "GroupName"));
+        }
+        conv.offer_last(&msg);
+        if counts {
+            conv.unread_count += 1;
+        }
+        self.touch_conv(&conv_id);
+        if let Some(g) = self.s.groups.get_mut(&group_id) {
+            if kind != GroupItem::Notice {
+                g["nextMessageSeq"] = json!(msg.sequence + 1);
+                g["lastMessage"] = json!({"lastTime": msg.time, "lastSequence": msg.sequence,
+                    "fromAccount": msg.from, "messageForShow": msg.message_for_show()});
+            }
+        }
+        self.s.dirty_msgs.push(msg.clone());
+        Some(msg)
+    }
+
+    /// A `GroupTips` item of a push or getmsg (WIRE.md §5.5): tips, notices and control items.
+    pub(super) fn group_tips_item(&mut self, event: u64, t: &Value, now: u64) -> Option<Message> {
+        let body = &t["MsgBody"];
+        let gid = item_group_id(t);
+        if event == 4 {
+            let msg = self.accept_group(t, GroupItem::Tip, true)?;
+            self.tip_effects(&gid, &msg.payload, now);
+            return Some(msg);
+        }
+        if event == 12 {
+            if s(t, "From_Account") != self.s.user {
+                let flags = body["AtFlagList"].as_array().cloned().unwrap_or_default();
+                let at = json!({"from": s(body, "From_Account"), "groupID": gid, "messageSequence": u(body, "AtMsgSeq"),
+                    "atTypeArray": flags});
+                self.group_conversation(&gid).group_at_info_list.push(at);
+                self.touch_conv(&format!("{CONV_GROUP}{gid}"));
+            }
+            return None;
+        }
+        if event != 5 {
+            return None;
+        }
+        if body.get("GroupReadInfoArray").is_some() {
+            for r in body["GroupReadInfoArray"].as_array().into_iter().flatten() {
+                let g = s(r, "GroupId");
+                let seq = u(r, "LastReadMsgSeq");
+                let conv_id = format!("{CONV_GROUP}{g}");
+                if let Some(c) = self.s.conversations.get_mut(&conv_id) {
+                    let last = c.last_message["lastSequence"].as_u64().unwrap_or(0);
+                    if seq >= last {
+                        c.unread_count = 0;
+                        c.group_at_info_list.clear();
+                    }
+                    self.touch_conv(&conv_id);
+                }
+            }
+            return None;
+        }
+        if body.get("GroupWithdrawInfoArray").is_some() || body.get("GroupMsgReceiptList").is_some() {
+            return None;
+        }
+        let msg = self.accept_group(t, GroupItem::Notice, true)?;
+        self.notice_effects(&gid, &msg.payload, now);
+        Some(msg)
+    }
+
+    fn tip_effects(&mut self, gid: &str, p: &Value, now: u64) {
+        let me = self.s.user.clone();
+        let mine = p["userIDList"].as_array().is_some_and(|l| l.iter().any(|x| x == me.as_str()));
+        let op = p["operationType"].as_u64().unwrap_or(0);
+        let known = self.s.groups.contains_key(gid);
+        if let Some(g) = self.s.groups.get_mut(gid) {
+            if let Some(n) = p["memberNum"].as_u64() {
+                g["memberCount"] = json!(n);
+                g["memberNum"] = json!(n);
+            }
+            match op {
+                4 if mine => g["selfInfo"]["role"] = json!("Admin"),
+                5 if mine => g["selfInfo"]["role"] = json!("Member"),
+                6 => {
+                    let np = &p["newGroupProfile"];
+                    for (wire, app) in [
+                        ("groupName", "name"),
+                        ("avatar", "avatar"),
+                        ("introduction", "introduction"),
+                        ("notification", "notification"),
+                        ("joinOption", "joinOption"),
+                        ("ownerID", "ownerID"),
+                        ("muteAllMembers", "muteAllMembers"),
+                        ("groupCustomField", "groupCustomField"),
+                    ] {
+                        if let Some(v) = np.get(wire).filter(|v| !v.is_null()) {
+                            g[app] = v.clone();
+                        }
+                    }
+                    if np["ownerID"] == me.as_str() {
+                        g["selfInfo"]["role"] = json!("Owner");
+                    }
+                }
+                _ => {}
+            }
+            let g = g.clone();
+            self.sync_group_conversation(&g);
+            self.group_list_changed();
+        } else if op == 1 && mine && !known {
+            self.group_profile_request(None, gid, json!({}), Value::Null, now);
+        }
+    }
+
+    fn notice_effects(&mut self, gid: &str, p: &Value, now: u64) {
+        match p["operationType"].as_u64().unwrap_or(0) {
+            4 | 5 | 8 | 11 => self.drop_group(gid),
+            2 | 6 | 7 => self.group_profile_request(None, gid, json!({}), Value::Null, now),
+            9 | 10 => {
+                if let Some(g) = self.s.groups.get_mut(gid) {
+                    let role = if p["operationType"] == 9 { "Admin" } else { "Member" };
+                    g["selfInfo"]["role"] = json!(role);
+                    self.group_list_changed();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `send_group_msg` for a created group message (WIRE.md §4.2).
+    pub(super) fn send_group_message(
+        &mut self,
+        msg: &Message,
+        opts: &Value,
+        control: Vec<&str>,
+        now: u64,
+    ) -> CallResult {
+        let push = &opts["offlinePushInfo"];
+        let at: Vec<Value> = msg
+            .at_user_list
+            .iter()
+            .map(|u| {
+                if u == crate::model::MSG_AT_ALL {
+                    json!({"GroupAtAllFlag": 1})
+                } else {
+                    json!({"GroupAtAllFlag": 0, "GroupAt_Account": u})
+                }
+            })
+            .collect();
+        let mut body = json!({
+            "From_Account": self.s.user, "GroupId": msg.to, "Random": msg.random, "ClientSeq": msg.sequence,
+            "MsgPriority": msg.priority, "MsgBody": crate::model::elems_to_json(&msg.elements),
+            "CloudCustomData": msg.cloud_custom_data,
+            "OnlineOnlyFlag": u32::from(opts["onlineUserOnly"].as_bool().unwrap_or(false)),
+            "OfflinePushInfo": {
+                "PushFlag": u32::from(push["disablePush"].as_bool().unwrap_or(false)),
+                "Title": s(push, "title"), "Desc": s(push, "description"), "Ext": s(push, "extension"),
+                "ApnsInfo": {"BadgeMode": u32::from(push["ignoreIOSBadge"].as_bool().unwrap_or(false))},
+                "AndroidInfo": {"OPPOChannelID": s(push, "androidOPPOChannelID")},
+            },
+            "GroupAtInfo": at,
+            "MsgClientTime": msg.client_time,
+            "NeedReadReceipt": u32::from(msg.need_read_receipt),
+            "SupportMessageExtension": 0,
+        });
+        if !control.is_empty() {
+            body["SendMsgControl"] = json!(control);
+        }
+        if msg.kind == MSG_CUSTOM && msg.payload["data"] == "group_create" {
+            body["MsgPriority"] = json!("Normal");
+        }
+        let call = self.pending_call();
+        self.request(cmd::SEND_GROUP_MSG, body, Purpose::Send { call, id: msg.id.clone() }, now);
+        CallResult::Pending(call)
+    }
+
+    /// `group_msg_get` below sequence `below` (0: the newest).
+    pub(super) fn group_history_request(
+        &mut self,
+        call: u64,
+        conv: String,
+        cursor: Option<String>,
+        count: u64,
+        below: u64,
+        now: u64,
+    ) {
+        let gid = conv.strip_prefix(CONV_GROUP).unwrap_or("").to_string();
+        let mut body = json!({"WithRecalledMsg": 1, "GroupId": gid, "ReqMsgNumber": count});
+        if below > 0 {
+            body["ReqMsgSeq"] = json!(below);
+        }
+        self.request(cmd::GROUP_MSG_GET, body, Purpose::Roam { call, conv, cursor, count }, now);
+    }
+
+    /// The `group_msg_get` reply: history items into the conversation's cache.
+    pub(super) fn group_history_reply(&mut self, conv: &str, body: &Value) {
+        let me = self.s.user.clone();
+        let mut added = Vec::new();
+        let list = body["RspMsgList"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let mut lowest = u64::MAX;
+        for m in list {
+            lowest = lowest.min(u(m, "MsgSeq"));
+            if u(m, "IsPlaceMsg") == 1 {
+                continue;
+            }
+            let kind = if u(m, "Event") == 4 { GroupItem::Tip } else { GroupItem::Message };
+            if let Some(mut msg) = group_message(m, kind, &me) {
+                msg.is_read = true;
+                if self.s.history.entry(conv.to_string()).or_default().insert(msg.clone()) {
+                    added.push(msg);
+                }
+            }
+        }
+        let h = self.s.history.entry(conv.to_string()).or_default();
+        if u(body, "IsFinished") == 2 || list.is_empty() || lowest <= 1 {
+            h.complete = true;
+        }
+        self.s.dirty_msgs.extend(added);
+    }
+
+    /// `setMessageRead` on a group or the system conversation.
+    pub(super) fn group_read(&mut self, conv: &str, now: u64) -> CallResult {
+        let Some(c) = self.s.conversations.get_mut(conv) else {
+            return reject(code::CONVERSATION_NOT_FOUND, format!("conversation {conv} not found"));
+        };
+        c.unread_count = 0;
+        c.group_at_info_list.clear();
+        let seq = c.last_message["lastSequence"].as_u64().unwrap_or(0);
+        if let Some(h) = self.s.history.get_mut(conv) {
+            for m in h.msgs.iter_mut().filter(|m| !m.is_read) {
+                m.is_read = true;
+            }
+        }
+        self.touch_conv(conv);
+        let Some(gid) = conv.strip_prefix(CONV_GROUP) else {
+            // The system-notice conversation is read locally only.
+            return CallResult::Done(Ok(json!({})));
+        };
+        let body = json!({"GroupId": gid, "MsgReadedSeq": seq});
+        let call = self.pending_call();
+        self.request(cmd::GROUP_MSG_READ_REPORT, body, Purpose::Read { call }, now);
+        CallResult::Pending(call)
+    }
+
+    /// A `page_get` group item (`Type 2`, WIRE.md §4.6).
+    pub(super) fn group_session_item(&mut self, item: &Value) {
+        let gid = s(item, "ToAccount");
+        if gid.is_empty() {
+            return;
+        }
+        let me = self.s.user.clone();
+        let last = &item["LastMsg"];
+        let wire = if u(last, "Event") == 4 && last["GroupTips"].is_object() {
+            Some((last["GroupTips"].clone(), GroupItem::Tip))
+        } else {
+            Some((
+                json!({"From_Account": s(item, "MsgGroupFrom_Account"), "ToGroupId": gid,
+                    "GroupInfo": {"GroupId": gid, "From_AccountNick": s(item, "MsgGroupFromNickName"),
+                        "MsgFrom_AccountExtraInfo": {"NameCard": s(item, "MsgGroupFromCardName")}},
+                    "MsgSeq": u(item, "MsgSeq"), "Random": u(item, "MsgRandom"), "MsgTime": u(item, "MsgTime"),
+                    "MsgBody": last["MsgBody"], "CloudCustomData": last["CloudCustomData"],
+                    "MsgFlagBits": if u(item, "LastMsgFlags") == 2 { 8 } else { 0 }}),
+                GroupItem::Message,
+            ))
+        };
+        let kind = s(item, "GroupType");
+        let unread = if counts_unread(&kind) { u(item, "UnreadMsgCount") } else { 0 };
+        let (name, image) = (s(item, "GroupNick"), s(item, "GroupImage"));
+        let last = wire.and_then(|(w, k)| group_message(&w, k, &me));
+        let conv = self.group_conversation(&gid);
+        if conv.group_profile["name"] == "" && !name.is_empty() {
+            conv.group_profile["name"] = json!(name);
+        }
+        if conv.group_profile["avatar"] == "" && !image.is_empty() {
+            conv.group_profile["avatar"] = json!(image);
+        }
+        if conv.group_profile["type"] == "" && !kind.is_empty() {
+            conv.group_profile["type"] = json!(kind);
+        }
+        conv.unread_count = unread;
+        conv.is_pinned = u(item, "TopFlags") == 1;
+        if let Some(m) = last.filter(|m| m.time > 0) {
+            conv.offer_last(&m);
+        }
+        self.touch_conv(&format!("{CONV_GROUP}{gid}"));
+    }
+}
