@@ -208,14 +208,21 @@ function createInstance(options, appID) {
     delete instances[appID];
     return r;
   };
-  ['createTextMessage', 'createCustomMessage'].forEach(function (m) {
+  ['createTextMessage', 'createTextAtMessage', 'createCustomMessage'].forEach(function (m) {
     tim[m] = function (o) {
       var msg = call(m, [o], true);
       if (msg && msg.ID) drafts[msg.ID] = msg;
       return msg;
     };
   });
-  ['sendMessage', 'getMessageList', 'getConversationList', 'setMessageRead'].forEach(function (m) {
+  [
+    'sendMessage', 'getMessageList', 'getConversationList', 'setMessageRead',
+    'getGroupList', 'getGroupProfile', 'createGroup', 'joinGroup', 'quitGroup', 'dismissGroup',
+    'changeGroupOwner', 'updateGroupProfile', 'addGroupMember', 'deleteGroupMember',
+    'getGroupMemberList', 'getGroupMemberProfile', 'setGroupMemberRole', 'setGroupMemberMuteTime',
+    'setGroupMemberNameCard', 'setGroupMemberCustomField', 'searchGroupByID',
+    'getGroupApplicationList', 'handleGroupApplication', 'getGroupOnlineMemberCount',
+  ].forEach(function (m) {
     tim[m] = function () { return call(m, Array.prototype.slice.call(arguments)); };
   });
 

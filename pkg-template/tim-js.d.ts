@@ -15,6 +15,19 @@ export interface Conversation {
   conversationID: string; type: string; unreadCount: number; lastMessage: any; userProfile: any;
   groupAtInfoList: any[]; remark: string; isPinned: boolean; messageRemindType: string; markList: number[];
   customData: string; conversationGroupList: string[]; peerReadTime: number; readonly toAccount: string;
+  groupProfile?: Group;
+}
+export interface Group {
+  groupID: string; name: string; avatar: string; type: string; introduction: string; notification: string;
+  ownerID: string; createTime: number; infoSequence: number; lastInfoTime: number;
+  selfInfo: { messageRemindType: string; joinTime: number; nameCard: string; role: string; userID: string; memberCustomField: { key: string; value: string }[]; readedSequence: number };
+  lastMessage: { lastTime: number; lastSequence: number; fromAccount: string; messageForShow: string };
+  nextMessageSeq: number; memberCount: number; maxMemberCount: number; muteAllMembers: boolean; joinOption: string;
+  groupCustomField: { key: string; value: string }[]; isSupportTopic: boolean;
+}
+export interface GroupMember {
+  userID: string; avatar: string; nick: string; role: string; joinTime: number; nameCard: string; muteUntil: number;
+  memberCustomField: { key: string; value: string }[];
 }
 export interface CreateMessageOptions { to: string; conversationType: string; payload: any; priority?: string; cloudCustomData?: string; needReadReceipt?: boolean }
 export interface ChatSDK {
@@ -32,6 +45,27 @@ export interface ChatSDK {
   getMessageList(options: { conversationID: string; nextReqMessageID?: string; count?: number }): Promise<TimResponse<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>>;
   getConversationList(): Promise<TimResponse<{ conversationList: Conversation[]; isSyncCompleted: boolean }>>;
   setMessageRead(options: { conversationID: string }): Promise<TimResponse>;
+  createTextAtMessage(options: CreateMessageOptions & { payload: { text: string; atUserList: string[] } }): Message;
+  getGroupList(options?: { groupProfileFilter?: string[] }): Promise<TimResponse<{ groupList: Group[] }>>;
+  getGroupProfile(options: { groupID: string; groupCustomFieldFilter?: string[] }): Promise<TimResponse<{ group: Group }>>;
+  createGroup(options: { name: string; type?: string; groupID?: string; introduction?: string; notification?: string; avatar?: string; maxMemberNum?: number; joinOption?: string; memberList?: { userID: string; role?: string; memberCustomField?: any[] }[]; groupCustomField?: any[]; isSupportTopic?: boolean }): Promise<TimResponse<{ group: Group; overLimitUserIDList: string[] }>>;
+  joinGroup(options: { groupID: string; applyMessage?: string; type?: string }): Promise<TimResponse<{ status: string; group?: Group }>>;
+  quitGroup(groupID: string): Promise<TimResponse<{ groupID: string }>>;
+  dismissGroup(groupID: string): Promise<TimResponse<{ groupID: string }>>;
+  changeGroupOwner(options: { groupID: string; newOwnerID: string }): Promise<TimResponse<{ group: Group }>>;
+  updateGroupProfile(options: { groupID: string; name?: string; avatar?: string; introduction?: string; notification?: string; maxMemberNum?: number; muteAllMembers?: boolean; joinOption?: string; groupCustomField?: any[] }): Promise<TimResponse<{ group: Group }>>;
+  addGroupMember(options: { groupID: string; userIDList: string[] }): Promise<TimResponse<{ successUserIDList: string[]; failureUserIDList: string[]; existedUserIDList: string[]; overLimitUserIDList: string[]; group: Group }>>;
+  deleteGroupMember(options: { groupID: string; userIDList: string[]; reason?: string; duration?: number }): Promise<TimResponse<{ group: Group; userIDList: string[] }>>;
+  getGroupMemberList(options: { groupID: string; count?: number; offset?: number }): Promise<TimResponse<{ memberList: GroupMember[]; offset: number }>>;
+  getGroupMemberProfile(options: { groupID: string; userIDList: string[]; memberCustomFieldFilter?: string[] }): Promise<TimResponse<{ memberList: GroupMember[] }>>;
+  setGroupMemberRole(options: { groupID: string; userID: string; role: string }): Promise<TimResponse<{ group: Group; member: GroupMember }>>;
+  setGroupMemberMuteTime(options: { groupID: string; userID: string; muteTime: number }): Promise<TimResponse<{ group: Group; member: GroupMember }>>;
+  setGroupMemberNameCard(options: { groupID: string; userID?: string; nameCard: string }): Promise<TimResponse<{ group: Group; member: GroupMember }>>;
+  setGroupMemberCustomField(options: { groupID: string; userID?: string; memberCustomField: { key: string; value: string }[] }): Promise<TimResponse<{ group: Group; member: GroupMember }>>;
+  searchGroupByID(groupID: string): Promise<TimResponse<{ group: Group }>>;
+  getGroupApplicationList(): Promise<TimResponse<{ applicationList: any[] }>>;
+  handleGroupApplication(options: { handleAction: 'Agree' | 'Reject'; handleMessage?: string; message: Message }): Promise<TimResponse<{ group: Group }>>;
+  getGroupOnlineMemberCount(groupID: string): Promise<TimResponse<{ memberCount: number }>>;
 }
 export interface CreateOptions { SDKAppID: number; proxyServer?: string; devMode?: boolean; [k: string]: any }
 declare const TIM: {

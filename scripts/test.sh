@@ -77,8 +77,9 @@ node tests/conformance/official-c2c.mjs
 node tests/conformance/official-groups.mjs
 node tests/conformance/frames.mjs
 
-step "end to end: two headless Chromium pages"
+step "end to end: headless Chromium pages (chat demo, groups through the JS API)"
 node tests/e2e/browser.mjs
+node tests/e2e/groups.mjs
 
 step "cluster: two tim-server processes sharing PostgreSQL + Redis"
 db="tim_cluster_$$"

@@ -69,6 +69,8 @@ servcmds! {
     CREATE_GROUP = "group_open_http_svc.create_group";
     /// Group profiles and my membership.
     GET_GROUP_SELF_MEMBER_INFO = "group_open_http_svc.get_group_self_member_info";
+    /// Public profiles of groups by ID (`searchGroupByID`).
+    GET_GROUP_PUBLIC_INFO = "group_open_http_svc.get_group_public_info";
     /// Join a group.
     APPLY_JOIN_GROUP = "group_open_http_svc.apply_join_group";
     /// Leave a group.

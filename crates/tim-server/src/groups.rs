@@ -275,6 +275,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::GET_JOINED_GROUP_LIST => get_joined_group_list(st, who, body),
         cmd::MILLION_GET_JOINED_GROUP_LIST => Ok(ok_with(json!({"TotalCount": 0, "GroupIdList": []}))),
         cmd::GET_GROUP_SELF_MEMBER_INFO => get_group_self_member_info(st, who, body),
+        cmd::GET_GROUP_PUBLIC_INFO => get_group_public_info(st, who, body),
         cmd::APPLY_JOIN_GROUP => apply_join_group(st, who, body),
         cmd::QUIT_GROUP => quit_group(st, who, body),
         cmd::DESTROY_GROUP => destroy_group(st, who, body),
@@ -409,6 +410,33 @@ fn get_group_self_member_info(st: &State, who: &Who, body: &Value) -> Reply {
         }
     }
     Ok(ok_with(json!({"GroupInfo": infos, "MemberList": members})))
+}
+
+/// `get_group_public_info` (`searchGroupByID`): the public profile of each group, without
+/// membership. Work groups are found by their members only (they cannot be joined by request).
+fn get_group_public_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let mut infos = Vec::new();
+    for id in accounts(&body["GroupIdList"], "GroupId") {
+        let Some(g) = st.store.group(sdkappid, &id).map_err(internal)? else {
+            infos.push(json!({"GroupId": id, "ErrorCode": code::GROUP_NOT_FOUND, "ErrorInfo": "group does not exist"}));
+            continue;
+        };
+        if g.kind == "Private" && !is_admin(who) && membership(st, &g, &user)?.is_none() {
+            infos.push(json!({"GroupId": id, "ErrorCode": code::GROUP_PERMISSION_DENY,
+                "ErrorInfo": "a Work group is visible to its members only"}));
+            continue;
+        }
+        let mut obj = group_obj(&g, None);
+        if let Some(o) = obj.as_object_mut() {
+            o.remove("AppDefinedData");
+        }
+        obj["ErrorCode"] = json!(0);
+        obj["ErrorInfo"] = json!("");
+        infos.push(obj);
+    }
+    Ok(ok_with(json!({"GroupInfo": infos})))
 }
 
 /// `apply_join_group` (WIRE.md §4.9): free joins only for now.

@@ -14,7 +14,6 @@ use crate::model::{Conversation, Message, CONV_GROUP, CONV_SYSTEM, MSG_CUSTOM};
 const CHANGE_GROUP_OWNER: &str = "group_open_http_svc.change_group_owner";
 const MODIFY_GROUP_MEMBER_INFO: &str = "group_open_http_svc.modify_group_member_info";
 const GET_SPECIFIED_GROUP_MEMBER_INFO: &str = "group_open_http_svc.get_specified_group_member_info";
-const GET_GROUP_PUBLIC_INFO: &str = "group_open_http_svc.get_group_public_info";
 const HANDLE_APPLY_JOIN_GROUP: &str = "group_open_http_svc.handle_apply_join_group";
 const GET_PENDENCY: &str = "group_open_http_svc.get_pendency";
 const GET_ONLINE_MEMBER_NUM: &str = "group_open_http_svc.get_online_member_num";
@@ -193,7 +192,7 @@ impl Engine {
                     "Type", "Name", "Introduction", "Notification", "FaceUrl", "CreateTime", "Owner_Account",
                     "LastInfoTime", "LastMsgTime", "NextMsgSeq", "MemberNum", "MaxMemberNum", "ApplyJoinOption",
                     "InviteJoinOption"]}});
-                self.pending_group(GET_GROUP_PUBLIC_INFO, body, GroupOp::Search, json!({"groupID": id}), now)
+                self.pending_group(cmd::GET_GROUP_PUBLIC_INFO, body, GroupOp::Search, json!({"groupID": id}), now)
             }
             "getGroupApplicationList" => {
                 let body = json!({"StartTime": 0, "Limit": 50, "Handle_Account": self.s.user});
