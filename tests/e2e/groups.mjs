@@ -4,14 +4,24 @@
 // (GROUP_LIST_UPDATED, MESSAGE_RECEIVED with tips and system notices) and the conversation
 // state (unread, last message).
 //
+// The same scenario runs against the official tim-js-sdk 2.27.6 with TIM_E2E_SDK=official (its
+// tim-js.js loaded into the same pages, pointed at our server with `proxyServer`): the official
+// SDK must get the same results from our server, and our SDK must behave like it.
+//
 //   TIM_URL=http://127.0.0.1:8080 node tests/e2e/groups.mjs
+//   TIM_URL=http://127.0.0.1:8080 TIM_E2E_SDK=official node tests/e2e/groups.mjs
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const OFFICIAL = process.env.TIM_E2E_SDK === 'official';
+const sdkScript = OFFICIAL
+  ? { path: fileURLToPath(new URL('../../node_modules/tim-js-sdk/tim-js.js', import.meta.url)) }
+  : { url: `${TIM_URL}/pkg/tim-js.js` };
 const run = Date.now().toString(36);
 const [A, B, C] = ['alice', 'bob', 'carol'].map((n) => `g${n}_${run}`);
 
@@ -30,7 +40,7 @@ async function user(name) {
   p.on('pageerror', (e) => failures.push(`${name}: ${e.message}`));
   p.on('console', (m) => { if (m.type() === 'error') console.error(`[${name}] ${m.text()}`); });
   await p.goto(`${TIM_URL}/pkg/README.md`);
-  await p.addScriptTag({ url: `${TIM_URL}/pkg/tim-js.js` });
+  await p.addScriptTag(sdkScript);
   await p.evaluate(async (userID) => {
     const r = await fetch('/dev/usersig?userID=' + userID).then((x) => x.json());
     const tim = TIM.create({ SDKAppID: r.SDKAppID, proxyServer: location.origin.replace(/^http/, 'ws') });
@@ -202,7 +212,7 @@ try {
   await b.groupsBecome('the dismissed group gone', (ids) => !ids.includes(pub));
 
   assert.deepEqual(failures, [], 'no uncaught page errors');
-  console.log('ok: groups through the public JS API in Chromium (create, join, tips, notices, messages, read, members, profile, errors)');
+  console.log(`ok (${OFFICIAL ? 'official tim-js-sdk 2.27.6' : 'tim-wasm'}): groups through the public JS API in Chromium (create, join, tips, notices, messages, read, members, profile, errors)`);
 } finally {
   await browser.close();
 }
