@@ -4,7 +4,10 @@ mod groups;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::obj;
+use crate::value::val;
 use tim_proto::{
     cmd::{self, Status},
     code,
@@ -372,7 +375,7 @@ impl Engine {
         if self.net_state != state {
             self.net_state = state;
             if !matches!(self.login, Login::Out(_)) {
-                self.emit(ev::NET_STATE_CHANGE, Some(json!({ "state": state })));
+                self.emit(ev::NET_STATE_CHANGE, Some(obj! {"state": &state}));
             }
         }
     }
@@ -450,15 +453,15 @@ impl Engine {
             Login::InProgress { call, sent: false } => {
                 self.login = Login::InProgress { call, sent: true };
                 self.send_login(Some(call), now);
-                self.request(cmd::HEARTBEAT_ALIVE, json!({}), Purpose::Heartbeat, now);
+                self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
             }
             Login::In => {
                 self.send_login(None, now);
-                self.request(cmd::HEARTBEAT_ALIVE, json!({}), Purpose::Heartbeat, now);
+                self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
                 self.sync_all(now);
             }
             _ => {
-                self.request(cmd::HEARTBEAT_ALIVE, json!({}), Purpose::Heartbeat, now);
+                self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
             }
         }
     }
@@ -517,11 +520,11 @@ impl Engine {
             if now.saturating_sub(self.last_inbound) >= HEARTBEAT_SILENCE_MS
                 && !self.pending.values().any(|p| p.purpose == Purpose::Heartbeat)
             {
-                self.request(cmd::HEARTBEAT_ALIVE, json!({}), Purpose::Heartbeat, now);
+                self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
             }
             if self.login == Login::In && self.s.hello_interval_ms > 0 && now >= self.s.next_hello {
                 self.s.next_hello = now + self.s.hello_interval_ms;
-                self.request(cmd::WSHELLO, json!({"is_web_uniapp": 0}), Purpose::Hello, now);
+                self.request(cmd::WSHELLO, obj! {"is_web_uniapp": 0}, Purpose::Hello, now);
             }
         }
         if self.login == Login::In && !self.s.cache_loaded && now >= self.s.cache_deadline {
@@ -543,26 +546,26 @@ impl Engine {
             self.seq = self.rand() % 99_999_999 + 1;
         }
         let mut h = serde_json::Map::new();
-        h.insert("ver".into(), json!("v4"));
-        h.insert("platform".into(), json!(7));
-        h.insert("websdkappid".into(), json!(WEB_SDK_APPID));
-        h.insert("websdkversion".into(), json!("1.7.3"));
+        h.insert("ver".into(), val("v4"));
+        h.insert("platform".into(), val(7));
+        h.insert("websdkappid".into(), val(WEB_SDK_APPID));
+        h.insert("websdkversion".into(), val("1.7.3"));
         if self.s.a2.is_empty() {
             let anonymous = matches!(self.login, Login::Out(_));
-            h.insert("identifier".into(), json!(if anonymous { "" } else { self.s.user.as_str() }));
-            h.insert("usersig".into(), json!(if anonymous { "" } else { self.s.user_sig.as_str() }));
+            h.insert("identifier".into(), val(if anonymous { "" } else { self.s.user.as_str() }));
+            h.insert("usersig".into(), val(if anonymous { "" } else { self.s.user_sig.as_str() }));
         } else {
-            h.insert("a2".into(), json!(self.s.a2));
-            h.insert("tinyid".into(), json!(self.s.tiny_id));
+            h.insert("a2".into(), val(&self.s.a2));
+            h.insert("tinyid".into(), val(&self.s.tiny_id));
         }
-        h.insert("status_instid".into(), json!(self.s.inst_id));
-        h.insert("sdkappid".into(), json!(self.cfg.sdk_app_id));
-        h.insert("contenttype".into(), json!("json"));
-        h.insert("reqtime".into(), json!(now / 1000));
-        h.insert("sdkability".into(), json!(SDK_ABILITY));
-        h.insert("tjgID".into(), json!(""));
-        h.insert("servcmd".into(), json!(servcmd));
-        h.insert("seq".into(), json!(seq));
+        h.insert("status_instid".into(), val(self.s.inst_id));
+        h.insert("sdkappid".into(), val(self.cfg.sdk_app_id));
+        h.insert("contenttype".into(), val("json"));
+        h.insert("reqtime".into(), val(&now / 1000));
+        h.insert("sdkability".into(), val(SDK_ABILITY));
+        h.insert("tjgID".into(), val(""));
+        h.insert("servcmd".into(), val(servcmd));
+        h.insert("seq".into(), val(seq));
         Value::Object(h)
     }
 
@@ -574,11 +577,11 @@ impl Engine {
         let mut head = self.head(servcmd, now);
         if let Purpose::Send { id, .. } = &purpose {
             if let Some(r) = id.rsplit('-').next() {
-                head["tjgID"] = json!(format!("{}-{r}", self.s.tiny_id));
+                head["tjgID"] = val(format!("{}-{r}", self.s.tiny_id));
             }
         }
         let key = match_key(&head);
-        let text = json!({"head": head, "body": body}).to_string();
+        let text = obj! {"head": &head, "body": &body}.to_string();
         if self.open {
             self.push_send(text.clone());
         }
@@ -592,7 +595,7 @@ impl Engine {
     fn send_login(&mut self, call: Option<u64>, now: u64) {
         self.request(
             cmd::WSLOGIN,
-            json!({"State": "Online", "is_web_uniapp": 0, "InstType": 0}),
+            obj! {"State": "Online", "is_web_uniapp": 0, "InstType": 0},
             Purpose::Login { call },
             now,
         );
@@ -649,7 +652,7 @@ impl Engine {
                     m.to_json()
                 });
                 let mut err = err;
-                err.data = Some(json!({ "message": data }));
+                err.data = Some(obj! {"message": &data});
                 self.settle(call, Err(err));
             }
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
@@ -692,13 +695,13 @@ impl Engine {
                 }
             }
             Purpose::Group { call, op, ctx } => self.group_reply(call, op, ctx, body, now),
-            Purpose::Read { call } => self.settle(call, Ok(json!({}))),
+            Purpose::Read { call } => self.settle(call, Ok(obj! {})),
             Purpose::PeerReadTime => {
                 for r in body["ReadTime"].as_array().into_iter().flatten() {
                     let peer = s(r, "To_Account");
                     let t = r["ReadTime"].as_u64().unwrap_or(0);
                     if !peer.is_empty() && t > 0 {
-                        let receipt = json!({"To_Account": peer, "UinPairReadArray": [{"LastReadTime": t}]});
+                        let receipt = obj! {"To_Account": &peer, "UinPairReadArray": Value::Array(vec![obj!{"LastReadTime": &t}])};
                         self.peer_read(&receipt, now);
                     }
                 }
@@ -737,34 +740,30 @@ impl Engine {
         let Some(call) = call else { return };
         self.login = Login::In;
         self.s.cache_deadline = now + CACHE_WAIT_MS;
-        let data = json!({
-            "actionStatus": body["ActionStatus"].as_str().unwrap_or("OK"), "errorCode": 0, "errorInfo": s(&body, "ErrorInfo"),
-            "a2Key": a2_key, "tinyID": tiny_id, "instanceID": inst_id,
-            "helloInterval": hello, "timeStamp": ts, "repeatLogin": false,
-        });
+        let data = obj! {"actionStatus": &body["ActionStatus"].as_str().unwrap_or("OK"), "errorCode": 0, "errorInfo": &s(&body, "ErrorInfo"), "a2Key": &a2_key, "tinyID": &tiny_id, "instanceID": &inst_id, "helloInterval": &hello, "timeStamp": &ts, "repeatLogin": false};
         self.settle(call, Ok(data));
         // The login sequence of tim-js.js 2.27.6 (WIRE.md §3.1), without the friendship module
         // and without telemetry.
         let me = self.s.user.clone();
         self.request(
             cmd::PORTRAIT_GET_ALL,
-            json!({"From_Account": me, "UserItem": [{"To_Account": me, "StandardSequence": 0, "CustomSequence": 0}]}),
+            obj!{"From_Account": &me, "UserItem": Value::Array(vec![obj!{"To_Account": &me, "StandardSequence": 0, "CustomSequence": 0}])},
             Purpose::SelfProfile,
             now,
         );
         self.request(
             cmd::BLACK_LIST_GET,
-            json!({"From_Account": me, "StartIndex": 0, "MaxLimited": 100, "LastSequence": 0}),
+            obj! {"From_Account": &me, "StartIndex": 0, "MaxLimited": 100, "LastSequence": 0},
             Purpose::Ignore,
             now,
         );
         self.page_get(0, 0, 0, now);
-        self.request(cmd::AUTHKEY, json!({}), Purpose::Ignore, now);
+        self.request(cmd::AUTHKEY, obj! {}, Purpose::Ignore, now);
         self.s.getmsg_wanted = true;
         self.getmsg(now);
         self.request(
             cmd::FETCH_CONFIG,
-            json!({"uint32_sdkappid": self.cfg.sdk_app_id, "uint64_version": 0}),
+            obj! {"uint32_sdkappid": &self.cfg.sdk_app_id, "uint64_version": 0},
             Purpose::Ignore,
             now,
         );
@@ -778,10 +777,7 @@ impl Engine {
     }
 
     fn page_get(&mut self, start: u64, top_ts: u64, top_start: u64, now: u64) {
-        let body = json!({
-            "From_Account": self.s.user, "TimeStamp": self.s.page_ts, "StartIndex": start,
-            "TopTimeStamp": top_ts, "TopStartIndex": top_start, "OrderType": 1, "MsgAssistFlags": 4, "AssistFlags": 15,
-        });
+        let body = obj! {"From_Account": &self.s.user, "TimeStamp": &self.s.page_ts, "StartIndex": &start, "TopTimeStamp": &top_ts, "TopStartIndex": &top_start, "OrderType": 1, "MsgAssistFlags": 4, "AssistFlags": 15};
         self.request(cmd::PAGE_GET, body, Purpose::PageGet, now);
     }
 
@@ -817,10 +813,10 @@ impl Engine {
             conv.peer_read_time = conv.peer_read_time.max(u(item, "C2cPeerReadTime"));
             conv.is_pinned = u(item, "TopFlags") == 1;
             if !nick.is_empty() {
-                conv.user_profile["nick"] = json!(nick);
+                conv.user_profile["nick"] = val(&nick);
             }
             if !image.is_empty() {
-                conv.user_profile["avatar"] = json!(image);
+                conv.user_profile["avatar"] = val(&image);
             }
             if wire.msg_time_stamp > 0 {
                 conv.offer_last(&last);
@@ -843,13 +839,13 @@ impl Engine {
         let me = self.s.user.clone();
         self.request(
             cmd::GET_CONTACT_GROUP,
-            json!({"From_Account": me, "StartTime": 0, "StartIndex": 0}),
+            obj! {"From_Account": &me, "StartTime": 0, "StartIndex": 0},
             Purpose::Ignore,
             now,
         );
-        self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, json!({"UpdateSeq": 0}), Purpose::Ignore, now);
+        self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, obj! {"UpdateSeq": 0}, Purpose::Ignore, now);
         self.joined_group_list(None, now);
-        self.request(cmd::FETCH_PURCHASE_BITS, json!({"uint32_sdkappid": self.cfg.sdk_app_id}), Purpose::Ignore, now);
+        self.request(cmd::FETCH_PURCHASE_BITS, obj! {"uint32_sdkappid": &self.cfg.sdk_app_id}, Purpose::Ignore, now);
         if !self.s.ready {
             self.s.ready = true;
             self.emit(ev::SDK_READY, None);
@@ -864,7 +860,7 @@ impl Engine {
         self.s.getmsg_wanted = false;
         self.s.getmsg_running = true;
         let online = u32::from(std::mem::take(&mut self.s.online_sync));
-        let body = json!({"Cookie": self.s.cookie, "SyncFlag": 0, "NeedAbstract": 1, "IsOnlineSync": online, "NeedSignaling": 1});
+        let body = obj! {"Cookie": &self.s.cookie, "SyncFlag": 0, "NeedAbstract": 1, "IsOnlineSync": &online, "NeedSignaling": 1};
         self.request(cmd::GETMSG, body, Purpose::GetMsg, now);
     }
 
@@ -917,7 +913,7 @@ impl Engine {
             self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
         }
         if sync_flag != 2 && !cookie.is_empty() {
-            let body = json!({"Cookie": cookie, "SyncFlag": sync_flag, "NeedAbstract": 1, "IsOnlineSync": 0, "NeedSignaling": 1});
+            let body = obj! {"Cookie": &cookie, "SyncFlag": &sync_flag, "NeedAbstract": 1, "IsOnlineSync": 0, "NeedSignaling": 1};
             self.request(cmd::GETMSG, body, Purpose::GetMsg, now);
         } else {
             self.s.getmsg_running = false;
@@ -950,7 +946,7 @@ impl Engine {
             if !is_in && msg.nick.is_empty() {
                 // keep our own nick off the peer profile
             } else if is_in && !msg.nick.is_empty() {
-                conv.user_profile["nick"] = json!(msg.nick);
+                conv.user_profile["nick"] = val(&msg.nick);
             }
             conv.peer_read_time
         };
@@ -966,10 +962,10 @@ impl Engine {
     fn push(&mut self, frame: &Value, now: u64) {
         let body = &frame["body"];
         if body["NeedAck"].as_u64() == Some(1) {
-            let ack = json!({"SessionData": body["SessionData"]});
+            let ack = obj! {"SessionData": &body["SessionData"]};
             let head = self.head(cmd::MSG_PUSH_ACK, now);
             if self.open {
-                self.push_send(json!({"head": head, "body": ack}).to_string());
+                self.push_send(obj! {"head": &head, "body": &ack}.to_string());
             }
         }
         if body["Flag"].as_u64() == Some(1) && self.login == Login::In {
@@ -1082,11 +1078,11 @@ impl Engine {
             return;
         }
         if send_logout {
-            self.request(cmd::WSLOGOUT, json!({"wslogout_type": 1}), Purpose::Ignore, now);
+            self.request(cmd::WSLOGOUT, obj! {"wslogout_type": 1}, Purpose::Ignore, now);
         }
         self.flush_persist();
         self.end_session(reason);
-        self.emit(ev::KICKED_OUT, Some(json!({ "type": kind })));
+        self.emit(ev::KICKED_OUT, Some(obj! {"type": &kind}));
         self.emit(ev::SDK_NOT_READY, None);
     }
 
@@ -1158,7 +1154,7 @@ impl Engine {
             }
             self.throttle.insert(name, (now.max(1), false));
             let data = if name == ev::TOTAL_UNREAD {
-                json!(self.total_unread())
+                val(self.total_unread())
             } else if name == ev::GROUP_LIST_UPDATED {
                 self.group_list()
             } else {
@@ -1180,7 +1176,7 @@ impl Engine {
             .collect();
         let messages = std::mem::take(&mut s.dirty_msgs).iter().map(Message::to_json).collect();
         s.meta_dirty = false;
-        let out = Output::Persist { user: s.user.clone(), conversations, messages, meta: json!({"cookie": s.cookie}) };
+        let out = Output::Persist { user: s.user.clone(), conversations, messages, meta: obj! {"cookie": &s.cookie} };
         self.out.push_back(out);
     }
 
@@ -1230,7 +1226,7 @@ impl Engine {
             _ => "this instance was kicked out; call login() again",
         };
         let err = ApiError::new(reason, message);
-        self.emit(ev::ERROR, Some(json!({"code": err.code, "message": err.message})));
+        self.emit(ev::ERROR, Some(obj! {"code": &err.code, "message": &err.message}));
         Some(err)
     }
 
@@ -1255,7 +1251,7 @@ impl Engine {
                     "sendMessage" => self.send_message(a, args.get(1).cloned().unwrap_or(Value::Null), now),
                     "getMessageList" => self.get_message_list(a, now),
                     "getConversationList" => CallResult::Done(Ok(
-                        json!({"conversationList": self.sorted_conversations(), "isSyncCompleted": true}),
+                        obj! {"conversationList": &self.sorted_conversations(), "isSyncCompleted": true},
                     )),
                     "setMessageRead" => self.set_message_read(a, now),
                     "_checkReady" => CallResult::Done(Ok(Value::Null)),
@@ -1291,7 +1287,7 @@ impl Engine {
         match self.login {
             Login::In if self.s.user == user => {
                 return CallResult::Done(Ok(
-                    json!({"actionStatus": "OK", "errorCode": 0, "errorInfo": format!("{user} is already logged in"), "repeatLogin": true}),
+                    obj! {"actionStatus": "OK", "errorCode": 0, "errorInfo": &format!("{user} is already logged in"), "repeatLogin": true},
                 ));
             }
             Login::In => {
@@ -1326,25 +1322,25 @@ impl Engine {
         }
         let call = self.pending_call();
         let was_ready = self.s.ready;
-        self.request(cmd::WSLOGOUT, json!({"wslogout_type": 0}), Purpose::Ignore, now);
+        self.request(cmd::WSLOGOUT, obj! {"wslogout_type": 0}, Purpose::Ignore, now);
         self.flush_persist();
         self.end_session(code::USER_NOT_LOGGED_IN);
         if was_ready {
             self.emit(ev::SDK_NOT_READY, None);
         }
-        self.settle(call, Ok(json!({})));
+        self.settle(call, Ok(obj! {}));
         CallResult::Pending(call)
     }
 
     fn destroy(&mut self, now: u64) -> CallResult {
         let result = match self.logout(now) {
             CallResult::Done(Err(e)) => Err(e),
-            _ => Ok(json!({})),
+            _ => Ok(obj! {}),
         };
         self.destroyed = true;
         self.out.push_back(Output::Close { socket: self.socket, code: 4000 });
         self.open = false;
-        self.emit(ev::SDK_DESTROY, Some(json!({"SDKAppID": self.cfg.sdk_app_id})));
+        self.emit(ev::SDK_DESTROY, Some(obj! {"SDKAppID": &self.cfg.sdk_app_id}));
         CallResult::Done(result)
     }
 
@@ -1383,18 +1379,18 @@ impl Engine {
                 return CallResult::Throw("Params validate failed.".into());
             };
             let payload = if method == "createTextAtMessage" {
-                json!({"text": text, "atUserList": at_users})
+                obj! {"text": &text, "atUserList": &at_users}
             } else {
-                json!({"text": text})
+                obj! {"text": &text}
             };
-            (MSG_TEXT, payload, json!({"Text": text}))
+            (MSG_TEXT, payload, obj! {"Text": &text})
         } else {
             let field = |k: &str| p[k].as_str().unwrap_or("").to_string();
             let (d, desc, ext) = (field("data"), field("description"), field("extension"));
             (
                 MSG_CUSTOM,
-                json!({"data": d, "description": desc, "extension": ext}),
-                json!({"Data": d, "Desc": desc, "Ext": ext}),
+                obj! {"data": &d, "description": &desc, "extension": &ext},
+                obj! {"Data": &d, "Desc": &desc, "Ext": &ext},
             )
         };
         let draft = Draft {
@@ -1428,7 +1424,7 @@ impl Engine {
         let sent =
             self.s.history.get(&s(&m, "conversationID")).and_then(|h| h.position(&id).map(|i| h.msgs[i].clone()));
         if let Some(sent) = sent.filter(|m| m.status == "success" && m.flow == "out") {
-            return CallResult::Done(Ok(json!({"message": sent.to_json()})));
+            return CallResult::Done(Ok(obj! {"message": &sent.to_json()}));
         }
         let Some(msg) = self.s.drafts.get_mut(&id) else {
             return CallResult::Done(Err(ApiError::new(
@@ -1450,23 +1446,9 @@ impl Engine {
             return self.send_group_message(&msg, &opts, control, now);
         }
         let push = &opts["offlinePushInfo"];
-        let mut body = json!({
-            "From_Account": self.s.user, "To_Account": msg.to, "MsgSeq": msg.sequence, "MsgRandom": msg.random,
-            "MsgBody": elems_to_json(&msg.elements), "CloudCustomData": msg.cloud_custom_data,
-            "From_AccountNick": self.s.nick, "From_AccountHeadurl": self.s.avatar,
-            "OfflinePushInfo": {
-                "PushFlag": u32::from(push["disablePush"].as_bool().unwrap_or(false)),
-                "Title": s(push, "title"), "Desc": s(push, "description"), "Ext": s(push, "extension"),
-                "ApnsInfo": {"BadgeMode": u32::from(push["ignoreIOSBadge"].as_bool().unwrap_or(false))},
-                "AndroidInfo": {"OPPOChannelID": s(push, "androidOPPOChannelID")},
-            },
-            "SendMsgControl": control,
-            "MsgClientTime": msg.client_time,
-            "IsNeedReadReceipt": u32::from(msg.need_read_receipt),
-            "SupportMessageExtension": 0,
-        });
+        let mut body = obj! {"From_Account": &self.s.user, "To_Account": &msg.to, "MsgSeq": &msg.sequence, "MsgRandom": &msg.random, "MsgBody": &elems_to_json(&msg.elements), "CloudCustomData": &msg.cloud_custom_data, "From_AccountNick": &self.s.nick, "From_AccountHeadurl": &self.s.avatar, "OfflinePushInfo": obj!{"PushFlag": &u32::from(push["disablePush"].as_bool().unwrap_or(false)), "Title": &s(push, "title"), "Desc": &s(push, "description"), "Ext": &s(push, "extension"), "ApnsInfo": obj!{"BadgeMode": &u32::from(push["ignoreIOSBadge"].as_bool().unwrap_or(false))}, "AndroidInfo": obj!{"OPPOChannelID": &s(push, "androidOPPOChannelID")}}, "SendMsgControl": &control, "MsgClientTime": &msg.client_time, "IsNeedReadReceipt": &u32::from(msg.need_read_receipt), "SupportMessageExtension": 0};
         if online_only {
-            body["MsgLifeTime"] = json!(0);
+            body["MsgLifeTime"] = val(0);
         }
         let call = self.pending_call();
         self.request(cmd::SENDMSG, body, Purpose::Send { call, id }, now);
@@ -1495,7 +1477,7 @@ impl Engine {
             if group {
                 self.group_conversation(&peer).offer_last(&msg);
                 if let Some(g) = self.s.groups.get_mut(&peer) {
-                    g["nextMessageSeq"] = json!(msg.sequence + 1);
+                    g["nextMessageSeq"] = val(&msg.sequence + 1);
                 }
             } else {
                 self.conversation(&peer).offer_last(&msg);
@@ -1503,7 +1485,7 @@ impl Engine {
             self.touch_conv(&conv_id);
             self.s.dirty_msgs.push(msg.clone());
         }
-        self.settle(call, Ok(json!({"message": msg.to_json()})));
+        self.settle(call, Ok(obj! {"message": &msg.to_json()}));
         if !group {
             self.ask_peer_read_time(&peer, now);
         }
@@ -1515,7 +1497,12 @@ impl Engine {
             return;
         }
         self.s.peer_read_asked.push(peer.to_string());
-        self.request(cmd::GET_PEER_READ_TIME, json!({"To_Account": [peer]}), Purpose::PeerReadTime, now);
+        self.request(
+            cmd::GET_PEER_READ_TIME,
+            obj! {"To_Account": Value::Array(vec![val(peer)])},
+            Purpose::PeerReadTime,
+            now,
+        );
     }
 
     fn get_message_list(&mut self, a: Value, now: u64) -> CallResult {
@@ -1546,7 +1533,7 @@ impl Engine {
             .get(&conv)
             .and_then(|h| h.msgs.first())
             .map_or((0, String::new()), |m| (m.time, m.message_key.clone()));
-        let body = json!({"Peer_Account": peer, "MaxCnt": count, "LastMsgTime": time, "MsgKey": key, "WithRecalledMsg": 1, "GetDirection": 0});
+        let body = obj! {"Peer_Account": &peer, "MaxCnt": &count, "LastMsgTime": &time, "MsgKey": &key, "WithRecalledMsg": 1, "GetDirection": 0};
         let call = self.pending_call();
         self.request(cmd::GETROAMMSG, body, Purpose::Roam { call, conv, cursor, count }, now);
         CallResult::Pending(call)
@@ -1575,7 +1562,7 @@ impl Engine {
         let page: Vec<Value> = h.msgs[start..end].iter().map(Message::to_json).collect();
         let completed = start == 0 && h.complete;
         let next = if completed { String::new() } else { h.msgs.get(start).map(|m| m.id.clone()).unwrap_or_default() };
-        Some(json!({"messageList": page, "nextReqMessageID": next, "isCompleted": completed}))
+        Some(obj! {"messageList": &page, "nextReqMessageID": &next, "isCompleted": &completed})
     }
 
     /// The start of the run of consecutive sequences that ends just before index `end`.
@@ -1606,7 +1593,7 @@ impl Engine {
     fn settle_page(&mut self, call: u64, conv: &str, cursor: Option<String>, count: u64) {
         let page = self
             .page_from_cache(conv, cursor.as_deref(), count, true)
-            .unwrap_or_else(|| json!({"messageList": [], "nextReqMessageID": "", "isCompleted": true}));
+            .unwrap_or_else(|| obj! {"messageList": Value::Array(vec![]), "nextReqMessageID": "", "isCompleted": true});
         self.settle(call, Ok(page));
     }
 
@@ -1633,7 +1620,7 @@ impl Engine {
         self.s.dirty_msgs.extend(added);
         let page = self
             .page_from_cache(&conv, cursor.as_deref(), count, true)
-            .unwrap_or_else(|| json!({"messageList": [], "nextReqMessageID": "", "isCompleted": true}));
+            .unwrap_or_else(|| obj! {"messageList": Value::Array(vec![]), "nextReqMessageID": "", "isCompleted": true});
         self.settle(call, Ok(page));
     }
 
@@ -1660,7 +1647,7 @@ impl Engine {
             }
         }
         self.touch_conv(&conv);
-        let body = json!({"C2CMsgReaded": {"Cookie": "", "C2CMsgReadedItem": [{"To_Account": peer, "LastedMsgTime": last, "Receipt": 1}]}});
+        let body = obj! {"C2CMsgReaded": obj!{"Cookie": "", "C2CMsgReadedItem": Value::Array(vec![obj!{"To_Account": &peer, "LastedMsgTime": &last, "Receipt": 1}])}};
         let call = self.pending_call();
         self.request(cmd::MSGREADED, body, Purpose::Read { call }, now);
         CallResult::Pending(call)

@@ -2,7 +2,10 @@
 //! §9), group messages, group tips and group system notices built from their wire items
 //! (WIRE.md §4.9, §5.3, §5.5). Hand-written `Value` conversions, as in [`crate::model`].
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+use crate::obj;
+use crate::value::val;
 use tim_proto::msg::{message_id, FLAG_RECALLED};
 
 use crate::model::{
@@ -44,24 +47,20 @@ pub fn counts_unread(kind: &str) -> bool {
 /// `{key, value}` list from the wire's `[{Key, Value}]`.
 fn custom_fields(v: &Value) -> Value {
     Value::Array(
-        v.as_array().into_iter().flatten().map(|f| json!({"key": gs(f, "Key"), "value": gs(f, "Value")})).collect(),
+        v.as_array().into_iter().flatten().map(|f| obj! {"key": &gs(f, "Key"), "value": &gs(f, "Value")}).collect(),
     )
 }
 
 /// The wire's `[{Key, Value}]` from the app's `{key, value}` list.
 pub fn custom_fields_to_wire(v: &Value) -> Value {
     Value::Array(
-        v.as_array().into_iter().flatten().map(|f| json!({"Key": gs(f, "key"), "Value": gs(f, "value")})).collect(),
+        v.as_array().into_iter().flatten().map(|f| obj! {"Key": &gs(f, "key"), "Value": &gs(f, "value")}).collect(),
     )
 }
 
 /// The app's `selfInfo` from a wire `SelfInfo` / member item.
 fn self_info(v: &Value, me: &str) -> Value {
-    json!({
-        "messageRemindType": gs(v, "MsgFlag"), "joinTime": gu(v, "JoinTime"), "nameCard": gs(v, "NameCard"),
-        "role": gs(v, "Role"), "userID": me, "memberCustomField": custom_fields(&v["AppMemberDefinedData"]),
-        "readedSequence": gu(v, "MsgSeq"), "excludedUnreadSequenceList": v["NoUnreadSeqList"].as_array().cloned().unwrap_or_default(),
-    })
+    obj! {"messageRemindType": &gs(v, "MsgFlag"), "joinTime": &gu(v, "JoinTime"), "nameCard": &gs(v, "NameCard"), "role": &gs(v, "Role"), "userID": &me, "memberCustomField": &custom_fields(&v["AppMemberDefinedData"]), "readedSequence": &gu(v, "MsgSeq"), "excludedUnreadSequenceList": &v["NoUnreadSeqList"].as_array().cloned().unwrap_or_default()}
 }
 
 /// Merge a wire group object (`get_joined_group_list`, `get_group_self_member_info`,
@@ -70,16 +69,7 @@ fn self_info(v: &Value, me: &str) -> Value {
 pub fn merge_group(into: &mut Value, w: &Value, me: &str) {
     if !into.is_object() {
         let id = gs(w, "GroupId");
-        *into = json!({
-            "groupID": id, "name": "", "avatar": "", "type": "", "introduction": "", "notification": "",
-            "ownerID": "", "createTime": 0, "infoSequence": 0, "lastInfoTime": 0,
-            "selfInfo": {"messageRemindType": "", "joinTime": 0, "nameCard": "", "role": "", "userID": me,
-                "memberCustomField": [], "readedSequence": 0, "excludedUnreadSequenceList": []},
-            "lastMessage": {"lastTime": 0, "lastSequence": 0, "fromAccount": "", "messageForShow": ""},
-            "nextMessageSeq": 0, "memberCount": 0, "maxMemberCount": 0, "memberNum": 0, "maxMemberNum": 0,
-            "muteAllMembers": false, "joinOption": "", "groupCustomField": [], "isSupportTopic": false,
-            "inviteOption": "",
-        });
+        *into = obj! {"groupID": &id, "name": "", "avatar": "", "type": "", "introduction": "", "notification": "", "ownerID": "", "createTime": 0, "infoSequence": 0, "lastInfoTime": 0, "selfInfo": obj!{"messageRemindType": "", "joinTime": 0, "nameCard": "", "role": "", "userID": &me, "memberCustomField": Value::Array(vec![]), "readedSequence": 0, "excludedUnreadSequenceList": Value::Array(vec![])}, "lastMessage": obj!{"lastTime": 0, "lastSequence": 0, "fromAccount": "", "messageForShow": ""}, "nextMessageSeq": 0, "memberCount": 0, "maxMemberCount": 0, "memberNum": 0, "maxMemberNum": 0, "muteAllMembers": false, "joinOption": "", "groupCustomField": Value::Array(vec![]), "isSupportTopic": false, "inviteOption": ""};
     }
     let strings = [
         ("Name", "name"),
@@ -93,7 +83,7 @@ pub fn merge_group(into: &mut Value, w: &Value, me: &str) {
     ];
     for (wire, app) in strings {
         if w.get(wire).is_some_and(|x| !x.is_null()) {
-            into[app] = json!(gs(w, wire));
+            into[app] = val(gs(w, wire));
         }
     }
     let numbers = [
@@ -108,23 +98,23 @@ pub fn merge_group(into: &mut Value, w: &Value, me: &str) {
     ];
     for (wire, app) in numbers {
         if let Some(n) = w[wire].as_u64() {
-            into[app] = json!(n);
+            into[app] = val(n);
         }
     }
     if let Some(t) = w["LastMsgTime"].as_u64() {
-        into["lastMessage"]["lastTime"] = json!(t);
+        into["lastMessage"]["lastTime"] = val(t);
     }
     if let Some(n) = w["NextMsgSeq"].as_u64() {
-        into["lastMessage"]["lastSequence"] = json!(n.saturating_sub(1));
+        into["lastMessage"]["lastSequence"] = val(n.saturating_sub(1));
     }
     if let Some(m) = w["ShutUpAllMember"].as_str() {
-        into["muteAllMembers"] = json!(m == "On");
+        into["muteAllMembers"] = val(m == "On");
     }
     if w["AppDefinedData"].is_array() {
         into["groupCustomField"] = custom_fields(&w["AppDefinedData"]);
     }
     if let Some(t) = w["SupportTopic"].as_u64() {
-        into["isSupportTopic"] = json!(t == 1);
+        into["isSupportTopic"] = val(t == 1);
     }
     if w["SelfInfo"].is_object() {
         into["selfInfo"] = self_info(&w["SelfInfo"], me);
@@ -134,12 +124,7 @@ pub fn merge_group(into: &mut Value, w: &Value, me: &str) {
 /// The app's GroupMember from a wire member item (`get_group_member_info`,
 /// `get_specified_group_member_info`).
 pub fn member_from_wire(m: &Value) -> Value {
-    json!({
-        "userID": gs(m, "Member_Account"), "avatar": gs(m, "FaceUrl"), "nick": gs(m, "Nick"),
-        "role": gs(m, "Role"), "joinTime": gu(m, "JoinTime"), "nameCard": gs(m, "NameCard"),
-        "muteUntil": gu(m, "ShutUpUntil"), "memberCustomField": custom_fields(&m["AppMemberDefinedData"]),
-        "lastSendMsgTime": gu(m, "LastSendMsgTime"),
-    })
+    obj! {"userID": &gs(m, "Member_Account"), "avatar": &gs(m, "FaceUrl"), "nick": &gs(m, "Nick"), "role": &gs(m, "Role"), "joinTime": &gu(m, "JoinTime"), "nameCard": &gs(m, "NameCard"), "muteUntil": &gu(m, "ShutUpUntil"), "memberCustomField": &custom_fields(&m["AppMemberDefinedData"]), "lastSendMsgTime": &gu(m, "LastSendMsgTime")}
 }
 
 /// The response-key renames of tim-js-sdk for tip and notice bodies (WIRE.md §5.5); any other
@@ -227,7 +212,7 @@ pub fn tip_payload(body: &Value, info: &Value, notice: bool) -> Value {
                 "newGroupProfile" => {
                     let mut p = v;
                     if let Some(m) = p.get("muteAllMembers").and_then(Value::as_u64) {
-                        p["muteAllMembers"] = json!(m == 1);
+                        p["muteAllMembers"] = val(m == 1);
                     }
                     content.insert(k, p);
                 }
@@ -239,11 +224,11 @@ pub fn tip_payload(body: &Value, info: &Value, notice: bool) -> Value {
     }
     content.insert("groupProfile".into(), payload_group_profile(info, notice));
     if !notice && !content.contains_key("userIDList") {
-        let op = content.get("operatorID").cloned().unwrap_or(json!(""));
-        content.insert("userIDList".into(), json!([op]));
+        let op = content.get("operatorID").cloned().unwrap_or(val(""));
+        content.insert("userIDList".into(), Value::Array(vec![val(&op)]));
     }
     if notice && !content.contains_key("handleMessage") {
-        content.insert("handleMessage".into(), json!(""));
+        content.insert("handleMessage".into(), val(""));
     }
     Value::Object(content)
 }
@@ -288,7 +273,7 @@ pub fn group_message(v: &Value, kind: GroupItem, me: &str) -> Option<Message> {
             let elements: Vec<_> =
                 v["MsgBody"].as_array().map(|a| a.iter().map(elem_from_json).collect()).unwrap_or_default();
             let (t, p) =
-                elements.first().map(element_to_payload).unwrap_or_else(|| (MSG_TEXT.into(), json!({"text": ""})));
+                elements.first().map(element_to_payload).unwrap_or_else(|| (MSG_TEXT.into(), obj! {"text": ""}));
             (t, p, elements)
         }
         GroupItem::Tip => (MSG_GRP_TIP.to_string(), tip_payload(&v["MsgBody"], info, false), Vec::new()),
@@ -350,6 +335,7 @@ pub fn group_message(v: &Value, kind: GroupItem, me: &str) -> Option<Message> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn group_message_fields_and_identity() {

@@ -11,5 +11,6 @@
 mod engine;
 pub mod group;
 pub mod model;
+pub mod value;
 
 pub use engine::{ApiError, CallResult, Config, Engine, Output, SocketId};

@@ -4,7 +4,9 @@
 //! Conversions to and from JSON are written out by hand instead of derived: the engine ships in
 //! the wasm bundle, and one `Value` path is much smaller than a serde instantiation per type.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+
+use crate::obj;
 use tim_proto::msg::{C2cMsg, MsgElem, FLAG_RECALLED};
 
 /// `TIM.TYPES.CONV_C2C`.
@@ -91,7 +93,7 @@ pub fn elem_from_json(v: &Value) -> MsgElem {
 
 /// A wire element as JSON.
 pub fn elem_to_json(e: &MsgElem) -> Value {
-    json!({"MsgType": e.msg_type, "MsgContent": e.msg_content})
+    obj! {"MsgType": &e.msg_type, "MsgContent": &e.msg_content}
 }
 
 /// Wire elements as a JSON array.
@@ -164,7 +166,7 @@ impl Message {
             is_deleted: false,
             is_modified: false,
             need_read_receipt: d.need_read_receipt,
-            read_receipt_info: json!({}),
+            read_receipt_info: obj! {},
             is_broadcast_message: false,
             is_support_extension: false,
             revoker: String::new(),
@@ -195,7 +197,7 @@ impl Message {
         let out = from == me;
         let peer = if out { to.clone() } else { from.clone() };
         let (kind, payload) =
-            m.msg_body.first().map(element_to_payload).unwrap_or_else(|| (MSG_TEXT.into(), json!({"text": ""})));
+            m.msg_body.first().map(element_to_payload).unwrap_or_else(|| (MSG_TEXT.into(), obj! {"text": ""}));
         Message {
             id: m.id(),
             kind,
@@ -218,7 +220,7 @@ impl Message {
             is_deleted: false,
             is_modified: m.msg_version > 0,
             need_read_receipt: m.is_need_read_receipt == 1,
-            read_receipt_info: json!({}),
+            read_receipt_info: obj! {},
             is_broadcast_message: false,
             is_support_extension: false,
             revoker: String::new(),
@@ -240,21 +242,7 @@ impl Message {
 
     /// The app-facing JSON object.
     pub fn to_json(&self) -> Value {
-        json!({
-            "ID": self.id, "type": self.kind, "payload": self.payload,
-            "conversationID": self.conversation_id, "conversationType": self.conversation_type,
-            "to": self.to, "from": self.from, "flow": self.flow, "time": self.time, "status": self.status,
-            "isRevoked": self.is_revoked, "priority": self.priority, "nick": self.nick, "avatar": self.avatar,
-            "isPeerRead": self.is_peer_read, "nameCard": self.name_card, "atUserList": self.at_user_list,
-            "cloudCustomData": self.cloud_custom_data, "isDeleted": self.is_deleted, "isModified": self.is_modified,
-            "needReadReceipt": self.need_read_receipt, "readReceiptInfo": self.read_receipt_info,
-            "isBroadcastMessage": self.is_broadcast_message, "isSupportExtension": self.is_support_extension,
-            "revoker": self.revoker, "sequence": self.sequence, "clientSequence": self.client_sequence,
-            "random": self.random, "isPlaceMessage": self.is_place_message, "isSystemMessage": self.is_system_message,
-            "protocol": self.protocol, "isResend": self.is_resend, "isRead": self.is_read, "clientTime": self.client_time,
-            "senderTinyID": self.sender_tiny_id, "version": self.version,
-            "_messageKey": self.message_key, "_elements": elems_to_json(&self.elements),
-        })
+        obj! {"ID": &self.id, "type": &self.kind, "payload": &self.payload, "conversationID": &self.conversation_id, "conversationType": &self.conversation_type, "to": &self.to, "from": &self.from, "flow": &self.flow, "time": &self.time, "status": &self.status, "isRevoked": &self.is_revoked, "priority": &self.priority, "nick": &self.nick, "avatar": &self.avatar, "isPeerRead": &self.is_peer_read, "nameCard": &self.name_card, "atUserList": &self.at_user_list, "cloudCustomData": &self.cloud_custom_data, "isDeleted": &self.is_deleted, "isModified": &self.is_modified, "needReadReceipt": &self.need_read_receipt, "readReceiptInfo": &self.read_receipt_info, "isBroadcastMessage": &self.is_broadcast_message, "isSupportExtension": &self.is_support_extension, "revoker": &self.revoker, "sequence": &self.sequence, "clientSequence": &self.client_sequence, "random": &self.random, "isPlaceMessage": &self.is_place_message, "isSystemMessage": &self.is_system_message, "protocol": &self.protocol, "isResend": &self.is_resend, "isRead": &self.is_read, "clientTime": &self.client_time, "senderTinyID": &self.sender_tiny_id, "version": &self.version, "_messageKey": &self.message_key, "_elements": &elems_to_json(&self.elements)}
     }
 
     /// Read back what [`Message::to_json`] wrote (the IndexedDB cache).
@@ -352,10 +340,10 @@ pub fn element_to_payload(e: &MsgElem) -> (String, Value) {
     let c = &e.msg_content;
     let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
     let payload = match e.msg_type.as_str() {
-        MSG_TEXT => json!({"text": s("Text")}),
-        MSG_CUSTOM => json!({"data": s("Data"), "description": s("Desc"), "extension": s("Ext")}),
-        "TIMFaceElem" => json!({"index": c["Index"].as_i64().unwrap_or(0), "data": s("Data")}),
-        "TIMLocationElem" => json!({"description": s("Desc"), "longitude": c["Longitude"], "latitude": c["Latitude"]}),
+        MSG_TEXT => obj! {"text": &s("Text")},
+        MSG_CUSTOM => obj! {"data": &s("Data"), "description": &s("Desc"), "extension": &s("Ext")},
+        "TIMFaceElem" => obj! {"index": &c["Index"].as_i64().unwrap_or(0), "data": &s("Data")},
+        "TIMLocationElem" => obj! {"description": &s("Desc"), "longitude": &c["Longitude"], "latitude": &c["Latitude"]},
         _ => camel_all(c),
     };
     (e.msg_type.clone(), payload)
@@ -391,8 +379,8 @@ impl Conversation {
             conversation_id: format!("{CONV_C2C}{peer}"),
             kind: CONV_C2C.into(),
             unread_count: 0,
-            last_message: json!({}),
-            user_profile: json!({"userID": peer, "nick": "", "avatar": ""}),
+            last_message: obj! {},
+            user_profile: obj! {"userID": &peer, "nick": "", "avatar": ""},
             group_profile: Value::Null,
             group_at_info_list: Vec::new(),
             remark: String::new(),
@@ -416,7 +404,7 @@ impl Conversation {
         } else {
             c.conversation_id = format!("{CONV_GROUP}{group_id}");
             c.kind = CONV_GROUP.into();
-            c.group_profile = json!({"groupID": group_id, "name": "", "avatar": "", "type": ""});
+            c.group_profile = obj! {"groupID": &group_id, "name": "", "avatar": "", "type": ""};
         }
         c.user_profile = Value::Null;
         c
@@ -425,14 +413,7 @@ impl Conversation {
     /// The app-facing JSON object: C2C conversations carry `userProfile`, group ones
     /// `groupProfile`.
     pub fn to_json(&self) -> Value {
-        let mut v = json!({
-            "conversationID": self.conversation_id, "type": self.kind, "unreadCount": self.unread_count,
-            "lastMessage": self.last_message,
-            "groupAtInfoList": self.group_at_info_list, "remark": self.remark, "isPinned": self.is_pinned,
-            "messageRemindType": self.message_remind_type, "markList": self.mark_list,
-            "customData": self.custom_data, "conversationGroupList": self.conversation_group_list,
-            "peerReadTime": self.peer_read_time, "_lastTime": self.last_time,
-        });
+        let mut v = obj! {"conversationID": &self.conversation_id, "type": &self.kind, "unreadCount": &self.unread_count, "lastMessage": &self.last_message, "groupAtInfoList": &self.group_at_info_list, "remark": &self.remark, "isPinned": &self.is_pinned, "messageRemindType": &self.message_remind_type, "markList": &self.mark_list, "customData": &self.custom_data, "conversationGroupList": &self.conversation_group_list, "peerReadTime": &self.peer_read_time, "_lastTime": &self.last_time};
         if !self.user_profile.is_null() {
             v["userProfile"] = self.user_profile.clone();
         }
@@ -482,28 +463,14 @@ impl Conversation {
 
 /// The `lastMessage` summary of a conversation.
 pub fn summary(m: &Message) -> Value {
-    json!({
-        "lastTime": m.time,
-        "lastSequence": m.sequence,
-        "fromAccount": m.from,
-        "messageForShow": m.message_for_show(),
-        "payload": m.payload,
-        "type": m.kind,
-        "isRevoked": m.is_revoked,
-        "cloudCustomData": m.cloud_custom_data,
-        "onlineOnlyFlag": false,
-        "nick": m.nick,
-        "nameCard": m.name_card,
-        "version": m.version,
-        "isPeerRead": m.is_peer_read,
-        "revoker": m.revoker,
-    })
+    obj! {"lastTime": &m.time, "lastSequence": &m.sequence, "fromAccount": &m.from, "messageForShow": &m.message_for_show(), "payload": &m.payload, "type": &m.kind, "isRevoked": &m.is_revoked, "cloudCustomData": &m.cloud_custom_data, "onlineOnlyFlag": false, "nick": &m.nick, "nameCard": &m.name_card, "version": &m.version, "isPeerRead": &m.is_peer_read, "revoker": &m.revoker}
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn wire(from: &str, to: &str, sync: u32) -> C2cMsg {
         C2cMsg {

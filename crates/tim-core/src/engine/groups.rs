@@ -1,7 +1,10 @@
 //! The group methods of the engine (B-conversations-groups.md §4), group messages, tips and
 //! system notices (WIRE.md §4.9, §5.5). Requests carry the bodies tim-js-sdk 2.27.6 sends.
 
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::obj;
+use crate::value::val;
 use tim_proto::{cmd, code};
 
 use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
@@ -118,15 +121,8 @@ impl Engine {
     /// The joined-group list request of the login sequence (WIRE.md §4.9).
     pub(super) fn joined_group_list(&mut self, call: Option<u64>, now: u64) {
         let me = self.s.user.clone();
-        let groups = json!({
-            "Member_Account": me, "Limit": 50, "Offset": 0,
-            "ResponseFilter": {
-                "GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"],
-                "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"],
-            },
-            "SupportTopic": 0,
-        });
-        self.group_request(cmd::GET_JOINED_GROUP_LIST, groups.clone(), call, GroupOp::JoinedList, json!({}), now);
+        let groups = obj! {"Member_Account": &me, "Limit": 50, "Offset": 0, "ResponseFilter": obj!{"GroupBaseInfoFilter": Value::Array(vec![val("Type"), val("Name"), val("FaceUrl"), val("NextMsgSeq"), val("LastMsgTime"), val("AtInfoList"), val("LastRecallTime")]), "SelfInfoFilter": Value::Array(vec![val("Role"), val("JoinTime"), val("MsgFlag"), val("MsgSeq")])}, "SupportTopic": 0};
+        self.group_request(cmd::GET_JOINED_GROUP_LIST, groups.clone(), call, GroupOp::JoinedList, obj! {}, now);
         if call.is_none() {
             self.request(cmd::MILLION_GET_JOINED_GROUP_LIST, groups, Purpose::Ignore, now);
         }
@@ -134,21 +130,18 @@ impl Engine {
 
     /// `get_group_self_member_info` for one group (getGroupProfile, and after create/join).
     fn group_profile_request(&mut self, call: Option<u64>, group_id: &str, extra: Value, filter: Value, now: u64) {
-        let mut rf = json!({
-            "GroupBaseInfoFilter": PROFILE_FILTER,
-            "MemberInfoFilter": ["Role", "JoinTime", "MsgSeq", "MsgFlag", "NameCard"],
-        });
+        let mut rf = obj! {"GroupBaseInfoFilter": &PROFILE_FILTER, "MemberInfoFilter": Value::Array(vec![val("Role"), val("JoinTime"), val("MsgSeq"), val("MsgFlag"), val("NameCard")])};
         if filter.is_array() {
             rf["AppDefinedDataFilter_Group"] = filter;
         }
-        let body = json!({"GroupIdList": [group_id], "ResponseFilter": rf});
+        let body = obj! {"GroupIdList": Value::Array(vec![val(group_id)]), "ResponseFilter": &rf};
         let op = if call.is_some() { GroupOp::Profile } else { GroupOp::Probe };
         self.group_request(
             cmd::GET_GROUP_SELF_MEMBER_INFO,
             body,
             call,
             op,
-            json!({"groupID": group_id, "extra": extra}),
+            obj! {"groupID": &group_id, "extra": &extra},
             now,
         );
     }
@@ -167,7 +160,7 @@ impl Engine {
                     return Some(throw());
                 }
                 let call = self.pending_call();
-                self.group_profile_request(Some(call), &id, json!({}), a["groupCustomFieldFilter"].clone(), now);
+                self.group_profile_request(Some(call), &id, obj! {}, a["groupCustomFieldFilter"].clone(), now);
                 CallResult::Pending(call)
             }
             "createGroup" => self.create_group(a, now),
@@ -188,15 +181,12 @@ impl Engine {
                 if id.is_empty() {
                     return Some(throw());
                 }
-                let body = json!({"GroupIdList": [id], "ResponseFilter": {"GroupBasePublicInfoFilter": [
-                    "Type", "Name", "Introduction", "Notification", "FaceUrl", "CreateTime", "Owner_Account",
-                    "LastInfoTime", "LastMsgTime", "NextMsgSeq", "MemberNum", "MaxMemberNum", "ApplyJoinOption",
-                    "InviteJoinOption"]}});
-                self.pending_group(cmd::GET_GROUP_PUBLIC_INFO, body, GroupOp::Search, json!({"groupID": id}), now)
+                let body = obj! {"GroupIdList": Value::Array(vec![val(&id)]), "ResponseFilter": obj!{"GroupBasePublicInfoFilter": Value::Array(vec![val("Type"), val("Name"), val("Introduction"), val("Notification"), val("FaceUrl"), val("CreateTime"), val("Owner_Account"), val("LastInfoTime"), val("LastMsgTime"), val("NextMsgSeq"), val("MemberNum"), val("MaxMemberNum"), val("ApplyJoinOption"), val("InviteJoinOption")])}};
+                self.pending_group(cmd::GET_GROUP_PUBLIC_INFO, body, GroupOp::Search, obj! {"groupID": &id}, now)
             }
             "getGroupApplicationList" => {
-                let body = json!({"StartTime": 0, "Limit": 50, "Handle_Account": self.s.user});
-                self.pending_group(GET_PENDENCY, body, GroupOp::Applications, json!({}), now)
+                let body = obj! {"StartTime": 0, "Limit": 20, "Handle_Account": &self.s.user};
+                self.pending_group(GET_PENDENCY, body, GroupOp::Applications, obj! {"list": Value::Array(vec![])}, now)
             }
             "handleGroupApplication" => self.handle_application(a, now),
             "getGroupOnlineMemberCount" => {
@@ -206,9 +196,9 @@ impl Engine {
                 }
                 let kind = self.s.groups.get(&id).map(|g| s(g, "type")).unwrap_or_default();
                 if !kind.is_empty() && kind != GRP_AVCHATROOM {
-                    return Some(CallResult::Done(Ok(json!({"memberCount": 0}))));
+                    return Some(CallResult::Done(Ok(obj! {"memberCount": 0})));
                 }
-                self.pending_group(GET_ONLINE_MEMBER_NUM, json!({"GroupId": id}), GroupOp::OnlineCount, json!({}), now)
+                self.pending_group(GET_ONLINE_MEMBER_NUM, obj! {"GroupId": &id}, GroupOp::OnlineCount, obj! {}, now)
             }
             _ => return None,
         };
@@ -225,7 +215,7 @@ impl Engine {
             return reject(code::ILLEGAL_GROUP_TYPE, format!("unknown group type {kind}"));
         }
         let mut body =
-            json!({"Type": kind, "Name": name, "Owner_Account": self.s.user, "WebPushFlag": 1, "FaceUrl": ""});
+            obj! {"Type": &kind, "Name": &name, "Owner_Account": &self.s.user, "WebPushFlag": 1, "FaceUrl": ""};
         copy(&mut body, a, "groupID", "GroupId");
         copy(&mut body, a, "introduction", "Introduction");
         copy(&mut body, a, "notification", "Notification");
@@ -240,7 +230,7 @@ impl Engine {
             let members: Vec<Value> = list
                 .iter()
                 .map(|m| {
-                    let mut w = json!({"Member_Account": s(m, "userID")});
+                    let mut w = obj! {"Member_Account": &s(m, "userID")};
                     copy(&mut w, m, "role", "Role");
                     if m["memberCustomField"].is_array() {
                         w["AppMemberDefinedData"] = custom_fields_to_wire(&m["memberCustomField"]);
@@ -251,7 +241,7 @@ impl Engine {
             body["MemberList"] = Value::Array(members);
         }
         if kind == GRP_COMMUNITY && a["isSupportTopic"].as_bool() == Some(true) {
-            body["SupportTopic"] = json!(1);
+            body["SupportTopic"] = val(1);
         }
         self.pending_group(cmd::CREATE_GROUP, body, GroupOp::Create, a.clone(), now)
     }
@@ -265,11 +255,11 @@ impl Engine {
             return reject(code::CANNOT_JOIN_WORK, "a Work group cannot be joined by request");
         }
         if self.s.groups.contains_key(&id) {
-            return CallResult::Done(Ok(json!({"status": "AlreadyInGroup", "group": self.s.groups[&id]})));
+            return CallResult::Done(Ok(obj! {"status": "AlreadyInGroup", "group": &self.s.groups[&id]}));
         }
-        let mut body = json!({"GroupId": id, "ApplyMsg": s(a, "applyMessage"), "WebPushFlag": 1});
+        let mut body = obj! {"GroupId": &id, "ApplyMsg": &s(a, "applyMessage"), "WebPushFlag": 1};
         copy(&mut body, a, "userDefinedField", "UserDefinedField");
-        self.pending_group(cmd::APPLY_JOIN_GROUP, body, GroupOp::Join, json!({"groupID": id}), now)
+        self.pending_group(cmd::APPLY_JOIN_GROUP, body, GroupOp::Join, obj! {"groupID": &id}, now)
     }
 
     fn leave_group(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
@@ -284,7 +274,7 @@ impl Engine {
             return reject(code::CANNOT_DISMISS_WORK, "a Work group cannot be dismissed");
         }
         let servcmd = if method == "quitGroup" { cmd::QUIT_GROUP } else { cmd::DESTROY_GROUP };
-        self.pending_group(servcmd, json!({"GroupId": id}), GroupOp::Leave, json!({"groupID": id}), now)
+        self.pending_group(servcmd, obj! {"GroupId": &id}, GroupOp::Leave, obj! {"groupID": &id}, now)
     }
 
     fn change_owner(&mut self, a: &Value, now: u64) -> CallResult {
@@ -298,12 +288,12 @@ impl Engine {
         if owner == self.s.user {
             return reject(code::CANNOT_CHANGE_OWNER_TO_SELF, "the new owner is already the owner");
         }
-        let body = json!({"GroupId": id, "NewOwner_Account": owner});
+        let body = obj! {"GroupId": &id, "NewOwner_Account": &owner};
         self.pending_group(
             CHANGE_GROUP_OWNER,
             body,
             GroupOp::ChangeOwner,
-            json!({"groupID": id, "newOwnerID": owner}),
+            obj! {"groupID": &id, "newOwnerID": &owner},
             now,
         )
     }
@@ -313,7 +303,7 @@ impl Engine {
         if id.is_empty() {
             return throw();
         }
-        let mut body = json!({"GroupId": id});
+        let mut body = obj! {"GroupId": &id};
         copy(&mut body, a, "name", "Name");
         copy(&mut body, a, "introduction", "Introduction");
         copy(&mut body, a, "notification", "Notification");
@@ -322,7 +312,7 @@ impl Engine {
         copy(&mut body, a, "inviteOption", "InviteJoinOption");
         copy(&mut body, a, "maxMemberNum", "MaxMemberNum");
         if let Some(m) = a["muteAllMembers"].as_bool() {
-            body["ShutUpAllMember"] = json!(if m { "On" } else { "Off" });
+            body["ShutUpAllMember"] = val(if m { "On" } else { "Off" });
         }
         if a["groupCustomField"].is_array() {
             body["AppDefinedData"] = custom_fields_to_wire(&a["groupCustomField"]);
@@ -331,7 +321,7 @@ impl Engine {
             cmd::MODIFY_GROUP_BASE_INFO,
             body,
             GroupOp::UpdateProfile,
-            json!({"groupID": id, "changes": a}),
+            obj! {"groupID": &id, "changes": &a},
             now,
         )
     }
@@ -344,9 +334,9 @@ impl Engine {
         if self.s.groups.get(&id).is_some_and(|g| g["type"] == GRP_AVCHATROOM) {
             return reject(code::CANNOT_ADD_MEMBER_IN_AVCHATROOM, "members cannot be added to an AVChatRoom");
         }
-        let list: Vec<Value> = users.iter().map(|u| json!({"Member_Account": u})).collect();
-        let body = json!({"GroupId": id, "MemberList": list});
-        self.pending_group(cmd::ADD_GROUP_MEMBER, body, GroupOp::AddMembers, json!({"groupID": id}), now)
+        let list: Vec<Value> = users.iter().map(|u| obj! {"Member_Account": &u}).collect();
+        let body = obj! {"GroupId": &id, "MemberList": &list};
+        self.pending_group(cmd::ADD_GROUP_MEMBER, body, GroupOp::AddMembers, obj! {"groupID": &id}, now)
     }
 
     fn delete_members(&mut self, a: &Value, now: u64) -> CallResult {
@@ -354,12 +344,12 @@ impl Engine {
         let Some(users) = strings(a, "userIDList").filter(|l| !id.is_empty() && !l.is_empty()) else {
             return throw();
         };
-        let body = json!({"GroupId": id, "MemberToDel_Account": users, "Reason": s(a, "reason")});
+        let body = obj! {"GroupId": &id, "MemberToDel_Account": &users, "Reason": &s(a, "reason")};
         self.pending_group(
             cmd::DELETE_GROUP_MEMBER,
             body,
             GroupOp::DeleteMembers,
-            json!({"groupID": id, "userIDList": users}),
+            obj! {"groupID": &id, "userIDList": &users},
             now,
         )
     }
@@ -371,10 +361,9 @@ impl Engine {
         }
         let count = a["count"].as_u64().unwrap_or(15).clamp(1, 100);
         let offset = a["offset"].as_u64().unwrap_or(0);
-        let mut body = json!({"GroupId": id, "Limit": count, "Offset": offset,
-            "MemberInfoFilter": ["Role", "NameCard", "ShutUpUntil", "JoinTime"]});
+        let mut body = obj! {"GroupId": &id, "Limit": &count, "Offset": &offset, "MemberInfoFilter": Value::Array(vec![val("Role"), val("NameCard"), val("ShutUpUntil"), val("JoinTime")])};
         copy(&mut body, a, "memberCustomFieldFilter", "AppDefinedDataFilter_GroupMember");
-        self.pending_group(cmd::GET_GROUP_MEMBER_INFO, body, GroupOp::Members, json!({"offset": offset}), now)
+        self.pending_group(cmd::GET_GROUP_MEMBER_INFO, body, GroupOp::Members, obj! {"offset": &offset}, now)
     }
 
     fn member_profile(&mut self, a: &Value, now: u64) -> CallResult {
@@ -383,9 +372,9 @@ impl Engine {
             return throw();
         };
         users.truncate(50);
-        let mut body = json!({"GroupId": id, "Member_List_Account": users});
+        let mut body = obj! {"GroupId": &id, "Member_List_Account": &users};
         copy(&mut body, a, "memberCustomFieldFilter", "AppDefinedDataFilter_GroupMember");
-        self.pending_group(GET_SPECIFIED_GROUP_MEMBER_INFO, body, GroupOp::Members, json!({}), now)
+        self.pending_group(GET_SPECIFIED_GROUP_MEMBER_INFO, body, GroupOp::Members, obj! {}, now)
     }
 
     fn modify_member(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
@@ -395,8 +384,8 @@ impl Engine {
             return throw();
         }
         let kind = self.s.groups.get(&id).map(|g| s(g, "type")).unwrap_or_default();
-        let mut body = json!({"GroupId": id, "Member_Account": user});
-        let mut member = json!({"userID": user});
+        let mut body = obj! {"GroupId": &id, "Member_Account": &user};
+        let mut member = obj! {"userID": &user};
         match method {
             "setGroupMemberRole" => {
                 let role = s(a, "role");
@@ -412,21 +401,21 @@ impl Engine {
                 if user == self.s.user {
                     return reject(code::CANNOT_SET_SELF_MEMBER_ROLE, "cannot change your own role");
                 }
-                body["Role"] = json!(role);
-                member["role"] = json!(role);
+                body["Role"] = val(&role);
+                member["role"] = val(&role);
             }
             "setGroupMemberMuteTime" => {
                 let Some(t) = a["muteTime"].as_u64() else { return throw() };
                 if user == self.s.user {
                     return reject(code::CANNOT_MUTE_SELF, "cannot mute yourself");
                 }
-                body["ShutUpTime"] = json!(t);
-                member["muteUntil"] = json!(if t == 0 { 0 } else { self.server_secs(now) + t });
+                body["ShutUpTime"] = val(t);
+                member["muteUntil"] = val(if t == 0 { 0 } else { self.server_secs(now) + t });
             }
             "setGroupMemberNameCard" => {
                 let Some(card) = a["nameCard"].as_str() else { return throw() };
-                body["NameCard"] = json!(card);
-                member["nameCard"] = json!(card);
+                body["NameCard"] = val(card);
+                member["nameCard"] = val(card);
             }
             _ => {
                 if !a["memberCustomField"].is_array() {
@@ -440,29 +429,33 @@ impl Engine {
             MODIFY_GROUP_MEMBER_INFO,
             body,
             GroupOp::ModifyMember,
-            json!({"groupID": id, "member": member}),
+            obj! {"groupID": &id, "member": &member},
             now,
         )
     }
 
+    /// `handleGroupApplication({handleAction, handleMessage?, message | application})`: the
+    /// request is named by the join-request notice, or by an item of getGroupApplicationList.
     fn handle_application(&mut self, a: &Value, now: u64) -> CallResult {
         let action = s(a, "handleAction");
-        let p = &a["message"]["payload"];
-        let id = s(&p["groupProfile"], "groupID");
+        let (applicant, id, auth, key) = if a["message"].is_object() {
+            let p = &a["message"]["payload"];
+            (s(p, "operatorID"), s(&p["groupProfile"], "groupID"), s(p, "authentication"), p["messageKey"].clone())
+        } else {
+            let p = &a["application"];
+            (s(p, "applicant"), s(p, "groupID"), s(p, "authentication"), p["messageKey"].clone())
+        };
         if !(action == "Agree" || action == "Reject") || id.is_empty() {
             return throw();
         }
-        let mut body = json!({"GroupId": id, "Applicant_Account": s(p, "operatorID"), "HandleMsg": action,
-            "ApprovalMsg": s(a, "handleMessage"), "Authentication": s(p, "authentication"),
-            "MsgKey": s(p, "messageKey")});
-        copy(&mut body, p, "userDefinedField", "UserDefinedField");
-        self.pending_group(HANDLE_APPLY_JOIN_GROUP, body, GroupOp::HandleApplication, json!({"groupID": id}), now)
+        let body = obj! {"GroupId": &id, "Applicant_Account": &applicant, "HandleMsg": &action, "ApprovalMsg": &s(a, "handleMessage"), "Authentication": &auth, "MsgKey": &key};
+        self.pending_group(HANDLE_APPLY_JOIN_GROUP, body, GroupOp::HandleApplication, obj! {"groupID": &id}, now)
     }
 
     fn group_or_stub(&self, id: &str) -> Value {
         self.s.groups.get(id).cloned().unwrap_or_else(|| {
             let mut g = Value::Null;
-            merge_group(&mut g, &json!({"GroupId": id}), &self.s.user);
+            merge_group(&mut g, &obj! {"GroupId": &id}, &self.s.user);
             g
         })
     }
@@ -478,7 +471,7 @@ impl Engine {
         let Some(call) = call else { return };
         if op == GroupOp::Join && err.code == code::GROUP_ALREADY_MEMBER {
             let g = self.group_or_stub(&s(&ctx, "groupID"));
-            self.settle(call, Ok(json!({"status": "AlreadyInGroup", "group": g})));
+            self.settle(call, Ok(obj! {"status": "AlreadyInGroup", "group": &g}));
             return;
         }
         self.settle(call, Err(err));
@@ -509,27 +502,26 @@ impl Engine {
                 // Groups the server no longer lists are gone (tim-js-sdk's "tree shaking").
                 self.s.groups = fresh;
                 self.group_list_changed();
-                done(self, json!({"groupList": self.group_list()}));
+                done(self, obj! {"groupList": &self.group_list()});
             }
             GroupOp::Create => {
                 let gid = s(&body, "GroupId");
                 let over = body["OverJoinedGroupLimit_Account"].clone();
-                let over = if over.is_array() { over } else { json!([]) };
+                let over = if over.is_array() { over } else { Value::Array(vec![]) };
                 let kind = ctx["type"].as_str().unwrap_or(GRP_WORK).to_string();
                 let topics = kind == GRP_COMMUNITY && ctx["isSupportTopic"].as_bool() == Some(true);
                 if kind != GRP_AVCHATROOM && !topics {
                     let mut g = Value::Null;
                     merge_group(
                         &mut g,
-                        &json!({"GroupId": gid, "Type": kind, "Name": s(&ctx, "name"), "Owner_Account": me,
-                            "SelfInfo": {"Role": "Owner", "JoinTime": self.server_secs(now)}}),
+                        &obj! {"GroupId": &gid, "Type": &kind, "Name": &s(&ctx, "name"), "Owner_Account": &me, "SelfInfo": obj!{"Role": "Owner", "JoinTime": &self.server_secs(now)}},
                         &me,
                     );
                     self.s.groups.insert(gid.clone(), g);
                     self.group_list_changed();
                     self.send_group_create_message(&gid, now);
                 }
-                self.group_profile_request(call, &gid, json!({"overLimitUserIDList": over}), Value::Null, now);
+                self.group_profile_request(call, &gid, obj! {"overLimitUserIDList": &over}, Value::Null, now);
             }
             GroupOp::Profile | GroupOp::Probe => {
                 let info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
@@ -560,16 +552,16 @@ impl Engine {
                 }
                 let mut out = ctx["extra"].clone();
                 if !out.is_object() {
-                    out = json!({});
+                    out = obj! {};
                 }
                 out["group"] = g;
                 done(self, out);
             }
             GroupOp::Join => match s(&body, "JoinedStatus").as_str() {
                 "JoinedSuccess" => {
-                    self.group_profile_request(call, &id, json!({"status": "JoinedSuccess"}), Value::Null, now);
+                    self.group_profile_request(call, &id, obj! {"status": "JoinedSuccess"}, Value::Null, now);
                 }
-                "WaitAdminApproval" => done(self, json!({"status": "WaitAdminApproval"})),
+                "WaitAdminApproval" => done(self, obj! {"status": "WaitAdminApproval"}),
                 other => {
                     if let Some(call) = call {
                         self.settle(call, Err(ApiError::new(2660, format!("join failed: {other:?}"))));
@@ -578,17 +570,17 @@ impl Engine {
             },
             GroupOp::Leave => {
                 self.drop_group(&id);
-                done(self, json!({"groupID": id}));
+                done(self, obj! {"groupID": &id});
             }
             GroupOp::ChangeOwner => {
                 let owner = s(&ctx, "newOwnerID");
                 if let Some(g) = self.s.groups.get_mut(&id) {
-                    g["ownerID"] = json!(owner);
-                    g["selfInfo"]["role"] = json!("Member");
+                    g["ownerID"] = val(&owner);
+                    g["selfInfo"]["role"] = val("Member");
                 }
                 self.group_list_changed();
                 let g = self.group_or_stub(&id);
-                done(self, json!({"group": g}));
+                done(self, obj! {"group": &g});
             }
             GroupOp::UpdateProfile => {
                 if let Some(g) = self.s.groups.get_mut(&id) {
@@ -607,13 +599,13 @@ impl Engine {
                         }
                     }
                     if let Some(n) = ctx["changes"]["maxMemberNum"].as_u64() {
-                        g["maxMemberNum"] = json!(n);
-                        g["maxMemberCount"] = json!(n);
+                        g["maxMemberNum"] = val(n);
+                        g["maxMemberCount"] = val(n);
                     }
                 }
                 self.group_list_changed();
                 let g = self.group_or_stub(&id);
-                done(self, json!({"group": g}));
+                done(self, obj! {"group": &g});
             }
             GroupOp::AddMembers => {
                 let (mut ok, mut failed, mut existed, mut over) = (vec![], vec![], vec![], vec![]);
@@ -628,14 +620,13 @@ impl Engine {
                 }
                 if let Some(g) = self.s.groups.get_mut(&id) {
                     let n = g["memberCount"].as_u64().unwrap_or(0) + ok.len() as u64;
-                    g["memberCount"] = json!(n);
-                    g["memberNum"] = json!(n);
+                    g["memberCount"] = val(n);
+                    g["memberNum"] = val(n);
                 }
                 let g = self.group_or_stub(&id);
                 done(
                     self,
-                    json!({"successUserIDList": ok, "failureUserIDList": failed, "existedUserIDList": existed,
-                        "overLimitUserIDList": over, "group": g}),
+                    obj! {"successUserIDList": &ok, "failureUserIDList": &failed, "existedUserIDList": &existed, "overLimitUserIDList": &over, "group": &g},
                 );
             }
             GroupOp::DeleteMembers => {
@@ -643,29 +634,29 @@ impl Engine {
                 if let Some(g) = self.s.groups.get_mut(&id) {
                     let n = g["memberCount"].as_u64().unwrap_or(0);
                     let gone = removed.as_array().map_or(0, Vec::len) as u64;
-                    g["memberCount"] = json!(n.saturating_sub(gone));
-                    g["memberNum"] = json!(n.saturating_sub(gone));
+                    g["memberCount"] = val(n.saturating_sub(gone));
+                    g["memberNum"] = val(n.saturating_sub(gone));
                 }
                 let g = self.group_or_stub(&id);
-                done(self, json!({"group": g, "userIDList": removed}));
+                done(self, obj! {"group": &g, "userIDList": &removed});
             }
             GroupOp::Members => {
                 let members: Vec<Value> =
                     body["MemberList"].as_array().into_iter().flatten().map(member_from_wire).collect();
                 let users: Vec<Value> = members
                     .iter()
-                    .map(|m| json!({"To_Account": m["userID"], "StandardSequence": 0, "CustomSequence": 0}))
+                    .map(|m| obj! {"To_Account": &m["userID"], "StandardSequence": 0, "CustomSequence": 0})
                     .collect();
                 let mut ctx = ctx;
                 if let Some(o) = ctx["offset"].as_u64() {
-                    ctx["offset"] = json!(o + members.len() as u64);
+                    ctx["offset"] = val(o + members.len() as u64);
                 }
                 ctx["members"] = Value::Array(members);
                 if users.is_empty() {
-                    self.group_reply(call, GroupOp::MemberPortraits, ctx, json!({}), now);
+                    self.group_reply(call, GroupOp::MemberPortraits, ctx, obj! {}, now);
                     return;
                 }
-                let body = json!({"From_Account": me, "UserItem": users});
+                let body = obj! {"From_Account": &me, "UserItem": &users};
                 self.group_request(cmd::PORTRAIT_GET_ALL, body, call, GroupOp::MemberPortraits, ctx, now);
             }
             GroupOp::MemberPortraits => {
@@ -675,15 +666,15 @@ impl Engine {
                     let Some(m) = members.iter_mut().find(|m| m["userID"] == user.as_str()) else { continue };
                     for p in item["ProfileItem"].as_array().into_iter().flatten() {
                         match p["Tag"].as_str() {
-                            Some("Tag_Profile_IM_Nick") => m["nick"] = json!(s(p, "Value")),
-                            Some("Tag_Profile_IM_Image") => m["avatar"] = json!(s(p, "Value")),
+                            Some("Tag_Profile_IM_Nick") => m["nick"] = val(s(p, "Value")),
+                            Some("Tag_Profile_IM_Image") => m["avatar"] = val(s(p, "Value")),
                             _ => {}
                         }
                     }
                 }
-                let mut out = json!({"memberList": members});
+                let mut out = obj! {"memberList": &members};
                 if let Some(o) = ctx["offset"].as_u64() {
-                    out["offset"] = json!(o);
+                    out["offset"] = val(o);
                 }
                 done(self, out);
             }
@@ -701,7 +692,7 @@ impl Engine {
                     }
                 }
                 let g = self.group_or_stub(&id);
-                done(self, json!({"group": g, "member": member}));
+                done(self, obj! {"group": &g, "member": &member});
             }
             GroupOp::Search => {
                 let info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
@@ -720,28 +711,31 @@ impl Engine {
                 }
                 let mut g = Value::Null;
                 merge_group(&mut g, &info, &me);
-                done(self, json!({"group": g}));
+                done(self, obj! {"group": &g});
             }
             GroupOp::Applications => {
-                let list: Vec<Value> = body["PendencyItem"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|p| {
-                        json!({"applicant": s(p, "Requestor_Account"), "applicantNick": s(p, "Nick"),
-                            "groupID": s(p, "GroupId"), "groupName": s(p, "GroupName"),
-                            "applicationType": u(p, "PendencyType"), "userID": s(p, "To_Account"),
-                            "note": s(p, "ApplyInviteMsg"), "time": u(p, "AddTime"),
-                            "authentication": s(p, "Authentication"), "messageKey": s(p, "MsgKey")})
-                    })
-                    .collect();
-                done(self, json!({"applicationList": list}));
+                // Pages follow `NextStartTime`; unhandled items become the application list with
+                // tim-js-sdk's field names.
+                let mut list = ctx["list"].as_array().cloned().unwrap_or_default();
+                for p in body["PendencyList"].as_array().into_iter().flatten() {
+                    if u(p, "Handled") != 0 {
+                        continue;
+                    }
+                    list.push(obj!{"applicant": &s(p, "From_Account"), "applicantNick": &s(p, "FromUserNickName"), "groupName": &s(p, "GroupName"), "groupID": &s(p, "GroupId"), "authentication": &s(p, "Authentication"), "messageKey": &p["Time"], "applicationType": &u(p, "PendencyType"), "userID": &s(p, "To_Account")});
+                }
+                let next = u(&body, "NextStartTime");
+                if next != 0 {
+                    let body = obj! {"StartTime": &next, "Limit": 20, "Handle_Account": &me};
+                    self.group_request(GET_PENDENCY, body, call, GroupOp::Applications, obj! {"list": &list}, now);
+                    return;
+                }
+                done(self, obj! {"applicationList": &list});
             }
             GroupOp::HandleApplication => {
                 let g = self.group_or_stub(&id);
-                done(self, json!({"group": g}));
+                done(self, obj! {"group": &g});
             }
-            GroupOp::OnlineCount => done(self, json!({"memberCount": u(&body, "OnlineMemberNum")})),
+            GroupOp::OnlineCount => done(self, obj! {"memberCount": &u(&body, "OnlineMemberNum")}),
         }
     }
 
@@ -751,8 +745,7 @@ impl Engine {
         let intl = a == 0 || (20_000_000..80_000_000).contains(&a) || (1_720_000_000..1_780_000_000).contains(&a);
         let ext =
             if intl { format!("{} created a group", self.s.user) } else { format!("{}创建群组", self.s.user) };
-        let msg = json!({"to": group_id, "conversationType": CONV_GROUP,
-            "payload": {"data": "group_create", "description": "", "extension": ext}});
+        let msg = obj! {"to": &group_id, "conversationType": &CONV_GROUP, "payload": obj!{"data": "group_create", "description": "", "extension": &ext}};
         if let CallResult::Done(Ok(m)) = self.create_message("createCustomMessage", msg, now) {
             let _ = self.send_message(m, Value::Null, now);
         }
@@ -791,8 +784,8 @@ impl Engine {
         let key = if kind == GroupItem::Notice { "" } else { group_id.as_str() };
         let conv = self.group_conversation(key);
         if kind != GroupItem::Notice && conv.group_profile["type"] == "" && !group_type.is_empty() {
-            conv.group_profile["type"] = json!(group_type);
-            conv.group_profile["name"] = json!(s(&item["GroupInfo"], "GroupName"));
+            conv.group_profile["type"] = val(&group_type);
+            conv.group_profile["name"] = val(s(&item["GroupInfo"], "GroupName"));
         }
         conv.offer_last(&msg);
         if counts {
@@ -801,9 +794,8 @@ impl Engine {
         self.touch_conv(&conv_id);
         if let Some(g) = self.s.groups.get_mut(&group_id) {
             if kind != GroupItem::Notice {
-                g["nextMessageSeq"] = json!(msg.sequence + 1);
-                g["lastMessage"] = json!({"lastTime": msg.time, "lastSequence": msg.sequence,
-                    "fromAccount": msg.from, "messageForShow": msg.message_for_show()});
+                g["nextMessageSeq"] = val(&msg.sequence + 1);
+                g["lastMessage"] = obj! {"lastTime": &msg.time, "lastSequence": &msg.sequence, "fromAccount": &msg.from, "messageForShow": &msg.message_for_show()};
             }
         }
         self.s.dirty_msgs.push(msg.clone());
@@ -822,8 +814,7 @@ impl Engine {
         if event == 12 {
             if s(t, "From_Account") != self.s.user {
                 let flags = body["AtFlagList"].as_array().cloned().unwrap_or_default();
-                let at = json!({"from": s(body, "From_Account"), "groupID": gid, "messageSequence": u(body, "AtMsgSeq"),
-                    "atTypeArray": flags});
+                let at = obj! {"from": &s(body, "From_Account"), "groupID": &gid, "messageSequence": &u(body, "AtMsgSeq"), "atTypeArray": &flags};
                 self.group_conversation(&gid).group_at_info_list.push(at);
                 self.touch_conv(&format!("{CONV_GROUP}{gid}"));
             }
@@ -863,12 +854,12 @@ impl Engine {
         let known = self.s.groups.contains_key(gid);
         if let Some(g) = self.s.groups.get_mut(gid) {
             if let Some(n) = p["memberNum"].as_u64() {
-                g["memberCount"] = json!(n);
-                g["memberNum"] = json!(n);
+                g["memberCount"] = val(n);
+                g["memberNum"] = val(n);
             }
             match op {
-                4 if mine => g["selfInfo"]["role"] = json!("Admin"),
-                5 if mine => g["selfInfo"]["role"] = json!("Member"),
+                4 if mine => g["selfInfo"]["role"] = val("Admin"),
+                5 if mine => g["selfInfo"]["role"] = val("Member"),
                 6 => {
                     let np = &p["newGroupProfile"];
                     for (wire, app) in [
@@ -886,7 +877,7 @@ impl Engine {
                         }
                     }
                     if np["ownerID"] == me.as_str() {
-                        g["selfInfo"]["role"] = json!("Owner");
+                        g["selfInfo"]["role"] = val("Owner");
                     }
                 }
                 _ => {}
@@ -895,18 +886,18 @@ impl Engine {
             self.sync_group_conversation(&g);
             self.group_list_changed();
         } else if op == 1 && mine && !known {
-            self.group_profile_request(None, gid, json!({}), Value::Null, now);
+            self.group_profile_request(None, gid, obj! {}, Value::Null, now);
         }
     }
 
     fn notice_effects(&mut self, gid: &str, p: &Value, now: u64) {
         match p["operationType"].as_u64().unwrap_or(0) {
             4 | 5 | 8 | 11 => self.drop_group(gid),
-            2 | 6 | 7 => self.group_profile_request(None, gid, json!({}), Value::Null, now),
+            2 | 6 | 7 => self.group_profile_request(None, gid, obj! {}, Value::Null, now),
             9 | 10 => {
                 if let Some(g) = self.s.groups.get_mut(gid) {
                     let role = if p["operationType"] == 9 { "Admin" } else { "Member" };
-                    g["selfInfo"]["role"] = json!(role);
+                    g["selfInfo"]["role"] = val(role);
                     self.group_list_changed();
                 }
             }
@@ -928,33 +919,18 @@ impl Engine {
             .iter()
             .map(|u| {
                 if u == crate::model::MSG_AT_ALL {
-                    json!({"GroupAtAllFlag": 1})
+                    obj! {"GroupAtAllFlag": 1}
                 } else {
-                    json!({"GroupAtAllFlag": 0, "GroupAt_Account": u})
+                    obj! {"GroupAtAllFlag": 0, "GroupAt_Account": &u}
                 }
             })
             .collect();
-        let mut body = json!({
-            "From_Account": self.s.user, "GroupId": msg.to, "Random": msg.random, "ClientSeq": msg.sequence,
-            "MsgPriority": msg.priority, "MsgBody": crate::model::elems_to_json(&msg.elements),
-            "CloudCustomData": msg.cloud_custom_data,
-            "OnlineOnlyFlag": u32::from(opts["onlineUserOnly"].as_bool().unwrap_or(false)),
-            "OfflinePushInfo": {
-                "PushFlag": u32::from(push["disablePush"].as_bool().unwrap_or(false)),
-                "Title": s(push, "title"), "Desc": s(push, "description"), "Ext": s(push, "extension"),
-                "ApnsInfo": {"BadgeMode": u32::from(push["ignoreIOSBadge"].as_bool().unwrap_or(false))},
-                "AndroidInfo": {"OPPOChannelID": s(push, "androidOPPOChannelID")},
-            },
-            "GroupAtInfo": at,
-            "MsgClientTime": msg.client_time,
-            "NeedReadReceipt": u32::from(msg.need_read_receipt),
-            "SupportMessageExtension": 0,
-        });
+        let mut body = obj! {"From_Account": &self.s.user, "GroupId": &msg.to, "Random": &msg.random, "ClientSeq": &msg.sequence, "MsgPriority": &msg.priority, "MsgBody": &crate::model::elems_to_json(&msg.elements), "CloudCustomData": &msg.cloud_custom_data, "OnlineOnlyFlag": &u32::from(opts["onlineUserOnly"].as_bool().unwrap_or(false)), "OfflinePushInfo": obj!{"PushFlag": &u32::from(push["disablePush"].as_bool().unwrap_or(false)), "Title": &s(push, "title"), "Desc": &s(push, "description"), "Ext": &s(push, "extension"), "ApnsInfo": obj!{"BadgeMode": &u32::from(push["ignoreIOSBadge"].as_bool().unwrap_or(false))}, "AndroidInfo": obj!{"OPPOChannelID": &s(push, "androidOPPOChannelID")}}, "GroupAtInfo": &at, "MsgClientTime": &msg.client_time, "NeedReadReceipt": &u32::from(msg.need_read_receipt), "SupportMessageExtension": 0};
         if !control.is_empty() {
-            body["SendMsgControl"] = json!(control);
+            body["SendMsgControl"] = val(control.as_slice());
         }
         if msg.kind == MSG_CUSTOM && msg.payload["data"] == "group_create" {
-            body["MsgPriority"] = json!("Normal");
+            body["MsgPriority"] = val("Normal");
         }
         let call = self.pending_call();
         self.request(cmd::SEND_GROUP_MSG, body, Purpose::Send { call, id: msg.id.clone() }, now);
@@ -972,9 +948,9 @@ impl Engine {
         now: u64,
     ) {
         let gid = conv.strip_prefix(CONV_GROUP).unwrap_or("").to_string();
-        let mut body = json!({"WithRecalledMsg": 1, "GroupId": gid, "ReqMsgNumber": count});
+        let mut body = obj! {"WithRecalledMsg": 1, "GroupId": &gid, "ReqMsgNumber": &count};
         if below > 0 {
-            body["ReqMsgSeq"] = json!(below);
+            body["ReqMsgSeq"] = val(below);
         }
         self.request(cmd::GROUP_MSG_GET, body, Purpose::Roam { call, conv, cursor, count }, now);
     }
@@ -1021,9 +997,9 @@ impl Engine {
         self.touch_conv(conv);
         let Some(gid) = conv.strip_prefix(CONV_GROUP) else {
             // The system-notice conversation is read locally only.
-            return CallResult::Done(Ok(json!({})));
+            return CallResult::Done(Ok(obj! {}));
         };
-        let body = json!({"GroupId": gid, "MsgReadedSeq": seq});
+        let body = obj! {"GroupId": &gid, "MsgReadedSeq": &seq};
         let call = self.pending_call();
         self.request(cmd::GROUP_MSG_READ_REPORT, body, Purpose::Read { call }, now);
         CallResult::Pending(call)
@@ -1041,12 +1017,7 @@ impl Engine {
             Some((last["GroupTips"].clone(), GroupItem::Tip))
         } else {
             Some((
-                json!({"From_Account": s(item, "MsgGroupFrom_Account"), "ToGroupId": gid,
-                    "GroupInfo": {"GroupId": gid, "From_AccountNick": s(item, "MsgGroupFromNickName"),
-                        "MsgFrom_AccountExtraInfo": {"NameCard": s(item, "MsgGroupFromCardName")}},
-                    "MsgSeq": u(item, "MsgSeq"), "Random": u(item, "MsgRandom"), "MsgTime": u(item, "MsgTime"),
-                    "MsgBody": last["MsgBody"], "CloudCustomData": last["CloudCustomData"],
-                    "MsgFlagBits": if u(item, "LastMsgFlags") == 2 { 8 } else { 0 }}),
+                obj! {"From_Account": &s(item, "MsgGroupFrom_Account"), "ToGroupId": &gid, "GroupInfo": obj!{"GroupId": &gid, "From_AccountNick": &s(item, "MsgGroupFromNickName"), "MsgFrom_AccountExtraInfo": obj!{"NameCard": &s(item, "MsgGroupFromCardName")}}, "MsgSeq": &u(item, "MsgSeq"), "Random": &u(item, "MsgRandom"), "MsgTime": &u(item, "MsgTime"), "MsgBody": &last["MsgBody"], "CloudCustomData": &last["CloudCustomData"], "MsgFlagBits": &if u(item, "LastMsgFlags") == 2 { 8 } else { 0 }},
                 GroupItem::Message,
             ))
         };
@@ -1056,13 +1027,13 @@ impl Engine {
         let last = wire.and_then(|(w, k)| group_message(&w, k, &me));
         let conv = self.group_conversation(&gid);
         if conv.group_profile["name"] == "" && !name.is_empty() {
-            conv.group_profile["name"] = json!(name);
+            conv.group_profile["name"] = val(&name);
         }
         if conv.group_profile["avatar"] == "" && !image.is_empty() {
-            conv.group_profile["avatar"] = json!(image);
+            conv.group_profile["avatar"] = val(&image);
         }
         if conv.group_profile["type"] == "" && !kind.is_empty() {
-            conv.group_profile["type"] = json!(kind);
+            conv.group_profile["type"] = val(&kind);
         }
         conv.unread_count = unread;
         conv.is_pinned = u(item, "TopFlags") == 1;
