@@ -279,3 +279,46 @@ async fn test_group_history_pages_without_gaps_or_duplicates() {
         .unwrap();
     assert_eq!(c["unreadCount"], 0);
 }
+
+#[tokio::test]
+async fn test_group_messages_missed_while_offline_fill_the_history_and_the_unread_count() {
+    let server = server().await;
+    let (alice, bob) = (uid("oalice"), uid("obob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    let gid = group(&mut a, "Public", json!({"joinOption": "FreeAccess"})).await;
+    b.call("joinGroup", json!([{"groupID": gid}])).await.unwrap();
+    send_group(&mut a, &gid, "before").await;
+    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+
+    // bob's network goes away; alice sends three messages; bob reconnects.
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    for t in ["g1", "g2", "g3"] {
+        send_group(&mut a, &gid, t).await;
+    }
+    b.offline = false;
+    let from = b.sent.len();
+    b.pump_until(10_000, |d| d.sent[from..].iter().any(|f| f["head"]["servcmd"] == "recentcontact.page_get")).await;
+    b.pump(500).await;
+    send_group(&mut a, &gid, "after").await;
+    received_where(&mut b, "after", |m| m["payload"]["text"] == "after").await;
+    b.pump(1_200).await;
+
+    // The cache holds "before" and "after" with a hole between them: the page fills it from the
+    // server instead of skipping the missed messages.
+    let page = b.call("getMessageList", json!([{"conversationID": format!("GROUP{gid}")}])).await.unwrap();
+    let texts: Vec<&str> =
+        page["messageList"].as_array().unwrap().iter().filter_map(|m| m["payload"]["text"].as_str()).collect();
+    assert_eq!(texts, ["before", "g1", "g2", "g3", "after"], "{page}");
+    let seqs: Vec<u64> =
+        page["messageList"].as_array().unwrap().iter().map(|m| m["sequence"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    // The unread count comes from the server after the reconnect: all five are unread.
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    let c = list["conversationList"].as_array().unwrap().iter().find(|c| c["type"] == "GROUP").cloned().unwrap();
+    assert_eq!(c["unreadCount"], 5, "{c}");
+}
