@@ -322,3 +322,42 @@ async fn test_group_messages_missed_while_offline_fill_the_history_and_the_unrea
     let c = list["conversationList"].as_array().unwrap().iter().find(|c| c["type"] == "GROUP").cloned().unwrap();
     assert_eq!(c["unreadCount"], 5, "{c}");
 }
+
+#[tokio::test]
+async fn test_joined_group_list_pages_past_fifty_groups() {
+    let server = server().await;
+    let (alice, bob) = (uid("lalice"), uid("lbob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    b.call("logout", json!([])).await.unwrap();
+    for i in 0..55 {
+        let r = a
+            .call("createGroup", json!([{"type": "Private", "name": format!("W{i}"), "memberList": [{"userID": bob}]}]))
+            .await;
+        assert!(r.is_ok(), "{r:?}");
+    }
+    // A fresh login lists all 55 (two pages of 50), and so does getGroupList with extra fields.
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    let list = b.call("getGroupList", json!([{"groupProfileFilter": ["ownerID", "memberNum"]}])).await.unwrap();
+    assert_eq!(list["groupList"].as_array().unwrap().len(), 55);
+    assert!(list["groupList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["ownerID"] == alice.as_str() && g["memberCount"] == 2));
+    let mut pages: Vec<u64> = b
+        .sent
+        .iter()
+        .filter(|f| f["head"]["servcmd"] == "group_open_http_svc.get_joined_group_list")
+        .map(|f| f["body"]["Offset"].as_u64().unwrap())
+        .collect();
+    pages.sort();
+    assert_eq!(pages, [0, 0, 50, 50], "two pages for the login list and two for the call");
+    let last =
+        b.sent.iter().rev().find(|f| f["head"]["servcmd"] == "group_open_http_svc.get_joined_group_list").unwrap();
+    let filter = last["body"]["ResponseFilter"]["GroupBaseInfoFilter"].as_array().unwrap();
+    assert!(filter.iter().any(|f| f == "Owner_Account") && filter.iter().any(|f| f == "MemberNum"), "{filter:?}");
+}
