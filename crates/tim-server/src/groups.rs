@@ -130,6 +130,8 @@ fn new_member(user: &str, role: &str, t: u64) -> Member {
         read_seq: 0,
         msg_flag: "AcceptAndNotify".into(),
         name_card: String::new(),
+        mute_until: 0,
+        custom_data: "[]".into(),
     }
 }
 
