@@ -222,13 +222,16 @@ async fn permission_and_parameter_errors() {
     let (mut c, _carol) = user(&server, "carol").await;
     let work = create(&mut a, "Private", &[&bob], "").await;
     let public = create(&mut a, "Public", &[&bob], "FreeAccess").await;
-    let closed = create(&mut a, "Public", &[], "NeedPermission").await;
+    let closed = create(&mut a, "Public", &[], "DisableApply").await;
+    let asked = create(&mut a, "Public", &[], "NeedPermission").await;
     let code = |v: Value| v["ErrorCode"].as_i64().unwrap();
 
     assert_eq!(code(send(&mut c, &public, "hi", 1, 1).await), 10007, "non-member send");
     assert_eq!(code(b.call("group_open_http_svc.destroy_group", json!({"GroupId": public})).await), 10007);
     assert_eq!(code(c.call("group_open_http_svc.apply_join_group", json!({"GroupId": work})).await), 10007);
     assert_eq!(code(c.call("group_open_http_svc.apply_join_group", json!({"GroupId": closed})).await), 10007);
+    let r = c.call("group_open_http_svc.apply_join_group", json!({"GroupId": asked, "ApplyMsg": "hi"})).await;
+    assert_eq!(r["JoinedStatus"], "WaitAdminApproval", "{r}");
     assert_eq!(code(b.call("group_open_http_svc.apply_join_group", json!({"GroupId": public})).await), 10013);
     assert_eq!(code(a.call("group_open_http_svc.quit_group", json!({"GroupId": public})).await), 10009);
     assert_eq!(code(c.call("group_open_http_svc.quit_group", json!({"GroupId": public})).await), 10007);
