@@ -311,7 +311,14 @@ fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
         return Err(fail(code::GROUP_REQUEST_HANDLED, "the application was already handled"));
     };
     if !agree {
-        notice(st, &g, &user, &[app.applicant.clone()], None, json!({"ReportType": 3, "RemarkInfo": remark}));
+        notice(
+            st,
+            &g,
+            &user,
+            std::slice::from_ref(&app.applicant),
+            None,
+            json!({"ReportType": 3, "RemarkInfo": remark}),
+        );
         return Ok(ok());
     }
     ensure_user(st, sdkappid, &app.applicant)?;
@@ -323,7 +330,7 @@ fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
             return Err(e);
         }
     };
-    notice(st, &g, &user, &[app.applicant.clone()], None, json!({"ReportType": 2, "RemarkInfo": remark}));
+    notice(st, &g, &user, std::slice::from_ref(&app.applicant), None, json!({"ReportType": 2, "RemarkInfo": remark}));
     if !added.is_empty() {
         let g = load(st, sdkappid, &g.group_id)?;
         tip(
