@@ -105,6 +105,8 @@ servcmds! {
     GET_GROUP_COUNTER = "group_open_http_svc.get_group_counter";
     /// REST: mute members (`Members_Account`, `MuteTime`).
     FORBID_SEND_MSG = "group_open_http_svc.forbid_send_msg";
+    /// Delete read group system notices / @-tips (`DelMsgList:[{From_Account, MsgSeq, MsgRandom}]`).
+    DELETEMSG = "openim.deletemsg";
     /// Cloud config.
     FETCH_CONFIG = "im_sdk_config_mgr.fetch_config";
     /// Purchase bits.

@@ -56,6 +56,10 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::UPDATE_GROUP_COUNTER => update_group_counter(st, who, body),
         cmd::GET_GROUP_COUNTER => get_group_counter(st, who, body),
         cmd::FORBID_SEND_MSG => forbid_send_msg(st, who, body),
+        // The SDK deletes a group system notice once handled (`handleGroupApplication`) or read.
+        // Notices are not stored, so there is nothing to delete; an error here would surface as
+        // an unhandled rejection in the SDK.
+        cmd::DELETEMSG => Ok(ok()),
         _ => return None,
     };
     Some(r.unwrap_or_else(|e| e))
