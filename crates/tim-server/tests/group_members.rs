@@ -173,6 +173,11 @@ async fn join_applications_are_approved_or_rejected_once() {
     }
     let r = call(&mut a, "handle_apply_join_group", handle("Reject", &carol)).await;
     assert_eq!(code(&r), 10024, "{r}");
+    // The SDK then deletes the handled notice (nothing is stored, so nothing to delete).
+    let r = a
+        .call("openim.deletemsg", json!({"DelMsgList": [{"From_Account": "@TIM#SYSTEM", "MsgSeq": 1, "MsgRandom": 2}]}))
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
     assert_eq!(members(&mut c, &g).await.len(), 4);
 
     // erin applies twice (one pending application), the owner rejects: notice 3; again: 10024.
