@@ -91,6 +91,24 @@ servcmds! {
     GROUP_MSG_GET = "group_open_http_svc.group_msg_get";
     /// Group read report (WIRE.md §4.7).
     GROUP_MSG_READ_REPORT = "group_open_http_svc.msg_read_report";
+    /// Transfer the ownership (`changeGroupOwner`).
+    CHANGE_GROUP_OWNER = "group_open_http_svc.change_group_owner";
+    /// Approve or reject a join application (`handleGroupApplication`).
+    HANDLE_APPLY_JOIN_GROUP = "group_open_http_svc.handle_apply_join_group";
+    /// Pending join applications the caller may handle (`getGroupApplicationList`).
+    GET_GROUP_PENDENCY = "group_open_http_svc.get_pendency";
+    /// Change one member: role, mute, name card, custom fields, `MsgFlag`.
+    MODIFY_GROUP_MEMBER_INFO = "group_open_http_svc.modify_group_member_info";
+    /// Profiles of named members (`getGroupMemberProfile`).
+    GET_SPECIFIED_GROUP_MEMBER_INFO = "group_open_http_svc.get_specified_group_member_info";
+    /// Set, increase or decrease group counters.
+    UPDATE_GROUP_COUNTER = "group_open_http_svc.update_group_counter";
+    /// Read group counters.
+    GET_GROUP_COUNTER = "group_open_http_svc.get_group_counter";
+    /// REST: mute members (`Members_Account`, `MuteTime`).
+    FORBID_SEND_MSG = "group_open_http_svc.forbid_send_msg";
+    /// Delete read group system notices / @-tips (`DelMsgList:[{From_Account, MsgSeq, MsgRandom}]`).
+    DELETEMSG = "openim.deletemsg";
     /// Cloud config.
     FETCH_CONFIG = "im_sdk_config_mgr.fetch_config";
     /// Purchase bits.
@@ -565,6 +583,8 @@ pub mod event {
     pub const GROUP_TIP: u32 = 4;
     /// `GroupTips`: group system notices and control items.
     pub const GROUP_SYSTEM: u32 = 5;
+    /// `GroupTips`: online-only items (group counters, attributes), never stored.
+    pub const GROUP_ONLINE: u32 = 6;
 }
 
 /// `KickType` values (WIRE.md §1.4).

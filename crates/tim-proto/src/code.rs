@@ -118,13 +118,21 @@ pub const GROUP_INVALID_PARAMETERS: i64 = 10004;
 /// `ERR_SVR_GROUP_PERMISSION_DENY`: no permission in the group (not a member, not owner/admin,
 /// join refused).
 pub const GROUP_PERMISSION_DENY: i64 = 10007;
+/// Too many requests: a group's message rate (Tencent 10006, "operation rate limited").
+pub const GROUP_RATE_LIMITED: i64 = 10006;
 /// The owner may not leave this group (Tencent 10009).
 pub const GROUP_OWNER_CANNOT_QUIT: i64 = 10009;
 /// `ERR_SVR_GROUP_NOT_FOUND`: the group does not exist or was dismissed.
 pub const GROUP_NOT_FOUND: i64 = 10010;
 /// The user is already a member (Tencent 10013).
 pub const GROUP_ALREADY_MEMBER: i64 = 10013;
+/// The group is full (Tencent 10014).
+pub const GROUP_FULL: i64 = 10014;
+/// The sender is muted, or the whole group is (Tencent 10017).
+pub const GROUP_MEMBER_MUTED: i64 = 10017;
 /// A user account in the request does not exist (Tencent 10019).
 pub const GROUP_ACCOUNT_NOT_FOUND: i64 = 10019;
 /// The group ID is already in use (Tencent 10021).
 pub const GROUP_ID_IN_USE: i64 = 10021;
+/// The application or invitation was already handled (Tencent 10024).
+pub const GROUP_REQUEST_HANDLED: i64 = 10024;

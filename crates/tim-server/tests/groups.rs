@@ -222,13 +222,16 @@ async fn permission_and_parameter_errors() {
     let (mut c, _carol) = user(&server, "carol").await;
     let work = create(&mut a, "Private", &[&bob], "").await;
     let public = create(&mut a, "Public", &[&bob], "FreeAccess").await;
-    let closed = create(&mut a, "Public", &[], "NeedPermission").await;
+    let closed = create(&mut a, "Public", &[], "DisableApply").await;
+    let asked = create(&mut a, "Public", &[], "NeedPermission").await;
     let code = |v: Value| v["ErrorCode"].as_i64().unwrap();
 
     assert_eq!(code(send(&mut c, &public, "hi", 1, 1).await), 10007, "non-member send");
     assert_eq!(code(b.call("group_open_http_svc.destroy_group", json!({"GroupId": public})).await), 10007);
     assert_eq!(code(c.call("group_open_http_svc.apply_join_group", json!({"GroupId": work})).await), 10007);
     assert_eq!(code(c.call("group_open_http_svc.apply_join_group", json!({"GroupId": closed})).await), 10007);
+    let r = c.call("group_open_http_svc.apply_join_group", json!({"GroupId": asked, "ApplyMsg": "hi"})).await;
+    assert_eq!(r["JoinedStatus"], "WaitAdminApproval", "{r}");
     assert_eq!(code(b.call("group_open_http_svc.apply_join_group", json!({"GroupId": public})).await), 10013);
     assert_eq!(code(a.call("group_open_http_svc.quit_group", json!({"GroupId": public})).await), 10009);
     assert_eq!(code(c.call("group_open_http_svc.quit_group", json!({"GroupId": public})).await), 10007);
@@ -324,6 +327,12 @@ async fn send_many(c: &mut Client, g: &str, tag: &str) -> Vec<u64> {
     out
 }
 
+/// No per-group message rate: these tests send as fast as they can (the rate limit has its own
+/// test in `group_members.rs`).
+fn unlimited(c: Config) -> Config {
+    Config { groups: tim_server::config::GroupsConfig { msg_rate_per_sec: 0, ..Default::default() }, ..c }
+}
+
 /// Two senders at once into one group (on `s1` and `s2`): the sequences are exactly 1..=2·PER,
 /// each sender's increasing, and the history holds every message once.
 async fn concurrent(s1: &ServerHandle, s2: &ServerHandle) {
@@ -341,7 +350,7 @@ async fn concurrent(s1: &ServerHandle, s2: &ServerHandle) {
 
 #[tokio::test]
 async fn concurrent_sends_get_unique_gap_free_sequences() {
-    let server = start().await;
+    let server = start_with(unlimited(config())).await;
     concurrent(&server, &server).await;
     server.shutdown().await;
 }
@@ -353,7 +362,7 @@ async fn concurrent_sends_and_pushes_across_two_nodes() {
         let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: two-node group test needs TIM_TEST_REDIS_URL !!!");
         return;
     };
-    let base = config();
+    let base = unlimited(config());
     let node = |n: &str| Config {
         cluster: ClusterConfig {
             redis_url: Some(url.clone()),

@@ -277,7 +277,65 @@ pub struct Member {
     pub msg_flag: String,
     /// `NameCard`.
     pub name_card: String,
+    /// Muted until this time (seconds; 0 = not muted).
+    pub mute_until: u64,
+    /// `AppMemberDefinedData` as JSON text (`[{"Key","Value"}]`).
+    pub custom_data: String,
 }
+
+/// Fields of a member to change ([`GroupStore::update_member`]); `None` keeps the value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberUpdate {
+    /// New role.
+    pub role: Option<String>,
+    /// New mute end (seconds; 0 = unmuted).
+    pub mute_until: Option<u64>,
+    /// New name card.
+    pub name_card: Option<String>,
+    /// New custom fields (JSON text).
+    pub custom_data: Option<String>,
+    /// New `MsgFlag`.
+    pub msg_flag: Option<String>,
+}
+
+/// A request to join a group that needs approval (B-conversations-groups.md §4.4, §4.6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Application {
+    /// Row id (`Authentication` on the wire).
+    pub id: i64,
+    /// App.
+    pub sdkappid: u64,
+    /// Group.
+    pub group_id: String,
+    /// Applicant.
+    pub applicant: String,
+    /// `ApplyMsg`.
+    pub apply_msg: String,
+    /// `UserDefinedField` of the request.
+    pub user_defined_field: String,
+    /// Time of the (latest) request, seconds.
+    pub apply_time: u64,
+    /// `Pending`, `Agreed` or `Rejected`.
+    pub state: String,
+    /// Who handled it.
+    pub handler: String,
+    /// Time it was handled.
+    pub handle_time: u64,
+}
+
+/// How [`GroupStore::update_counters`] combines a value with the stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterMode {
+    /// Replace.
+    Set,
+    /// Add (a missing key starts at 0).
+    Increase,
+    /// Subtract (a missing key starts at 0).
+    Decrease,
+}
+
+/// Largest magnitude of a group counter (JavaScript's safe integers); results are clamped.
+pub const COUNTER_LIMIT: i64 = 9_007_199_254_740_991;
 
 /// A group message or tip as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -359,6 +417,48 @@ pub trait GroupStore: Send + Sync {
     fn set_group_read(&self, sdkappid: u64, group_id: &str, user: &str, seq: u64) -> StoreResult<u64>;
     /// Messages and tips after `after_seq` not sent by `user`.
     fn group_unread(&self, sdkappid: u64, group_id: &str, user: &str, after_seq: u64) -> StoreResult<u64>;
+    /// Add members unless the group would then have more than `max` members (0 = no limit), in
+    /// one transaction; `None` if it would. Returns the users that were not members before.
+    fn add_members_capped(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        members: &[Member],
+        max: u64,
+    ) -> StoreResult<Option<Vec<String>>>;
+    /// Change fields of one member; `false` if `user` is not a member.
+    fn update_member(&self, sdkappid: u64, group_id: &str, user: &str, update: &MemberUpdate) -> StoreResult<bool>;
+    /// Make `new_owner` (a member) the owner and the old owner an ordinary member, bumping
+    /// `info_seq`, in one transaction; `false` if `new_owner` is not a member.
+    fn change_owner(&self, sdkappid: u64, group_id: &str, new_owner: &str, now: u64) -> StoreResult<bool>;
+    /// Record a pending application; an applicant's newer request replaces their pending one
+    /// (same id). Returns it as stored.
+    fn put_application(&self, app: &Application) -> StoreResult<Application>;
+    /// The applicant's latest application to the group.
+    fn application(&self, sdkappid: u64, group_id: &str, applicant: &str) -> StoreResult<Option<Application>>;
+    /// Settle the applicant's pending application (atomically: only one caller wins); `None`
+    /// if none was pending.
+    fn settle_application(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        applicant: &str,
+        state: &str,
+        handler: &str,
+        now: u64,
+    ) -> StoreResult<Option<Application>>;
+    /// Pending applications to the groups `handler` owns or administers, oldest first.
+    fn pending_applications(&self, sdkappid: u64, handler: &str) -> StoreResult<Vec<Application>>;
+    /// Apply `items` to the group's counters atomically per key; returns their new values.
+    fn update_counters(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        mode: CounterMode,
+        items: &[(String, i64)],
+    ) -> StoreResult<Vec<(String, i64)>>;
+    /// Every counter of the group, by key.
+    fn counters(&self, sdkappid: u64, group_id: &str) -> StoreResult<Vec<(String, i64)>>;
 }
 
 /// The group message columns both backends select, in the order `gmsg_from_row` reads them.
@@ -371,7 +471,45 @@ pub(crate) const GROUP_COLS: &str = "g.sdkappid, g.group_id, g.kind, g.owner, g.
      (SELECT COUNT(*) FROM group_members x WHERE x.sdkappid = g.sdkappid AND x.group_id = g.group_id)";
 
 /// The member columns both backends select.
-pub(crate) const MEMBER_COLS: &str = "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card";
+pub(crate) const MEMBER_COLS: &str =
+    "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card, m.mute_until, m.custom_data";
+
+/// The application columns both backends select, in the order their `app_from_row` reads them.
+pub(crate) const APP_COLS: &str = "a.id, a.sdkappid, a.group_id, a.applicant, a.apply_msg, a.user_defined_field, \
+     a.apply_time, a.state, a.handler, a.handle_time";
+
+/// Migration step 3, the same text on both backends: member mute and custom fields, join
+/// applications (one pending row per applicant, by a partial unique index), group counters.
+pub(crate) fn group_members_schema(id_col: &str) -> String {
+    format!(
+        r#"
+ALTER TABLE group_members ADD COLUMN mute_until BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE group_members ADD COLUMN custom_data TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE group_applications (
+    id                  {id_col},
+    sdkappid            BIGINT NOT NULL,
+    group_id            TEXT NOT NULL,
+    applicant           TEXT NOT NULL,
+    apply_msg           TEXT NOT NULL DEFAULT '',
+    user_defined_field  TEXT NOT NULL DEFAULT '',
+    apply_time          BIGINT NOT NULL,
+    state               TEXT NOT NULL DEFAULT 'Pending',
+    handler             TEXT NOT NULL DEFAULT '',
+    handle_time         BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX group_applications_pending ON group_applications (sdkappid, group_id, applicant)
+    WHERE state = 'Pending';
+CREATE INDEX group_applications_group ON group_applications (sdkappid, group_id, applicant, id);
+CREATE TABLE group_counters (
+    sdkappid    BIGINT NOT NULL,
+    group_id    TEXT NOT NULL,
+    ckey        TEXT NOT NULL,
+    value       BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (sdkappid, group_id, ckey)
+);
+"#
+    )
+}
 
 /// The group schema, the same text on both backends (`BIGINT` ids; each backend adds its own id
 /// column type).
