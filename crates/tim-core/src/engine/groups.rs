@@ -428,15 +428,21 @@ impl Engine {
         let mut member = obj! {"userID": &user};
         match method {
             "setGroupMemberRole" => {
+                // tim-js-sdk's checks, in its order.
                 let role = s(a, "role");
-                if !["Admin", "Member", "Custom"].contains(&role.as_str()) {
-                    return reject(code::INVALID_MEMBER_ROLE, format!("invalid member role {role:?}"));
+                let mine = self.s.groups.get(&id).map(|g| s(&g["selfInfo"], "role")).unwrap_or_default();
+                if !mine.is_empty() && mine != "Owner" {
+                    return reject(code::NOT_OWNER, "only the owner may change member roles");
                 }
                 if kind == GRP_WORK || kind == GRP_AVCHATROOM {
                     return reject(
                         code::CANNOT_SET_MEMBER_ROLE_IN_WORK_AND_AVCHATROOM,
                         "Work groups and AVChatRooms have no admin role",
                     );
+                }
+                let custom_ok = kind == GRP_COMMUNITY && role == "Custom";
+                if !(role == "Admin" || role == "Member" || custom_ok) {
+                    return reject(code::INVALID_MEMBER_ROLE, format!("invalid member role {role:?}"));
                 }
                 if user == self.s.user {
                     return reject(code::CANNOT_SET_SELF_MEMBER_ROLE, "cannot change your own role");
