@@ -107,6 +107,10 @@ servcmds! {
     GET_GROUP_COUNTER = "group_open_http_svc.get_group_counter";
     /// REST: mute members (`Members_Account`, `MuteTime`).
     FORBID_SEND_MSG = "group_open_http_svc.forbid_send_msg";
+    /// REST: full profiles of groups, with their members (`GroupIdList`).
+    GET_GROUP_INFO = "group_open_http_svc.get_group_info";
+    /// REST: a custom system notice (ReportType 255) to some or all members.
+    SEND_GROUP_SYSTEM_NOTIFICATION = "group_open_http_svc.send_group_system_notification";
     /// Delete read group system notices / @-tips (`DelMsgList:[{From_Account, MsgSeq, MsgRandom}]`).
     DELETEMSG = "openim.deletemsg";
     /// Cloud config.

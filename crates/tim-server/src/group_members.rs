@@ -60,7 +60,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         // Notices are not stored, so there is nothing to delete; an error here would surface as
         // an unhandled rejection in the SDK.
         cmd::DELETEMSG => Ok(ok()),
-        _ => return None,
+        _ => return crate::group_admin::dispatch(st, who, servcmd, body),
     };
     Some(r.unwrap_or_else(|e| e))
 }

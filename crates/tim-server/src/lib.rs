@@ -17,6 +17,7 @@
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod group_admin;
 pub mod group_members;
 pub mod groups;
 pub mod hub;

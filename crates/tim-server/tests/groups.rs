@@ -309,6 +309,39 @@ async fn rest_group_api() {
     let r = rest(&server, "group_open_http_svc/get_joined_group_list", &json!({"Member_Account": bob})).await;
     assert_eq!(r["TotalCount"], 1, "{r}");
     assert_eq!(r["GroupIdList"][0]["GroupId"], g.as_str());
+    // get_group_info: the full profile with the member list; unknown groups per item.
+    let r = rest(&server, "group_open_http_svc/get_group_info", &json!({"GroupIdList": [g, "@TGS#nope"]})).await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    assert_eq!(r["GroupInfo"][0]["Name"], "REST");
+    let mut who: Vec<&str> = r["GroupInfo"][0]["MemberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Member_Account"].as_str().unwrap())
+        .collect();
+    who.sort();
+    let mut want = vec![alice.as_str(), bob.as_str()];
+    want.sort();
+    assert_eq!(who, want);
+    assert_eq!(r["GroupInfo"][1]["ErrorCode"], 10010);
+    // A custom system notification: ReportType 255 with the content as UserDefinedField.
+    let r = rest(
+        &server,
+        "group_open_http_svc/send_group_system_notification",
+        &json!({"GroupId": g, "ToMembers_Account": [bob], "Content": "maintenance at 5"}),
+    )
+    .await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    let n = next_event(&mut b, 5).await;
+    assert_eq!(
+        (n["MsgBody"]["ReportType"].as_u64(), n["MsgBody"]["UserDefinedField"].as_str()),
+        (Some(255), Some("maintenance at 5"))
+    );
+    let r = rest(&server, "group_open_http_svc/send_group_system_notification", &json!({"GroupId": g})).await;
+    assert_eq!(r["ErrorCode"], 10004, "{r}");
+    // Users may not call the admin-only commands over the WebSocket.
+    let r = b.call("group_open_http_svc.get_group_info", json!({"GroupIdList": [g]})).await;
+    assert_eq!(r["ErrorCode"], 90009, "{r}");
     let r = rest(&server, "group_open_http_svc/destroy_group", &json!({"GroupId": g})).await;
     assert_eq!(r["ErrorCode"], 0, "{r}");
     assert_eq!(next_event(&mut b, 5).await["MsgBody"]["ReportType"], 5);
