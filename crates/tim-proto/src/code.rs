@@ -104,3 +104,18 @@ pub const GROUP_ALREADY_MEMBER: i64 = 10013;
 pub const GROUP_ACCOUNT_NOT_FOUND: i64 = 10019;
 /// The group ID is already in use (Tencent 10021).
 pub const GROUP_ID_IN_USE: i64 = 10021;
+
+// AVChatRoom and community codes (B-conversations-groups.md §4.13, §4.15, §6).
+
+/// Group attribute API on a group that is not an AVChatRoom.
+pub const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
+/// Group attribute API before joining the AVChatRoom.
+pub const GROUP_ATTR_NOT_JOINED: i64 = 2642;
+/// Operation rate limited (Tencent 10006), e.g. the AVChatRoom member list more than once per 3 s.
+pub const GROUP_RATE_LIMITED: i64 = 10006;
+/// Group attribute writes over the server limit (5 per second per user).
+pub const GROUP_ATTR_RATE_LIMITED: i64 = 10049;
+/// Group attribute key does not exist.
+pub const GROUP_ATTR_KEY_NOT_FOUND: i64 = 10050;
+/// Group attribute write conflict: refresh with `getGroupAttributes` and retry.
+pub const GROUP_ATTR_CONFLICT: i64 = 10056;

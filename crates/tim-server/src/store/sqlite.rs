@@ -8,11 +8,14 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
+#[path = "sqlite_rooms.rs"]
+mod rooms;
+
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Step 1 is the schema of databases created before migrations existed (hence `IF NOT EXISTS`:
 /// such a database is adopted as version 1). Never edit a step; append one.
 fn migrations() -> Vec<String> {
-    vec![SCHEMA_V1.to_string(), group_schema("INTEGER PRIMARY KEY AUTOINCREMENT")]
+    vec![SCHEMA_V1.to_string(), group_schema("INTEGER PRIMARY KEY AUTOINCREMENT"), ROOMS_SCHEMA.to_string()]
 }
 
 const SCHEMA_V1: &str = r#"
