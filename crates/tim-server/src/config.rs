@@ -161,6 +161,11 @@ pub struct Config {
     pub cluster: ClusterConfig,
     /// File uploads.
     pub uploads: UploadsConfig,
+    /// Length of the AVChatRoom recent-member list (`getGroupMemberList` on a room), 1 to 1000.
+    pub avchatroom_member_list_max: usize,
+    /// An AVChatRoom member whose sockets are all closed leaves the room after this many
+    /// seconds (a reconnect within it keeps the membership).
+    pub avchatroom_offline_grace_secs: u64,
 }
 
 impl Default for Config {
@@ -184,6 +189,8 @@ impl Default for Config {
             idle_timeout_secs: 300,
             cluster: ClusterConfig::default(),
             uploads: UploadsConfig::default(),
+            avchatroom_member_list_max: 30,
+            avchatroom_offline_grace_secs: 60,
         }
     }
 }
