@@ -223,7 +223,7 @@ fn get_members(st: &State, who: &Who, body: &Value) -> Reply {
     let mut members = st.store.members(g.sdkappid, &g.group_id).map_err(groups::internal)?;
     // Newest first; the store gives join order, so equal join times stay newest first too.
     members.reverse();
-    members.sort_by(|a, b| b.join_time.cmp(&a.join_time));
+    members.sort_by_key(|m| std::cmp::Reverse(m.join_time));
     members.truncate(cap);
     let start = body["Timestamp"].as_u64().unwrap_or(0) as usize;
     let page: Vec<Value> = members

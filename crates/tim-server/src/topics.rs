@@ -383,7 +383,7 @@ fn topic_obj(st: &State, t: &Group, user: &str) -> Result<Value, Value> {
     let info = topic_info(t);
     let read = st.store.topic_read(t.sdkappid, &t.group_id, user).map_err(groups::internal)?;
     Ok(json!({
-        "TopicInfo": {"TopicId": t.group_id, "TopicName": info.name, "FaceUrl": info.face_url,
+        "TopicInfo": {"TopicId": t.group_id, "GroupId": member_group(t), "TopicName": info.name, "FaceUrl": info.face_url,
             "Introduction": info.introduction, "Notification": info.notification,
             "CustomString": info.custom_string, "ShutUpAllFlag": u32::from(info.shut_up_all),
             "CreateTime": t.create_time, "Owner_Account": t.owner, "LastMsgTime": t.last_msg_time,
