@@ -558,3 +558,67 @@ async fn avchatroom_members_leave_after_going_offline() {
     let n = a.call("group_open_http_svc.get_online_member_num", json!({"GroupId": g})).await;
     assert_eq!(n["OnlineMemberNum"], 1);
 }
+
+#[tokio::test]
+async fn rooms_and_topics_across_two_nodes() {
+    let Some(url) = std::env::var("TIM_TEST_REDIS_URL").ok().filter(|u| !u.is_empty()) else {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: two-node rooms test needs TIM_TEST_REDIS_URL !!!");
+        return;
+    };
+    let base = config();
+    let node = |n: &str| tim_server::Config {
+        cluster: tim_server::config::ClusterConfig {
+            redis_url: Some(url.clone()),
+            node_id: Some(format!("{n}-{:08x}", rand::random::<u32>())),
+            presence_ttl_secs: 5,
+            heartbeat_secs: 1,
+        },
+        ..base.clone()
+    };
+    let n1 = start_with(node("r1")).await;
+    let n2 = start_with(node("r2")).await;
+    let (mut a, _) = user(&n1, "alice").await;
+    let (mut b, bob) = user(&n2, "bob").await;
+
+    // An AVChatRoom: members on both nodes, one count, messages and attribute pushes across.
+    let g = room(&mut a).await;
+    assert_eq!(code(&join(&mut b, &g).await), 0);
+    assert_eq!(next_event(&mut a, 4).await["MsgBody"]["List_Account"], json!([bob]));
+    let n = b.call("group_open_http_svc.get_online_member_num", json!({"GroupId": g})).await;
+    assert_eq!(n["OnlineMemberNum"], 2);
+    assert_eq!(code(&send(&mut a, "group_open_http_svc.send_group_msg", json!({"GroupId": g}), "across").await), 0);
+    assert_eq!(next_event(&mut b, 3).await["MsgBody"][0]["MsgContent"]["Text"], "across");
+    let r =
+        b.call("group_open_http_svc.modify_group_attr", json!({"GroupId": g, "GroupAttr": attrs(&[("k", "v")])})).await;
+    assert_eq!(code(&r), 0, "{r}");
+    assert_eq!(pushed_attrs(&next_event(&mut a, 6).await), (1, vec![("k".into(), "v".into())]));
+    let r = a.call("group_open_attr_http_svc.get_group_attr", json!({"GroupId": g})).await;
+    assert_eq!((r["AttrMainSeq"].clone(), r["GroupAttrAry"][0]["value"].clone()), (json!(1), json!("v")));
+
+    // A topic message sent on node 2 reaches the community member on node 1.
+    let c = create(
+        &mut a,
+        "million_group_open_http_svc.create_group",
+        json!({"Type": "Community", "Name": "F", "SupportTopic": 1}),
+    )
+    .await;
+    assert_eq!(code(&b.call("million_group_open_http_svc.apply_join_group", json!({"GroupId": c})).await), 0);
+    let t = a.call("million_group_open_http_svc.create_topic", json!({"GroupId": c, "TopicName": "t"})).await;
+    let topic = t["TopicId"].as_str().unwrap().to_string();
+    let r = send(
+        &mut b,
+        "million_group_open_http_svc.send_group_msg",
+        json!({"GroupId": c, "TopicId": topic}),
+        "topic across",
+    )
+    .await;
+    assert_eq!(r["MsgSeq"], 1, "{r}");
+    let m = next_event(&mut a, 3).await;
+    assert_eq!(
+        (m["GroupInfo"]["TopicId"].clone(), m["MsgBody"][0]["MsgContent"]["Text"].clone()),
+        (json!(topic), json!("topic across"))
+    );
+    n1.shutdown().await;
+    n2.shutdown().await;
+}
