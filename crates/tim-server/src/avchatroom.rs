@@ -258,6 +258,7 @@ fn ban(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let mut targets = groups::accounts(&body["Members_Account"], "Member_Account");
     targets.retain(|t| t != &g.owner);
+    targets.sort();
     targets.dedup();
     if targets.is_empty() {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, "Members_Account lists nobody who can be banned"));

@@ -622,3 +622,61 @@ async fn rooms_and_topics_across_two_nodes() {
     n1.shutdown().await;
     n2.shutdown().await;
 }
+
+#[test]
+fn room_store_seq_bumps_bans_attribute_cas_topics_and_reads() {
+    use tim_server::store::Group;
+    let cfg = config();
+    ensure_database_blocking(&cfg);
+    let s = tim_server::store::open(&cfg).unwrap();
+    let group = |id: &str, kind: &str| Group {
+        sdkappid: 1,
+        group_id: id.into(),
+        kind: kind.into(),
+        owner: "o".into(),
+        create_time: 1,
+        info: "{}".into(),
+        ..Group::default()
+    };
+    let c = "@TGS#_c";
+    assert!(s.create_group(&group(c, "Community"), &[]).unwrap());
+    assert_eq!(s.bump_group_seq(1, c, 5).unwrap(), Some(1));
+    assert_eq!(s.bump_group_seq(1, c, 5).unwrap(), Some(2));
+    assert_eq!(s.bump_group_seq(1, "@TGS#nope", 5).unwrap(), None);
+    let g = s.group(1, c).unwrap().unwrap();
+    assert_eq!((g.next_msg_seq, g.last_msg_time), (3, 5));
+
+    assert_eq!(s.room_ban(1, "r", "u").unwrap(), 0);
+    assert!(!s.set_room_ban(1, "r", "u", 100).unwrap(), "no ban before");
+    assert_eq!(s.room_ban(1, "r", "u").unwrap(), 100);
+    assert!(s.set_room_ban(1, "r", "u", 200).unwrap());
+    assert_eq!(s.room_ban(1, "r", "u").unwrap(), 200);
+    assert_eq!(s.room_ban(1, "r", "v").unwrap(), 0);
+    assert!(s.set_room_ban(1, "r", "u", 0).unwrap());
+    assert_eq!(s.room_ban(1, "r", "u").unwrap(), 0);
+
+    assert_eq!(s.group_attrs(1, "r").unwrap(), (0, "{}".to_string()));
+    assert!(s.cas_group_attrs(1, "r", 0, 1, r#"{"a":1}"#).unwrap());
+    assert!(!s.cas_group_attrs(1, "r", 0, 1, r#"{"b":1}"#).unwrap(), "a second first write loses");
+    assert!(!s.cas_group_attrs(1, "r", 5, 6, "{}").unwrap(), "a stale sequence loses");
+    assert!(s.cas_group_attrs(1, "r", 1, 2, r#"{"c":1}"#).unwrap());
+    assert_eq!(s.group_attrs(1, "r").unwrap(), (2, r#"{"c":1}"#.to_string()));
+
+    // Topics of `@TGS#_c` only (not of `@TGS#_cX`: the prefix match is literal).
+    for id in ["@TGS#_c@TOPIC#_a", "@TGS#_c@TOPIC#_b", "@TGS#_cX@TOPIC#_z"] {
+        assert!(s.create_group(&group(id, "Topic"), &[]).unwrap());
+    }
+    let ids: Vec<String> = s.topics(1, c).unwrap().into_iter().map(|t| t.group_id).collect();
+    assert_eq!(ids, vec!["@TGS#_c@TOPIC#_a".to_string(), "@TGS#_c@TOPIC#_b".to_string()]);
+    assert_eq!(s.topic_read(1, "@TGS#_c@TOPIC#_a", "u").unwrap(), 0);
+    assert_eq!(s.set_topic_read(1, "@TGS#_c@TOPIC#_a", "u", 5).unwrap(), 5);
+    assert_eq!(s.set_topic_read(1, "@TGS#_c@TOPIC#_a", "u", 3).unwrap(), 5, "never lowered");
+    assert_eq!(s.topic_read(1, "@TGS#_c@TOPIC#_b", "u").unwrap(), 0);
+
+    s.set_room_ban(1, "r", "u", 300).unwrap();
+    s.clear_room_state(1, "r").unwrap();
+    s.clear_room_state(1, "@TGS#_c@TOPIC#_a").unwrap();
+    assert_eq!(s.group_attrs(1, "r").unwrap(), (0, "{}".to_string()));
+    assert_eq!(s.room_ban(1, "r", "u").unwrap(), 0);
+    assert_eq!(s.topic_read(1, "@TGS#_c@TOPIC#_a", "u").unwrap(), 0);
+}
