@@ -10,9 +10,11 @@
 // socket: no long polling); alice's text reaches bob through MESSAGE_RECEIVED; the room is not
 // in getGroupList; getGroupOnlineMemberCount is 2; getGroupMemberList lists both; alice's
 // setGroupAttributes fires GROUP_ATTRIBUTES_UPDATED at bob with the full map and
-// getGroupAttributes reads it back. Then alice creates a topic-enabled community, bob joins,
+// getGroupAttributes reads it back; alice removes bob with a ban (deleteGroupMember with
+// `duration`) and bob's rejoin is refused with 10007. Then alice creates a topic-enabled community, bob joins,
 // alice creates a topic (bob gets TOPIC_CREATED), sends into it (bob receives it in
-// GROUP<topicID>), renames it (TOPIC_UPDATED) and getTopicList / getJoinedCommunityList list it.
+// GROUP<topicID>), renames it (TOPIC_UPDATED), getTopicList / getJoinedCommunityList list it,
+// and deleting it fires TOPIC_DELETED.
 import { client, fail, until } from './node-env.mjs';
 
 async function must(what, p) {
@@ -71,6 +73,20 @@ const attrs = await must('getGroupAttributes', bob.tim.getGroupAttributes({ grou
 if (attrs.data.groupAttributes.seat1 !== alice.userID) fail(`getGroupAttributes ${JSON.stringify(attrs.data)}`);
 console.log('attributes', JSON.stringify(attrs.data.groupAttributes));
 
+// The owner removes bob with a ban: bob cannot rejoin.
+// The SDK enables the ban API once it has fetched the purchase bits, a few seconds after login
+// (before that it refuses locally with 3122).
+const kicked = await until('deleteGroupMember with duration', async () => {
+  const r = await alice.tim.deleteGroupMember({ groupID: roomID, userIDList: [bob.userID], duration: 60 }).then((x) => x, (e) => e);
+  if (r.code === 3122) return null;
+  if (r.code !== 0) fail(`deleteGroupMember code ${r.code} ${r.message}`);
+  return r;
+});
+if (!kicked.data.userIDList.includes(bob.userID)) fail(`deleteGroupMember ${JSON.stringify(kicked.data)}`);
+const rejoin = await bob.tim.joinGroup({ groupID: roomID, type: T.GRP_AVCHATROOM }).then((r) => r, (e) => e);
+if (rejoin.code !== 10007) fail(`banned rejoin answered ${rejoin.code}`);
+console.log('bob banned, rejoin refused with', rejoin.code);
+
 // --- Community with topics ---
 const comm = await must('createGroup Community', alice.tim.createGroup({ type: T.GRP_COMMUNITY, name: 'fans', isSupportTopic: true }));
 const communityID = comm.data.group.groupID;
@@ -102,6 +118,13 @@ console.log('bob received in', tgot.conversationID);
 await must('updateTopicProfile', alice.tim.updateTopicProfile({ groupID: communityID, topicID, topicName: 'News!' }));
 await until('bob TOPIC_UPDATED', () => events.updated.find((d) => d.topic && d.topic.topicName === 'News!'));
 console.log('topic renamed');
+
+const deleted = [];
+bob.tim.on(E.TOPIC_DELETED, (e) => deleted.push(e.data));
+const del = await must('deleteTopicFromCommunity', alice.tim.deleteTopicFromCommunity({ groupID: communityID, topicIDList: [topicID] }));
+if (!del.data.successTopicList.some((t) => t.topicID === topicID)) fail(`deleteTopicFromCommunity ${JSON.stringify(del.data)}`);
+await until('bob TOPIC_DELETED', () => deleted.find((d) => d.topicIDList && d.topicIDList.includes(topicID)));
+console.log('topic deleted');
 
 for (const c of [alice, bob]) {
   await c.tim.logout();
