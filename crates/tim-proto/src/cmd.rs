@@ -97,6 +97,8 @@ servcmds! {
     BAN_GROUP_MEMBER = "group_open_http_svc.ban_group_member";
     /// REST: lift AVChatRoom bans.
     UNBAN_GROUP_MEMBER = "group_open_http_svc.unban_group_member";
+    /// REST: the banned members of an AVChatRoom.
+    GET_GROUP_BAN_MEMBER = "group_open_http_svc.get_group_ban_member";
     /// Replace all group attributes (`initGroupAttributes`).
     SET_GROUP_ATTR = "group_open_http_svc.set_group_attr";
     /// Upsert group attributes (`setGroupAttributes`).

@@ -101,6 +101,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::AVCHATROOM_GET_MEMBERS => get_members(st, who, body),
         cmd::BAN_GROUP_MEMBER => ban(st, who, body),
         cmd::UNBAN_GROUP_MEMBER => unban(st, who, body),
+        cmd::GET_GROUP_BAN_MEMBER => banned(st, who, body),
         cmd::SET_GROUP_ATTR => write_attrs(st, who, body, AttrOp::Init),
         cmd::MODIFY_GROUP_ATTR => write_attrs(st, who, body, AttrOp::Modify),
         cmd::DELETE_GROUP_ATTR => write_attrs(st, who, body, AttrOp::Delete),
@@ -319,6 +320,27 @@ fn unban(st: &State, who: &Who, body: &Value) -> Reply {
         )?;
     }
     Ok(ok())
+}
+
+/// `get_group_ban_member` (REST, or the owner) `{GroupId, Limit?, Offset?}`: the current bans,
+/// `BannedAccountList: [{Member_Account, BannedUntil}]`, `NextOffset` (0 = done).
+fn banned(st: &State, who: &Who, body: &Value) -> Reply {
+    let g = load_room(st, who, body)?;
+    let user = groups::me(who, body, "From_Account");
+    if !groups::is_admin(who) && g.owner != user {
+        return Err(groups::deny("only the owner or the app admin may list bans"));
+    }
+    let all = st.store.room_bans(g.sdkappid, &g.group_id, now()).map_err(groups::internal)?;
+    let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
+    let limit = body["Limit"].as_u64().filter(|l| *l > 0).unwrap_or(100).min(100) as usize;
+    let page: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(u, until)| json!({"Member_Account": u, "BannedUntil": until}))
+        .collect();
+    let next = offset + page.len();
+    Ok(ok_with(json!({"BannedAccountList": page, "NextOffset": if next < all.len() { next } else { 0 }})))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

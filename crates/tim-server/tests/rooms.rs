@@ -208,7 +208,14 @@ async fn avchatroom_ban_rejects_join_and_send_until_unbanned() {
     assert_eq!(code(&send(&mut b, "group_open_http_svc.send_group_msg", json!({"GroupId": g}), "hi").await), 0);
     no_event(&mut c, 3, Duration::from_millis(300)).await;
 
-    // The admin lifts the ban over REST: tip 11, and carol may join again.
+    // The admin lists the bans over REST, then lifts carol's: tip 11, and carol may join again.
+    let l = rest(&server, "group_open_http_svc/get_group_ban_member", &json!({"GroupId": g, "Limit": 10, "Offset": 0}))
+        .await;
+    assert_eq!(l["BannedAccountList"][0]["Member_Account"], carol.as_str(), "{l}");
+    assert!(l["BannedAccountList"][0]["BannedUntil"].as_u64().unwrap() > tim_server::now());
+    assert_eq!((l["BannedAccountList"].as_array().unwrap().len(), l["NextOffset"].clone()), (1, json!(0)));
+    let r = b.call("group_open_http_svc.get_group_ban_member", json!({"GroupId": g})).await;
+    assert_eq!(code(&r), 10007, "only the owner or the admin: {r}");
     let r = rest(&server, "group_open_http_svc/unban_group_member", &json!({"GroupId": g, "Members_Account": [carol]}))
         .await;
     assert_eq!(code(&r), 0, "{r}");
@@ -652,6 +659,8 @@ fn room_store_seq_bumps_bans_attribute_cas_topics_and_reads() {
     assert!(s.set_room_ban(1, "r", "u", 200).unwrap());
     assert_eq!(s.room_ban(1, "r", "u").unwrap(), 200);
     assert_eq!(s.room_ban(1, "r", "v").unwrap(), 0);
+    s.set_room_ban(1, "r", "old", 50).unwrap();
+    assert_eq!(s.room_bans(1, "r", 60).unwrap(), vec![("u".to_string(), 200)], "expired bans are not listed");
     assert!(s.set_room_ban(1, "r", "u", 0).unwrap());
     assert_eq!(s.room_ban(1, "r", "u").unwrap(), 0);
 

@@ -441,6 +441,8 @@ pub trait RoomStore: Send + Sync {
     /// Ban `user` until `until` (seconds), or lift the ban (`until` 0); returns whether a ban
     /// existed before.
     fn set_room_ban(&self, sdkappid: u64, group_id: &str, user: &str, until: u64) -> StoreResult<bool>;
+    /// The room's bans that end after `now`: (user, until), by user.
+    fn room_bans(&self, sdkappid: u64, group_id: &str, now: u64) -> StoreResult<Vec<(String, u64)>>;
     /// The attribute map (JSON text) and its main sequence; `(0, "{}")` when none was written.
     fn group_attrs(&self, sdkappid: u64, group_id: &str) -> StoreResult<(u64, String)>;
     /// Replace the attribute map if its main sequence is still `expected` (0: none written yet);

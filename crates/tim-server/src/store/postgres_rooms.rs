@@ -61,6 +61,21 @@ impl RoomStore for PgStore {
         })
     }
 
+    fn room_bans(&self, sdkappid: u64, group_id: &str, now: u64) -> StoreResult<Vec<(String, u64)>> {
+        let group_id = group_id.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    "SELECT user_id, until FROM room_bans WHERE sdkappid = $1 AND group_id = $2 AND until > $3 \
+                     ORDER BY user_id",
+                    &[&i(sdkappid), &group_id, &i(now)],
+                )
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get(0)?, u(r.try_get(1)?)))).collect()
+        })
+    }
+
     fn group_attrs(&self, sdkappid: u64, group_id: &str) -> StoreResult<(u64, String)> {
         let group_id = group_id.to_string();
         self.run(move |pool| async move {

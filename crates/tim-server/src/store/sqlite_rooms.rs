@@ -45,6 +45,16 @@ impl RoomStore for SqliteStore {
         Ok(existed)
     }
 
+    fn room_bans(&self, sdkappid: u64, group_id: &str, now: u64) -> StoreResult<Vec<(String, u64)>> {
+        let c = self.conn();
+        let mut st = c.prepare(
+            "SELECT user_id, until FROM room_bans WHERE sdkappid = ?1 AND group_id = ?2 AND until > ?3 \
+             ORDER BY user_id",
+        )?;
+        let rows = st.query_map(params![i(sdkappid), group_id, i(now)], |r| Ok((r.get(0)?, u(r.get(1)?))))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn group_attrs(&self, sdkappid: u64, group_id: &str) -> StoreResult<(u64, String)> {
         let row: Option<(i64, String)> = self
             .conn()
