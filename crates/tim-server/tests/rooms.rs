@@ -268,6 +268,10 @@ async fn group_attributes_wire_shapes_limits_conflicts_and_pushes() {
     assert_eq!(code(&r), 2641, "{r}");
     let r = c.call("group_open_attr_http_svc.get_group_attr", json!({"GroupId": g, "GroupType": 1})).await;
     assert_eq!(code(&r), 2642, "{r}");
+    let community =
+        create(&mut a, "million_group_open_http_svc.create_group", json!({"Type": "Community", "Name": "C"})).await;
+    let r = a.call("million_group_open_http_svc.get_group_attr", json!({"GroupId": community})).await;
+    assert_eq!(code(&r), 2641, "{r}");
     let r =
         c.call("group_open_http_svc.set_group_attr", json!({"GroupId": g, "GroupAttr": attrs(&[("k", "v")])})).await;
     assert_eq!(code(&r), 2642, "{r}");
