@@ -97,6 +97,10 @@ pub fn is_room(g: &Group) -> bool {
 /// Run an AVChatRoom command; `None` if `servcmd` is not one.
 pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
     let r = match servcmd {
+        // Rooms have no initial members (the SDK drops `memberList` for them; REST gets 10004).
+        cmd::CREATE_GROUP if body["Type"] == KIND && body["MemberList"].as_array().is_some_and(|m| !m.is_empty()) => {
+            Err(fail(code::GROUP_INVALID_PARAMETERS, "an AVChatRoom is created without MemberList"))
+        }
         cmd::GET_ONLINE_MEMBER_NUM => online_member_num(st, who, body),
         cmd::AVCHATROOM_GET_MEMBERS => get_members(st, who, body),
         cmd::BAN_GROUP_MEMBER => ban(st, who, body),

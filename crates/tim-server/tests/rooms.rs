@@ -121,6 +121,16 @@ async fn avchatroom_join_send_unstored_unlisted_online_count() {
     let n = rest(&server, "group_open_http_svc/get_online_member_num", &json!({"GroupId": g})).await;
     assert_eq!(n["OnlineMemberNum"], 3, "{n}");
 
+    // No initial members for rooms (REST).
+    let r = rest(
+        &server,
+        "group_open_http_svc/create_group",
+        &json!({"Type": "AVChatRoom", "Name": "L",
+        "MemberList": [{"Member_Account": carol}]}),
+    )
+    .await;
+    assert_eq!(code(&r), 10004, "{r}");
+
     // Quitting: a quit tip, count down, and a non-member may not send.
     let r = c.call("group_open_http_svc.quit_group", json!({"GroupId": g})).await;
     assert_eq!(code(&r), 0, "{r}");
