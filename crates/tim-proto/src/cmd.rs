@@ -113,6 +113,34 @@ servcmds! {
     SEND_GROUP_SYSTEM_NOTIFICATION = "group_open_http_svc.send_group_system_notification";
     /// Delete read group system notices / @-tips (`DelMsgList:[{From_Account, MsgSeq, MsgRandom}]`).
     DELETEMSG = "openim.deletemsg";
+    /// AVChatRoom online member count (`getGroupOnlineMemberCount`).
+    GET_ONLINE_MEMBER_NUM = "group_open_http_svc.get_online_member_num";
+    /// AVChatRoom recent member list (`getGroupMemberList` on an AVChatRoom).
+    AVCHATROOM_GET_MEMBERS = "group_open_avchatroom_http_svc.get_members";
+    /// Remove AVChatRoom members with a ban (`deleteGroupMember` with `duration`).
+    BAN_GROUP_MEMBER = "group_open_http_svc.ban_group_member";
+    /// REST: lift AVChatRoom bans.
+    UNBAN_GROUP_MEMBER = "group_open_http_svc.unban_group_member";
+    /// REST: the banned members of an AVChatRoom.
+    GET_GROUP_BAN_MEMBER = "group_open_http_svc.get_group_ban_member";
+    /// Replace all group attributes (`initGroupAttributes`).
+    SET_GROUP_ATTR = "group_open_http_svc.set_group_attr";
+    /// Upsert group attributes (`setGroupAttributes`).
+    MODIFY_GROUP_ATTR = "group_open_http_svc.modify_group_attr";
+    /// Delete group attributes by key (`deleteGroupAttributes` with keys).
+    DELETE_GROUP_ATTR = "group_open_http_svc.delete_group_attr";
+    /// Delete all group attributes (`deleteGroupAttributes` with no keys).
+    CLEAR_GROUP_ATTR = "group_open_http_svc.clear_group_attr";
+    /// Read group attributes (`getGroupAttributes`).
+    GET_GROUP_ATTR = "group_open_attr_http_svc.get_group_attr";
+    /// Create a topic in a community.
+    CREATE_TOPIC = "million_group_open_http_svc.create_topic";
+    /// Delete topics (an empty or missing `TopicIdList` deletes all).
+    DESTROY_TOPIC = "million_group_open_http_svc.destroy_topic";
+    /// Update a topic profile.
+    MODIFY_TOPIC = "million_group_open_http_svc.modify_topic";
+    /// List topics.
+    GET_TOPIC = "million_group_open_http_svc.get_topic";
     /// Cloud config.
     FETCH_CONFIG = "im_sdk_config_mgr.fetch_config";
     /// Purchase bits.

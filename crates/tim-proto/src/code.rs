@@ -120,7 +120,8 @@ pub const GROUP_INVALID_PARAMETERS: i64 = 10004;
 /// `ERR_SVR_GROUP_PERMISSION_DENY`: no permission in the group (not a member, not owner/admin,
 /// join refused).
 pub const GROUP_PERMISSION_DENY: i64 = 10007;
-/// Too many requests: a group's message rate (Tencent 10006, "operation rate limited").
+/// Operation rate limited (Tencent 10006): a group's message rate, the AVChatRoom member list
+/// more than once per 3 s.
 pub const GROUP_RATE_LIMITED: i64 = 10006;
 /// The owner may not leave this group (Tencent 10009).
 pub const GROUP_OWNER_CANNOT_QUIT: i64 = 10009;
@@ -138,3 +139,16 @@ pub const GROUP_ACCOUNT_NOT_FOUND: i64 = 10019;
 pub const GROUP_ID_IN_USE: i64 = 10021;
 /// The application or invitation was already handled (Tencent 10024).
 pub const GROUP_REQUEST_HANDLED: i64 = 10024;
+
+// AVChatRoom and community codes (B-conversations-groups.md §4.13, §4.15, §6).
+
+/// Group attribute API on a group that is not an AVChatRoom.
+pub const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
+/// Group attribute API before joining the AVChatRoom.
+pub const GROUP_ATTR_NOT_JOINED: i64 = 2642;
+/// Group attribute writes over the server limit (5 per second per user).
+pub const GROUP_ATTR_RATE_LIMITED: i64 = 10049;
+/// Group attribute key does not exist.
+pub const GROUP_ATTR_KEY_NOT_FOUND: i64 = 10050;
+/// Group attribute write conflict: refresh with `getGroupAttributes` and retry.
+pub const GROUP_ATTR_CONFLICT: i64 = 10056;

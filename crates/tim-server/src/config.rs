@@ -189,6 +189,11 @@ pub struct Config {
     pub uploads: UploadsConfig,
     /// Group limits.
     pub groups: GroupsConfig,
+    /// Length of the AVChatRoom recent-member list (`getGroupMemberList` on a room), 1 to 1000.
+    pub avchatroom_member_list_max: usize,
+    /// An AVChatRoom member whose sockets are all closed leaves the room after this many
+    /// seconds (a reconnect within it keeps the membership).
+    pub avchatroom_offline_grace_secs: u64,
 }
 
 impl Default for Config {
@@ -213,6 +218,8 @@ impl Default for Config {
             cluster: ClusterConfig::default(),
             uploads: UploadsConfig::default(),
             groups: GroupsConfig::default(),
+            avchatroom_member_list_max: 30,
+            avchatroom_offline_grace_secs: 60,
         }
     }
 }

@@ -36,6 +36,8 @@ pub(crate) struct Info {
     pub(crate) invite_join_option: String,
     pub(crate) shut_up_all_member: String,
     pub(crate) app_defined_data: Vec<Value>,
+    /// 1 for a topic-enabled community (`SupportTopic`).
+    pub(crate) support_topic: u64,
 }
 
 pub(crate) fn info_of(g: &Group) -> Info {
@@ -159,7 +161,7 @@ pub(crate) fn group_obj(g: &Group, self_info: Option<&Member>) -> Value {
         "MaxMemberNum": info.max_member_num, "ApplyJoinOption": info.apply_join_option,
         "InviteJoinOption": info.invite_join_option,
         "ShutUpAllMember": if info.shut_up_all_member.is_empty() { "Off".to_string() } else { info.shut_up_all_member },
-        "AppDefinedData": info.app_defined_data, "SupportTopic": 0, "LastRecallTime": 0, "AtInfoList": [],
+        "AppDefinedData": info.app_defined_data, "SupportTopic": info.support_topic, "LastRecallTime": 0, "AtInfoList": [],
     });
     if let Some(m) = self_info {
         v["SelfInfo"] = self_obj(m);
@@ -183,13 +185,15 @@ pub(crate) fn member_obj(m: &Member) -> Value {
 pub fn group_msg_wire(g: &Group, m: &GroupMsg) -> Value {
     let name = info_of(g).name;
     if m.event == event::GROUP_TIP {
-        return json!({
+        let mut tip = json!({
             "From_Account": m.from, "ToGroupId": m.group_id,
             "GroupInfo": {"GroupId": m.group_id, "GroupType": g.kind, "GroupName": name},
             "MsgSeq": m.msg_seq, "MsgRandom": m.random, "Random": m.random, "MsgTimeStamp": m.msg_time,
             "MsgTime": m.msg_time, "Event": event::GROUP_TIP,
             "MsgBody": serde_json::from_str::<Value>(&m.body).unwrap_or_else(|_| json!({})),
         });
+        crate::topics::patch_wire(g, &mut tip);
+        return tip;
     }
     let mut v = json!({
         "From_Account": m.from, "ToGroupId": m.group_id,
@@ -206,6 +210,7 @@ pub fn group_msg_wire(g: &Group, m: &GroupMsg) -> Value {
     if let (Some(o), Ok(Value::Object(extra))) = (v.as_object_mut(), serde_json::from_str::<Value>(&m.extra)) {
         o.extend(extra);
     }
+    crate::topics::patch_wire(g, &mut v);
     v
 }
 
@@ -218,6 +223,9 @@ pub(crate) fn push_members(st: &State, sdkappid: u64, members: &[Member], except
 
 /// Store a tip (`Event 4`) with the next group sequence and push it to the current members.
 pub(crate) fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
+    if crate::avchatroom::is_room(g) {
+        return crate::avchatroom::tip(st, who, g, operator, body);
+    }
     let t = now();
     let msg = GroupMsg {
         sdkappid: g.sdkappid,
@@ -235,8 +243,8 @@ pub(crate) fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value)
         GroupInserted::New(m) | GroupInserted::Duplicate(m) => m,
         GroupInserted::NoGroup => return Ok(()),
     };
-    let _ = st.store.set_group_read(g.sdkappid, &g.group_id, operator, stored.msg_seq);
-    let members = st.store.members(g.sdkappid, &g.group_id).map_err(internal)?;
+    let _ = crate::topics::set_read(st, g, operator, stored.msg_seq);
+    let members = st.store.members(g.sdkappid, crate::topics::member_group(g)).map_err(internal)?;
     let push = json!({"EventArray":[{"Event": event::GROUP_TIP, "GroupTips":[group_msg_wire(g, &stored)]}]});
     push_members(st, g.sdkappid, &members, conn_id(who), &push);
     Ok(())
@@ -275,10 +283,16 @@ pub(crate) fn accounts(list: &Value, key: &str) -> Vec<String> {
 
 /// Run a group command; `None` if `servcmd` is not one.
 pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
+    let servcmd = &*crate::topics::alias(servcmd);
+    if let Some(r) = crate::avchatroom::dispatch(st, who, servcmd, body) {
+        return Some(r);
+    }
+    if let Some(r) = crate::topics::dispatch(st, who, servcmd, body) {
+        return Some(r);
+    }
     let r = match servcmd {
         cmd::CREATE_GROUP => create_group(st, who, body),
         cmd::GET_JOINED_GROUP_LIST => get_joined_group_list(st, who, body),
-        cmd::MILLION_GET_JOINED_GROUP_LIST => Ok(ok_with(json!({"TotalCount": 0, "GroupIdList": []}))),
         cmd::GET_GROUP_SELF_MEMBER_INFO => get_group_self_member_info(st, who, body),
         cmd::GET_GROUP_PUBLIC_INFO => get_group_public_info(st, who, body),
         cmd::APPLY_JOIN_GROUP => apply_join_group(st, who, body),
@@ -362,6 +376,7 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         invite_join_option: str_field(body, "InviteJoinOption").to_string(),
         shut_up_all_member: "Off".into(),
         app_defined_data: body["AppDefinedData"].as_array().cloned().unwrap_or_default(),
+        support_topic: crate::topics::support_topic_flag(kind, body),
     };
     let g = Group {
         sdkappid,
@@ -386,7 +401,9 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
 fn get_joined_group_list(st: &State, who: &Who, body: &Value) -> Reply {
     let sdkappid = sdkappid(who);
     let user = me(who, body, "Member_Account");
-    let all = st.store.joined_groups(sdkappid, &user).map_err(internal)?;
+    let mut all = st.store.joined_groups(sdkappid, &user).map_err(internal)?;
+    // AVChatRooms are not listed; topic-enabled communities come from the million service.
+    all.retain(|(g, _)| !crate::avchatroom::is_room(g) && !crate::topics::supports_topic(g));
     let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
     let limit = body["Limit"].as_u64().filter(|l| *l > 0).unwrap_or(50).min(10_000) as usize;
     let list: Vec<Value> = all.iter().skip(offset).take(limit).map(|(g, m)| group_obj(g, Some(m))).collect();
@@ -458,6 +475,9 @@ fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
     let sdkappid = sdkappid(who);
     let user = me(who, body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
+    if crate::avchatroom::is_room(&g) {
+        return crate::avchatroom::join(st, who, &g, &user);
+    }
     if membership(st, &g, &user)?.is_some() {
         return Err(fail(code::GROUP_ALREADY_MEMBER, format!("{user} is already a member")));
     }
@@ -529,6 +549,7 @@ fn destroy_group(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let members = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
     st.store.destroy_group(sdkappid, &g.group_id).map_err(internal)?;
+    crate::topics::on_group_destroyed(st, &g);
     let users: Vec<String> = members.into_iter().map(|m| m.user).collect();
     notice(st, &g, &user, &users, conn_id(who), json!({"ReportType": 5}));
     Ok(ok())
@@ -732,6 +753,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let sender_member = require_member(st, who, &g, &from)?;
     crate::group_members::check_may_send(st, who, &g, sender_member.as_ref())?;
+    let g = crate::topics::target(st, g, body)?;
     let elems: Vec<MsgElem> = serde_json::from_value(body["MsgBody"].clone())
         .map_err(|e| fail(code::MSG_BODY_INVALID, format!("invalid MsgBody: {e}")))?;
     if elems.is_empty() {
@@ -773,7 +795,10 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
         event: 0,
         flags: 0,
     };
-    let members = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
+    if crate::avchatroom::is_room(&g) && body["OnlineOnlyFlag"].as_u64() != Some(1) {
+        return crate::avchatroom::send(st, who, &g, msg);
+    }
+    let members = st.store.members(sdkappid, crate::topics::member_group(&g)).map_err(internal)?;
     if body["OnlineOnlyFlag"].as_u64() == Some(1) {
         // Online-only: pushed, not stored, no sequence.
         let mut wire = group_msg_wire(&g, &msg);
@@ -790,7 +815,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
         }
         GroupInserted::NoGroup => return Err(fail(code::GROUP_NOT_FOUND, "group does not exist")),
     };
-    let _ = st.store.set_group_read(sdkappid, &g.group_id, &from, stored.msg_seq);
+    let _ = crate::topics::set_read(st, &g, &from, stored.msg_seq);
     let push = json!({"EventArray":[{"Event": event::GROUP_MSG, "GroupMsgArray":[group_msg_wire(&g, &stored)]}]});
     push_members(st, sdkappid, &members, conn_id(who), &push);
     Ok(ok_with(json!({"MsgSeq": stored.msg_seq, "MsgTime": stored.msg_time})))
@@ -802,6 +827,10 @@ fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
     let user = me(who, body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     require_member(st, who, &g, &user)?;
+    if let Some(empty) = crate::avchatroom::history(&g) {
+        return Ok(empty);
+    }
+    let g = crate::topics::target(st, g, body)?;
     let last = g.next_msg_seq.saturating_sub(1);
     let from = body["ReqMsgSeq"].as_u64().filter(|s| *s > 0).unwrap_or(last).min(last);
     let n = body["ReqMsgNumber"].as_u64().filter(|n| *n > 0).unwrap_or(20).min(100) as usize;
@@ -810,7 +839,7 @@ fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
     let finished = rows.len() < n || lowest <= 1;
     let list: Vec<Value> = rows.iter().map(|m| group_msg_wire(&g, m)).collect();
     Ok(ok_with(json!({
-        "GroupId": g.group_id, "RspMsgList": list, "IsFinished": if finished { 2 } else { 0 },
+        "GroupId": crate::topics::member_group(&g), "RspMsgList": list, "IsFinished": if finished { 2 } else { 0 },
         "InvisibleMsgSeq": [], "NextReqMsgSeq": lowest.saturating_sub(1),
     })))
 }
@@ -821,14 +850,16 @@ fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
     let user = me(who, body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     require_member(st, who, &g, &user)?;
+    let g = crate::topics::target(st, g, body)?;
     let last = g.next_msg_seq.saturating_sub(1);
     let seq = body["MsgReadedSeq"].as_u64().unwrap_or(last).min(last);
-    let read = st.store.set_group_read(sdkappid, &g.group_id, &user, seq).map_err(internal)?;
+    let read = crate::topics::set_read(st, &g, &user, seq)?;
     // My other instances recompute their unread (WIRE.md §5.5, `GroupReadInfoArray`).
-    let item = json!({"From_Account": user, "ToGroupId": g.group_id,
+    let mut item = json!({"From_Account": user, "ToGroupId": g.group_id,
         "GroupInfo": {"GroupId": g.group_id, "GroupType": g.kind},
         "MsgSeq": 0, "MsgRandom": 0, "MsgTimeStamp": now(),
         "MsgBody": {"GroupReadInfoArray": [{"GroupId": g.group_id, "LastReadMsgSeq": read}]}});
+    crate::topics::patch_wire(&g, &mut item);
     let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
     st.hub.push_user(sdkappid, &user, conn_id(who), &push);
     Ok(ok())

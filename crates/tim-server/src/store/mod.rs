@@ -172,7 +172,7 @@ pub(crate) const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.m
      m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
 
 /// Persistent state of the server.
-pub trait Store: GroupStore + Send + Sync {
+pub trait Store: GroupStore + RoomStore + Send + Sync {
     /// All persisted apps.
     fn apps(&self) -> StoreResult<Vec<App>>;
     /// Insert or update an app.
@@ -566,3 +566,64 @@ CREATE INDEX group_msgs_dedup ON group_msgs (sdkappid, group_id, from_user, rand
 "#
     )
 }
+
+/// Storage of AVChatRoom bans and attributes and of community topics' read positions (the
+/// topics themselves are `tim_groups` rows of kind `Topic`, so their sequences, history and
+/// profile use [`GroupStore`]).
+pub trait RoomStore: Send + Sync {
+    /// Take the group's next sequence without storing a message (AVChatRoom messages and tips
+    /// are not kept); `None` if the group does not exist.
+    fn bump_group_seq(&self, sdkappid: u64, group_id: &str, now: u64) -> StoreResult<Option<u64>>;
+    /// Until when (seconds) `user` is banned from the room; 0 when not banned.
+    fn room_ban(&self, sdkappid: u64, group_id: &str, user: &str) -> StoreResult<u64>;
+    /// Ban `user` until `until` (seconds), or lift the ban (`until` 0); returns whether a ban
+    /// existed before.
+    fn set_room_ban(&self, sdkappid: u64, group_id: &str, user: &str, until: u64) -> StoreResult<bool>;
+    /// The room's bans that end after `now`: (user, until), by user.
+    fn room_bans(&self, sdkappid: u64, group_id: &str, now: u64) -> StoreResult<Vec<(String, u64)>>;
+    /// The attribute map (JSON text) and its main sequence; `(0, "{}")` when none was written.
+    fn group_attrs(&self, sdkappid: u64, group_id: &str) -> StoreResult<(u64, String)>;
+    /// Replace the attribute map if its main sequence is still `expected` (0: none written yet);
+    /// returns false when another write came first.
+    fn cas_group_attrs(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        expected: u64,
+        new_seq: u64,
+        attrs: &str,
+    ) -> StoreResult<bool>;
+    /// The topics of a community (kind `Topic`, ID `<community>@TOPIC#_…`), oldest first.
+    fn topics(&self, sdkappid: u64, community: &str) -> StoreResult<Vec<Group>>;
+    /// The member's read sequence in a topic (0 when never read).
+    fn topic_read(&self, sdkappid: u64, topic_id: &str, user: &str) -> StoreResult<u64>;
+    /// Raise the member's read sequence in a topic (never lowers it); returns the new value.
+    fn set_topic_read(&self, sdkappid: u64, topic_id: &str, user: &str, seq: u64) -> StoreResult<u64>;
+    /// Forget a dismissed group's (or topic's) bans, attributes and read positions.
+    fn clear_room_state(&self, sdkappid: u64, group_id: &str) -> StoreResult<()>;
+}
+
+/// The schema of [`RoomStore`], the same text on both backends.
+pub(crate) const ROOMS_SCHEMA: &str = r#"
+CREATE TABLE room_bans (
+    sdkappid    BIGINT NOT NULL,
+    group_id    TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    until       BIGINT NOT NULL,
+    PRIMARY KEY (sdkappid, group_id, user_id)
+);
+CREATE TABLE group_attrs (
+    sdkappid    BIGINT NOT NULL,
+    group_id    TEXT NOT NULL,
+    main_seq    BIGINT NOT NULL,
+    attrs       TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, group_id)
+);
+CREATE TABLE topic_reads (
+    sdkappid    BIGINT NOT NULL,
+    topic_id    TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    read_seq    BIGINT NOT NULL,
+    PRIMARY KEY (sdkappid, topic_id, user_id)
+);
+"#;

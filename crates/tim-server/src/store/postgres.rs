@@ -28,10 +28,18 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+#[path = "postgres_rooms.rs"]
+mod rooms;
+
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Never edit a step; append one.
 fn migrations() -> Vec<String> {
-    vec![SCHEMA_V1.to_string(), group_schema("BIGSERIAL PRIMARY KEY"), group_members_schema("BIGSERIAL PRIMARY KEY")]
+    vec![
+        SCHEMA_V1.to_string(),
+        group_schema("BIGSERIAL PRIMARY KEY"),
+        group_members_schema("BIGSERIAL PRIMARY KEY"),
+        ROOMS_SCHEMA.to_string(),
+    ]
 }
 
 const SCHEMA_V1: &str = r#"

@@ -8,6 +8,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
+#[path = "sqlite_rooms.rs"]
+mod rooms;
+
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Step 1 is the schema of databases created before migrations existed (hence `IF NOT EXISTS`:
 /// such a database is adopted as version 1). Never edit a step; append one.
@@ -16,6 +19,7 @@ fn migrations() -> Vec<String> {
         SCHEMA_V1.to_string(),
         group_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
         group_members_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
+        ROOMS_SCHEMA.to_string(),
     ]
 }
 
