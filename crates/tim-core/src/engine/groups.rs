@@ -897,8 +897,11 @@ impl Engine {
         if body.get("GroupWithdrawInfoArray").is_some() || body.get("GroupMsgReceiptList").is_some() {
             return None;
         }
-        let msg = self.accept_group(t, GroupItem::Notice, true)?;
-        self.notice_effects(&gid, &msg.payload, now);
+        let live = !self.s.quiet;
+        let msg = self.accept_group(t, GroupItem::Notice, live)?;
+        if live {
+            self.notice_effects(&gid, &msg.payload, now);
+        }
         Some(msg)
     }
 
