@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo bench -p tim-server --bench fanout
 //! FANOUT_MEMBERS=2000 FANOUT_ROUNDS=3 FANOUT_BASELINE=none cargo bench -p tim-server --bench fanout
+//! FANOUT_TEXT_BYTES=2000 cargo bench -p tim-server --bench fanout   # compressed push frames
 //! ```
 //!
 //! What it does, all through the real API:
@@ -59,6 +60,47 @@ fn fd_limits() -> (usize, usize) {
         }
     }
     (1024, 1024)
+}
+
+/// CPU time (user, system) of a process so far, from `/proc/<pid>/stat` (clock ticks of 10 ms,
+/// the Linux default `USER_HZ`).
+fn cpu(pid: u32) -> Cpu {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = text.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<u64> = rest.split_whitespace().skip(11).take(2).filter_map(|v| v.parse().ok()).collect();
+    let tick = |i: usize| Duration::from_millis(f.get(i).copied().unwrap_or(0) * 10);
+    Cpu { user: tick(0), sys: tick(1) }
+}
+
+/// User and system CPU time.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    user: Duration,
+    sys: Duration,
+}
+
+impl Cpu {
+    fn since(self, earlier: Cpu) -> Cpu {
+        Cpu { user: self.user.saturating_sub(earlier.user), sys: self.sys.saturating_sub(earlier.sys) }
+    }
+}
+
+impl std::fmt::Display for Cpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({} user + {} sys)", ms(self.user + self.sys), ms(self.user), ms(self.sys))
+    }
+}
+
+/// CPU time used by the server process and this one since `since` (a pair from [`cpus`]).
+fn cpu_delta(since: (Cpu, Cpu)) -> (Cpu, Cpu) {
+    let now = cpus();
+    (now.0.since(since.0), now.1.since(since.1))
+}
+
+/// CPU time so far of (the server process = the parent, this process).
+fn cpus() -> (Cpu, Cpu) {
+    (cpu(std::os::unix::process::parent_id()), cpu(std::process::id()))
 }
 
 fn user(i: usize) -> String {
@@ -200,9 +242,7 @@ async fn server_side() {
         added += r["MemberList"].as_array().unwrap().iter().filter(|m| m["Result"] == 1).count();
     }
     assert_eq!(added, n - 1, "every member added");
-    let r = rest
-        .call("group_open_http_svc/get_group_member_info", &json!({"GroupId": group, "Limit": 1}))
-        .await;
+    let r = rest.call("group_open_http_svc/get_group_member_info", &json!({"GroupId": group, "Limit": 1})).await;
     assert_eq!(r["MemberNum"].as_u64(), Some(n as u64), "{r}");
     let join = t.elapsed();
     println!(
@@ -317,6 +357,7 @@ mod clients {
         let group_key = format!("\"ToGroupId\":\"{group}\"");
         while let Some(Ok(m)) = stream.next().await {
             let at = Instant::now();
+            let compressed = matches!(&m, Message::Binary(b) if b.starts_with(b"COMP"));
             let Some(b) = frame_text(m) else { continue };
             let marker = round.marker.read().unwrap().clone();
             if i == 0 {
@@ -347,7 +388,12 @@ mod clients {
                 let ev = &f.body["EventArray"][0];
                 let msg = if group_push { &ev["GroupMsgArray"][0] } else { &ev["C2cMsgArray"][0] };
                 assert_eq!(msg["From_Account"], "u0", "{}", f.body);
-                assert_eq!(msg["MsgBody"][0]["MsgContent"]["Text"], marker.as_str(), "{}", f.body);
+                let text = msg["MsgBody"][0]["MsgContent"]["Text"].as_str().unwrap_or("");
+                assert!(text.starts_with(marker.as_str()), "{}", f.body);
+                if i == 1 && group_push {
+                    let z = if compressed { ", sent compressed (COMP)" } else { "" };
+                    println!("  push frame: {} bytes of JSON{z}", b.len());
+                }
             }
             let _ = seen.send(Seen::Push(i, at));
         }
@@ -399,7 +445,8 @@ mod clients {
             }
         }
         lat.sort();
-        let pct = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
+        let pct =
+            |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
         let stats = Stats { delivered: lat.len(), dup, p50: pct(0.50), p99: pct(0.99), max: pct(1.0) };
         (stats, reps)
     }
@@ -423,6 +470,10 @@ mod clients {
         let rounds = env_usize("FANOUT_ROUNDS", 5).max(1);
         let baseline = std::env::var("FANOUT_BASELINE").unwrap_or_else(|_| "c2c".into());
         let in_flight = 64;
+        // Message text: the round's marker, padded to this many bytes (compressed frames above
+        // the server's compress_threshold, 1 KB by default).
+        let pad = env_usize("FANOUT_TEXT_BYTES", 0);
+        let text = |marker: &str| format!("{marker}{}", "x".repeat(pad.saturating_sub(marker.len())));
 
         // Connect and log in every member, `in_flight` at a time.
         let t = Instant::now();
@@ -474,24 +525,29 @@ mod clients {
             *round.marker.write().unwrap() = marker.clone();
             seq += 1;
             let body = json!({"GroupId": group, "Random": rand::random::<u32>(), "ClientSeq": seq,
-                "MsgPriority": "Normal", "MsgBody": [{"MsgType":"TIMTextElem","MsgContent":{"Text": marker}}],
+                "MsgPriority": "Normal", "MsgBody": [{"MsgType":"TIMTextElem","MsgContent":{"Text": text(&marker)}}],
                 "CloudCustomData": "", "OnlineOnlyFlag": 0, "MsgClientTime": tim_server::now()});
+            let cpu0 = cpus();
             let sent = Instant::now();
             send(&mut sink, &a2, "group_open_http_svc.send_group_msg", seq, body).await;
             let (s, reps) = collect(&mut seen, n, n - 1, sent, 1).await;
+            let (cpu_server, cpu_clients) = cpu_delta(cpu0);
             let reply = reps.first().map(|(at, b)| {
                 assert_eq!(b["ErrorCode"], 0, "send_group_msg: {b}");
                 *at - sent
             });
             println!(
-                "group round {r}: delivered {}/{} (duplicates {})  reply {}  p50 {}  p99 {}  max {}",
+                "group round {r}: delivered {}/{} (duplicates {})  reply {}  p50 {}  p99 {}  max {}  \
+                 (cpu: server {}, clients {}, incl. 300 ms grace)",
                 s.delivered,
                 n - 1,
                 s.dup,
                 reply.map(ms).unwrap_or_else(|| "none".into()),
                 ms(s.p50),
                 ms(s.p99),
-                ms(s.max)
+                ms(s.max),
+                cpu_server,
+                cpu_clients
             );
             assert_eq!(s.delivered, n - 1, "every other member gets the push");
             assert_eq!(s.dup, 0, "exactly once");
@@ -515,22 +571,24 @@ mod clients {
         if baseline == "c2c" {
             let marker = format!("c2c-{:08x}", rand::random::<u32>());
             *round.marker.write().unwrap() = marker.clone();
+            let cpu0 = cpus();
             let sent = Instant::now();
             let first = seq + 1;
             for i in 1..n {
                 seq += 1;
                 let body = json!({"From_Account": "u0", "To_Account": user(i), "MsgSeq": seq,
                     "MsgRandom": rand::random::<u32>(),
-                    "MsgBody": [{"MsgType":"TIMTextElem","MsgContent":{"Text": marker}}], "CloudCustomData": "",
+                    "MsgBody": [{"MsgType":"TIMTextElem","MsgContent":{"Text": text(&marker)}}], "CloudCustomData": "",
                     "MsgClientTime": tim_server::now(), "SendMsgControl": [], "IsNeedReadReceipt": 0});
                 send(&mut sink, &a2, "openim.sendmsg", seq, body).await;
             }
             let (s, reps) = collect(&mut seen, n, n - 1, sent, n - 1).await;
+            let (cpu_server, cpu_clients) = cpu_delta(cpu0);
             let bad = reps.iter().filter(|(_, b)| b["ErrorCode"] != 0).count();
             let last_reply = reps.iter().map(|(at, _)| *at - sent).max().unwrap_or_default();
             println!(
                 "baseline c2c: {} sendmsg from u0 (seq {first}..{seq}) delivered {}/{} (duplicates {}, failed replies {bad})  \
-                 last reply {}  p50 {}  p99 {}  max (all delivered) {}",
+                 last reply {}  p50 {}  p99 {}  max (all delivered) {}  (cpu: server {}, clients {})",
                 n - 1,
                 s.delivered,
                 n - 1,
@@ -538,7 +596,9 @@ mod clients {
                 ms(last_reply),
                 ms(s.p50),
                 ms(s.p99),
-                ms(s.max)
+                ms(s.max),
+                cpu_server,
+                cpu_clients
             );
             assert_eq!(s.delivered, n - 1);
             assert_eq!(bad, 0);
