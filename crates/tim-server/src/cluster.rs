@@ -56,6 +56,10 @@ pub enum ClusterError {
 
 type Result<T> = std::result::Result<T, ClusterError>;
 
+/// Of one node, in a fan-out: the users with a session there, and their presence fields
+/// (user, field).
+type NodeUsers = (Vec<String>, Vec<(String, String)>);
+
 /// One socket's presence entry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Presence {
@@ -193,8 +197,7 @@ impl Inner {
     /// [`Inner::deliver_remote`] for many users and one body: the presence of up to
     /// [`FANOUT_BATCH`] users per pipelined round trip, then one `PushMany` per node and batch.
     async fn deliver_remote_many(&self, app: u64, users: &[String], body: &Value) -> Result<()> {
-        // node -> (users with a session there, their presence fields)
-        let mut by_node: BTreeMap<String, (Vec<String>, Vec<(String, String)>)> = BTreeMap::new();
+        let mut by_node: BTreeMap<String, NodeUsers> = BTreeMap::new();
         for chunk in users.chunks(FANOUT_BATCH) {
             let mut pipe = redis::pipe();
             for user in chunk {
