@@ -41,6 +41,9 @@ struct Conn {
     origin: Option<String>,
 }
 
+/// How long a command's pushes may wait for its reply to be written (`hub::hold_pushes`).
+const HOLD_MAX: Duration = Duration::from_millis(50);
+
 #[derive(Clone, Copy)]
 struct Mode {
     binary: bool,
@@ -185,14 +188,25 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
                 match joined {
                     Ok((c, head, reply, held)) => {
                         conn = Some(c);
+                        let mut held = Some(held);
                         let sent = match reply {
                             Some(body) => {
                                 let f = Frame::new(Head::reply(head.servcmd, head.seq), body);
-                                socket.send(encode(&f, mode, threshold)).await.is_ok()
+                                let send = socket.send(encode(&f, mode, threshold));
+                                tokio::pin!(send);
+                                // A sender whose socket is slow to take its reply must not delay
+                                // everyone else's pushes: released after HOLD_MAX at the latest.
+                                tokio::select! {
+                                    r = &mut send => r.is_ok(),
+                                    _ = tokio::time::sleep(HOLD_MAX) => {
+                                        if let Some(h) = held.take() { h.release() }
+                                        send.await.is_ok()
+                                    }
+                                }
                             }
                             None => true,
                         };
-                        held.release();
+                        if let Some(h) = held.take() { h.release() }
                         if !sent { break }
                     }
                     Err(e) => { tracing::error!(conn_id, error = %e, "command handler failed"); break }
