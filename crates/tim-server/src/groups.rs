@@ -214,11 +214,11 @@ pub fn group_msg_wire(g: &Group, m: &GroupMsg) -> Value {
     v
 }
 
-/// Push `body` to every member's sessions (through the hub, so across nodes), except `except`.
+/// Push `body` to every member's sessions (through the hub, so across nodes), except `except`:
+/// one fan-out, the frame serialised once (see [`crate::hub::Hub::push_users`]).
 pub(crate) fn push_members(st: &State, sdkappid: u64, members: &[Member], except: Option<u64>, body: &Value) {
-    for m in members {
-        st.hub.push_user(sdkappid, &m.user, except, body);
-    }
+    let users: Vec<&str> = members.iter().map(|m| m.user.as_str()).collect();
+    st.hub.push_users(sdkappid, &users, except, body);
 }
 
 /// Store a tip (`Event 4`) with the next group sequence and push it to the current members.
