@@ -33,8 +33,11 @@ const bob = await client(`rbob${tag}`);
 console.log('both SDK_READY');
 const T = alice.TIM.TYPES;
 const E = bob.TIM.EVENT;
-const events = { attrs: [], created: [], updated: [] };
+const events = { attrs: [], created: [], updated: [], notices: [] };
 bob.tim.on(E.GROUP_ATTRIBUTES_UPDATED, (e) => events.attrs.push(e.data));
+bob.tim.on(E.MESSAGE_RECEIVED, (e) => {
+  for (const m of e.data) if (m.type === T.MSG_GRP_SYS_NOTICE) events.notices.push(m.payload);
+});
 bob.tim.on(E.TOPIC_CREATED, (e) => events.created.push(e.data));
 bob.tim.on(E.TOPIC_UPDATED, (e) => events.updated.push(e.data));
 
@@ -83,6 +86,9 @@ const kicked = await until('deleteGroupMember with duration', async () => {
   return r;
 });
 if (!kicked.data.userIDList.includes(bob.userID)) fail(`deleteGroupMember ${JSON.stringify(kicked.data)}`);
+// bob learns of the ban from system notice 21 (the SDK then drops the room); before that a
+// joinGroup would answer from the SDK's own state, without asking the server.
+await until('bob notice 21', () => events.notices.find((n) => n.operationType === 21 && n.groupProfile.groupID === roomID));
 const rejoin = await bob.tim.joinGroup({ groupID: roomID, type: T.GRP_AVCHATROOM }).then((r) => r, (e) => e);
 if (rejoin.code !== 10007) fail(`banned rejoin answered ${rejoin.code}`);
 console.log('bob banned, rejoin refused with', rejoin.code);

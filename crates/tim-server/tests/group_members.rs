@@ -9,33 +9,9 @@ use common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tim_server::store::{self, Application};
-use tim_server::{Config, ServerHandle};
+use tim_server::Config;
 
-const WAIT: Duration = Duration::from_secs(3);
 const G: &str = "group_open_http_svc";
-
-fn uniq(name: &str) -> String {
-    format!("{name}-{:08x}", rand::random::<u32>())
-}
-
-async fn user(server: &ServerHandle, name: &str) -> (Client, String) {
-    let id = uniq(name);
-    let mut c = Client::connect(server, &format!("inst-{id}")).await;
-    c.login(&id).await;
-    (c, id)
-}
-
-/// The next `GroupTips` item with this `Event` (other pushes are skipped).
-async fn next_event(c: &mut Client, ev: u64) -> Value {
-    loop {
-        let f = c.push(WAIT).await.unwrap_or_else(|| panic!("no Event {ev} push"));
-        let item = &f.body["EventArray"][0];
-        if item["Event"] == ev {
-            let key = if ev == 3 { "GroupMsgArray" } else { "GroupTips" };
-            return item[key][0].clone();
-        }
-    }
-}
 
 /// The next tip (`Event 4`) with this `OpType`.
 async fn next_tip(c: &mut Client, op: u64) -> Value {

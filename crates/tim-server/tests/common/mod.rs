@@ -462,3 +462,28 @@ pub fn split_url(url: &str) -> (String, String) {
     let (host, path) = rest.split_once('/').expect("a path");
     (host.to_string(), format!("/{path}"))
 }
+
+/// A unique user or group name for one test run.
+pub fn uniq(name: &str) -> String {
+    format!("{name}-{:08x}", rand::random::<u32>())
+}
+
+/// A new user, connected and logged in.
+pub async fn user(server: &ServerHandle, name: &str) -> (Client, String) {
+    let id = uniq(name);
+    let mut c = Client::connect(server, &format!("inst-{id}")).await;
+    c.login(&id).await;
+    (c, id)
+}
+
+/// The next push item with this `Event` (other pushes are skipped), within 3 s.
+pub async fn next_event(c: &mut Client, ev: u64) -> Value {
+    loop {
+        let f = c.push(std::time::Duration::from_secs(3)).await.unwrap_or_else(|| panic!("no Event {ev} push"));
+        let item = &f.body["EventArray"][0];
+        if item["Event"] == ev {
+            let key = if ev == 3 { "GroupMsgArray" } else { "GroupTips" };
+            return item[key][0].clone();
+        }
+    }
+}
