@@ -75,6 +75,8 @@ node tests/node/sdk-c2c.mjs
 step "conformance: official tim-js-sdk 2.27.6"
 node tests/conformance/official-c2c.mjs
 node tests/conformance/official-groups.mjs
+node tests/conformance/official-group-members.mjs
+node tests/conformance/official-rooms.mjs
 node tests/conformance/frames.mjs
 
 step "end to end: headless Chromium pages (chat demo, groups through the JS API)"

@@ -1,7 +1,8 @@
 // End to end in headless Chromium: the built package, loaded by the web-chat demo page with a
 // script tag, in two pages (alice, bob) against a real tim-server process serving dist/www.
 // alice sends, bob receives, bob replies; then a reload shows the conversation and its last
-// message from IndexedDB before any socket connects (the server address is unreachable).
+// message from IndexedDB before any socket connects (the server address is unreachable); then a
+// group is created, joined by ID and used through the demo's group form.
 //
 //   TIM_URL=http://127.0.0.1:8080 node tests/e2e/browser.mjs
 import { chromium } from 'playwright-core';
@@ -88,6 +89,20 @@ try {
   await alice.waitForSelector('#messages li.in >> text=hi alice, bob here');
   const texts = await alice.$$eval('#messages li .body', (els) => els.map((e) => e.textContent));
   assert.deepEqual(texts, ['hello from alice', 'hi alice, bob here']);
+
+  // Groups in the demo: alice creates a group, bob joins it by ID, they talk; tips show.
+  await alice.fill('#group-name', 'demo group');
+  await alice.click('#create-group-btn');
+  await alice.waitForSelector('#peer-title >> text=demo group (');
+  const groupID = (await alice.textContent('#peer-title')).match(/\((.+)\)$/)[1];
+  await bob.fill('#group-name', groupID);
+  await bob.click('#join-group-btn');
+  await bob.waitForSelector('#peer-title >> text=demo group');
+  await alice.waitForSelector(`#messages li.tip >> text=${B} joined`, { timeout: 10000 });
+  await alice.fill('#text', 'hello group');
+  await alice.click('#send-btn');
+  await bob.waitForSelector('#messages li.in >> text=hello group', { timeout: 10000 });
+  await bob.waitForSelector(`#conversations li[data-id="GROUP${groupID}"] b:text("demo group")`);
 
   assert.deepEqual(failures, [], 'no uncaught page errors');
   console.log('ok: two Chromium pages chat through tim-server; reload shows the cached conversation list');

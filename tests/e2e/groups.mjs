@@ -10,109 +10,11 @@
 //
 //   TIM_URL=http://127.0.0.1:8080 node tests/e2e/groups.mjs
 //   TIM_URL=http://127.0.0.1:8080 TIM_E2E_SDK=official node tests/e2e/groups.mjs
-import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { browser, failures, OFFICIAL, user } from './lib.mjs';
 
-const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const OFFICIAL = process.env.TIM_E2E_SDK === 'official';
-const sdkScript = OFFICIAL
-  ? { path: fileURLToPath(new URL('../../node_modules/tim-js-sdk/tim-js.js', import.meta.url)) }
-  : { url: `${TIM_URL}/pkg/tim-js.js` };
 const run = Date.now().toString(36);
-const [A, B, C] = ['alice', 'bob', 'carol'].map((n) => `g${n}_${run}`);
-
-const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tim-chromium-')), {
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-quic'],
-});
-const failures = [];
-
-// One page per user: the package loaded with a script tag, a TIM instance logged in, and every
-// event the test looks at recorded in `window.ev`.
-async function user(name) {
-  const p = await browser.newPage();
-  p.on('pageerror', (e) => failures.push(`${name}: ${e.message}`));
-  p.on('console', (m) => { if (m.type() === 'error') console.error(`[${name}] ${m.text()}`); });
-  await p.goto(`${TIM_URL}/pkg/README.md`);
-  await p.addScriptTag(sdkScript);
-  await p.evaluate(async (userID) => {
-    const r = await fetch('/dev/usersig?userID=' + userID).then((x) => x.json());
-    const tim = TIM.create({ SDKAppID: r.SDKAppID, proxyServer: location.origin.replace(/^http/, 'ws') });
-    window.tim = tim;
-    window.ev = [];
-    for (const k of ['MESSAGE_RECEIVED', 'GROUP_LIST_UPDATED', 'CONVERSATION_LIST_UPDATED']) {
-      tim.on(TIM.EVENT[k], (e) => window.ev.push({ name: k, data: JSON.parse(JSON.stringify(e.data)) }));
-    }
-    await new Promise((resolve, reject) => {
-      setTimeout(() => reject(new Error('no SDK_READY')), 15000);
-      tim.on(TIM.EVENT.SDK_READY, resolve);
-      tim.login({ userID, userSig: r.userSig }).catch(reject);
-    });
-  }, name);
-  // call(method, ...args) → {ok: data} or {err: code, message, data}.
-  const call = (method, ...args) => p.evaluate(async ({ method, args }) => {
-    try {
-      const r = await window.tim[method](...args);
-      return { ok: JSON.parse(JSON.stringify(r.data)) };
-    } catch (e) {
-      return { err: e.code, message: e.message, data: e.data && JSON.parse(JSON.stringify(e.data)) };
-    }
-  }, { method, args });
-  const ok = async (method, ...args) => {
-    const r = await call(method, ...args);
-    assert.ok(r.ok !== undefined, `${name}.${method}(${JSON.stringify(args)}) failed: ${JSON.stringify(r)}`);
-    return r.ok;
-  };
-  const fails = async (code, method, ...args) => {
-    const r = await call(method, ...args);
-    assert.equal(r.err, code, `${name}.${method} should fail with ${code}: ${JSON.stringify(r)}`);
-    return r;
-  };
-  // Send a text (or @) message to a group; resolves with the sent message.
-  const text = (groupID, t, at) => p.evaluate(async ({ groupID, t, at }) => {
-    const opts = { to: groupID, conversationType: TIM.TYPES.CONV_GROUP, payload: { text: t } };
-    let m;
-    if (at) { opts.payload.atUserList = at; m = window.tim.createTextAtMessage(opts); } else m = window.tim.createTextMessage(opts);
-    try { return { ok: JSON.parse(JSON.stringify((await window.tim.sendMessage(m)).data.message)) }; } catch (e) {
-      return { err: e.code, status: m.status };
-    }
-  }, { groupID, t, at });
-  // Wait for a MESSAGE_RECEIVED message matching `pred` (a function source over m).
-  const received = async (what, pred) => {
-    const deadline = Date.now() + 10000;
-    for (;;) {
-      const found = await p.evaluate((src) => {
-        const f = new Function('m', `return (${src})`);
-        for (const e of window.ev) if (e.name === 'MESSAGE_RECEIVED') for (const m of e.data) if (f(m)) return m;
-        return null;
-      }, pred);
-      if (found) return found;
-      assert.ok(Date.now() < deadline, `${name}: no ${what}`);
-      await p.waitForTimeout(100);
-    }
-  };
-  // Wait for the latest GROUP_LIST_UPDATED to satisfy `pred` over the groupID list.
-  const groupsBecome = async (what, pred) => {
-    const deadline = Date.now() + 10000;
-    for (;;) {
-      const ids = await p.evaluate(() => {
-        const l = window.ev.filter((e) => e.name === 'GROUP_LIST_UPDATED').pop();
-        return l ? l.data.map((g) => g.groupID) : null;
-      });
-      if (ids && pred(ids)) return ids;
-      assert.ok(Date.now() < deadline, `${name}: GROUP_LIST_UPDATED never showed ${what}; last ${JSON.stringify(ids)}`);
-      await p.waitForTimeout(100);
-    }
-  };
-  const conversation = async (id) => (await ok('getConversationList')).conversationList.find((c) => c.conversationID === id);
-  return { p, call, ok, fails, text, received, groupsBecome, conversation };
-}
+const [A, B, C, D] = ['alice', 'bob', 'carol', 'dave'].map((n) => `g${n}_${run}`);
 
 try {
   const a = await user(A);
@@ -211,8 +113,99 @@ try {
   await b.received('dismiss notice', `m.type === '${T.MSG_GRP_SYS_NOTICE}' && m.payload.operationType === 5`);
   await b.groupsBecome('the dismissed group gone', (ids) => !ids.includes(pub));
 
+  // ---- Join applications, roles, mutes, name cards, capacity, owner transfer.
+  const d = await user(D);
+  const app = (await a.ok('createGroup', {
+    type: T.GRP_PUBLIC, name: 'Approval', joinOption: T.JOIN_OPTIONS_NEED_PERMISSION, maxMemberNum: 3,
+  })).group.groupID;
+  assert.equal((await b.ok('joinGroup', { groupID: app, applyMessage: 'let me in' })).status, T.JOIN_STATUS_WAIT_APPROVAL);
+  const request = await a.received('join request', `m.type === '${T.MSG_GRP_SYS_NOTICE}' && m.payload.operationType === 1`);
+  assert.equal(request.payload.operatorID, B);
+  assert.equal(request.payload.groupProfile.groupID, app);
+  const apps = (await a.ok('getGroupApplicationList')).applicationList;
+  assert.ok(apps.some((x) => x.applicant === B && x.groupID === app), JSON.stringify(apps));
+  const handled = await a.p.evaluate(async ({ app }) => {
+    const n = window.ev.filter((e) => e.name === 'MESSAGE_RECEIVED').flatMap((e) => e.data)
+      .find((m) => m.payload.operationType === 1 && m.payload.groupProfile.groupID === app);
+    const first = await window.tim.handleGroupApplication({ handleAction: 'Agree', handleMessage: 'welcome', message: n })
+      .then((r) => r.data.group.groupID, (e) => 'error ' + e.code);
+    const second = await window.tim.handleGroupApplication({ handleAction: 'Agree', message: n })
+      .then(() => 'resolved', (e) => e.code);
+    return { first, second };
+  }, { app });
+  assert.deepEqual(handled, { first: app, second: 10024 });
+  const agreed = await b.received('approval notice', `m.type === '${T.MSG_GRP_SYS_NOTICE}' && m.payload.operationType === 2`);
+  assert.equal(agreed.payload.groupProfile.groupID, app);
+  await b.groupsBecome('the approved group', (ids) => ids.includes(app));
+
+  // carol is refused once (notice 3), then accepted through the application list.
+  assert.equal((await c.ok('joinGroup', { groupID: app })).status, T.JOIN_STATUS_WAIT_APPROVAL);
+  const carolApp = async () => {
+    for (let i = 0; i < 50; i++) {
+      const l = (await a.ok('getGroupApplicationList')).applicationList.find((x) => x.applicant === C && x.groupID === app);
+      if (l) return l;
+      await a.p.waitForTimeout(100);
+    }
+    throw new Error('no application from carol');
+  };
+  await a.ok('handleGroupApplication', { handleAction: 'Reject', handleMessage: 'not now', application: await carolApp() });
+  await c.received('refusal notice', `m.type === '${T.MSG_GRP_SYS_NOTICE}' && m.payload.operationType === 3`);
+  assert.equal((await c.ok('joinGroup', { groupID: app })).status, T.JOIN_STATUS_WAIT_APPROVAL);
+  await a.ok('handleGroupApplication', { handleAction: 'Agree', application: await carolApp() });
+  await c.groupsBecome('the group after approval', (ids) => ids.includes(app));
+  // The group is full (maxMemberNum 3): approving dave fails with 10014.
+  assert.equal((await d.ok('joinGroup', { groupID: app })).status, T.JOIN_STATUS_WAIT_APPROVAL);
+  const daveApp = await (async () => {
+    for (let i = 0; i < 50; i++) {
+      const l = (await a.ok('getGroupApplicationList')).applicationList.find((x) => x.applicant === D && x.groupID === app);
+      if (l) return l;
+      await a.p.waitForTimeout(100);
+    }
+    throw new Error('no application from dave');
+  })();
+  await a.fails(10014, 'handleGroupApplication', { handleAction: 'Agree', application: daveApp });
+
+  // Roles: only the owner sets admins; bob is told by a tip.
+  await c.fails(2681, 'setGroupMemberRole', { groupID: app, userID: B, role: T.GRP_MBR_ROLE_ADMIN }); // SDK: not the owner
+  await a.fails(2683, 'setGroupMemberRole', { groupID: app, userID: B, role: 'Boss' });
+  const promoted = await a.ok('setGroupMemberRole', { groupID: app, userID: B, role: T.GRP_MBR_ROLE_ADMIN });
+  assert.equal(promoted.member.role, T.GRP_MBR_ROLE_ADMIN);
+  const adminTip = await b.received('set-admin tip', `m.type === '${T.MSG_GRP_TIP}' && m.payload.operationType === ${T.GRP_TIP_MBR_SET_ADMIN}`);
+  assert.deepEqual(adminTip.payload.userIDList, [B]);
+  assert.equal((await b.ok('getGroupProfile', { groupID: app })).group.selfInfo.role, T.GRP_MBR_ROLE_ADMIN);
+
+  // Mutes: a muted member cannot send (10017) until unmuted; members cannot mute.
+  await c.fails(10007, 'setGroupMemberMuteTime', { groupID: app, userID: B, muteTime: 60 });
+  const muted = await b.ok('setGroupMemberMuteTime', { groupID: app, userID: C, muteTime: 600 });
+  assert.ok(muted.member.muteUntil > Date.now() / 1000, JSON.stringify(muted.member));
+  await c.received('mute tip', `m.type === '${T.MSG_GRP_TIP}' && m.payload.operationType === ${T.GRP_TIP_MBR_PROFILE_UPDATED}`);
+  assert.equal((await c.text(app, 'muted?')).err, 10017);
+  const carolInfo = (await a.ok('getGroupMemberProfile', { groupID: app, userIDList: [C] })).memberList[0];
+  assert.ok(carolInfo.muteUntil > Date.now() / 1000);
+  await b.ok('setGroupMemberMuteTime', { groupID: app, userID: C, muteTime: 0 });
+  assert.equal((await c.text(app, 'unmuted')).ok.status, 'success');
+  // Mute all: ordinary members are silenced, the owner and admins are not.
+  await a.ok('updateGroupProfile', { groupID: app, muteAllMembers: true });
+  assert.equal((await c.text(app, 'quiet?')).err, 10017);
+  assert.equal((await b.text(app, 'admins may speak')).ok.status, 'success');
+  await a.ok('updateGroupProfile', { groupID: app, muteAllMembers: false });
+
+  // Name cards: your own, or an admin for an ordinary member; not a member for an admin.
+  await c.ok('setGroupMemberNameCard', { groupID: app, nameCard: 'Caro' });
+  await c.fails(10007, 'setGroupMemberNameCard', { groupID: app, userID: B, nameCard: 'x' });
+  const cards = (await b.ok('getGroupMemberProfile', { groupID: app, userIDList: [C] })).memberList;
+  assert.equal(cards[0].nameCard, 'Caro');
+
+  // Owner transfer: bob becomes the owner, alice an ordinary member.
+  const moved = await a.ok('changeGroupOwner', { groupID: app, newOwnerID: B });
+  assert.equal(moved.group.ownerID, B);
+  const ownerTip = await c.received('owner tip', `m.type === '${T.MSG_GRP_TIP}' && m.payload.operationType === ${T.GRP_TIP_GRP_PROFILE_UPDATED} && m.payload.newGroupProfile.ownerID === '${B}'`);
+  assert.ok(ownerTip);
+  const roles = (await b.ok('getGroupMemberList', { groupID: app, count: 10 })).memberList.map((m) => [m.userID, m.role]).sort();
+  assert.deepEqual(roles, [[A, 'Member'], [B, 'Owner'], [C, 'Member']].sort());
+
   assert.deepEqual(failures, [], 'no uncaught page errors');
-  console.log(`ok (${OFFICIAL ? 'official tim-js-sdk 2.27.6' : 'tim-wasm'}): groups through the public JS API in Chromium (create, join, tips, notices, messages, read, members, profile, errors)`);
+  console.log(`ok (${OFFICIAL ? 'official tim-js-sdk 2.27.6' : 'tim-wasm'}): groups through the public JS API in Chromium (create, join, tips, notices, messages, read, members, profile, applications, roles, mutes, name cards, capacity, owner transfer, errors)`);
 } finally {
   await browser.close();
 }

@@ -1570,7 +1570,9 @@ impl Engine {
         }
         let start = end.saturating_sub(count);
         let page: Vec<Value> = h.msgs[start..end].iter().map(Message::to_json).collect();
-        let completed = start == 0 && h.complete;
+        // A group conversation starts at sequence 1.
+        let first_seq_one = conv.starts_with(CONV_GROUP) && h.msgs.first().is_some_and(|m| m.sequence == 1);
+        let completed = start == 0 && (h.complete || first_seq_one);
         let next = if completed { String::new() } else { h.msgs.get(start).map(|m| m.id.clone()).unwrap_or_default() };
         Some(obj! {"messageList": &page, "nextReqMessageID": &next, "isCompleted": &completed})
     }

@@ -279,3 +279,85 @@ async fn test_group_history_pages_without_gaps_or_duplicates() {
         .unwrap();
     assert_eq!(c["unreadCount"], 0);
 }
+
+#[tokio::test]
+async fn test_group_messages_missed_while_offline_fill_the_history_and_the_unread_count() {
+    let server = server().await;
+    let (alice, bob) = (uid("oalice"), uid("obob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    let gid = group(&mut a, "Public", json!({"joinOption": "FreeAccess"})).await;
+    b.call("joinGroup", json!([{"groupID": gid}])).await.unwrap();
+    send_group(&mut a, &gid, "before").await;
+    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+
+    // bob's network goes away; alice sends three messages; bob reconnects.
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    for t in ["g1", "g2", "g3"] {
+        send_group(&mut a, &gid, t).await;
+    }
+    b.offline = false;
+    let from = b.sent.len();
+    b.pump_until(10_000, |d| d.sent[from..].iter().any(|f| f["head"]["servcmd"] == "recentcontact.page_get")).await;
+    b.pump(500).await;
+    send_group(&mut a, &gid, "after").await;
+    received_where(&mut b, "after", |m| m["payload"]["text"] == "after").await;
+    b.pump(1_200).await;
+
+    // The cache holds "before" and "after" with a hole between them: the page fills it from the
+    // server instead of skipping the missed messages.
+    let page = b.call("getMessageList", json!([{"conversationID": format!("GROUP{gid}")}])).await.unwrap();
+    let texts: Vec<&str> =
+        page["messageList"].as_array().unwrap().iter().filter_map(|m| m["payload"]["text"].as_str()).collect();
+    assert_eq!(texts, ["before", "g1", "g2", "g3", "after"], "{page}");
+    let seqs: Vec<u64> =
+        page["messageList"].as_array().unwrap().iter().map(|m| m["sequence"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    // The unread count comes from the server after the reconnect: all five are unread.
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    let c = list["conversationList"].as_array().unwrap().iter().find(|c| c["type"] == "GROUP").cloned().unwrap();
+    assert_eq!(c["unreadCount"], 5, "{c}");
+}
+
+#[tokio::test]
+async fn test_joined_group_list_pages_past_fifty_groups() {
+    let server = server().await;
+    let (alice, bob) = (uid("lalice"), uid("lbob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    b.call("logout", json!([])).await.unwrap();
+    for i in 0..55 {
+        let r = a
+            .call("createGroup", json!([{"type": "Private", "name": format!("W{i}"), "memberList": [{"userID": bob}]}]))
+            .await;
+        assert!(r.is_ok(), "{r:?}");
+    }
+    // A fresh login lists all 55 (two pages of 50), and so does getGroupList with extra fields.
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    let list = b.call("getGroupList", json!([{"groupProfileFilter": ["ownerID", "memberNum"]}])).await.unwrap();
+    assert_eq!(list["groupList"].as_array().unwrap().len(), 55);
+    assert!(list["groupList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["ownerID"] == alice.as_str() && g["memberCount"] == 2));
+    let mut pages: Vec<u64> = b
+        .sent
+        .iter()
+        .filter(|f| f["head"]["servcmd"] == "group_open_http_svc.get_joined_group_list")
+        .map(|f| f["body"]["Offset"].as_u64().unwrap())
+        .collect();
+    pages.sort();
+    assert_eq!(pages, [0, 0, 50, 50], "two pages for the login list and two for the call");
+    let last =
+        b.sent.iter().rev().find(|f| f["head"]["servcmd"] == "group_open_http_svc.get_joined_group_list").unwrap();
+    let filter = last["body"]["ResponseFilter"]["GroupBaseInfoFilter"].as_array().unwrap();
+    assert!(filter.iter().any(|f| f == "Owner_Account") && filter.iter().any(|f| f == "MemberNum"), "{filter:?}");
+}

@@ -91,6 +91,56 @@ servcmds! {
     GROUP_MSG_GET = "group_open_http_svc.group_msg_get";
     /// Group read report (WIRE.md §4.7).
     GROUP_MSG_READ_REPORT = "group_open_http_svc.msg_read_report";
+    /// Transfer the ownership (`changeGroupOwner`).
+    CHANGE_GROUP_OWNER = "group_open_http_svc.change_group_owner";
+    /// Approve or reject a join application (`handleGroupApplication`).
+    HANDLE_APPLY_JOIN_GROUP = "group_open_http_svc.handle_apply_join_group";
+    /// Pending join applications the caller may handle (`getGroupApplicationList`).
+    GET_GROUP_PENDENCY = "group_open_http_svc.get_pendency";
+    /// Change one member: role, mute, name card, custom fields, `MsgFlag`.
+    MODIFY_GROUP_MEMBER_INFO = "group_open_http_svc.modify_group_member_info";
+    /// Profiles of named members (`getGroupMemberProfile`).
+    GET_SPECIFIED_GROUP_MEMBER_INFO = "group_open_http_svc.get_specified_group_member_info";
+    /// Set, increase or decrease group counters.
+    UPDATE_GROUP_COUNTER = "group_open_http_svc.update_group_counter";
+    /// Read group counters.
+    GET_GROUP_COUNTER = "group_open_http_svc.get_group_counter";
+    /// REST: mute members (`Members_Account`, `MuteTime`).
+    FORBID_SEND_MSG = "group_open_http_svc.forbid_send_msg";
+    /// REST: full profiles of groups, with their members (`GroupIdList`).
+    GET_GROUP_INFO = "group_open_http_svc.get_group_info";
+    /// REST: a custom system notice (ReportType 255) to some or all members.
+    SEND_GROUP_SYSTEM_NOTIFICATION = "group_open_http_svc.send_group_system_notification";
+    /// Delete read group system notices / @-tips (`DelMsgList:[{From_Account, MsgSeq, MsgRandom}]`).
+    DELETEMSG = "openim.deletemsg";
+    /// AVChatRoom online member count (`getGroupOnlineMemberCount`).
+    GET_ONLINE_MEMBER_NUM = "group_open_http_svc.get_online_member_num";
+    /// AVChatRoom recent member list (`getGroupMemberList` on an AVChatRoom).
+    AVCHATROOM_GET_MEMBERS = "group_open_avchatroom_http_svc.get_members";
+    /// Remove AVChatRoom members with a ban (`deleteGroupMember` with `duration`).
+    BAN_GROUP_MEMBER = "group_open_http_svc.ban_group_member";
+    /// REST: lift AVChatRoom bans.
+    UNBAN_GROUP_MEMBER = "group_open_http_svc.unban_group_member";
+    /// REST: the banned members of an AVChatRoom.
+    GET_GROUP_BAN_MEMBER = "group_open_http_svc.get_group_ban_member";
+    /// Replace all group attributes (`initGroupAttributes`).
+    SET_GROUP_ATTR = "group_open_http_svc.set_group_attr";
+    /// Upsert group attributes (`setGroupAttributes`).
+    MODIFY_GROUP_ATTR = "group_open_http_svc.modify_group_attr";
+    /// Delete group attributes by key (`deleteGroupAttributes` with keys).
+    DELETE_GROUP_ATTR = "group_open_http_svc.delete_group_attr";
+    /// Delete all group attributes (`deleteGroupAttributes` with no keys).
+    CLEAR_GROUP_ATTR = "group_open_http_svc.clear_group_attr";
+    /// Read group attributes (`getGroupAttributes`).
+    GET_GROUP_ATTR = "group_open_attr_http_svc.get_group_attr";
+    /// Create a topic in a community.
+    CREATE_TOPIC = "million_group_open_http_svc.create_topic";
+    /// Delete topics (an empty or missing `TopicIdList` deletes all).
+    DESTROY_TOPIC = "million_group_open_http_svc.destroy_topic";
+    /// Update a topic profile.
+    MODIFY_TOPIC = "million_group_open_http_svc.modify_topic";
+    /// List topics.
+    GET_TOPIC = "million_group_open_http_svc.get_topic";
     /// Cloud config.
     FETCH_CONFIG = "im_sdk_config_mgr.fetch_config";
     /// Purchase bits.
@@ -565,6 +615,8 @@ pub mod event {
     pub const GROUP_TIP: u32 = 4;
     /// `GroupTips`: group system notices and control items.
     pub const GROUP_SYSTEM: u32 = 5;
+    /// `GroupTips`: online-only items (group counters, attributes), never stored.
+    pub const GROUP_ONLINE: u32 = 6;
 }
 
 /// `KickType` values (WIRE.md §1.4).

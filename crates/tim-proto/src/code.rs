@@ -45,6 +45,8 @@ pub const CANNOT_DISMISS_WORK: i64 = 2622;
 pub const MEMBER_NOT_IN_GROUP: i64 = 2623;
 /// SDK: `CANNOT_ADD_MEMBER_IN_AVCHATROOM`.
 pub const CANNOT_ADD_MEMBER_IN_AVCHATROOM: i64 = 2661;
+/// SDK: `NOT_OWNER`, only the owner may do this.
+pub const NOT_OWNER: i64 = 2681;
 /// SDK: `CANNOT_SET_MEMBER_ROLE_IN_WORK_AND_AVCHATROOM`.
 pub const CANNOT_SET_MEMBER_ROLE_IN_WORK_AND_AVCHATROOM: i64 = 2682;
 /// SDK: `INVALID_MEMBER_ROLE`.
@@ -118,13 +120,35 @@ pub const GROUP_INVALID_PARAMETERS: i64 = 10004;
 /// `ERR_SVR_GROUP_PERMISSION_DENY`: no permission in the group (not a member, not owner/admin,
 /// join refused).
 pub const GROUP_PERMISSION_DENY: i64 = 10007;
+/// Operation rate limited (Tencent 10006): a group's message rate, the AVChatRoom member list
+/// more than once per 3 s.
+pub const GROUP_RATE_LIMITED: i64 = 10006;
 /// The owner may not leave this group (Tencent 10009).
 pub const GROUP_OWNER_CANNOT_QUIT: i64 = 10009;
 /// `ERR_SVR_GROUP_NOT_FOUND`: the group does not exist or was dismissed.
 pub const GROUP_NOT_FOUND: i64 = 10010;
 /// The user is already a member (Tencent 10013).
 pub const GROUP_ALREADY_MEMBER: i64 = 10013;
+/// The group is full (Tencent 10014).
+pub const GROUP_FULL: i64 = 10014;
+/// The sender is muted, or the whole group is (Tencent 10017).
+pub const GROUP_MEMBER_MUTED: i64 = 10017;
 /// A user account in the request does not exist (Tencent 10019).
 pub const GROUP_ACCOUNT_NOT_FOUND: i64 = 10019;
 /// The group ID is already in use (Tencent 10021).
 pub const GROUP_ID_IN_USE: i64 = 10021;
+/// The application or invitation was already handled (Tencent 10024).
+pub const GROUP_REQUEST_HANDLED: i64 = 10024;
+
+// AVChatRoom and community codes (B-conversations-groups.md §4.13, §4.15, §6).
+
+/// Group attribute API on a group that is not an AVChatRoom.
+pub const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
+/// Group attribute API before joining the AVChatRoom.
+pub const GROUP_ATTR_NOT_JOINED: i64 = 2642;
+/// Group attribute writes over the server limit (5 per second per user).
+pub const GROUP_ATTR_RATE_LIMITED: i64 = 10049;
+/// Group attribute key does not exist.
+pub const GROUP_ATTR_KEY_NOT_FOUND: i64 = 10050;
+/// Group attribute write conflict: refresh with `getGroupAttributes` and retry.
+pub const GROUP_ATTR_CONFLICT: i64 = 10056;

@@ -542,6 +542,22 @@ impl Hub for RedisHub {
         }
     }
 
+    fn is_online(&self, sdkappid: u64, user: &str) -> bool {
+        if !self.inner.local.sessions(sdkappid, user).is_empty() {
+            return true;
+        }
+        let inner = self.inner.clone();
+        let u = user.to_string();
+        // Unknown (Redis unreachable) counts as online: nothing is removed on a guess.
+        self.wait("online", async move {
+            let mut c = inner.conn.clone();
+            let all: HashMap<String, String> =
+                timed(redis::cmd("HGETALL").arg(presence_key(sdkappid, &u)).query_async(&mut c)).await?;
+            Ok(!inner.live(sdkappid, &u, all).is_empty())
+        })
+        .unwrap_or(true)
+    }
+
     fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
         self.inner.local.kick_local(sdkappid, user, kick_type, close_after_ms);
         let inner = self.inner.clone();

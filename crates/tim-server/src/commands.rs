@@ -114,7 +114,8 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
 /// [`dispatch`] for a caller that reached the server at `origin` (its base URL, used in upload
 /// URLs, see [`crate::uploads::origin`]).
 pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: Option<&str>) -> Option<Value> {
-    let admin_only = matches!(servcmd, cmd::ACCOUNT_IMPORT | cmd::KICK);
+    let admin_only =
+        matches!(servcmd, cmd::ACCOUNT_IMPORT | cmd::KICK | cmd::GET_GROUP_INFO | cmd::SEND_GROUP_SYSTEM_NOTIFICATION);
     if admin_only && !matches!(who, Who::Admin { .. }) {
         return Some(fail(code::REST_ADMIN_REQUIRED, format!("{servcmd} needs the app admin")));
     }

@@ -118,6 +118,32 @@ impl Default for UploadsConfig {
     }
 }
 
+/// Group limits (`[groups]`): the "plan" of B-conversations-groups.md §4.1, Ultimate by default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupsConfig {
+    /// Most members of a Work (`Private`), Public or Meeting (`ChatRoom`) group; a larger
+    /// `MaxMemberCount` is capped to it.
+    pub max_members: u64,
+    /// Most members of a Community.
+    pub max_members_community: u64,
+    /// Most members of an AVChatRoom (0 = unlimited).
+    pub max_members_avchatroom: u64,
+    /// Messages per second one group accepts (per node; 0 = unlimited); more get 10006.
+    pub msg_rate_per_sec: u32,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        GroupsConfig {
+            max_members: 2000,
+            max_members_community: 100_000,
+            max_members_avchatroom: 0,
+            msg_rate_per_sec: 40,
+        }
+    }
+}
+
 /// The whole server configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -161,6 +187,13 @@ pub struct Config {
     pub cluster: ClusterConfig,
     /// File uploads.
     pub uploads: UploadsConfig,
+    /// Group limits.
+    pub groups: GroupsConfig,
+    /// Length of the AVChatRoom recent-member list (`getGroupMemberList` on a room), 1 to 1000.
+    pub avchatroom_member_list_max: usize,
+    /// An AVChatRoom member whose sockets are all closed leaves the room after this many
+    /// seconds (a reconnect within it keeps the membership).
+    pub avchatroom_offline_grace_secs: u64,
 }
 
 impl Default for Config {
@@ -184,6 +217,9 @@ impl Default for Config {
             idle_timeout_secs: 300,
             cluster: ClusterConfig::default(),
             uploads: UploadsConfig::default(),
+            groups: GroupsConfig::default(),
+            avchatroom_member_list_max: 30,
+            avchatroom_offline_grace_secs: 60,
         }
     }
 }

@@ -3,10 +3,12 @@
 //! per-group sequences, history, read reports, and the tips (`Event 4`) and system notices
 //! (`Event 5`) they cause. Served on the WebSocket and on REST `/v4/group_open_http_svc/…`.
 //!
-//! Not enforced yet (first increment): join applications (`NeedPermission` is refused with
-//! 10007 instead of `WaitAdminApproval`), admin promotion, muting, member limits, targeted
-//! messages (`To_Account`), online-only group messages are pushed but not stored, and
-//! ChatRoom/AVChatRoom/Community follow the Public rules with free joins.
+//! Member management (roles, mutes, name cards, owner transfer), join applications and group
+//! counters are in [`crate::group_members`]; this file enforces them where they meet the core
+//! (joins, sends, limits).
+//!
+//! Not enforced yet: targeted messages (`To_Account`), online-only group messages are pushed
+//! but not stored, and ChatRoom/AVChatRoom/Community follow the Public rules with free joins.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -24,38 +26,40 @@ pub const TYPES: &[&str] = &["Private", "Public", "ChatRoom", "AVChatRoom", "Com
 /// The editable profile, stored as JSON text in [`Group::info`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
-struct Info {
-    name: String,
-    introduction: String,
-    notification: String,
-    face_url: String,
-    max_member_num: u64,
-    apply_join_option: String,
-    invite_join_option: String,
-    shut_up_all_member: String,
-    app_defined_data: Vec<Value>,
+pub(crate) struct Info {
+    pub(crate) name: String,
+    pub(crate) introduction: String,
+    pub(crate) notification: String,
+    pub(crate) face_url: String,
+    pub(crate) max_member_num: u64,
+    pub(crate) apply_join_option: String,
+    pub(crate) invite_join_option: String,
+    pub(crate) shut_up_all_member: String,
+    pub(crate) app_defined_data: Vec<Value>,
+    /// 1 for a topic-enabled community (`SupportTopic`).
+    pub(crate) support_topic: u64,
 }
 
-fn info_of(g: &Group) -> Info {
+pub(crate) fn info_of(g: &Group) -> Info {
     serde_json::from_str(&g.info).unwrap_or_default()
 }
 
-fn internal(e: impl std::fmt::Display) -> Value {
+pub(crate) fn internal(e: impl std::fmt::Display) -> Value {
     tracing::error!(error = %e, "storage error");
     fail(code::INTERNAL_ERROR, "internal server error")
 }
 
-fn is_admin(who: &Who) -> bool {
+pub(crate) fn is_admin(who: &Who) -> bool {
     matches!(who, Who::Admin { .. })
 }
 
-fn sdkappid(who: &Who) -> u64 {
+pub(crate) fn sdkappid(who: &Who) -> u64 {
     match who {
         Who::User { sdkappid, .. } | Who::Admin { sdkappid, .. } => *sdkappid,
     }
 }
 
-fn conn_id(who: &Who) -> Option<u64> {
+pub(crate) fn conn_id(who: &Who) -> Option<u64> {
     match who {
         Who::User { conn_id, .. } => Some(*conn_id),
         Who::Admin { .. } => None,
@@ -63,18 +67,18 @@ fn conn_id(who: &Who) -> Option<u64> {
 }
 
 /// The acting user: the socket's user, or for the admin `From_Account`/`Owner_Account`.
-fn me(who: &Who, body: &Value, key: &str) -> String {
+pub(crate) fn me(who: &Who, body: &Value, key: &str) -> String {
     match who {
         Who::User { user, .. } => user.clone(),
         Who::Admin { admin, .. } => body[key].as_str().filter(|s| !s.is_empty()).unwrap_or(admin).to_string(),
     }
 }
 
-fn str_field<'a>(body: &'a Value, key: &str) -> &'a str {
+pub(crate) fn str_field<'a>(body: &'a Value, key: &str) -> &'a str {
     body[key].as_str().unwrap_or("")
 }
 
-fn group_id_field(body: &Value) -> Result<String, Value> {
+pub(crate) fn group_id_field(body: &Value) -> Result<String, Value> {
     match body["GroupId"].as_str() {
         Some(g) if !g.is_empty() && g.len() <= 48 => Ok(g.to_string()),
         _ => Err(fail(code::GROUP_INVALID_PARAMETERS, "GroupId must be a string of 1 to 48 bytes")),
@@ -82,7 +86,7 @@ fn group_id_field(body: &Value) -> Result<String, Value> {
 }
 
 /// The group, or 10010.
-fn load(st: &State, sdkappid: u64, group_id: &str) -> Result<Group, Value> {
+pub(crate) fn load(st: &State, sdkappid: u64, group_id: &str) -> Result<Group, Value> {
     match st.store.group(sdkappid, group_id) {
         Ok(Some(g)) => Ok(g),
         Ok(None) => Err(fail(code::GROUP_NOT_FOUND, format!("group {group_id} does not exist"))),
@@ -90,12 +94,12 @@ fn load(st: &State, sdkappid: u64, group_id: &str) -> Result<Group, Value> {
     }
 }
 
-fn membership(st: &State, g: &Group, user: &str) -> Result<Option<Member>, Value> {
+pub(crate) fn membership(st: &State, g: &Group, user: &str) -> Result<Option<Member>, Value> {
     st.store.member(g.sdkappid, &g.group_id, user).map_err(internal)
 }
 
 /// The caller's membership, or 10007 (the admin passes as `None`).
-fn require_member(st: &State, who: &Who, g: &Group, user: &str) -> Result<Option<Member>, Value> {
+pub(crate) fn require_member(st: &State, who: &Who, g: &Group, user: &str) -> Result<Option<Member>, Value> {
     if is_admin(who) {
         return membership(st, g, user);
     }
@@ -105,15 +109,15 @@ fn require_member(st: &State, who: &Who, g: &Group, user: &str) -> Result<Option
     }
 }
 
-fn is_manager(m: &Option<Member>) -> bool {
+pub(crate) fn is_manager(m: &Option<Member>) -> bool {
     m.as_ref().is_some_and(|m| m.role == "Owner" || m.role == "Admin")
 }
 
-fn deny(what: &str) -> Value {
+pub(crate) fn deny(what: &str) -> Value {
     fail(code::GROUP_PERMISSION_DENY, format!("no permission: {what}"))
 }
 
-fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
+pub(crate) fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
     match st.store.account(sdkappid, user) {
         Ok(Some(a)) => Ok(a),
         Ok(None) if st.config.auto_import_accounts => st.store.ensure_account(sdkappid, user, now()).map_err(internal),
@@ -122,7 +126,7 @@ fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Ac
     }
 }
 
-fn new_member(user: &str, role: &str, t: u64) -> Member {
+pub(crate) fn new_member(user: &str, role: &str, t: u64) -> Member {
     Member {
         user: user.to_string(),
         role: role.to_string(),
@@ -130,6 +134,8 @@ fn new_member(user: &str, role: &str, t: u64) -> Member {
         read_seq: 0,
         msg_flag: "AcceptAndNotify".into(),
         name_card: String::new(),
+        mute_until: 0,
+        custom_data: "[]".into(),
     }
 }
 
@@ -145,7 +151,7 @@ fn new_group_id(kind: &str) -> String {
 }
 
 /// The full group object of `get_joined_group_list` / `get_group_self_member_info`.
-fn group_obj(g: &Group, self_info: Option<&Member>) -> Value {
+pub(crate) fn group_obj(g: &Group, self_info: Option<&Member>) -> Value {
     let info = info_of(g);
     let mut v = json!({
         "GroupId": g.group_id, "Type": g.kind, "Name": info.name, "FaceUrl": info.face_url,
@@ -155,7 +161,7 @@ fn group_obj(g: &Group, self_info: Option<&Member>) -> Value {
         "MaxMemberNum": info.max_member_num, "ApplyJoinOption": info.apply_join_option,
         "InviteJoinOption": info.invite_join_option,
         "ShutUpAllMember": if info.shut_up_all_member.is_empty() { "Off".to_string() } else { info.shut_up_all_member },
-        "AppDefinedData": info.app_defined_data, "SupportTopic": 0, "LastRecallTime": 0, "AtInfoList": [],
+        "AppDefinedData": info.app_defined_data, "SupportTopic": info.support_topic, "LastRecallTime": 0, "AtInfoList": [],
     });
     if let Some(m) = self_info {
         v["SelfInfo"] = self_obj(m);
@@ -168,23 +174,26 @@ fn self_obj(m: &Member) -> Value {
         "NameCard": m.name_card, "NoUnreadSeqList": []})
 }
 
-fn member_obj(m: &Member) -> Value {
+pub(crate) fn member_obj(m: &Member) -> Value {
     json!({"Member_Account": m.user, "Role": m.role, "JoinTime": m.join_time, "NameCard": m.name_card,
-        "ShutUpUntil": 0, "AppMemberDefinedData": [], "MsgSeq": m.read_seq, "MsgFlag": m.msg_flag,
-        "LastSendMsgTime": 0})
+        "ShutUpUntil": crate::group_members::mute_left(m).map(|_| m.mute_until).unwrap_or(0),
+        "AppMemberDefinedData": crate::group_members::custom_fields(m), "MsgSeq": m.read_seq,
+        "MsgFlag": m.msg_flag, "LastSendMsgTime": 0})
 }
 
 /// A stored message or tip as it travels (WIRE.md §5.3, §5.5).
 pub fn group_msg_wire(g: &Group, m: &GroupMsg) -> Value {
     let name = info_of(g).name;
     if m.event == event::GROUP_TIP {
-        return json!({
+        let mut tip = json!({
             "From_Account": m.from, "ToGroupId": m.group_id,
             "GroupInfo": {"GroupId": m.group_id, "GroupType": g.kind, "GroupName": name},
             "MsgSeq": m.msg_seq, "MsgRandom": m.random, "Random": m.random, "MsgTimeStamp": m.msg_time,
             "MsgTime": m.msg_time, "Event": event::GROUP_TIP,
             "MsgBody": serde_json::from_str::<Value>(&m.body).unwrap_or_else(|_| json!({})),
         });
+        crate::topics::patch_wire(g, &mut tip);
+        return tip;
     }
     let mut v = json!({
         "From_Account": m.from, "ToGroupId": m.group_id,
@@ -201,18 +210,22 @@ pub fn group_msg_wire(g: &Group, m: &GroupMsg) -> Value {
     if let (Some(o), Ok(Value::Object(extra))) = (v.as_object_mut(), serde_json::from_str::<Value>(&m.extra)) {
         o.extend(extra);
     }
+    crate::topics::patch_wire(g, &mut v);
     v
 }
 
 /// Push `body` to every member's sessions (through the hub, so across nodes), except `except`.
-fn push_members(st: &State, sdkappid: u64, members: &[Member], except: Option<u64>, body: &Value) {
+pub(crate) fn push_members(st: &State, sdkappid: u64, members: &[Member], except: Option<u64>, body: &Value) {
     for m in members {
         st.hub.push_user(sdkappid, &m.user, except, body);
     }
 }
 
 /// Store a tip (`Event 4`) with the next group sequence and push it to the current members.
-fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
+pub(crate) fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
+    if crate::avchatroom::is_room(g) {
+        return crate::avchatroom::tip(st, who, g, operator, body);
+    }
     let t = now();
     let msg = GroupMsg {
         sdkappid: g.sdkappid,
@@ -230,15 +243,15 @@ fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Result<
         GroupInserted::New(m) | GroupInserted::Duplicate(m) => m,
         GroupInserted::NoGroup => return Ok(()),
     };
-    let _ = st.store.set_group_read(g.sdkappid, &g.group_id, operator, stored.msg_seq);
-    let members = st.store.members(g.sdkappid, &g.group_id).map_err(internal)?;
+    let _ = crate::topics::set_read(st, g, operator, stored.msg_seq);
+    let members = st.store.members(g.sdkappid, crate::topics::member_group(g)).map_err(internal)?;
     let push = json!({"EventArray":[{"Event": event::GROUP_TIP, "GroupTips":[group_msg_wire(g, &stored)]}]});
     push_members(st, g.sdkappid, &members, conn_id(who), &push);
     Ok(())
 }
 
 /// Push a system notice (`Event 5`, WIRE.md §5.5) to `users`; not stored.
-fn notice(st: &State, g: &Group, operator: &str, users: &[String], except: Option<u64>, report: Value) {
+pub(crate) fn notice(st: &State, g: &Group, operator: &str, users: &[String], except: Option<u64>, report: Value) {
     let name = info_of(g).name;
     let t = now();
     for user in users {
@@ -256,7 +269,7 @@ fn notice(st: &State, g: &Group, operator: &str, users: &[String], except: Optio
     }
 }
 
-fn accounts(list: &Value, key: &str) -> Vec<String> {
+pub(crate) fn accounts(list: &Value, key: &str) -> Vec<String> {
     list.as_array()
         .map(|a| {
             a.iter()
@@ -270,10 +283,16 @@ fn accounts(list: &Value, key: &str) -> Vec<String> {
 
 /// Run a group command; `None` if `servcmd` is not one.
 pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
+    let servcmd = &*crate::topics::alias(servcmd);
+    if let Some(r) = crate::avchatroom::dispatch(st, who, servcmd, body) {
+        return Some(r);
+    }
+    if let Some(r) = crate::topics::dispatch(st, who, servcmd, body) {
+        return Some(r);
+    }
     let r = match servcmd {
         cmd::CREATE_GROUP => create_group(st, who, body),
         cmd::GET_JOINED_GROUP_LIST => get_joined_group_list(st, who, body),
-        cmd::MILLION_GET_JOINED_GROUP_LIST => Ok(ok_with(json!({"TotalCount": 0, "GroupIdList": []}))),
         cmd::GET_GROUP_SELF_MEMBER_INFO => get_group_self_member_info(st, who, body),
         cmd::GET_GROUP_PUBLIC_INFO => get_group_public_info(st, who, body),
         cmd::APPLY_JOIN_GROUP => apply_join_group(st, who, body),
@@ -286,12 +305,12 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::SEND_GROUP_MSG => send_group_msg(st, who, body),
         cmd::GROUP_MSG_GET => group_msg_get(st, who, body),
         cmd::GROUP_MSG_READ_REPORT => msg_read_report(st, who, body),
-        _ => return None,
+        _ => return crate::group_members::dispatch(st, who, servcmd, body),
     };
     Some(r.unwrap_or_else(|e| e))
 }
 
-type Reply = Result<Value, Value>;
+pub(crate) type Reply = Result<Value, Value>;
 
 /// `create_group` (WIRE.md §4.9).
 fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
@@ -301,9 +320,10 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("unknown group Type {kind:?}")));
     }
     let name = str_field(body, "Name");
-    if name.is_empty() || name.len() > 100 {
-        return Err(fail(code::GROUP_INVALID_PARAMETERS, "Name must be 1 to 100 bytes"));
+    if name.is_empty() {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, "Name must not be empty"));
     }
+    crate::group_members::check_profile_lengths(body)?;
     let owner = me(who, body, "Owner_Account");
     if let Who::User { user, .. } = who {
         let asked = str_field(body, "Owner_Account");
@@ -318,7 +338,9 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
     ensure_user(st, sdkappid, &owner)?;
     let t = now();
     let mut members = vec![new_member(&owner, "Owner", t)];
-    for item in body["MemberList"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+    let list = body["MemberList"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    crate::group_members::check_initial_members(kind, list)?;
+    for item in list {
         let Some(user) = item["Member_Account"].as_str().filter(|s| !s.is_empty() && s.len() <= 32) else {
             continue;
         };
@@ -327,7 +349,13 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         }
         ensure_user(st, sdkappid, user)?;
         let role = if item["Role"] == "Admin" { "Admin" } else { "Member" };
-        members.push(new_member(user, role, t));
+        let mut m = new_member(user, role, t);
+        m.custom_data = crate::group_members::initial_custom_data(&item["AppMemberDefinedData"])?;
+        members.push(m);
+    }
+    let max_member_num = crate::group_members::max_members(st, kind, body["MaxMemberCount"].as_u64());
+    if max_member_num > 0 && members.len() as u64 > max_member_num {
+        return Err(fail(code::GROUP_FULL, format!("more members than the group's maximum of {max_member_num}")));
     }
     let default_join = match kind {
         "Private" => "DisableApply",
@@ -339,7 +367,7 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         introduction: str_field(body, "Introduction").to_string(),
         notification: str_field(body, "Notification").to_string(),
         face_url: str_field(body, "FaceUrl").to_string(),
-        max_member_num: body["MaxMemberCount"].as_u64().filter(|n| *n > 0).unwrap_or(2000),
+        max_member_num,
         apply_join_option: body["ApplyJoinOption"]
             .as_str()
             .filter(|s| !s.is_empty() && kind != "Private")
@@ -348,6 +376,7 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         invite_join_option: str_field(body, "InviteJoinOption").to_string(),
         shut_up_all_member: "Off".into(),
         app_defined_data: body["AppDefinedData"].as_array().cloned().unwrap_or_default(),
+        support_topic: crate::topics::support_topic_flag(kind, body),
     };
     let g = Group {
         sdkappid,
@@ -372,7 +401,9 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
 fn get_joined_group_list(st: &State, who: &Who, body: &Value) -> Reply {
     let sdkappid = sdkappid(who);
     let user = me(who, body, "Member_Account");
-    let all = st.store.joined_groups(sdkappid, &user).map_err(internal)?;
+    let mut all = st.store.joined_groups(sdkappid, &user).map_err(internal)?;
+    // AVChatRooms are not listed; topic-enabled communities come from the million service.
+    all.retain(|(g, _)| !crate::avchatroom::is_room(g) && !crate::topics::supports_topic(g));
     let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
     let limit = body["Limit"].as_u64().filter(|l| *l > 0).unwrap_or(50).min(10_000) as usize;
     let list: Vec<Value> = all.iter().skip(offset).take(limit).map(|(g, m)| group_obj(g, Some(m))).collect();
@@ -444,6 +475,9 @@ fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
     let sdkappid = sdkappid(who);
     let user = me(who, body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
+    if crate::avchatroom::is_room(&g) {
+        return crate::avchatroom::join(st, who, &g, &user);
+    }
     if membership(st, &g, &user)?.is_some() {
         return Err(fail(code::GROUP_ALREADY_MEMBER, format!("{user} is already a member")));
     }
@@ -451,14 +485,15 @@ fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
         return Err(deny("a Work group cannot be joined by request"));
     }
     let info = info_of(&g);
-    let free = g.kind != "Public" || info.apply_join_option == "FreeAccess";
-    if !free {
-        // Until join applications exist (NeedPermission → WaitAdminApproval, issue 4), a group that
-        // does not accept free joins refuses the request with 10007.
-        return Err(deny(&format!("the group does not accept free joins ({})", info.apply_join_option)));
+    if g.kind == "Public" && info.apply_join_option == "DisableApply" {
+        return Err(deny("the group does not accept join requests (DisableApply)"));
     }
     ensure_user(st, sdkappid, &user)?;
-    let added = st.store.add_members(sdkappid, &g.group_id, &[new_member(&user, "Member", now())]).map_err(internal)?;
+    if g.kind == "Public" && info.apply_join_option != "FreeAccess" {
+        // NeedPermission (and anything unknown): a pending application for the owner and admins.
+        return crate::group_members::apply(st, who, &g, &user, body);
+    }
+    let added = crate::group_members::add_within_limit(st, &g, &[new_member(&user, "Member", now())])?;
     if !added.is_empty() {
         let g = load(st, sdkappid, &g.group_id)?;
         tip(
@@ -514,6 +549,7 @@ fn destroy_group(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let members = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
     st.store.destroy_group(sdkappid, &g.group_id).map_err(internal)?;
+    crate::topics::on_group_destroyed(st, &g);
     let users: Vec<String> = members.into_iter().map(|m| m.user).collect();
     notice(st, &g, &user, &users, conn_id(who), json!({"ReportType": 5}));
     Ok(ok())
@@ -544,7 +580,7 @@ fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
             to_add.push(new_member(w, "Member", t));
         }
     }
-    let added = st.store.add_members(sdkappid, &g.group_id, &to_add).map_err(internal)?;
+    let added = crate::group_members::add_within_limit(st, &g, &to_add)?;
     for m in &to_add {
         results.push((m.user.clone(), if added.contains(&m.user) { 1 } else { 2 }));
     }
@@ -617,10 +653,21 @@ fn get_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     require_member(st, who, &g, &user)?;
     let all = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
+    let total = all.len();
+    let roles = accounts(&body["MemberRoleFilter"], "Role");
     let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
     let limit = body["Limit"].as_u64().filter(|l| *l > 0).unwrap_or(100).min(10_000) as usize;
-    let list: Vec<Value> = all.iter().skip(offset).take(limit).map(member_obj).collect();
-    Ok(ok_with(json!({"MemberNum": all.len(), "MemberList": list})))
+    let keys = body["AppDefinedDataFilter_GroupMember"]
+        .as_array()
+        .map(|_| accounts(&body["AppDefinedDataFilter_GroupMember"], "Key"));
+    let list: Vec<Value> = all
+        .iter()
+        .filter(|m| roles.is_empty() || roles.contains(&m.role))
+        .skip(offset)
+        .take(limit)
+        .map(|m| crate::group_members::member_obj_filtered(m, keys.as_deref()))
+        .collect();
+    Ok(ok_with(json!({"MemberNum": total, "MemberList": list})))
 }
 
 /// `modify_group_base_info`: owner/admin (any member of a Work group); an `OpType 6` tip.
@@ -632,6 +679,7 @@ fn modify_group_base_info(st: &State, who: &Who, body: &Value) -> Reply {
     if !is_admin(who) && g.kind != "Private" && !is_manager(&mine) {
         return Err(deny("only the owner and admins may change the group profile"));
     }
+    crate::group_members::check_profile_lengths(body)?;
     let mut info = info_of(&g);
     let mut new_info = json!({});
     let text = |key: &str, max: usize| -> Result<Option<String>, Value> {
@@ -703,7 +751,9 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
         }
     }
     let g = load(st, sdkappid, &group_id_field(body)?)?;
-    require_member(st, who, &g, &from)?;
+    let sender_member = require_member(st, who, &g, &from)?;
+    crate::group_members::check_may_send(st, who, &g, sender_member.as_ref())?;
+    let g = crate::topics::target(st, g, body)?;
     let elems: Vec<MsgElem> = serde_json::from_value(body["MsgBody"].clone())
         .map_err(|e| fail(code::MSG_BODY_INVALID, format!("invalid MsgBody: {e}")))?;
     if elems.is_empty() {
@@ -745,7 +795,10 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
         event: 0,
         flags: 0,
     };
-    let members = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
+    if crate::avchatroom::is_room(&g) && body["OnlineOnlyFlag"].as_u64() != Some(1) {
+        return crate::avchatroom::send(st, who, &g, msg);
+    }
+    let members = st.store.members(sdkappid, crate::topics::member_group(&g)).map_err(internal)?;
     if body["OnlineOnlyFlag"].as_u64() == Some(1) {
         // Online-only: pushed, not stored, no sequence.
         let mut wire = group_msg_wire(&g, &msg);
@@ -762,7 +815,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
         }
         GroupInserted::NoGroup => return Err(fail(code::GROUP_NOT_FOUND, "group does not exist")),
     };
-    let _ = st.store.set_group_read(sdkappid, &g.group_id, &from, stored.msg_seq);
+    let _ = crate::topics::set_read(st, &g, &from, stored.msg_seq);
     let push = json!({"EventArray":[{"Event": event::GROUP_MSG, "GroupMsgArray":[group_msg_wire(&g, &stored)]}]});
     push_members(st, sdkappid, &members, conn_id(who), &push);
     Ok(ok_with(json!({"MsgSeq": stored.msg_seq, "MsgTime": stored.msg_time})))
@@ -774,6 +827,10 @@ fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
     let user = me(who, body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     require_member(st, who, &g, &user)?;
+    if let Some(empty) = crate::avchatroom::history(&g) {
+        return Ok(empty);
+    }
+    let g = crate::topics::target(st, g, body)?;
     let last = g.next_msg_seq.saturating_sub(1);
     let from = body["ReqMsgSeq"].as_u64().filter(|s| *s > 0).unwrap_or(last).min(last);
     let n = body["ReqMsgNumber"].as_u64().filter(|n| *n > 0).unwrap_or(20).min(100) as usize;
@@ -782,7 +839,7 @@ fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
     let finished = rows.len() < n || lowest <= 1;
     let list: Vec<Value> = rows.iter().map(|m| group_msg_wire(&g, m)).collect();
     Ok(ok_with(json!({
-        "GroupId": g.group_id, "RspMsgList": list, "IsFinished": if finished { 2 } else { 0 },
+        "GroupId": crate::topics::member_group(&g), "RspMsgList": list, "IsFinished": if finished { 2 } else { 0 },
         "InvisibleMsgSeq": [], "NextReqMsgSeq": lowest.saturating_sub(1),
     })))
 }
@@ -793,14 +850,16 @@ fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
     let user = me(who, body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     require_member(st, who, &g, &user)?;
+    let g = crate::topics::target(st, g, body)?;
     let last = g.next_msg_seq.saturating_sub(1);
     let seq = body["MsgReadedSeq"].as_u64().unwrap_or(last).min(last);
-    let read = st.store.set_group_read(sdkappid, &g.group_id, &user, seq).map_err(internal)?;
+    let read = crate::topics::set_read(st, &g, &user, seq)?;
     // My other instances recompute their unread (WIRE.md §5.5, `GroupReadInfoArray`).
-    let item = json!({"From_Account": user, "ToGroupId": g.group_id,
+    let mut item = json!({"From_Account": user, "ToGroupId": g.group_id,
         "GroupInfo": {"GroupId": g.group_id, "GroupType": g.kind},
         "MsgSeq": 0, "MsgRandom": 0, "MsgTimeStamp": now(),
         "MsgBody": {"GroupReadInfoArray": [{"GroupId": g.group_id, "LastReadMsgSeq": read}]}});
+    crate::topics::patch_wire(&g, &mut item);
     let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
     st.hub.push_user(sdkappid, &user, conn_id(who), &push);
     Ok(ok())

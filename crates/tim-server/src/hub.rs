@@ -32,6 +32,8 @@ pub trait Hub: Send + Sync {
     /// Push an `im_open_push.msg_push` body to every session of a user except the socket
     /// `except` of this node.
     fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value);
+    /// Whether the user has a logged-in session on any node (may block like `push_user`).
+    fn is_online(&self, sdkappid: u64, user: &str) -> bool;
     /// Kick every session of a user, everywhere (their tickets are already revoked).
     fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64);
     /// Stop background work and withdraw this node's presence.
@@ -215,6 +217,9 @@ impl Hub for LocalHub {
     }
     fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value) {
         self.push_local(sdkappid, user, except, body);
+    }
+    fn is_online(&self, sdkappid: u64, user: &str) -> bool {
+        !self.sessions(sdkappid, user).is_empty()
     }
     fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
         self.kick_local(sdkappid, user, kick_type, close_after_ms);

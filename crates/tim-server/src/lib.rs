@@ -14,13 +14,17 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod avchatroom;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod group_admin;
+pub mod group_members;
 pub mod groups;
 pub mod hub;
 pub mod rest;
 pub mod store;
+pub mod topics;
 pub mod uploads;
 pub mod ws;
 
@@ -57,6 +61,8 @@ pub struct State {
     pub hub: Arc<dyn hub::Hub>,
     /// Uploaded files.
     pub blobs: Arc<dyn uploads::BlobStore>,
+    /// AVChatRoom rate limits (per node).
+    pub rooms: avchatroom::Rooms,
     apps: RwLock<HashMap<u64, App>>,
     shutdown: watch::Receiver<bool>,
 }
@@ -220,6 +226,7 @@ impl Server {
             store,
             hub,
             blobs,
+            rooms: avchatroom::Rooms::default(),
             apps: RwLock::new(apps.into_iter().map(|a| (a.sdkappid, a)).collect()),
             shutdown: rx.clone(),
             config,

@@ -191,6 +191,7 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
     }
     if let Some(Login { sdkappid, user, .. }) = conn.and_then(|c| c.login) {
         st.hub.unregister(sdkappid, &user, conn_id);
+        crate::avchatroom::on_socket_closed(&st, sdkappid, &user);
     }
     tracing::debug!(conn_id, "socket closed");
 }

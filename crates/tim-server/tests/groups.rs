@@ -222,13 +222,16 @@ async fn permission_and_parameter_errors() {
     let (mut c, _carol) = user(&server, "carol").await;
     let work = create(&mut a, "Private", &[&bob], "").await;
     let public = create(&mut a, "Public", &[&bob], "FreeAccess").await;
-    let closed = create(&mut a, "Public", &[], "NeedPermission").await;
+    let closed = create(&mut a, "Public", &[], "DisableApply").await;
+    let asked = create(&mut a, "Public", &[], "NeedPermission").await;
     let code = |v: Value| v["ErrorCode"].as_i64().unwrap();
 
     assert_eq!(code(send(&mut c, &public, "hi", 1, 1).await), 10007, "non-member send");
     assert_eq!(code(b.call("group_open_http_svc.destroy_group", json!({"GroupId": public})).await), 10007);
     assert_eq!(code(c.call("group_open_http_svc.apply_join_group", json!({"GroupId": work})).await), 10007);
     assert_eq!(code(c.call("group_open_http_svc.apply_join_group", json!({"GroupId": closed})).await), 10007);
+    let r = c.call("group_open_http_svc.apply_join_group", json!({"GroupId": asked, "ApplyMsg": "hi"})).await;
+    assert_eq!(r["JoinedStatus"], "WaitAdminApproval", "{r}");
     assert_eq!(code(b.call("group_open_http_svc.apply_join_group", json!({"GroupId": public})).await), 10013);
     assert_eq!(code(a.call("group_open_http_svc.quit_group", json!({"GroupId": public})).await), 10009);
     assert_eq!(code(c.call("group_open_http_svc.quit_group", json!({"GroupId": public})).await), 10007);
@@ -306,6 +309,39 @@ async fn rest_group_api() {
     let r = rest(&server, "group_open_http_svc/get_joined_group_list", &json!({"Member_Account": bob})).await;
     assert_eq!(r["TotalCount"], 1, "{r}");
     assert_eq!(r["GroupIdList"][0]["GroupId"], g.as_str());
+    // get_group_info: the full profile with the member list; unknown groups per item.
+    let r = rest(&server, "group_open_http_svc/get_group_info", &json!({"GroupIdList": [g, "@TGS#nope"]})).await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    assert_eq!(r["GroupInfo"][0]["Name"], "REST");
+    let mut who: Vec<&str> = r["GroupInfo"][0]["MemberList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Member_Account"].as_str().unwrap())
+        .collect();
+    who.sort();
+    let mut want = vec![alice.as_str(), bob.as_str()];
+    want.sort();
+    assert_eq!(who, want);
+    assert_eq!(r["GroupInfo"][1]["ErrorCode"], 10010);
+    // A custom system notification: ReportType 255 with the content as UserDefinedField.
+    let r = rest(
+        &server,
+        "group_open_http_svc/send_group_system_notification",
+        &json!({"GroupId": g, "ToMembers_Account": [bob], "Content": "maintenance at 5"}),
+    )
+    .await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    let n = next_event(&mut b, 5).await;
+    assert_eq!(
+        (n["MsgBody"]["ReportType"].as_u64(), n["MsgBody"]["UserDefinedField"].as_str()),
+        (Some(255), Some("maintenance at 5"))
+    );
+    let r = rest(&server, "group_open_http_svc/send_group_system_notification", &json!({"GroupId": g})).await;
+    assert_eq!(r["ErrorCode"], 10004, "{r}");
+    // Users may not call the admin-only commands over the WebSocket.
+    let r = b.call("group_open_http_svc.get_group_info", json!({"GroupIdList": [g]})).await;
+    assert_eq!(r["ErrorCode"], 90009, "{r}");
     let r = rest(&server, "group_open_http_svc/destroy_group", &json!({"GroupId": g})).await;
     assert_eq!(r["ErrorCode"], 0, "{r}");
     assert_eq!(next_event(&mut b, 5).await["MsgBody"]["ReportType"], 5);
@@ -322,6 +358,12 @@ async fn send_many(c: &mut Client, g: &str, tag: &str) -> Vec<u64> {
         out.push(r["MsgSeq"].as_u64().unwrap());
     }
     out
+}
+
+/// No per-group message rate: these tests send as fast as they can (the rate limit has its own
+/// test in `group_members.rs`).
+fn unlimited(c: Config) -> Config {
+    Config { groups: tim_server::config::GroupsConfig { msg_rate_per_sec: 0, ..Default::default() }, ..c }
 }
 
 /// Two senders at once into one group (on `s1` and `s2`): the sequences are exactly 1..=2·PER,
@@ -341,7 +383,7 @@ async fn concurrent(s1: &ServerHandle, s2: &ServerHandle) {
 
 #[tokio::test]
 async fn concurrent_sends_get_unique_gap_free_sequences() {
-    let server = start().await;
+    let server = start_with(unlimited(config())).await;
     concurrent(&server, &server).await;
     server.shutdown().await;
 }
@@ -353,7 +395,7 @@ async fn concurrent_sends_and_pushes_across_two_nodes() {
         let _ = writeln!(std::io::stderr(), "\n!!! SKIPPED: two-node group test needs TIM_TEST_REDIS_URL !!!");
         return;
     };
-    let base = config();
+    let base = unlimited(config());
     let node = |n: &str| Config {
         cluster: ClusterConfig {
             redis_url: Some(url.clone()),

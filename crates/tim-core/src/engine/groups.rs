@@ -20,6 +20,25 @@ const GET_SPECIFIED_GROUP_MEMBER_INFO: &str = "group_open_http_svc.get_specified
 const HANDLE_APPLY_JOIN_GROUP: &str = "group_open_http_svc.handle_apply_join_group";
 const GET_PENDENCY: &str = "group_open_http_svc.get_pendency";
 
+/// Page size of `get_joined_group_list`, as tim-js-sdk 2.x pages it.
+const JOINED_PAGE: u64 = 50;
+/// The base-info fields of the joined-group list.
+const JOINED_FILTER: [&str; 7] =
+    ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"];
+/// `groupProfileFilter` names (`TIM.TYPES.GRP_PROFILE_*`) and the wire fields they add.
+const PROFILE_EXTRAS: [(&str, &str); 10] = [
+    ("introduction", "Introduction"),
+    ("notification", "Notification"),
+    ("createTime", "CreateTime"),
+    ("ownerID", "Owner_Account"),
+    ("lastInfoTime", "LastInfoTime"),
+    ("memberNum", "MemberNum"),
+    ("maxMemberNum", "MaxMemberNum"),
+    ("joinOption", "ApplyJoinOption"),
+    ("inviteOption", "InviteJoinOption"),
+    ("muteAllMembers", "ShutUpAllMember"),
+];
+
 /// The base-info fields asked for by `getGroupProfile` (tim-js-sdk's `GET_GROUP_INFO` filter).
 const PROFILE_FILTER: [&str; 15] = [
     "Type",
@@ -117,12 +136,26 @@ impl Engine {
 
     /// The joined-group list request of the login sequence (WIRE.md §4.9).
     pub(super) fn joined_group_list(&mut self, call: Option<u64>, now: u64) {
-        let me = self.s.user.clone();
-        let groups = obj! {"Member_Account": &me, "Limit": 50, "Offset": 0, "ResponseFilter": obj!{"GroupBaseInfoFilter": Value::Array(vec![val("Type"), val("Name"), val("FaceUrl"), val("NextMsgSeq"), val("LastMsgTime"), val("AtInfoList"), val("LastRecallTime")]), "SelfInfoFilter": Value::Array(vec![val("Role"), val("JoinTime"), val("MsgFlag"), val("MsgSeq")])}, "SupportTopic": 0};
-        self.group_request(cmd::GET_JOINED_GROUP_LIST, groups.clone(), call, GroupOp::JoinedList, obj! {}, now);
+        let filter: Vec<Value> = JOINED_FILTER.iter().map(|f| val(*f)).collect();
+        self.joined_group_page(call, Value::Array(filter), 0, Vec::new(), now);
         if call.is_none() {
-            self.request(cmd::MILLION_GET_JOINED_GROUP_LIST, groups, Purpose::Ignore, now);
+            let body = self.joined_group_body(&Value::Array(JOINED_FILTER.iter().map(|f| val(*f)).collect()), 0);
+            self.request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, Purpose::Ignore, now);
         }
+    }
+
+    fn joined_group_body(&self, filter: &Value, offset: u64) -> Value {
+        obj! {"Member_Account": &self.s.user, "Limit": JOINED_PAGE, "Offset": offset,
+        "ResponseFilter": obj!{"GroupBaseInfoFilter": filter,
+            "SelfInfoFilter": Value::Array(vec![val("Role"), val("JoinTime"), val("MsgFlag"), val("MsgSeq")])},
+        "SupportTopic": 0}
+    }
+
+    /// One page of `get_joined_group_list`; `acc` holds the groups of the pages before.
+    fn joined_group_page(&mut self, call: Option<u64>, filter: Value, offset: u64, acc: Vec<Value>, now: u64) {
+        let body = self.joined_group_body(&filter, offset);
+        let ctx = obj! {"filter": filter, "offset": offset, "acc": acc};
+        self.group_request(cmd::GET_JOINED_GROUP_LIST, body, call, GroupOp::JoinedList, ctx, now);
     }
 
     /// `get_group_self_member_info` for one group (getGroupProfile, and after create/join).
@@ -147,8 +180,15 @@ impl Engine {
     pub(super) fn group_call(&mut self, method: &str, a: &Value, now: u64) -> Option<CallResult> {
         let r = match method {
             "getGroupList" => {
+                // tim-js-sdk asks for the default fields plus those named in groupProfileFilter.
+                let mut filter: Vec<Value> = JOINED_FILTER.iter().map(|f| val(*f)).collect();
+                for f in a["groupProfileFilter"].as_array().into_iter().flatten() {
+                    if let Some((_, wire)) = PROFILE_EXTRAS.iter().find(|(app, _)| f == app) {
+                        filter.push(val(*wire));
+                    }
+                }
                 let call = self.pending_call();
-                self.joined_group_list(Some(call), now);
+                self.joined_group_page(Some(call), Value::Array(filter), 0, Vec::new(), now);
                 CallResult::Pending(call)
             }
             "getGroupProfile" => {
@@ -381,15 +421,21 @@ impl Engine {
         let mut member = obj! {"userID": &user};
         match method {
             "setGroupMemberRole" => {
+                // tim-js-sdk's checks, in its order.
                 let role = s(a, "role");
-                if !["Admin", "Member", "Custom"].contains(&role.as_str()) {
-                    return reject(code::INVALID_MEMBER_ROLE, format!("invalid member role {role:?}"));
+                let mine = self.s.groups.get(&id).map(|g| s(&g["selfInfo"], "role")).unwrap_or_default();
+                if !mine.is_empty() && mine != "Owner" {
+                    return reject(code::NOT_OWNER, "only the owner may change member roles");
                 }
                 if kind == GRP_WORK || kind == GRP_AVCHATROOM {
                     return reject(
                         code::CANNOT_SET_MEMBER_ROLE_IN_WORK_AND_AVCHATROOM,
                         "Work groups and AVChatRooms have no admin role",
                     );
+                }
+                let custom_ok = kind == GRP_COMMUNITY && role == "Custom";
+                if !(role == "Admin" || role == "Member" || custom_ok) {
+                    return reject(code::INVALID_MEMBER_ROLE, format!("invalid member role {role:?}"));
                 }
                 if user == self.s.user {
                     return reject(code::CANNOT_SET_SELF_MEMBER_ROLE, "cannot change your own role");
@@ -482,8 +528,17 @@ impl Engine {
         };
         match op {
             GroupOp::JoinedList => {
+                let offset = ctx["offset"].as_u64().unwrap_or(0);
+                let mut acc = ctx["acc"].as_array().cloned().unwrap_or_default();
+                acc.extend(body["GroupIdList"].as_array().cloned().unwrap_or_default());
+                if u(&body, "TotalCount") > offset + JOINED_PAGE
+                    && !body["GroupIdList"].as_array().is_none_or(Vec::is_empty)
+                {
+                    self.joined_group_page(call, ctx["filter"].clone(), offset + JOINED_PAGE, acc, now);
+                    return;
+                }
                 let mut fresh = std::collections::BTreeMap::new();
-                for w in body["GroupIdList"].as_array().into_iter().flatten() {
+                for w in &acc {
                     let gid = s(w, "GroupId");
                     if gid.is_empty() {
                         continue;

@@ -172,7 +172,7 @@ pub(crate) const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.m
      m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
 
 /// Persistent state of the server.
-pub trait Store: GroupStore + Send + Sync {
+pub trait Store: GroupStore + RoomStore + Send + Sync {
     /// All persisted apps.
     fn apps(&self) -> StoreResult<Vec<App>>;
     /// Insert or update an app.
@@ -277,7 +277,65 @@ pub struct Member {
     pub msg_flag: String,
     /// `NameCard`.
     pub name_card: String,
+    /// Muted until this time (seconds; 0 = not muted).
+    pub mute_until: u64,
+    /// `AppMemberDefinedData` as JSON text (`[{"Key","Value"}]`).
+    pub custom_data: String,
 }
+
+/// Fields of a member to change ([`GroupStore::update_member`]); `None` keeps the value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberUpdate {
+    /// New role.
+    pub role: Option<String>,
+    /// New mute end (seconds; 0 = unmuted).
+    pub mute_until: Option<u64>,
+    /// New name card.
+    pub name_card: Option<String>,
+    /// New custom fields (JSON text).
+    pub custom_data: Option<String>,
+    /// New `MsgFlag`.
+    pub msg_flag: Option<String>,
+}
+
+/// A request to join a group that needs approval (B-conversations-groups.md §4.4, §4.6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Application {
+    /// Row id (`Authentication` on the wire).
+    pub id: i64,
+    /// App.
+    pub sdkappid: u64,
+    /// Group.
+    pub group_id: String,
+    /// Applicant.
+    pub applicant: String,
+    /// `ApplyMsg`.
+    pub apply_msg: String,
+    /// `UserDefinedField` of the request.
+    pub user_defined_field: String,
+    /// Time of the (latest) request, seconds.
+    pub apply_time: u64,
+    /// `Pending`, `Agreed` or `Rejected`.
+    pub state: String,
+    /// Who handled it.
+    pub handler: String,
+    /// Time it was handled.
+    pub handle_time: u64,
+}
+
+/// How [`GroupStore::update_counters`] combines a value with the stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterMode {
+    /// Replace.
+    Set,
+    /// Add (a missing key starts at 0).
+    Increase,
+    /// Subtract (a missing key starts at 0).
+    Decrease,
+}
+
+/// Largest magnitude of a group counter (JavaScript's safe integers); results are clamped.
+pub const COUNTER_LIMIT: i64 = 9_007_199_254_740_991;
 
 /// A group message or tip as stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -359,6 +417,48 @@ pub trait GroupStore: Send + Sync {
     fn set_group_read(&self, sdkappid: u64, group_id: &str, user: &str, seq: u64) -> StoreResult<u64>;
     /// Messages and tips after `after_seq` not sent by `user`.
     fn group_unread(&self, sdkappid: u64, group_id: &str, user: &str, after_seq: u64) -> StoreResult<u64>;
+    /// Add members unless the group would then have more than `max` members (0 = no limit), in
+    /// one transaction; `None` if it would. Returns the users that were not members before.
+    fn add_members_capped(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        members: &[Member],
+        max: u64,
+    ) -> StoreResult<Option<Vec<String>>>;
+    /// Change fields of one member; `false` if `user` is not a member.
+    fn update_member(&self, sdkappid: u64, group_id: &str, user: &str, update: &MemberUpdate) -> StoreResult<bool>;
+    /// Make `new_owner` (a member) the owner and the old owner an ordinary member, bumping
+    /// `info_seq`, in one transaction; `false` if `new_owner` is not a member.
+    fn change_owner(&self, sdkappid: u64, group_id: &str, new_owner: &str, now: u64) -> StoreResult<bool>;
+    /// Record a pending application; an applicant's newer request replaces their pending one
+    /// (same id). Returns it as stored.
+    fn put_application(&self, app: &Application) -> StoreResult<Application>;
+    /// The applicant's latest application to the group.
+    fn application(&self, sdkappid: u64, group_id: &str, applicant: &str) -> StoreResult<Option<Application>>;
+    /// Settle the applicant's pending application (atomically: only one caller wins); `None`
+    /// if none was pending.
+    fn settle_application(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        applicant: &str,
+        state: &str,
+        handler: &str,
+        now: u64,
+    ) -> StoreResult<Option<Application>>;
+    /// Pending applications to the groups `handler` owns or administers, oldest first.
+    fn pending_applications(&self, sdkappid: u64, handler: &str) -> StoreResult<Vec<Application>>;
+    /// Apply `items` to the group's counters atomically per key; returns their new values.
+    fn update_counters(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        mode: CounterMode,
+        items: &[(String, i64)],
+    ) -> StoreResult<Vec<(String, i64)>>;
+    /// Every counter of the group, by key.
+    fn counters(&self, sdkappid: u64, group_id: &str) -> StoreResult<Vec<(String, i64)>>;
 }
 
 /// The group message columns both backends select, in the order `gmsg_from_row` reads them.
@@ -371,7 +471,45 @@ pub(crate) const GROUP_COLS: &str = "g.sdkappid, g.group_id, g.kind, g.owner, g.
      (SELECT COUNT(*) FROM group_members x WHERE x.sdkappid = g.sdkappid AND x.group_id = g.group_id)";
 
 /// The member columns both backends select.
-pub(crate) const MEMBER_COLS: &str = "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card";
+pub(crate) const MEMBER_COLS: &str =
+    "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card, m.mute_until, m.custom_data";
+
+/// The application columns both backends select, in the order their `app_from_row` reads them.
+pub(crate) const APP_COLS: &str = "a.id, a.sdkappid, a.group_id, a.applicant, a.apply_msg, a.user_defined_field, \
+     a.apply_time, a.state, a.handler, a.handle_time";
+
+/// Migration step 3, the same text on both backends: member mute and custom fields, join
+/// applications (one pending row per applicant, by a partial unique index), group counters.
+pub(crate) fn group_members_schema(id_col: &str) -> String {
+    format!(
+        r#"
+ALTER TABLE group_members ADD COLUMN mute_until BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE group_members ADD COLUMN custom_data TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE group_applications (
+    id                  {id_col},
+    sdkappid            BIGINT NOT NULL,
+    group_id            TEXT NOT NULL,
+    applicant           TEXT NOT NULL,
+    apply_msg           TEXT NOT NULL DEFAULT '',
+    user_defined_field  TEXT NOT NULL DEFAULT '',
+    apply_time          BIGINT NOT NULL,
+    state               TEXT NOT NULL DEFAULT 'Pending',
+    handler             TEXT NOT NULL DEFAULT '',
+    handle_time         BIGINT NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX group_applications_pending ON group_applications (sdkappid, group_id, applicant)
+    WHERE state = 'Pending';
+CREATE INDEX group_applications_group ON group_applications (sdkappid, group_id, applicant, id);
+CREATE TABLE group_counters (
+    sdkappid    BIGINT NOT NULL,
+    group_id    TEXT NOT NULL,
+    ckey        TEXT NOT NULL,
+    value       BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (sdkappid, group_id, ckey)
+);
+"#
+    )
+}
 
 /// The group schema, the same text on both backends (`BIGINT` ids; each backend adds its own id
 /// column type).
@@ -428,3 +566,64 @@ CREATE INDEX group_msgs_dedup ON group_msgs (sdkappid, group_id, from_user, rand
 "#
     )
 }
+
+/// Storage of AVChatRoom bans and attributes and of community topics' read positions (the
+/// topics themselves are `tim_groups` rows of kind `Topic`, so their sequences, history and
+/// profile use [`GroupStore`]).
+pub trait RoomStore: Send + Sync {
+    /// Take the group's next sequence without storing a message (AVChatRoom messages and tips
+    /// are not kept); `None` if the group does not exist.
+    fn bump_group_seq(&self, sdkappid: u64, group_id: &str, now: u64) -> StoreResult<Option<u64>>;
+    /// Until when (seconds) `user` is banned from the room; 0 when not banned.
+    fn room_ban(&self, sdkappid: u64, group_id: &str, user: &str) -> StoreResult<u64>;
+    /// Ban `user` until `until` (seconds), or lift the ban (`until` 0); returns whether a ban
+    /// existed before.
+    fn set_room_ban(&self, sdkappid: u64, group_id: &str, user: &str, until: u64) -> StoreResult<bool>;
+    /// The room's bans that end after `now`: (user, until), by user.
+    fn room_bans(&self, sdkappid: u64, group_id: &str, now: u64) -> StoreResult<Vec<(String, u64)>>;
+    /// The attribute map (JSON text) and its main sequence; `(0, "{}")` when none was written.
+    fn group_attrs(&self, sdkappid: u64, group_id: &str) -> StoreResult<(u64, String)>;
+    /// Replace the attribute map if its main sequence is still `expected` (0: none written yet);
+    /// returns false when another write came first.
+    fn cas_group_attrs(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        expected: u64,
+        new_seq: u64,
+        attrs: &str,
+    ) -> StoreResult<bool>;
+    /// The topics of a community (kind `Topic`, ID `<community>@TOPIC#_…`), oldest first.
+    fn topics(&self, sdkappid: u64, community: &str) -> StoreResult<Vec<Group>>;
+    /// The member's read sequence in a topic (0 when never read).
+    fn topic_read(&self, sdkappid: u64, topic_id: &str, user: &str) -> StoreResult<u64>;
+    /// Raise the member's read sequence in a topic (never lowers it); returns the new value.
+    fn set_topic_read(&self, sdkappid: u64, topic_id: &str, user: &str, seq: u64) -> StoreResult<u64>;
+    /// Forget a dismissed group's (or topic's) bans, attributes and read positions.
+    fn clear_room_state(&self, sdkappid: u64, group_id: &str) -> StoreResult<()>;
+}
+
+/// The schema of [`RoomStore`], the same text on both backends.
+pub(crate) const ROOMS_SCHEMA: &str = r#"
+CREATE TABLE room_bans (
+    sdkappid    BIGINT NOT NULL,
+    group_id    TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    until       BIGINT NOT NULL,
+    PRIMARY KEY (sdkappid, group_id, user_id)
+);
+CREATE TABLE group_attrs (
+    sdkappid    BIGINT NOT NULL,
+    group_id    TEXT NOT NULL,
+    main_seq    BIGINT NOT NULL,
+    attrs       TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, group_id)
+);
+CREATE TABLE topic_reads (
+    sdkappid    BIGINT NOT NULL,
+    topic_id    TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    read_seq    BIGINT NOT NULL,
+    PRIMARY KEY (sdkappid, topic_id, user_id)
+);
+"#;

@@ -28,10 +28,18 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+#[path = "postgres_rooms.rs"]
+mod rooms;
+
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Never edit a step; append one.
 fn migrations() -> Vec<String> {
-    vec![SCHEMA_V1.to_string(), group_schema("BIGSERIAL PRIMARY KEY")]
+    vec![
+        SCHEMA_V1.to_string(),
+        group_schema("BIGSERIAL PRIMARY KEY"),
+        group_members_schema("BIGSERIAL PRIMARY KEY"),
+        ROOMS_SCHEMA.to_string(),
+    ]
 }
 
 const SCHEMA_V1: &str = r#"
@@ -715,15 +723,44 @@ fn member_from_row(r: &Row, at: usize) -> PgResult<Member> {
         read_seq: u(r.try_get(at + 3)?),
         msg_flag: r.try_get(at + 4)?,
         name_card: r.try_get(at + 5)?,
+        mute_until: u(r.try_get(at + 6)?),
+        custom_data: r.try_get(at + 7)?,
+    })
+}
+
+fn app_from_row(r: &Row) -> PgResult<Application> {
+    Ok(Application {
+        id: r.try_get(0)?,
+        sdkappid: u(r.try_get(1)?),
+        group_id: r.try_get(2)?,
+        applicant: r.try_get(3)?,
+        apply_msg: r.try_get(4)?,
+        user_defined_field: r.try_get(5)?,
+        apply_time: u(r.try_get(6)?),
+        state: r.try_get(7)?,
+        handler: r.try_get(8)?,
+        handle_time: u(r.try_get(9)?),
     })
 }
 
 async fn insert_member(c: &impl GenericClient, sdkappid: u64, group_id: &str, m: &Member) -> StoreResult<bool> {
     let n = c
         .execute(
-            "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
-            &[&i(sdkappid), &group_id, &m.user, &m.role, &i(m.join_time), &i(m.read_seq), &m.msg_flag, &m.name_card],
+            "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card, \
+             mute_until, custom_data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
+            &[
+                &i(sdkappid),
+                &group_id,
+                &m.user,
+                &m.role,
+                &i(m.join_time),
+                &i(m.read_seq),
+                &m.msg_flag,
+                &m.name_card,
+                &i(m.mute_until),
+                &if m.custom_data.is_empty() { "[]" } else { m.custom_data.as_str() },
+            ],
         )
         .await?;
     Ok(n > 0)
@@ -862,6 +899,8 @@ impl GroupStore for PgStore {
                 let n = tx.execute("DELETE FROM tim_groups WHERE sdkappid = $1 AND group_id = $2", &args).await?;
                 tx.execute("DELETE FROM group_members WHERE sdkappid = $1 AND group_id = $2", &args).await?;
                 tx.execute("DELETE FROM group_msgs WHERE sdkappid = $1 AND group_id = $2", &args).await?;
+                tx.execute("DELETE FROM group_applications WHERE sdkappid = $1 AND group_id = $2", &args).await?;
+                tx.execute("DELETE FROM group_counters WHERE sdkappid = $1 AND group_id = $2", &args).await?;
                 tx.commit().await?;
                 Ok(n > 0)
             }
@@ -1017,6 +1056,258 @@ impl GroupStore for PgStore {
                 .await?
                 .try_get(0)?;
             Ok(u(n))
+        })
+    }
+
+    fn add_members_capped(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        members: &[Member],
+        max: u64,
+    ) -> StoreResult<Option<Vec<String>>> {
+        let (group_id, members) = (group_id.to_string(), members.to_vec());
+        self.run_tx(move |pool| {
+            let (group_id, members) = (group_id.clone(), members.clone());
+            async move {
+                let mut c = pool.get().await.map_err(pool_err)?;
+                let tx = c.transaction().await?;
+                // The group row lock serialises capped adds to one group (any process).
+                tx.execute(
+                    "SELECT 1 FROM tim_groups WHERE sdkappid = $1 AND group_id = $2 FOR UPDATE",
+                    &[&i(sdkappid), &group_id],
+                )
+                .await?;
+                let mut added = Vec::new();
+                for m in &members {
+                    if insert_member(&tx, sdkappid, &group_id, m).await? {
+                        added.push(m.user.clone());
+                    }
+                }
+                let count: i64 = tx
+                    .query_one(
+                        "SELECT COUNT(*) FROM group_members WHERE sdkappid = $1 AND group_id = $2",
+                        &[&i(sdkappid), &group_id],
+                    )
+                    .await?
+                    .try_get(0)?;
+                if max > 0 && u(count) > max && !added.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(None);
+                }
+                tx.commit().await?;
+                Ok(Some(added))
+            }
+        })
+    }
+
+    fn update_member(&self, sdkappid: u64, group_id: &str, user: &str, up: &MemberUpdate) -> StoreResult<bool> {
+        let (group_id, user, up) = (group_id.to_string(), user.to_string(), up.clone());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let n = c
+                .execute(
+                    "UPDATE group_members SET role = COALESCE($4, role), mute_until = COALESCE($5, mute_until), \
+                     name_card = COALESCE($6, name_card), custom_data = COALESCE($7, custom_data), \
+                     msg_flag = COALESCE($8, msg_flag) WHERE sdkappid = $1 AND group_id = $2 AND user_id = $3",
+                    &[
+                        &i(sdkappid),
+                        &group_id,
+                        &user,
+                        &up.role,
+                        &up.mute_until.map(i),
+                        &up.name_card,
+                        &up.custom_data,
+                        &up.msg_flag,
+                    ],
+                )
+                .await?;
+            Ok(n > 0)
+        })
+    }
+
+    fn change_owner(&self, sdkappid: u64, group_id: &str, new_owner: &str, now: u64) -> StoreResult<bool> {
+        let (group_id, new_owner) = (group_id.to_string(), new_owner.to_string());
+        self.run_tx(move |pool| {
+            let (group_id, new_owner) = (group_id.clone(), new_owner.clone());
+            async move {
+                let mut c = pool.get().await.map_err(pool_err)?;
+                let tx = c.transaction().await?;
+                let args: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&i(sdkappid), &group_id, &new_owner];
+                let n = tx
+                    .execute(
+                        "UPDATE group_members SET role = 'Owner' WHERE sdkappid = $1 AND group_id = $2 \
+                         AND user_id = $3",
+                        &args,
+                    )
+                    .await?;
+                if n == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                tx.execute(
+                    "UPDATE group_members SET role = 'Member' WHERE sdkappid = $1 AND group_id = $2 \
+                     AND role = 'Owner' AND user_id <> $3",
+                    &args,
+                )
+                .await?;
+                tx.execute(
+                    "UPDATE tim_groups SET owner = $3, info_seq = info_seq + 1, last_info_time = $4 \
+                     WHERE sdkappid = $1 AND group_id = $2",
+                    &[&i(sdkappid), &group_id, &new_owner, &i(now)],
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+        })
+    }
+
+    fn put_application(&self, app: &Application) -> StoreResult<Application> {
+        let app = app.clone();
+        self.run_tx(move |pool| {
+            let app = app.clone();
+            async move {
+                let c = pool.get().await.map_err(pool_err)?;
+                let id: i64 = c
+                    .query_one(
+                        "INSERT INTO group_applications (sdkappid, group_id, applicant, apply_msg, \
+                         user_defined_field, apply_time, state) VALUES ($1, $2, $3, $4, $5, $6, 'Pending') \
+                         ON CONFLICT (sdkappid, group_id, applicant) WHERE state = 'Pending' \
+                         DO UPDATE SET apply_msg = EXCLUDED.apply_msg, \
+                         user_defined_field = EXCLUDED.user_defined_field, apply_time = EXCLUDED.apply_time \
+                         RETURNING id",
+                        &[
+                            &i(app.sdkappid),
+                            &app.group_id,
+                            &app.applicant,
+                            &app.apply_msg,
+                            &app.user_defined_field,
+                            &i(app.apply_time),
+                        ],
+                    )
+                    .await?
+                    .try_get(0)?;
+                Ok(Application { id, state: "Pending".into(), handler: String::new(), handle_time: 0, ..app })
+            }
+        })
+    }
+
+    fn application(&self, sdkappid: u64, group_id: &str, applicant: &str) -> StoreResult<Option<Application>> {
+        let (group_id, applicant) = (group_id.to_string(), applicant.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_opt(
+                    &format!(
+                        "SELECT {APP_COLS} FROM group_applications a WHERE a.sdkappid = $1 AND a.group_id = $2 \
+                         AND a.applicant = $3 ORDER BY a.id DESC LIMIT 1"
+                    ),
+                    &[&i(sdkappid), &group_id, &applicant],
+                )
+                .await?;
+            Ok(row.as_ref().map(app_from_row).transpose()?)
+        })
+    }
+
+    fn settle_application(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        applicant: &str,
+        state: &str,
+        handler: &str,
+        now: u64,
+    ) -> StoreResult<Option<Application>> {
+        let (group_id, applicant, state, handler) =
+            (group_id.to_string(), applicant.to_string(), state.to_string(), handler.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            // One UPDATE … WHERE state = 'Pending': concurrent handlers wait on the row lock and
+            // the losers re-check the condition and update nothing.
+            let row = c
+                .query_opt(
+                    "UPDATE group_applications a SET state = $4, handler = $5, handle_time = $6 \
+                     WHERE a.sdkappid = $1 AND a.group_id = $2 AND a.applicant = $3 AND a.state = 'Pending' \
+                     RETURNING a.id, a.sdkappid, a.group_id, a.applicant, a.apply_msg, a.user_defined_field, \
+                     a.apply_time, a.state, a.handler, a.handle_time",
+                    &[&i(sdkappid), &group_id, &applicant, &state, &handler, &i(now)],
+                )
+                .await?;
+            Ok(row.as_ref().map(app_from_row).transpose()?)
+        })
+    }
+
+    fn pending_applications(&self, sdkappid: u64, handler: &str) -> StoreResult<Vec<Application>> {
+        let handler = handler.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {APP_COLS} FROM group_applications a JOIN group_members m \
+                         ON m.sdkappid = a.sdkappid AND m.group_id = a.group_id AND m.user_id = $2 \
+                         AND m.role IN ('Owner', 'Admin') WHERE a.sdkappid = $1 AND a.state = 'Pending' \
+                         ORDER BY a.apply_time, a.id"
+                    ),
+                    &[&i(sdkappid), &handler],
+                )
+                .await?;
+            rows.iter().map(|r| Ok(app_from_row(r)?)).collect()
+        })
+    }
+
+    fn update_counters(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        mode: CounterMode,
+        items: &[(String, i64)],
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let (group_id, items) = (group_id.to_string(), items.to_vec());
+        self.run_tx(move |pool| {
+            let (group_id, items) = (group_id.clone(), items.clone());
+            async move {
+                let mut c = pool.get().await.map_err(pool_err)?;
+                let tx = c.transaction().await?;
+                // Decrease adds the negated value, so a missing key starts at 0 either way.
+                let update = match mode {
+                    CounterMode::Set => "EXCLUDED.value",
+                    CounterMode::Increase | CounterMode::Decrease => {
+                        "LEAST(GREATEST(group_counters.value + EXCLUDED.value, $5), $6)"
+                    }
+                };
+                let sql = format!(
+                    "INSERT INTO group_counters (sdkappid, group_id, ckey, value) \
+                     VALUES ($1, $2, $3, LEAST(GREATEST($4::BIGINT, $5), $6)) \
+                     ON CONFLICT (sdkappid, group_id, ckey) DO UPDATE SET value = {update} RETURNING value"
+                );
+                let mut out = Vec::new();
+                for (key, value) in &items {
+                    let delta = if mode == CounterMode::Decrease { value.saturating_neg() } else { *value };
+                    let v: i64 = tx
+                        .query_one(&sql, &[&i(sdkappid), &group_id, key, &delta, &-COUNTER_LIMIT, &COUNTER_LIMIT])
+                        .await?
+                        .try_get(0)?;
+                    out.push((key.clone(), v));
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+        })
+    }
+
+    fn counters(&self, sdkappid: u64, group_id: &str) -> StoreResult<Vec<(String, i64)>> {
+        let group_id = group_id.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    "SELECT ckey, value FROM group_counters WHERE sdkappid = $1 AND group_id = $2 ORDER BY ckey",
+                    &[&i(sdkappid), &group_id],
+                )
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
         })
     }
 }

@@ -8,11 +8,19 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
+#[path = "sqlite_rooms.rs"]
+mod rooms;
+
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Step 1 is the schema of databases created before migrations existed (hence `IF NOT EXISTS`:
 /// such a database is adopted as version 1). Never edit a step; append one.
 fn migrations() -> Vec<String> {
-    vec![SCHEMA_V1.to_string(), group_schema("INTEGER PRIMARY KEY AUTOINCREMENT")]
+    vec![
+        SCHEMA_V1.to_string(),
+        group_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
+        group_members_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
+        ROOMS_SCHEMA.to_string(),
+    ]
 }
 
 const SCHEMA_V1: &str = r#"
@@ -557,14 +565,43 @@ fn member_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
         read_seq: u(r.get(at + 3)?),
         msg_flag: r.get(at + 4)?,
         name_card: r.get(at + 5)?,
+        mute_until: u(r.get(at + 6)?),
+        custom_data: r.get(at + 7)?,
+    })
+}
+
+fn app_from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
+    Ok(Application {
+        id: r.get(0)?,
+        sdkappid: u(r.get(1)?),
+        group_id: r.get(2)?,
+        applicant: r.get(3)?,
+        apply_msg: r.get(4)?,
+        user_defined_field: r.get(5)?,
+        apply_time: u(r.get(6)?),
+        state: r.get(7)?,
+        handler: r.get(8)?,
+        handle_time: u(r.get(9)?),
     })
 }
 
 fn insert_member(c: &Connection, sdkappid: u64, group_id: &str, m: &Member) -> rusqlite::Result<bool> {
     let n = c.execute(
-        "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
-        params![i(sdkappid), group_id, m.user, m.role, i(m.join_time), i(m.read_seq), m.msg_flag, m.name_card],
+        "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card, \
+         mute_until, custom_data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
+        params![
+            i(sdkappid),
+            group_id,
+            m.user,
+            m.role,
+            i(m.join_time),
+            i(m.read_seq),
+            m.msg_flag,
+            m.name_card,
+            i(m.mute_until),
+            if m.custom_data.is_empty() { "[]" } else { &m.custom_data }
+        ],
     )?;
     Ok(n > 0)
 }
@@ -616,6 +653,12 @@ impl GroupStore for SqliteStore {
             tx.execute("DELETE FROM tim_groups WHERE sdkappid = ?1 AND group_id = ?2", params![i(sdkappid), group_id])?;
         tx.execute("DELETE FROM group_members WHERE sdkappid = ?1 AND group_id = ?2", params![i(sdkappid), group_id])?;
         tx.execute("DELETE FROM group_msgs WHERE sdkappid = ?1 AND group_id = ?2", params![i(sdkappid), group_id])?;
+        for table in ["group_applications", "group_counters"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE sdkappid = ?1 AND group_id = ?2"),
+                params![i(sdkappid), group_id],
+            )?;
+        }
         tx.commit()?;
         Ok(n > 0)
     }
@@ -779,6 +822,184 @@ impl GroupStore for SqliteStore {
             |r| r.get(0),
         )?;
         Ok(u(n))
+    }
+
+    fn add_members_capped(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        members: &[Member],
+        max: u64,
+    ) -> StoreResult<Option<Vec<String>>> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = Vec::new();
+        for m in members {
+            if insert_member(&tx, sdkappid, group_id, m)? {
+                added.push(m.user.clone());
+            }
+        }
+        let count: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM group_members WHERE sdkappid = ?1 AND group_id = ?2",
+            params![i(sdkappid), group_id],
+            |r| r.get(0),
+        )?;
+        if max > 0 && u(count) > max && !added.is_empty() {
+            return Ok(None); // dropping `tx` rolls back
+        }
+        tx.commit()?;
+        Ok(Some(added))
+    }
+
+    fn update_member(&self, sdkappid: u64, group_id: &str, user: &str, up: &MemberUpdate) -> StoreResult<bool> {
+        let n = self.conn().execute(
+            "UPDATE group_members SET role = COALESCE(?4, role), mute_until = COALESCE(?5, mute_until), \
+             name_card = COALESCE(?6, name_card), custom_data = COALESCE(?7, custom_data), \
+             msg_flag = COALESCE(?8, msg_flag) WHERE sdkappid = ?1 AND group_id = ?2 AND user_id = ?3",
+            params![
+                i(sdkappid),
+                group_id,
+                user,
+                up.role,
+                up.mute_until.map(i),
+                up.name_card,
+                up.custom_data,
+                up.msg_flag
+            ],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn change_owner(&self, sdkappid: u64, group_id: &str, new_owner: &str, now: u64) -> StoreResult<bool> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE group_members SET role = 'Owner' WHERE sdkappid = ?1 AND group_id = ?2 AND user_id = ?3",
+            params![i(sdkappid), group_id, new_owner],
+        )?;
+        if n == 0 {
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE group_members SET role = 'Member' WHERE sdkappid = ?1 AND group_id = ?2 AND role = 'Owner' \
+             AND user_id <> ?3",
+            params![i(sdkappid), group_id, new_owner],
+        )?;
+        tx.execute(
+            "UPDATE tim_groups SET owner = ?3, info_seq = info_seq + 1, last_info_time = ?4 \
+             WHERE sdkappid = ?1 AND group_id = ?2",
+            params![i(sdkappid), group_id, new_owner, i(now)],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn put_application(&self, app: &Application) -> StoreResult<Application> {
+        let c = self.conn();
+        let id: i64 = c.query_row(
+            "INSERT INTO group_applications (sdkappid, group_id, applicant, apply_msg, user_defined_field, \
+             apply_time, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'Pending') \
+             ON CONFLICT (sdkappid, group_id, applicant) WHERE state = 'Pending' \
+             DO UPDATE SET apply_msg = excluded.apply_msg, user_defined_field = excluded.user_defined_field, \
+             apply_time = excluded.apply_time RETURNING id",
+            params![
+                i(app.sdkappid),
+                app.group_id,
+                app.applicant,
+                app.apply_msg,
+                app.user_defined_field,
+                i(app.apply_time)
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(Application { id, state: "Pending".into(), handler: String::new(), handle_time: 0, ..app.clone() })
+    }
+
+    fn application(&self, sdkappid: u64, group_id: &str, applicant: &str) -> StoreResult<Option<Application>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {APP_COLS} FROM group_applications a WHERE a.sdkappid = ?1 AND a.group_id = ?2 \
+                     AND a.applicant = ?3 ORDER BY a.id DESC LIMIT 1"
+                ),
+                params![i(sdkappid), group_id, applicant],
+                app_from_row,
+            )
+            .optional()?)
+    }
+
+    fn settle_application(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        applicant: &str,
+        state: &str,
+        handler: &str,
+        now: u64,
+    ) -> StoreResult<Option<Application>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "UPDATE group_applications SET state = ?4, handler = ?5, handle_time = ?6 \
+                 WHERE sdkappid = ?1 AND group_id = ?2 AND applicant = ?3 AND state = 'Pending' \
+                 RETURNING id, sdkappid, group_id, applicant, apply_msg, user_defined_field, apply_time, state, \
+                 handler, handle_time",
+                params![i(sdkappid), group_id, applicant, state, handler, i(now)],
+                app_from_row,
+            )
+            .optional()?)
+    }
+
+    fn pending_applications(&self, sdkappid: u64, handler: &str) -> StoreResult<Vec<Application>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT {APP_COLS} FROM group_applications a JOIN group_members m ON m.sdkappid = a.sdkappid \
+             AND m.group_id = a.group_id AND m.user_id = ?2 AND m.role IN ('Owner', 'Admin') \
+             WHERE a.sdkappid = ?1 AND a.state = 'Pending' ORDER BY a.apply_time, a.id"
+        ))?;
+        let rows = st.query_map(params![i(sdkappid), handler], app_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn update_counters(
+        &self,
+        sdkappid: u64,
+        group_id: &str,
+        mode: CounterMode,
+        items: &[(String, i64)],
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Decrease adds the negated value, so a missing key starts at 0 either way.
+        let update = match mode {
+            CounterMode::Set => "excluded.value",
+            CounterMode::Increase | CounterMode::Decrease => "MIN(MAX(group_counters.value + excluded.value, ?5), ?6)",
+        };
+        let mut out = Vec::new();
+        for (key, value) in items {
+            let initial = if mode == CounterMode::Decrease { value.saturating_neg() } else { *value };
+            let v: i64 = tx.query_row(
+                &format!(
+                    "INSERT INTO group_counters (sdkappid, group_id, ckey, value) \
+                     VALUES (?1, ?2, ?3, MIN(MAX(?4, ?5), ?6)) \
+                     ON CONFLICT (sdkappid, group_id, ckey) DO UPDATE SET value = {update} RETURNING value"
+                ),
+                params![i(sdkappid), group_id, key, initial, -COUNTER_LIMIT, COUNTER_LIMIT],
+                |r| r.get(0),
+            )?;
+            out.push((key.clone(), v));
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn counters(&self, sdkappid: u64, group_id: &str) -> StoreResult<Vec<(String, i64)>> {
+        let c = self.conn();
+        let mut st =
+            c.prepare("SELECT ckey, value FROM group_counters WHERE sdkappid = ?1 AND group_id = ?2 ORDER BY ckey")?;
+        let rows = st.query_map(params![i(sdkappid), group_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 
