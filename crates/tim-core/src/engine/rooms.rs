@@ -1164,7 +1164,7 @@ impl Engine {
                     let all = ctx["topicIDList"].as_array().is_none_or(Vec::is_empty);
                     self.s.rooms.topics_fetched.insert(id.clone(), (now, all));
                 }
-                let list = self.local_topics(&id, &ok);
+                let list = if ok.is_empty() { Vec::new() } else { self.local_topics(&id, &ok) };
                 self.room_done(call, obj! {"successTopicList": &list, "failureTopicList": &failed});
             }
         }
