@@ -462,6 +462,7 @@ impl Engine {
             Login::In => {
                 self.send_login(None, now);
                 self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
+                self.rooms_reconnected();
                 self.sync_all(now);
             }
             _ => {

@@ -373,6 +373,8 @@ async fn test_communities_topics_events_and_topic_messages() {
     let read = last_body(&b, "million_group_open_http_svc.msg_read_report");
     assert_eq!(read["GroupId"], gid.as_str());
     assert_eq!(read["TopicId"], topic.as_str());
+    let e = event_where(&mut b, "onTopicUpdated", |e| e["topic"]["unreadCount"] == 0).await;
+    assert_eq!(e["topic"]["topicID"], topic.as_str());
 
     let r = a.call("deleteTopicFromCommunity", json!([{"groupID": gid, "topicIDList": [topic]}])).await.unwrap();
     assert_eq!(r, json!({"successTopicList": [{"topicID": topic}], "failureTopicList": []}));
@@ -381,4 +383,11 @@ async fn test_communities_topics_events_and_topic_messages() {
     // Ordinary members may not manage topics.
     let r = b.call("createTopicInCommunity", json!([{"groupID": gid, "topicName": "mine"}])).await;
     assert!(r.is_err());
+
+    // A new session lists the topic-enabled community too (the login's million-service list).
+    let mut b2 = Driver::new(&server);
+    b2.login(&bob).await;
+    b2.pump(500).await;
+    assert!(group_ids(&mut b2).await.contains(&gid));
+    assert_eq!(last_body(&b2, "million_group_open_http_svc.get_joined_group_list")["SupportTopic"], 0);
 }

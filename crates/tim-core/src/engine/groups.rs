@@ -139,8 +139,8 @@ impl Engine {
         let filter: Vec<Value> = JOINED_FILTER.iter().map(|f| val(*f)).collect();
         self.joined_group_page(call, Value::Array(filter), 0, Vec::new(), now);
         if call.is_none() {
-            let body = self.joined_group_body(&Value::Array(JOINED_FILTER.iter().map(|f| val(*f)).collect()), 0);
-            self.request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, Purpose::Ignore, now);
+            // tim-js-sdk then lists communities from the million service and keeps them.
+            self.communities_page(None, 0, Vec::new(), false, now);
         }
     }
 
@@ -1066,6 +1066,7 @@ impl Engine {
             }
         }
         self.touch_conv(conv);
+        self.topic_read(conv);
         let Some(gid) = conv.strip_prefix(CONV_GROUP) else {
             // The system-notice conversation is read locally only.
             return CallResult::Done(Ok(obj! {}));

@@ -345,7 +345,7 @@ impl Engine {
             "markGroupMemberList" => self.mark_members(a, now),
             "getJoinedCommunityList" => {
                 let call = self.pending_call();
-                self.communities_page(Some(call), 0, Vec::new(), now);
+                self.communities_page(Some(call), 0, Vec::new(), true, now);
                 CallResult::Pending(call)
             }
             "createTopicInCommunity" => self.create_topic(a, now),
@@ -764,10 +764,19 @@ impl Engine {
 
     // ------------------------------------------------------------------ communities and topics
 
-    fn communities_page(&mut self, call: Option<u64>, offset: u64, list: Vec<Value>, now: u64) {
+    /// A page of the community list (`million_group_open_http_svc.get_joined_group_list`):
+    /// `getJoinedCommunityList` asks with `SupportTopic: 1`, the login sequence with 0.
+    pub(super) fn communities_page(
+        &mut self,
+        call: Option<u64>,
+        offset: u64,
+        list: Vec<Value>,
+        topics: bool,
+        now: u64,
+    ) {
         let me = self.s.user.clone();
-        let body = obj! {"Member_Account": &me, "Limit": 50, "Offset": offset, "ResponseFilter": obj!{"GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"], "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"]}, "SupportTopic": 1};
-        let ctx = obj! {"offset": offset, "list": list};
+        let body = obj! {"Member_Account": &me, "Limit": 50, "Offset": offset, "ResponseFilter": obj!{"GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"], "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"]}, "SupportTopic": u32::from(topics)};
+        let ctx = obj! {"offset": offset, "list": list, "topics": topics};
         self.room_request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, call, RoomOp::Communities, ctx, now);
     }
 
@@ -947,6 +956,27 @@ impl Engine {
         self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
     }
 
+    /// A topic conversation was read: its topic's unread count is 0 again.
+    pub(super) fn topic_read(&mut self, conv: &str) {
+        let Some(topic) = conv.strip_prefix(CONV_GROUP).filter(|t| is_topic_id(t)) else { return };
+        let community = community_of(topic).to_string();
+        let Some(t) = self.s.rooms.topics.get(&community).and_then(|m| m.get(topic)) else { return };
+        if t["unreadCount"] == 0 {
+            return;
+        }
+        let t = self.topic_update(&community, topic, &obj! {});
+        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+    }
+
+    /// After a reconnect, like tim-js-sdk: the next attribute push or read refetches, and topic
+    /// lists are read from the server again.
+    pub(super) fn rooms_reconnected(&mut self) {
+        for a in self.s.rooms.attrs.values_mut() {
+            a.local_main = 0;
+        }
+        self.s.rooms.topics_fetched.clear();
+    }
+
     // ------------------------------------------------------------------ replies
 
     /// A failed room request.
@@ -1094,6 +1124,7 @@ impl Engine {
                 self.room_done(call, obj! {"successUserIDList": &ok, "failureUserIDList": &failed});
             }
             RoomOp::Communities => {
+                let topics = ctx["topics"] == true;
                 let mut list = ctx["list"].as_array().cloned().unwrap_or_default();
                 for w in body["GroupIdList"].as_array().into_iter().flatten() {
                     let gid = s(w, "GroupId");
@@ -1102,16 +1133,24 @@ impl Engine {
                     }
                     let mut g = self.s.groups.get(&gid).cloned().unwrap_or(Value::Null);
                     merge_group(&mut g, w, &me);
-                    g["isSupportTopic"] = val(true);
+                    if topics {
+                        g["isSupportTopic"] = val(true);
+                    }
                     self.s.groups.insert(gid, g.clone());
+                    let conv = format!("{CONV_GROUP}{}", s(&g, "groupID"));
+                    if let Some(c) = self.s.conversations.get_mut(&conv) {
+                        c.group_profile = g.clone();
+                    }
                     list.push(g);
                 }
                 let next = u(&ctx, "offset") + 50;
                 if u(&body, "TotalCount") > next {
-                    self.communities_page(call, next, list, now);
+                    self.communities_page(call, next, list, topics, now);
                     return;
                 }
-                self.group_list_changed();
+                if call.is_some() || !list.is_empty() {
+                    self.group_list_changed();
+                }
                 self.room_done(call, obj! {"groupList": &list});
             }
             RoomOp::TopicCreate => {
