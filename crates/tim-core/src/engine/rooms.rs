@@ -80,7 +80,7 @@ pub(super) enum RoomOp {
     JoinProfile,
     /// `quit_group` of the previous AVChatRoom before entering a new one; ctx: `{group}`.
     QuitPrevious,
-    /// An attribute write; ctx: `{groupID, op, before, list, attributes?, keyList?}`.
+    /// An attribute write; ctx: `{groupID, op, list, attributes?, keyList?}`.
     AttrWrite,
     /// `get_group_attr`; ctx: `{groupID, keyList, before?}` (`before`: emit the change).
     AttrGet,
@@ -547,7 +547,6 @@ impl Engine {
         writes.push_back(now);
         let key = self.s.rooms.keys.get(&id).cloned();
         let attrs = self.attrs_of(&id).clone();
-        let before = Value::Object(attrs.values(&[]));
         let (servcmd, op, list) = match method {
             "initGroupAttributes" => {
                 let list: Vec<Value> = map.iter().map(|(k, v)| obj! {"key": k, "value": v}).collect();
@@ -586,7 +585,8 @@ impl Engine {
         } else {
             strings(a, "keyList").into_iter().filter(|k| attrs.map.contains_key(k)).collect()
         };
-        let ctx = obj! {"groupID": &id, "op": op, "before": &before, "list": &list, "attributes": &a["groupAttributes"], "keyList": &deleted};
+        let ctx =
+            obj! {"groupID": &id, "op": op, "list": &list, "attributes": &a["groupAttributes"], "keyList": &deleted};
         self.pending_room(servcmd, body, RoomOp::AttrWrite, ctx, now)
     }
 
@@ -1039,8 +1039,11 @@ impl Engine {
                     }
                     l
                 };
+                // As tim-js-sdk, the change is measured from the cache as it is when the reply
+                // comes (a push may have been applied meanwhile).
+                let before = Value::Object(self.attrs_of(&id).values(&[]));
                 self.attr_refresh(&id, main, &list, op, now);
-                self.attr_emit(&id, &ctx["before"]);
+                self.attr_emit(&id, &before);
                 let out = if op == ATTR_DELETE || op == ATTR_CLEAR {
                     obj! {"keyList": &ctx["keyList"]}
                 } else {
@@ -1151,7 +1154,9 @@ impl Engine {
                 if call.is_some() || !list.is_empty() {
                     self.group_list_changed();
                 }
-                self.room_done(call, obj! {"groupList": &list});
+                // tim-js-sdk resolves with every topic-enabled community it holds.
+                let all: Vec<Value> = self.s.groups.values().filter(|g| g["isSupportTopic"] == true).cloned().collect();
+                self.room_done(call, obj! {"groupList": &all});
             }
             RoomOp::TopicCreate => {
                 let topic = s(&body, "TopicId");
