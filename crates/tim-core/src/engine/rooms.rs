@@ -290,6 +290,20 @@ fn merge_topic_fields(t: &mut Value, f: &Value) {
     }
 }
 
+/// tim-js-sdk's `_computeUnreadCount`: the sequences after the read one, less the excluded.
+fn topic_unread(t: &Value) -> u64 {
+    let next = t["nextMessageSeq"].as_u64().unwrap_or(0);
+    let read = t["selfInfo"]["readedSequence"].as_u64().unwrap_or(0);
+    let excluded = t["selfInfo"]["excludedUnreadSequenceList"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .filter(|s| *s >= read && *s < next)
+        .count() as u64;
+    next.saturating_sub(read + 1).saturating_sub(excluded)
+}
+
 /// App names of a wire `TopicInfo` (or `MsgTopicNewInfo`).
 fn topic_fields(w: &Value) -> Value {
     let mut f = obj! {};
@@ -880,6 +894,23 @@ impl Engine {
         t.clone()
     }
 
+    /// A topic from the server or the app's own change (tim-js-sdk's `_updateTopicMap`): its
+    /// unread count is recomputed from its sequences and given to its conversation.
+    fn topic_store(&mut self, community: &str, topic: &str, fields: &Value) -> Value {
+        let mut t = self.topic_update(community, topic, fields);
+        let unread = topic_unread(&t);
+        t["unreadCount"] = val(unread);
+        if let Some(m) = self.s.rooms.topics.get_mut(community) {
+            m.insert(topic.to_string(), t.clone());
+        }
+        let conv = self.group_conversation(topic);
+        if conv.unread_count != unread {
+            conv.unread_count = unread;
+            self.touch_conv(&format!("{CONV_GROUP}{topic}"));
+        }
+        t
+    }
+
     /// An `Event 5` topic notice (17 created, 18 deleted, 20 remind type); true when handled.
     pub(super) fn topic_notice(&mut self, t: &Value, _now: u64) -> bool {
         let info = &t["GroupInfo"];
@@ -964,7 +995,8 @@ impl Engine {
         if t["unreadCount"] == 0 {
             return;
         }
-        let t = self.topic_update(&community, topic, &obj! {});
+        let read = t["nextMessageSeq"].as_u64().unwrap_or(0).saturating_sub(1);
+        let t = self.topic_update(&community, topic, &obj! {"selfInfo": obj!{"readedSequence": read}});
         self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
     }
 
@@ -1160,8 +1192,7 @@ impl Engine {
             }
             RoomOp::TopicCreate => {
                 let topic = s(&body, "TopicId");
-                let t = self.topic_update(&id, &topic, &ctx);
-                let _ = t;
+                self.topic_store(&id, &topic, &ctx);
                 self.room_done(call, obj! {"topicID": &topic});
             }
             RoomOp::TopicDelete => {
@@ -1182,7 +1213,7 @@ impl Engine {
             }
             RoomOp::TopicUpdate => {
                 let topic = s(&ctx, "topicID");
-                let t = self.topic_update(&id, &topic, &ctx);
+                let t = self.topic_store(&id, &topic, &ctx);
                 self.room_done(call, obj! {"topic": &t});
             }
             RoomOp::TopicList => {
@@ -1201,7 +1232,7 @@ impl Engine {
                     }
                     let me_info = &item["SelfInfo"];
                     fields["selfInfo"] = obj! {"muteTime": &u(me_info, "ShutUpTime"), "readedSequence": &u(me_info, "MsgSeq"), "messageRemindType": &s(me_info, "MsgFlag"), "excludedUnreadSequenceList": &me_info["NoUnreadSeqList"]};
-                    self.topic_update(&id, &topic, &fields);
+                    self.topic_store(&id, &topic, &fields);
                     ok.push(topic);
                 }
                 if !ok.is_empty() {
@@ -1289,6 +1320,14 @@ mod tests {
         merge_topic_fields(&mut t, &json!({"muteAllMembers": "Off", "topicName": 5}));
         assert_eq!(t["muteAllMembers"], false);
         assert_eq!(t["topicName"], "n");
+        let mut t = new_topic("@TGS#_c@TOPIC#_t");
+        t["nextMessageSeq"] = json!(6);
+        t["selfInfo"]["readedSequence"] = json!(2);
+        assert_eq!(topic_unread(&t), 3);
+        t["selfInfo"]["excludedUnreadSequenceList"] = json!([3, 9]);
+        assert_eq!(topic_unread(&t), 2);
+        t["selfInfo"]["readedSequence"] = json!(7);
+        assert_eq!(topic_unread(&t), 0);
         assert_eq!(string_map(&json!({"a": "1"})), Some(vec![("a".into(), "1".into())]));
         assert_eq!(string_map(&json!({"a": 1})), None);
         assert_eq!(string_map(&json!("x")), None);
