@@ -5,7 +5,7 @@
 //! AVChatRoom traffic arrives over the WebSocket pushes like any group's (our server answers
 //! `apply_join_group` without a `LongPollingKey`, so tim-js-sdk does not long-poll either).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -114,8 +114,8 @@ struct Attrs {
     local_main: u64,
     remote_main: u64,
     updated: u64,
-    /// key → (value, per-key sequence)
-    map: BTreeMap<String, (String, u64)>,
+    /// key → `{value, seq}` (JSON maps keep the wasm small: their code is shared)
+    map: Map<String, Value>,
 }
 
 impl Attrs {
@@ -123,8 +123,12 @@ impl Attrs {
         self.map
             .iter()
             .filter(|(k, _)| keys.is_empty() || keys.contains(k))
-            .map(|(k, (v, _))| (k.clone(), val(v)))
+            .map(|(k, v)| (k.clone(), v["value"].clone()))
             .collect()
+    }
+
+    fn seq(&self, key: &str) -> u64 {
+        self.map.get(key).map_or(0, |v| u(v, "seq"))
     }
 
     /// Apply an attribute list of operation `op` (wire numbering).
@@ -143,7 +147,7 @@ impl Attrs {
                 for a in list {
                     let key = s(a, "key");
                     if !key.is_empty() {
-                        self.map.insert(key, (s(a, "value"), u(a, "sequence")));
+                        self.map.insert(key, obj! {"value": &s(a, "value"), "seq": &u(a, "sequence")});
                     }
                 }
             }
@@ -155,7 +159,8 @@ impl Attrs {
 struct Counters {
     seq: u64,
     updated: u64,
-    map: BTreeMap<String, i64>,
+    /// key → value (a JSON number)
+    map: Map<String, Value>,
 }
 
 #[derive(Debug, Default)]
@@ -166,22 +171,29 @@ struct Online {
     asked: u64,
 }
 
+/// What the SDK keeps per group (room, community) besides the Group object.
+#[derive(Debug, Default)]
+struct Room {
+    /// `AVChatRoomKey` of a joined room.
+    key: String,
+    attrs: Attrs,
+    /// The counter cache, once started.
+    counters: Option<Counters>,
+    online: Online,
+    /// topicID → Topic
+    topics: Map<String, Value>,
+    /// When the topics were last read, and whether all of them.
+    topics_fetched: Option<(u64, bool)>,
+}
+
 /// AVChatRoom, attribute, counter and topic state of a session.
 #[derive(Debug, Default)]
 pub(super) struct Rooms {
     /// The AVChatRoom the user is in (tim-js-sdk keeps one at a time).
     joined: Option<String>,
-    /// `AVChatRoomKey` of joined rooms.
-    keys: HashMap<String, String>,
-    attrs: HashMap<String, Attrs>,
-    counters: HashMap<String, Counters>,
     /// Times of the recent attribute writes (the 8511 throttle).
-    attr_writes: VecDeque<u64>,
-    online: HashMap<String, Online>,
-    /// community → topicID → Topic
-    topics: HashMap<String, BTreeMap<String, Value>>,
-    /// community → (time of the last get_topic, whether it asked for all topics)
-    topics_fetched: HashMap<String, (u64, bool)>,
+    attr_writes: Vec<u64>,
+    groups: BTreeMap<String, Room>,
 }
 
 /// Whether `id` names a topic (`<communityID>@TOPIC#_<suffix>`).
@@ -257,16 +269,19 @@ fn attr_list(v: &Value) -> Vec<Value> {
 }
 
 /// The `{key: value}` object of a wire counter list.
-fn counter_values(v: &Value) -> Vec<(String, i64)> {
+fn counter_values(v: &Value) -> Map<String, Value> {
     v.as_array()
         .into_iter()
         .flatten()
-        .filter_map(|c| Some((c["Key"].as_str()?.to_string(), c["Value"].as_i64().unwrap_or(0))))
+        .filter_map(|c| Some((c["Key"].as_str()?.to_string(), val(c["Value"].as_i64().unwrap_or(0)))))
         .collect()
 }
 
-fn counters_object(list: &[(String, i64)]) -> Value {
-    Value::Object(list.iter().map(|(k, v)| (k.clone(), val(*v))).collect())
+/// The entries of `m` named in `keys` (all for an empty list).
+fn pick(m: &Map<String, Value>, keys: &[String]) -> Value {
+    Value::Object(
+        m.iter().filter(|(k, _)| keys.is_empty() || keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+    )
 }
 
 /// A new Topic object (CONSTANTS.md §9) from app options or a wire `TopicInfo`.
@@ -383,14 +398,10 @@ impl Engine {
     /// `apply_join_group` answered `JoinedSuccess` with `HugeGroupFlag: 1`: an AVChatRoom.
     pub(super) fn room_join_reply(&mut self, call: Option<u64>, id: &str, body: &Value, now: u64) {
         let key = s(body, "AVChatRoomKey");
-        let r = &mut self.s.rooms;
-        if key.is_empty() {
-            r.keys.remove(id);
-        } else {
-            r.keys.insert(id.to_string(), key);
-        }
-        r.attrs.insert(id.to_string(), Attrs::default());
-        r.counters.insert(id.to_string(), Counters::default());
+        let r = self.room_mut(id);
+        r.key = key;
+        r.attrs = Attrs::default();
+        r.counters = Some(Counters::default());
         let rf = obj! {"GroupBaseInfoFilter": ["Type", "Name", "Introduction", "Notification", "FaceUrl", "Owner_Account", "CreateTime", "InfoSeq", "LastInfoTime", "LastMsgTime", "MemberNum", "MaxMemberNum", "ApplyJoinOption", "NextMsgSeq", "ShutUpAllMember"], "MemberInfoFilter": ["Role", "JoinTime", "MsgSeq", "MsgFlag", "NameCard"]};
         let body = obj! {"GroupIdList": Value::Array(vec![val(id)]), "ResponseFilter": &rf};
         self.room_request(cmd::GET_GROUP_SELF_MEMBER_INFO, body, call, RoomOp::JoinProfile, obj! {"groupID": id}, now);
@@ -440,12 +451,7 @@ impl Engine {
     /// topic state (and, for an AVChatRoom, its conversation, as tim-js-sdk does).
     pub(super) fn room_dropped(&mut self, id: &str) {
         let r = &mut self.s.rooms;
-        r.attrs.remove(id);
-        r.counters.remove(id);
-        r.online.remove(id);
-        r.keys.remove(id);
-        r.topics.remove(id);
-        r.topics_fetched.remove(id);
+        r.groups.remove(id);
         if r.joined.as_deref() == Some(id) {
             r.joined = None;
             if self.s.conversations.remove(&format!("{CONV_GROUP}{id}")).is_some() {
@@ -464,7 +470,7 @@ impl Engine {
         if !self.is_joined_room(&id) {
             return CallResult::Done(Ok(obj! {"memberCount": 0}));
         }
-        let o = self.s.rooms.online.entry(id.clone()).or_default();
+        let o = &mut self.room_mut(&id).online;
         let fresh = o.synced > 0
             && !(now.saturating_sub(o.synced) > o.expire_s * 1000
                 && now.saturating_sub(o.synced) > 10_000
@@ -528,8 +534,17 @@ impl Engine {
             .then(|| reject(GROUP_ATTR_NOT_AVCHATROOM, "group attributes exist for AVChatRooms only"))
     }
 
+    fn room_mut(&mut self, id: &str) -> &mut Room {
+        self.s.rooms.groups.entry(id.to_string()).or_default()
+    }
+
+    /// The `AVChatRoomKey` of a joined room.
+    fn room_key(&self, id: &str) -> Option<String> {
+        self.s.rooms.groups.get(id).map(|r| r.key.clone()).filter(|k| !k.is_empty())
+    }
+
     fn attrs_of(&mut self, id: &str) -> &mut Attrs {
-        self.s.rooms.attrs.entry(id.to_string()).or_default()
+        &mut self.room_mut(id).attrs
     }
 
     fn attr_write(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
@@ -552,14 +567,12 @@ impl Engine {
             return r;
         }
         let writes = &mut self.s.rooms.attr_writes;
-        while writes.front().is_some_and(|t| now.saturating_sub(*t) >= ATTR_WRITE_WINDOW_MS) {
-            writes.pop_front();
-        }
+        writes.retain(|t| now.saturating_sub(*t) < ATTR_WRITE_WINDOW_MS);
         if writes.len() >= ATTR_WRITES {
             return reject(GROUP_ATTR_WRITE_LIMITED, "group attribute writes are limited to 10 per 5 seconds");
         }
-        writes.push_back(now);
-        let key = self.s.rooms.keys.get(&id).cloned();
+        writes.push(now);
+        let key = self.room_key(&id);
         let attrs = self.attrs_of(&id).clone();
         let (servcmd, op, list) = match method {
             "initGroupAttributes" => {
@@ -567,16 +580,13 @@ impl Engine {
                 (SET_GROUP_ATTR, ATTR_INIT, list)
             }
             "setGroupAttributes" => {
-                let list: Vec<Value> = map
-                    .iter()
-                    .map(|(k, v)| obj! {"key": k, "value": v, "seq": attrs.map.get(k).map_or(0, |x| x.1)})
-                    .collect();
+                let list: Vec<Value> =
+                    map.iter().map(|(k, v)| obj! {"key": k, "value": v, "seq": attrs.seq(k)}).collect();
                 (MODIFY_GROUP_ATTR, 2, list)
             }
             _ => {
                 let keys = strings(a, "keyList");
-                let list: Vec<Value> =
-                    keys.iter().map(|k| obj! {"key": k, "seq": attrs.map.get(k).map_or(0, |x| x.1)}).collect();
+                let list: Vec<Value> = keys.iter().map(|k| obj! {"key": k, "seq": attrs.seq(k)}).collect();
                 if keys.is_empty() {
                     (CLEAR_GROUP_ATTR, ATTR_CLEAR, list)
                 } else {
@@ -623,7 +633,7 @@ impl Engine {
     }
 
     fn attr_fetch(&mut self, call: Option<u64>, id: &str, ctx: Value, now: u64) {
-        let key = self.s.rooms.keys.get(id).cloned();
+        let key = self.room_key(id);
         let mut body = obj! {"GroupId": id};
         let kind = u32::from(key.is_some());
         if let Some(k) = key {
@@ -636,7 +646,7 @@ impl Engine {
     /// tim-js-sdk's `_refreshCachedGroupAttributes`: apply when the main sequence is the next
     /// one (or on a full read), else only note the server's main sequence.
     fn attr_refresh(&mut self, id: &str, main: u64, list: &[Value], op: u64, now: u64) {
-        let Some(at) = self.s.rooms.attrs.get_mut(id) else { return };
+        let Some(at) = self.s.rooms.groups.get_mut(id).map(|r| &mut r.attrs) else { return };
         if op == ATTR_GET || main == at.local_main + 1 {
             at.local_main = main;
             at.remote_main = main;
@@ -649,7 +659,7 @@ impl Engine {
 
     /// `GROUP_ATTRIBUTES_UPDATED` with the keys changed since `before`, if any changed.
     fn attr_emit(&mut self, id: &str, before: &Value) {
-        let now_map = self.s.rooms.attrs.get(id).map(|a| a.values(&[])).unwrap_or_default();
+        let now_map = self.s.rooms.groups.get(id).map(|r| r.attrs.values(&[])).unwrap_or_default();
         let empty = Map::new();
         let before = before.as_object().unwrap_or(&empty);
         let updated: Vec<String> =
@@ -696,11 +706,11 @@ impl Engine {
             if kind == 0 || kind == 2 {
                 self.counters_store(&id, seq, &list, now);
                 for (k, v) in &list {
-                    self.emit(GROUP_COUNTER_UPDATED, Some(obj! {"groupID": &id, "key": k, "value": *v}));
+                    self.emit(GROUP_COUNTER_UPDATED, Some(obj! {"groupID": &id, "key": k, "value": v}));
                 }
             } else if kind == 1 {
-                if let Some(c) = self.s.rooms.counters.get_mut(&id) {
-                    for (k, _) in &list {
+                if let Some(c) = self.s.rooms.groups.get_mut(&id).and_then(|r| r.counters.as_mut()) {
+                    for k in list.keys() {
                         c.map.remove(k);
                     }
                 }
@@ -731,9 +741,9 @@ impl Engine {
             (vec![obj! {"Key": &key, "Value": n}], mode)
         };
         // Like tim-js-sdk, the first use starts the group's counter cache (pushes then fill it).
-        self.s.rooms.counters.entry(id.clone()).or_default();
+        self.room_mut(&id).counters.get_or_insert_with(Counters::default);
         let mut body = obj! {"GroupId": &id, "GroupCounter": &list};
-        if let Some(k) = self.s.rooms.keys.get(&id) {
+        if let Some(k) = self.room_key(&id) {
             body["BytesKey"] = val(k);
         }
         body["Mode"] = val(mode);
@@ -746,31 +756,25 @@ impl Engine {
             return throw();
         }
         let keys = strings(a, "keyList");
-        let c = self.s.rooms.counters.entry(id.clone()).or_default();
+        let c = self.room_mut(&id).counters.get_or_insert_with(Counters::default);
         if now.saturating_sub(c.updated) < COUNTER_CACHE_MS {
-            let list: Vec<(String, i64)> = c
-                .map
-                .iter()
-                .filter(|(k, _)| keys.is_empty() || keys.contains(k))
-                .map(|(k, v)| (k.clone(), *v))
-                .collect();
-            return CallResult::Done(Ok(obj! {"counters": counters_object(&list)}));
+            return CallResult::Done(Ok(obj! {"counters": pick(&c.map, &keys)}));
         }
         let mut body = obj! {"GroupId": &id, "GroupCounterKeys": Value::Array(vec![])};
-        if let Some(k) = self.s.rooms.keys.get(&id) {
+        if let Some(k) = self.room_key(&id) {
             body["BytesKey"] = val(k);
         }
         self.pending_room(GET_GROUP_COUNTER, body, RoomOp::CounterGet, obj! {"groupID": &id, "keyList": &keys}, now)
     }
 
     /// tim-js-sdk's `_updateLocalGroupCounters`: older sequences are ignored.
-    fn counters_store(&mut self, id: &str, seq: u64, list: &[(String, i64)], now: u64) {
-        let Some(c) = self.s.rooms.counters.get_mut(id) else { return };
+    fn counters_store(&mut self, id: &str, seq: u64, list: &Map<String, Value>, now: u64) {
+        let Some(c) = self.s.rooms.groups.get_mut(id).and_then(|r| r.counters.as_mut()) else { return };
         if seq > 0 && seq < c.seq {
             return;
         }
         for (k, v) in list {
-            c.map.insert(k.clone(), *v);
+            c.map.insert(k.clone(), v.clone());
         }
         c.seq = seq;
         c.updated = now;
@@ -851,7 +855,7 @@ impl Engine {
             return throw();
         }
         let ids = strings(a, "topicIDList");
-        if let Some(&(t, all)) = self.s.rooms.topics_fetched.get(&id) {
+        if let Some((t, all)) = self.s.rooms.groups.get(&id).and_then(|r| r.topics_fetched) {
             if (all || !ids.is_empty()) && now.saturating_sub(t) < TOPIC_CACHE_MS {
                 let local = self.local_topics(&id, &ids);
                 if ids.is_empty() || local.len() == ids.len() {
@@ -866,7 +870,7 @@ impl Engine {
     }
 
     fn local_topics(&self, community: &str, ids: &[String]) -> Vec<Value> {
-        let Some(map) = self.s.rooms.topics.get(community) else { return Vec::new() };
+        let Some(map) = self.s.rooms.groups.get(community).map(|r| &r.topics) else { return Vec::new() };
         if ids.is_empty() {
             return map.values().cloned().collect();
         }
@@ -877,7 +881,7 @@ impl Engine {
     fn topic_update(&mut self, community: &str, topic: &str, fields: &Value) -> Value {
         let conv = self.s.conversations.get(&format!("{CONV_GROUP}{topic}"));
         let unread = conv.map_or(0, |c| c.unread_count);
-        let map = self.s.rooms.topics.entry(community.to_string()).or_default();
+        let map = &mut self.room_mut(community).topics;
         let t = map.entry(topic.to_string()).or_insert_with(|| new_topic(topic));
         merge_topic_fields(t, fields);
         for k in ["nextMessageSeq"] {
@@ -900,7 +904,7 @@ impl Engine {
         let mut t = self.topic_update(community, topic, fields);
         let unread = topic_unread(&t);
         t["unreadCount"] = val(unread);
-        if let Some(m) = self.s.rooms.topics.get_mut(community) {
+        if let Some(m) = self.s.rooms.groups.get_mut(community).map(|r| &mut r.topics) {
             m.insert(topic.to_string(), t.clone());
         }
         let conv = self.group_conversation(topic);
@@ -924,11 +928,13 @@ impl Engine {
         let community = s(info, "GroupId");
         match u(body, "ReportType") {
             17 => {
-                self.s.rooms.topics_fetched.remove(&community);
+                if let Some(r) = self.s.rooms.groups.get_mut(&community) {
+                    r.topics_fetched = None;
+                }
                 self.emit(TOPIC_CREATED, Some(obj! {"groupID": &community, "topicID": &topic}));
             }
             18 => {
-                if let Some(m) = self.s.rooms.topics.get_mut(&community) {
+                if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
                     for d in &deleted {
                         m.remove(d);
                     }
@@ -937,7 +943,7 @@ impl Engine {
             }
             20 => {
                 let flag = s(body, "MsgFlag");
-                let known = self.s.rooms.topics.get(&community).and_then(|m| m.get(&topic)).cloned();
+                let known = self.s.rooms.groups.get(&community).map(|r| &r.topics).and_then(|m| m.get(&topic)).cloned();
                 if let Some(k) = known.filter(|k| k["selfInfo"]["messageRemindType"] != flag.as_str()) {
                     let _ = k;
                     let t = self.topic_update(&community, &topic, &obj! {"selfInfo": obj!{"messageRemindType": &flag}});
@@ -957,7 +963,7 @@ impl Engine {
             return;
         }
         let community = s(info, "GroupId");
-        if !self.s.rooms.topics.get(&community).is_some_and(|m| m.contains_key(&topic)) {
+        if !self.s.rooms.groups.get(&community).map(|r| &r.topics).is_some_and(|m| m.contains_key(&topic)) {
             return;
         }
         let fields = topic_fields(&t["MsgBody"]["MsgTopicNewInfo"]);
@@ -971,7 +977,7 @@ impl Engine {
             return;
         }
         let community = community_of(topic).to_string();
-        if !self.s.rooms.topics.get(&community).is_some_and(|m| m.contains_key(topic)) {
+        if !self.s.rooms.groups.get(&community).map(|r| &r.topics).is_some_and(|m| m.contains_key(topic)) {
             return;
         }
         let mut t = self.topic_update(&community, topic, &obj! {"nextMessageSeq": msg.sequence + 1});
@@ -981,7 +987,7 @@ impl Engine {
         t["lastMessage"]["messageForShow"] = val(msg.message_for_show());
         t["lastMessage"]["payload"] = msg.payload.clone();
         t["lastMessage"]["type"] = val(&msg.kind);
-        if let Some(m) = self.s.rooms.topics.get_mut(&community) {
+        if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
             m.insert(topic.to_string(), t.clone());
         }
         self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
@@ -991,7 +997,7 @@ impl Engine {
     pub(super) fn topic_read(&mut self, conv: &str) {
         let Some(topic) = conv.strip_prefix(CONV_GROUP).filter(|t| is_topic_id(t)) else { return };
         let community = community_of(topic).to_string();
-        let Some(t) = self.s.rooms.topics.get(&community).and_then(|m| m.get(topic)) else { return };
+        let Some(t) = self.s.rooms.groups.get(&community).map(|r| &r.topics).and_then(|m| m.get(topic)) else { return };
         if t["unreadCount"] == 0 {
             return;
         }
@@ -1003,10 +1009,10 @@ impl Engine {
     /// After a reconnect, like tim-js-sdk: the next attribute push or read refetches, and topic
     /// lists are read from the server again.
     pub(super) fn rooms_reconnected(&mut self) {
-        for a in self.s.rooms.attrs.values_mut() {
-            a.local_main = 0;
+        for r in self.s.rooms.groups.values_mut() {
+            r.attrs.local_main = 0;
+            r.topics_fetched = None;
         }
-        self.s.rooms.topics_fetched.clear();
     }
 
     // ------------------------------------------------------------------ replies
@@ -1098,31 +1104,19 @@ impl Engine {
             }
             RoomOp::CounterUpdate => {
                 let list = counter_values(&body["GroupCounter"]);
-                self.room_done(call, obj! {"counters": counters_object(&list)});
+                self.room_done(call, obj! {"counters": Value::Object(list)});
             }
             RoomOp::CounterGet => {
                 let list = counter_values(&body["GroupCounter"]);
-                self.s.rooms.counters.entry(id.clone()).or_default();
+                self.room_mut(&id).counters.get_or_insert_with(Counters::default);
                 self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, now);
                 let keys = strings(&ctx, "keyList");
-                let picked: Vec<(String, i64)> = self
-                    .s
-                    .rooms
-                    .counters
-                    .get(&id)
-                    .map(|c| {
-                        c.map
-                            .iter()
-                            .filter(|(k, _)| keys.is_empty() || keys.contains(k))
-                            .map(|(k, v)| (k.clone(), *v))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                self.room_done(call, obj! {"counters": counters_object(&picked)});
+                let picked = self.room_mut(&id).counters.as_ref().map_or_else(|| obj! {}, |c| pick(&c.map, &keys));
+                self.room_done(call, obj! {"counters": picked});
             }
             RoomOp::OnlineCount => {
                 let count = u(&body, "OnlineMemberNum");
-                let o = self.s.rooms.online.entry(id).or_default();
+                let o = &mut self.room_mut(&id).online;
                 o.count = count;
                 o.synced = now;
                 o.expire_s = body["ExpireTime"].as_u64().unwrap_or(ONLINE_COUNT_EXPIRE_S);
@@ -1201,7 +1195,7 @@ impl Engine {
                     let topic = s(r, "TopicId");
                     match r["ErrorCode"].as_i64().unwrap_or(0) {
                         0 => {
-                            if let Some(m) = self.s.rooms.topics.get_mut(&id) {
+                            if let Some(m) = self.s.rooms.groups.get_mut(&id).map(|r| &mut r.topics) {
                                 m.remove(&topic);
                             }
                             ok.push(obj! {"topicID": &topic});
@@ -1237,7 +1231,7 @@ impl Engine {
                 }
                 if !ok.is_empty() {
                     let all = ctx["topicIDList"].as_array().is_none_or(Vec::is_empty);
-                    self.s.rooms.topics_fetched.insert(id.clone(), (now, all));
+                    self.room_mut(&id).topics_fetched = Some((now, all));
                 }
                 let list = if ok.is_empty() { Vec::new() } else { self.local_topics(&id, &ok) };
                 self.room_done(call, obj! {"successTopicList": &list, "failureTopicList": &failed});
@@ -1308,8 +1302,9 @@ mod tests {
     #[test]
     fn counters_and_topics_from_the_wire() {
         let l = counter_values(&json!([{"Key": "likes", "Value": 3}, {"Value": 1}, "x"]));
-        assert_eq!(l, vec![("likes".to_string(), 3)]);
-        assert_eq!(counters_object(&l), json!({"likes": 3}));
+        assert_eq!(Value::Object(l.clone()), json!({"likes": 3}));
+        assert_eq!(pick(&l, &["likes".into(), "x".into()]), json!({"likes": 3}));
+        assert_eq!(pick(&l, &["x".into()]), json!({}));
         let f = topic_fields(&json!({"TopicName": "n", "FaceUrl": "f", "CustomString": "c", "ShutUpAllFlag": 1}));
         let mut t = new_topic("@TGS#_c@TOPIC#_t");
         merge_topic_fields(&mut t, &f);
