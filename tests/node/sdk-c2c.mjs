@@ -72,7 +72,9 @@ alice.registerPlugin({ 'tim-upload-plugin': function UploadPlugin() {}, 'cos-js-
 assert.equal(typeof alice.setLogLevel, 'function');
 alice.setLogLevel(1);
 // Absent methods are absent, not stubs.
-assert.equal(alice.createGroup, undefined);
+assert.equal(alice.getFriendList, undefined);
+assert.equal(alice.revokeMessage, undefined);
+assert.equal(typeof alice.createGroup, "function");
 
 // Bad arguments throw synchronously.
 assert.throws(() => alice.createTextMessage({ to: B, conversationType: 'C2C', payload: { text: '' } }), /Params validate failed/);

@@ -251,6 +251,8 @@ struct Session {
     groups: BTreeMap<String, Value>,
     history: HashMap<String, History>,
     drafts: HashMap<String, Message>,
+    /// Items being filed from the first sync: no events, unread or side effects.
+    quiet: bool,
     /// C2C peers whose read time was asked for (`openim.get_peer_read_time`).
     peer_read_asked: Vec<String>,
     dirty_convs: Vec<String>,
@@ -902,9 +904,14 @@ impl Engine {
                 self.conversation(&peer).unread_count = 0;
             }
         }
+        // Notices kept while the user was offline: the first sync after login files them in
+        // `@TIM#SYSTEM` without MESSAGE_RECEIVED, unread or side effects (tim-js-sdk treats
+        // them as not instant); later syncs deliver them like pushes.
+        self.s.quiet = !announce;
         for item in body["EventArray"].as_array().into_iter().flatten() {
             self.event_item(item, now);
         }
+        self.s.quiet = false;
         for (peer, count) in pairs {
             let conv = self.conversation(&peer);
             if conv.unread_count != count {
@@ -1018,7 +1025,7 @@ impl Engine {
                 fresh.push(msg);
             }
         }
-        if !fresh.is_empty() {
+        if !fresh.is_empty() && !self.s.quiet {
             fresh.sort_by_key(|m| m.sequence);
             let data = fresh.iter().map(Message::to_json).collect();
             self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(data)));

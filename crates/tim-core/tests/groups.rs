@@ -361,3 +361,59 @@ async fn test_joined_group_list_pages_past_fifty_groups() {
     let filter = last["body"]["ResponseFilter"]["GroupBaseInfoFilter"].as_array().unwrap();
     assert!(filter.iter().any(|f| f == "Owner_Account") && filter.iter().any(|f| f == "MemberNum"), "{filter:?}");
 }
+
+#[tokio::test]
+async fn test_a_join_request_made_while_the_owner_is_offline_reaches_them_at_login() {
+    let server = server().await;
+    let (alice, bob) = (uid("nalice"), uid("nbob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    let gid = group(&mut a, "Public", json!({"joinOption": "NeedPermission"})).await;
+    a.call("logout", json!([])).await.unwrap();
+
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    let r = b.call("joinGroup", json!([{"groupID": gid, "applyMessage": "please"}])).await.unwrap();
+    assert_eq!(r["status"], "WaitAdminApproval");
+
+    // alice logs in later: the request is filed in @TIM#SYSTEM by the first sync (no
+    // MESSAGE_RECEIVED for it, as for other offline messages), and she can approve it from there.
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    a.pump(500).await;
+    assert!(a.received().is_empty(), "the first sync raises no MESSAGE_RECEIVED");
+    let page = a.call("getMessageList", json!([{"conversationID": "@TIM#SYSTEM"}])).await.unwrap();
+    let request = page["messageList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["payload"]["operationType"] == 1)
+        .cloned()
+        .unwrap_or_else(|| panic!("no join request in @TIM#SYSTEM: {page}"));
+    assert_eq!(request["type"], "TIMGroupSystemNoticeElem");
+    assert_eq!(request["payload"]["operatorID"], bob.as_str());
+    assert_eq!(request["payload"]["handleMessage"], "please");
+    let handled =
+        a.call("handleGroupApplication", json!([{"handleAction": "Agree", "message": request}])).await.unwrap();
+    assert_eq!(handled["group"]["groupID"], gid.as_str());
+    // bob is online: the approval notice arrives live, and the group joins his list.
+    let agreed = received_where(&mut b, "approval", |m| m["payload"]["operationType"] == 2).await;
+    assert_eq!(agreed["conversationID"], "@TIM#SYSTEM");
+    assert!(
+        b.pump_until(5_000, |d| d
+            .events
+            .iter()
+            .any(|e| e.0 == "onGroupListUpdated" && e.1.as_ref().is_some_and(|l| group_ids(l).contains(&gid))))
+            .await
+    );
+    // A later login of bob files the approval again without announcing it, and without a duplicate.
+    b.call("logout", json!([])).await.unwrap();
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    b.pump(500).await;
+    assert!(b.received().is_empty());
+    let page = b.call("getMessageList", json!([{"conversationID": "@TIM#SYSTEM"}])).await.unwrap();
+    let approvals =
+        page["messageList"].as_array().unwrap().iter().filter(|m| m["payload"]["operationType"] == 2).count();
+    assert_eq!(approvals, 1, "{page}");
+}

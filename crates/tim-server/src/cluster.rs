@@ -8,7 +8,9 @@
 //!   rewrites its own fields each heartbeat (`exp` = now + `presence_ttl_secs`) and the key's TTL;
 //!   readers ignore and delete expired fields, so a crashed node's sessions vanish within the TTL.
 //! - `tim:node:{node}`: the pub/sub channel of one node. A push for a user is published once to
-//!   every other node that holds a session of that user; the node hands it to its sockets.
+//!   every other node that holds a session of that user; the node hands it to its sockets. A
+//!   group fan-out reads the members' presence in pipelines and publishes one message per node
+//!   for up to [`FANOUT_BATCH`] of its users.
 //!
 //! Pub/sub is at-most-once. Storage stays the source of truth: a node that loses its subscription
 //! (Redis restart, network) sends every local session a `Flag: 1` push when it is back, and a
@@ -19,7 +21,7 @@ use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,6 +35,10 @@ use crate::{now_ms, Config};
 
 /// How long one Redis operation may take before it counts as failed.
 const OP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A group fan-out reads the presence of this many members per pipeline, and names at most this
+/// many users in one message to a node.
+pub const FANOUT_BATCH: usize = 1000;
 
 /// A Redis error or timeout.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +55,10 @@ pub enum ClusterError {
 }
 
 type Result<T> = std::result::Result<T, ClusterError>;
+
+/// Of one node, in a fan-out: the users with a session there, and their presence fields
+/// (user, field).
+type NodeUsers = (Vec<String>, Vec<(String, String)>);
 
 /// One socket's presence entry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -67,6 +77,8 @@ struct Presence {
 enum Envelope {
     /// Push this `msg_push` body to every local session of the user.
     Push { app: u64, user: String, body: Value },
+    /// Push this `msg_push` body to every local session of each of the users (group fan-out).
+    PushMany { app: u64, users: Vec<String>, body: Value },
     /// Kick one socket (`conn`) or every socket of the user; `revoke`: also revoke its ticket.
     Kick { app: u64, user: String, conn: Option<u64>, kick_type: u32, revoke: bool },
     /// Close a stale socket of an instance that logged in again elsewhere.
@@ -182,6 +194,49 @@ impl Inner {
         Ok(())
     }
 
+    /// [`Inner::deliver_remote`] for many users and one body: the presence of up to
+    /// [`FANOUT_BATCH`] users per pipelined round trip, then one `PushMany` per node and batch.
+    async fn deliver_remote_many(&self, app: u64, users: &[String], body: &Value) -> Result<()> {
+        let mut by_node: BTreeMap<String, NodeUsers> = BTreeMap::new();
+        for chunk in users.chunks(FANOUT_BATCH) {
+            let mut pipe = redis::pipe();
+            for user in chunk {
+                pipe.cmd("HGETALL").arg(presence_key(app, user));
+            }
+            let mut c = self.conn.clone();
+            let all: Vec<HashMap<String, String>> = timed(pipe.query_async(&mut c)).await?;
+            for (user, entries) in chunk.iter().zip(all) {
+                for (f, p) in self.live(app, user, entries) {
+                    if p.node == self.node {
+                        continue;
+                    }
+                    let (list, fields) = by_node.entry(p.node).or_default();
+                    if list.last() != Some(user) {
+                        list.push(user.clone());
+                    }
+                    fields.push((user.clone(), f));
+                }
+            }
+        }
+        for (node, (list, fields)) in by_node {
+            let mut lost = false;
+            for part in list.chunks(FANOUT_BATCH) {
+                let env = Envelope::PushMany { app, users: part.to_vec(), body: body.clone() };
+                if self.publish(&node, &env).await? == 0 {
+                    lost = true;
+                    break;
+                }
+            }
+            if lost {
+                tracing::info!(node = %node, "node has no subscriber, dropping its presence entries");
+                for (user, f) in fields {
+                    self.remove_fields(presence_key(app, &user), vec![f]);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Write this socket's entry, then apply the multi-instance policy to the other nodes'
     /// entries. Returns true when a newer instance of the same platform exists elsewhere (this
     /// one must go: both logins raced, the newer wins).
@@ -268,6 +323,10 @@ impl Inner {
     fn apply(self: &Arc<Self>, env: Envelope) {
         match env {
             Envelope::Push { app, user, body } => self.local.push_local(app, &user, None, &body),
+            Envelope::PushMany { app, users, body } => {
+                let users: Vec<&str> = users.iter().map(String::as_str).collect();
+                self.local.push_local_many(app, &users, None, &body);
+            }
             Envelope::Kick { app, user, conn, kick_type, revoke } => {
                 let sessions = match conn {
                     Some(c) => self.local.take(app, &user, c).into_iter().collect(),
@@ -556,6 +615,17 @@ impl Hub for RedisHub {
             Ok(!inner.live(sdkappid, &u, all).is_empty())
         })
         .unwrap_or(true)
+    }
+
+    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) {
+        self.inner.local.push_local_many(sdkappid, users, except, body);
+        let inner = self.inner.clone();
+        let owned: Vec<String> = users.iter().map(|u| u.to_string()).collect();
+        let b = body.clone();
+        if self.wait("push", async move { inner.deliver_remote_many(sdkappid, &owned, &b).await }).is_none() {
+            let mut missed = self.inner.missed.lock().unwrap_or_else(|e| e.into_inner());
+            missed.extend(users.iter().map(|u| (sdkappid, u.to_string())));
+        }
     }
 
     fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {

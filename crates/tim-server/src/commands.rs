@@ -301,23 +301,39 @@ fn sendmsg_reply(m: &StoredMsg) -> Value {
     ok_with(json!({"MsgTime": m.msg_time, "MsgKey": c2c_msg_key(m.msg_seq, m.msg_random, m.msg_time)}))
 }
 
-fn parse_cookie(c: &str) -> i64 {
-    c.trim().parse::<i64>().ok().filter(|v| *v >= 0).unwrap_or(0)
+/// The `getmsg` cookie: `"<stream position>:<notice position>"` (a bare number is a stream
+/// position from before notices were kept). Anything unreadable starts from the beginning.
+fn parse_cookie(c: &str) -> (i64, i64) {
+    let num = |s: &str| s.trim().parse::<i64>().ok().filter(|v| *v >= 0).unwrap_or(0);
+    match c.split_once(':') {
+        Some((a, b)) => (num(a), num(b)),
+        None => (num(c), 0),
+    }
 }
 
 /// `openim.getmsg` (WIRE.md §4.3): the user's stream after the cookie position.
 fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     let sdkappid = who.sdkappid();
     let me = who.me(body);
-    let after = parse_cookie(body["Cookie"].as_str().unwrap_or(""));
+    let (after, notices_after) = parse_cookie(body["Cookie"].as_str().unwrap_or(""));
     let page = st.config.getmsg_page_size.clamp(1, 1000);
     let mut entries = match st.store.stream_after(sdkappid, &me, after, page + 1) {
         Ok(e) => e,
         Err(e) => return internal(e),
     };
-    let more = entries.len() > page;
+    let mut notices = match st.store.notices_after(sdkappid, &me, notices_after, page + 1) {
+        Ok(n) => n,
+        Err(e) => return internal(e),
+    };
+    let more = entries.len() > page || notices.len() > page;
     entries.truncate(page);
+    notices.truncate(page);
     let pos = entries.last().map(|(p, _)| *p).unwrap_or(after);
+    let npos = notices.last().map(|(p, _)| *p).unwrap_or(notices_after);
+    // Kept system notices go in `EventArray`, shaped like their push (WIRE.md §4.3).
+    let items: Vec<Value> = notices.iter().filter_map(|(_, t)| serde_json::from_str(t).ok()).collect();
+    let events =
+        if items.is_empty() { json!([]) } else { json!([{"Event": cmd::event::GROUP_SYSTEM, "GroupTips": items}]) };
     let convs = match st.store.conversations(sdkappid, &me) {
         Ok(c) => c,
         Err(e) => return internal(e),
@@ -333,9 +349,10 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
         .collect();
     let list: Vec<Value> = entries.iter().map(|(_, m)| wire_value(&to_wire(m))).collect();
     ok_with(json!({
-        "Cookie": pos.to_string(),
+        "Cookie": format!("{pos}:{npos}"),
         "SyncFlag": if more { 1 } else { 2 },
         "MsgList": list,
+        "EventArray": events,
         "C2CPairUnreadCount": unread,
     }))
 }

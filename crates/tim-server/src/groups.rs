@@ -214,11 +214,11 @@ pub fn group_msg_wire(g: &Group, m: &GroupMsg) -> Value {
     v
 }
 
-/// Push `body` to every member's sessions (through the hub, so across nodes), except `except`.
+/// Push `body` to every member's sessions (through the hub, so across nodes), except `except`:
+/// one fan-out, the frame serialised once (see [`crate::hub::Hub::push_users`]).
 pub(crate) fn push_members(st: &State, sdkappid: u64, members: &[Member], except: Option<u64>, body: &Value) {
-    for m in members {
-        st.hub.push_user(sdkappid, &m.user, except, body);
-    }
+    let users: Vec<&str> = members.iter().map(|m| m.user.as_str()).collect();
+    st.hub.push_users(sdkappid, &users, except, body);
 }
 
 /// Store a tip (`Event 4`) with the next group sequence and push it to the current members.
@@ -250,10 +250,14 @@ pub(crate) fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value)
     Ok(())
 }
 
-/// Push a system notice (`Event 5`, WIRE.md §5.5) to `users`; not stored.
+/// Push a system notice (`Event 5`, WIRE.md §5.5) to `users`. Each recipient's copy is also
+/// kept ([`crate::store::NoticeStore`]) and returned by `openim.getmsg`, so an offline user gets
+/// it at login — except "quit" (8, a sync to the leaver's other sessions) and the REST custom
+/// notice (255), which Tencent delivers online only.
 pub(crate) fn notice(st: &State, g: &Group, operator: &str, users: &[String], except: Option<u64>, report: Value) {
     let name = info_of(g).name;
     let t = now();
+    let keep = !matches!(report["ReportType"].as_u64(), Some(8) | Some(255));
     for user in users {
         let random = u64::from(rand::random::<u32>());
         let mut body = report.clone();
@@ -264,6 +268,11 @@ pub(crate) fn notice(st: &State, g: &Group, operator: &str, users: &[String], ex
                 "From_Account": operator, "To_Account": user},
             "MsgSeq": random, "MsgRandom": random.wrapping_add(7), "MsgTimeStamp": t, "MsgBody": body,
         });
+        if keep {
+            if let Err(e) = st.store.store_notice(g.sdkappid, user, &item.to_string(), t) {
+                tracing::warn!(error = %e, %user, group = %g.group_id, "system notice not kept for offline delivery");
+            }
+        }
         let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
         st.hub.push_user(g.sdkappid, user, except, &push);
     }

@@ -4,12 +4,14 @@
 //! registry (the single-node default); [`crate::cluster::RedisHub`] wraps one and adds presence
 //! and delivery across nodes over Redis.
 
+use bytes::Bytes;
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tim_proto::{cmd, Frame, Head};
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -34,6 +36,14 @@ pub trait Hub: Send + Sync {
     fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value);
     /// Whether the user has a logged-in session on any node (may block like `push_user`).
     fn is_online(&self, sdkappid: u64, user: &str) -> bool;
+    /// Push one `im_open_push.msg_push` body to every session of each of `users` (distinct)
+    /// except the socket `except` of this node: a group fan-out. The hubs serialise the frame
+    /// once for all sockets and batch the cross-node delivery; the default pushes user by user.
+    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) {
+        for user in users {
+            self.push_user(sdkappid, user, except, body);
+        }
+    }
     /// Kick every session of a user, everywhere (their tickets are already revoked).
     fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64);
     /// Stop background work and withdraw this node's presence.
@@ -48,11 +58,120 @@ pub fn push_to(s: &SessionRef, body: Value) {
     s.send(Frame::new(Head::reply(cmd::MSG_PUSH, seq), body));
 }
 
+/// A frame serialised once and shared by every socket it goes to (group fan-out): the JSON
+/// text, and its `COMP` form made by the first socket that compresses it.
+#[derive(Debug)]
+pub struct SharedFrame {
+    json: Bytes,
+    compressed: OnceLock<Option<Bytes>>,
+}
+
+impl SharedFrame {
+    /// Serialise `frame`.
+    pub fn new(frame: &Frame) -> Self {
+        SharedFrame { json: Bytes::from(frame.to_json()), compressed: OnceLock::new() }
+    }
+
+    /// The JSON text (UTF-8).
+    pub fn json(&self) -> &Bytes {
+        &self.json
+    }
+
+    /// The compressed form, made by `compress` on the first call (every socket of a server
+    /// compresses alike); `None` if compressing failed.
+    pub fn compressed(&self, compress: impl FnOnce(&[u8]) -> Option<Bytes>) -> Option<&Bytes> {
+        self.compressed.get_or_init(|| compress(&self.json)).as_ref()
+    }
+}
+
+/// One `im_open_push.msg_push` frame for many sockets. They share its `seq` (any seq works for
+/// pushes, WIRE.md §2.3; each socket still sees every push seq once, increasing).
+pub fn shared_push(body: &Value) -> Arc<SharedFrame> {
+    let seq = PUSH_SEQ.fetch_add(1, Ordering::Relaxed) + 1;
+    Arc::new(SharedFrame::new(&Frame::new(Head::reply(cmd::MSG_PUSH, seq), body.clone())))
+}
+
+/// Something queued for a socket while a command's pushes are held back.
+enum Held {
+    One(UnboundedSender<Out>, Out),
+    Many(Vec<UnboundedSender<Out>>, Arc<SharedFrame>),
+}
+
+thread_local! {
+    /// `Some` while [`hold_pushes`] runs on this thread.
+    static HELD: RefCell<Option<Vec<Held>>> = const { RefCell::new(None) };
+}
+
+/// Hold `held` if [`hold_pushes`] runs on this thread; otherwise give it back.
+fn hold(held: Held) -> Option<Held> {
+    HELD.with(|h| match h.borrow_mut().as_mut() {
+        Some(list) => {
+            list.push(held);
+            None
+        }
+        None => Some(held),
+    })
+}
+
+/// Queue `out` for a socket (held back during [`hold_pushes`]); a closed socket is ignored.
+fn enqueue(tx: &UnboundedSender<Out>, out: Out) {
+    if let Some(Held::One(tx, out)) = hold(Held::One(tx.clone(), out)) {
+        let _ = tx.send(out);
+    }
+}
+
+/// The pushes a command made under [`hold_pushes`].
+#[must_use = "held pushes are lost unless released"]
+pub struct HeldPushes(Vec<Held>);
+
+impl HeldPushes {
+    /// Queue them all, in the order they were made.
+    pub fn release(self) {
+        for held in self.0 {
+            match held {
+                Held::One(tx, out) => {
+                    let _ = tx.send(out);
+                }
+                Held::Many(targets, frame) => {
+                    for tx in &targets {
+                        let _ = tx.send(Out::Shared(frame.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Restores the previous holding state of the thread, also if the command panicked.
+struct HoldGuard(Option<Option<Vec<Held>>>);
+
+impl Drop for HoldGuard {
+    fn drop(&mut self) {
+        if let Some(prev) = self.0.take() {
+            HELD.with(|h| *h.borrow_mut() = prev);
+        }
+    }
+}
+
+/// Run `f` (a command, on a blocking thread) and hold back the pushes it makes to this node's
+/// sockets, in order, for the caller to release once it has written the command's reply: the
+/// gateway does so, so a sender's reply does not queue behind a 10,000-socket fan-out. Pushes
+/// from other threads are not affected.
+pub fn hold_pushes<T>(f: impl FnOnce() -> T) -> (T, HeldPushes) {
+    let mut guard = HoldGuard(Some(HELD.with(|h| h.borrow_mut().replace(Vec::new()))));
+    let out = f();
+    let prev = guard.0.take().unwrap_or(None);
+    let held = HELD.with(|h| std::mem::replace(&mut *h.borrow_mut(), prev)).unwrap_or_default();
+    (out, HeldPushes(held))
+}
+
 /// Something for a socket's writer.
 #[derive(Debug)]
 pub enum Out {
     /// Send this frame.
     Frame(Box<Frame>),
+    /// Send this already serialised frame.
+    Shared(Arc<SharedFrame>),
     /// Close the socket after a delay (milliseconds).
     Close(u64),
 }
@@ -80,7 +199,7 @@ pub struct SessionRef {
 impl SessionRef {
     /// Queue a frame; a closed socket is ignored.
     pub fn send(&self, frame: Frame) {
-        let _ = self.tx.send(Out::Frame(Box::new(frame)));
+        enqueue(&self.tx, Out::Frame(Box::new(frame)));
     }
 
     /// Mark kicked, push the `KickoutMsgNotify`, and close a bit later.
@@ -91,7 +210,7 @@ impl SessionRef {
             json!({"EventArray":[{"Event": cmd::event::C2C_NOTIFY,
                 "C2cNotifyMsgArray":[{"KickoutMsgNotify":{"KickType": kick_type, "NewInstInfo": {}}}]}]}),
         );
-        let _ = self.tx.send(Out::Close(close_after_ms));
+        enqueue(&self.tx, Out::Close(close_after_ms));
     }
 }
 
@@ -197,6 +316,37 @@ impl LocalHub {
         }
     }
 
+    /// Push one body to every session of each of `users` (distinct) except `except`: the frame
+    /// is serialised once and shared, the registry is locked once and only to collect the
+    /// sockets (not while queueing). Returns the number of sockets.
+    ///
+    /// Under [`hold_pushes`] the whole fan-out is held as one entry.
+    pub fn push_local_many(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) -> usize {
+        let targets: Vec<UnboundedSender<Out>> = {
+            let map = self.lock();
+            let mut key = (sdkappid, String::new());
+            let mut targets = Vec::new();
+            for user in users {
+                key.1.clear();
+                key.1.push_str(user);
+                if let Some(list) = map.get(&key) {
+                    targets.extend(list.iter().filter(|s| Some(s.conn_id) != except).map(|s| s.tx.clone()));
+                }
+            }
+            targets
+        };
+        if targets.is_empty() {
+            return 0;
+        }
+        let n = targets.len();
+        if let Some(Held::Many(targets, frame)) = hold(Held::Many(targets, shared_push(body))) {
+            for tx in &targets {
+                let _ = tx.send(Out::Shared(frame.clone()));
+            }
+        }
+        n
+    }
+
     /// Kick every session of a user on this node.
     pub fn kick_local(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
         for s in self.take_all(sdkappid, user) {
@@ -221,10 +371,93 @@ impl Hub for LocalHub {
     fn is_online(&self, sdkappid: u64, user: &str) -> bool {
         !self.sessions(sdkappid, user).is_empty()
     }
+
+    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) {
+        self.push_local_many(sdkappid, users, except, body);
+    }
     fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
         self.kick_local(sdkappid, user, kick_type, close_after_ms);
     }
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+    fn session(hub: &LocalHub, user: &str, instance: &str) -> (SessionRef, UnboundedReceiver<Out>) {
+        let (tx, rx) = unbounded_channel();
+        let s = SessionRef {
+            conn_id: hub.next_conn_id(),
+            instance_id: instance.into(),
+            platform: 7,
+            a2: String::new(),
+            tx,
+            kicked: Arc::new(AtomicU32::new(0)),
+            since_us: 0,
+        };
+        hub.register(1, user, s.clone(), false);
+        (s, rx)
+    }
+
+    #[test]
+    fn push_local_many_shares_one_frame_and_skips_the_sender() {
+        let hub = LocalHub::default();
+        let (a1, mut a1_rx) = session(&hub, "a", "i1");
+        let (_, mut a2_rx) = session(&hub, "a", "i2");
+        let (_, mut b_rx) = session(&hub, "b", "i3");
+        let body = json!({"EventArray":[{"Event": 3, "GroupMsgArray":[{"MsgSeq": 7}]}]});
+        let n = hub.push_local_many(1, &["a", "b", "nobody"], Some(a1.conn_id), &body);
+        assert_eq!(n, 2);
+        assert!(a1_rx.try_recv().is_err(), "the sending socket gets nothing");
+        let (Ok(Out::Shared(x)), Ok(Out::Shared(y))) = (a2_rx.try_recv(), b_rx.try_recv()) else {
+            panic!("a shared frame for each other socket");
+        };
+        assert!(Arc::ptr_eq(&x, &y), "serialised once");
+        // The same text as a frame pushed one by one.
+        let f = Frame::from_json(std::str::from_utf8(x.json()).unwrap()).unwrap();
+        assert_eq!(f.head.servcmd, cmd::MSG_PUSH);
+        assert_eq!(x.json().as_ref(), Frame::new(Head::reply(cmd::MSG_PUSH, f.head.seq), body).to_json().as_bytes());
+        // Compressed once, by the first socket that asks.
+        let calls = AtomicU32::new(0);
+        for _ in 0..2 {
+            let z = x.compressed(|t| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Some(Bytes::copy_from_slice(t))
+            });
+            assert_eq!(z.map(|b| b.len()), Some(x.json().len()));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(hub.push_local_many(1, &["nobody"], None, &json!({})), 0);
+    }
+
+    #[test]
+    fn held_pushes_keep_their_order_until_released() {
+        let hub = LocalHub::default();
+        let (a, mut a_rx) = session(&hub, "a", "i1");
+        let (_, mut b_rx) = session(&hub, "b", "i2");
+        let ((), held) = hold_pushes(|| {
+            push_to(&a, json!({"n": 1}));
+            hub.push_local_many(1, &["a", "b"], None, &json!({"n": 2}));
+            a.kick(1, 0);
+        });
+        assert!(a_rx.try_recv().is_err() && b_rx.try_recv().is_err(), "nothing queued while held");
+        // Outside hold_pushes, pushes go out at once.
+        hub.push_local_many(1, &["b"], None, &json!({"n": 0}));
+        assert!(matches!(b_rx.try_recv(), Ok(Out::Shared(_))));
+        held.release();
+        let n = |o: Out| match o {
+            Out::Frame(f) => f.body["n"].as_u64(),
+            Out::Shared(f) => Frame::from_json(std::str::from_utf8(f.json()).unwrap()).unwrap().body["n"].as_u64(),
+            Out::Close(_) => Some(99),
+        };
+        let got: Vec<Option<u64>> = std::iter::from_fn(|| a_rx.try_recv().ok()).map(n).collect();
+        // 1, the fan-out, the kick notice (no "n"), the close.
+        assert_eq!(got, vec![Some(1), Some(2), None, Some(99)]);
+        assert_eq!(b_rx.try_recv().ok().and_then(n), Some(2));
     }
 }

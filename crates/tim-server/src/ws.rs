@@ -1,6 +1,6 @@
 //! The WebSocket gateway: `/binfo` (binary frames) and `/info` (text frames), WIRE.md §1–§3.
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State as AxState};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::commands::{self, fail, ok, ok_with, Who};
 use crate::config::MultiInstance;
-use crate::hub::{Out, SessionRef};
+use crate::hub::{Out, SessionRef, SharedFrame};
 use crate::store::Ticket;
 use crate::{now, State};
 
@@ -40,6 +40,9 @@ struct Conn {
     /// The server's base URL as this client reached it (upload URLs).
     origin: Option<String>,
 }
+
+/// How long a command's pushes may wait for its reply to be written (`hub::hold_pushes`).
+const HOLD_MAX: Duration = Duration::from_millis(50);
 
 #[derive(Clone, Copy)]
 struct Mode {
@@ -97,20 +100,41 @@ fn upgrade(
     })
 }
 
+/// `COMP` + zlib of a frame's JSON (WIRE.md §1.2).
+fn compress(text: &[u8]) -> Option<Vec<u8>> {
+    let mut z = flate2::write::ZlibEncoder::new(COMP_PREFIX.to_vec(), flate2::Compression::fast());
+    z.write_all(text).ok()?;
+    z.finish().ok()
+}
+
 fn encode(frame: &Frame, mode: Mode, threshold: usize) -> Message {
     let text = frame.to_json();
     if !mode.binary {
         return Message::Text(text.into());
     }
     if mode.compress && text.len() > threshold {
-        let mut z = flate2::write::ZlibEncoder::new(COMP_PREFIX.to_vec(), flate2::Compression::fast());
-        if z.write_all(text.as_bytes()).is_ok() {
-            if let Ok(bytes) = z.finish() {
-                return Message::Binary(bytes.into());
-            }
+        if let Some(bytes) = compress(text.as_bytes()) {
+            return Message::Binary(bytes.into());
         }
     }
     Message::Binary(text.into_bytes().into())
+}
+
+/// [`encode`] for a frame shared by many sockets: no copy of the text, compressed at most once.
+fn encode_shared(frame: &SharedFrame, mode: Mode, threshold: usize) -> Message {
+    let json = frame.json();
+    if !mode.binary {
+        return match Utf8Bytes::try_from(json.clone()) {
+            Ok(text) => Message::Text(text),
+            Err(_) => Message::Text(String::from_utf8_lossy(json).into_owned().into()),
+        };
+    }
+    if mode.compress && json.len() > threshold {
+        if let Some(bytes) = frame.compressed(|text| compress(text).map(Into::into)) {
+            return Message::Binary(bytes.clone());
+        }
+    }
+    Message::Binary(json.clone())
 }
 
 async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::UnboundedReceiver<Out>, mode: Mode) {
@@ -157,22 +181,40 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
                 let st2 = st.clone();
                 let joined = tokio::task::spawn_blocking(move || {
                     let mut c = c;
-                    let reply = handle(&st2, &mut c, &frame);
-                    (c, frame.head, reply)
+                    // The command's pushes wait until its reply is written (hub::hold_pushes).
+                    let (reply, held) = crate::hub::hold_pushes(|| handle(&st2, &mut c, &frame));
+                    (c, frame.head, reply, held)
                 }).await;
                 match joined {
-                    Ok((c, head, reply)) => {
+                    Ok((c, head, reply, held)) => {
                         conn = Some(c);
-                        if let Some(body) = reply {
-                            let f = Frame::new(Head::reply(head.servcmd, head.seq), body);
-                            if socket.send(encode(&f, mode, threshold)).await.is_err() { break }
-                        }
+                        let mut held = Some(held);
+                        let sent = match reply {
+                            Some(body) => {
+                                let f = Frame::new(Head::reply(head.servcmd, head.seq), body);
+                                let send = socket.send(encode(&f, mode, threshold));
+                                tokio::pin!(send);
+                                // A sender whose socket is slow to take its reply must not delay
+                                // everyone else's pushes: released after HOLD_MAX at the latest.
+                                tokio::select! {
+                                    r = &mut send => r.is_ok(),
+                                    _ = tokio::time::sleep(HOLD_MAX) => {
+                                        if let Some(h) = held.take() { h.release() }
+                                        send.await.is_ok()
+                                    }
+                                }
+                            }
+                            None => true,
+                        };
+                        if let Some(h) = held.take() { h.release() }
+                        if !sent { break }
                     }
                     Err(e) => { tracing::error!(conn_id, error = %e, "command handler failed"); break }
                 }
             }
             out = rx.recv() => match out {
                 Some(Out::Frame(f)) => if socket.send(encode(&f, mode, threshold)).await.is_err() { break },
+                Some(Out::Shared(f)) => if socket.send(encode_shared(&f, mode, threshold)).await.is_err() { break },
                 Some(Out::Close(ms)) => {
                     let at = tokio::time::Instant::now() + Duration::from_millis(ms);
                     close_at = Some(close_at.map_or(at, |t| t.min(at)));

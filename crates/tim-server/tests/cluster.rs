@@ -447,3 +447,57 @@ async fn redis_restart_nudges_clients_to_resync() {
     n2.shutdown().await;
     drop(redis);
 }
+
+/// The next group message push (Event 3), skipping other pushes.
+async fn next_group_msg(c: &mut Client) -> Value {
+    loop {
+        let f = c.push(WAIT).await.expect("a group message push");
+        if push_event(&f)["Event"] == 3 {
+            return push_event(&f)["GroupMsgArray"][0].clone();
+        }
+    }
+}
+
+#[tokio::test]
+async fn group_fan_out_reaches_every_node_once() {
+    let Some((n1, n2)) = pair().await else { return };
+    let (alice, bob, carol) = (uniq("alice"), uniq("bob"), uniq("carol"));
+    let mut a1 = Client::connect(&n1, "a-web").await;
+    a1.login(&alice).await;
+    let mut a2 = Client::connect_url(&n2, "binfo", APP, "a-phone", 2).await;
+    a2.login(&alice).await;
+    let mut b2 = Client::connect(&n2, "b-web").await;
+    b2.login(&bob).await;
+    let mut b2_phone = Client::connect_url(&n2, "binfo", APP, "b-phone", 2).await;
+    b2_phone.login(&bob).await;
+    let mut c1 = Client::connect(&n1, "c-web").await;
+    c1.login(&carol).await;
+
+    let r = a1
+        .call(
+            "group_open_http_svc.create_group",
+            json!({"Type": "Public", "Name": "g", "ApplyJoinOption": "FreeAccess",
+                "MemberList": [{"Member_Account": bob}, {"Member_Account": carol}]}),
+        )
+        .await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    let g = r["GroupId"].as_str().unwrap().to_string();
+    let r = a1
+        .call(
+            "group_open_http_svc.send_group_msg",
+            json!({"GroupId": g, "Random": 7, "ClientSeq": 1,
+                "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "to both nodes"}}]}),
+        )
+        .await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    // Every other session, local (carol) and remote (bob twice, alice's phone), exactly once.
+    for c in [&mut b2, &mut b2_phone, &mut c1, &mut a2] {
+        let m = next_group_msg(c).await;
+        assert_eq!(m["MsgBody"][0]["MsgContent"]["Text"], "to both nodes", "{m}");
+        assert_eq!(m["ToGroupId"], g.as_str());
+        assert_eq!(m["MsgSeq"], r["MsgSeq"]);
+        c.no_push(Duration::from_millis(300)).await;
+    }
+    // Not back to the sending socket.
+    a1.no_push(Duration::from_millis(300)).await;
+}

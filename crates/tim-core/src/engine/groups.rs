@@ -911,8 +911,11 @@ impl Engine {
         if self.topic_notice(t, now) {
             return None;
         }
-        let msg = self.accept_group(t, GroupItem::Notice, true)?;
-        self.notice_effects(&gid, &msg.payload, now);
+        let live = !self.s.quiet;
+        let msg = self.accept_group(t, GroupItem::Notice, live)?;
+        if live {
+            self.notice_effects(&gid, &msg.payload, now);
+        }
         Some(msg)
     }
 

@@ -926,7 +926,12 @@ impl Engine {
             return false;
         }
         let community = s(info, "GroupId");
-        match u(body, "ReportType") {
+        let kind = u(body, "ReportType");
+        if self.s.quiet {
+            // Notices of the first sync are history: no events.
+            return [17, 18, 20].contains(&kind);
+        }
+        match kind {
             17 => {
                 if let Some(r) = self.s.rooms.groups.get_mut(&community) {
                     r.topics_fetched = None;

@@ -172,7 +172,7 @@ pub(crate) const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.m
      m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
 
 /// Persistent state of the server.
-pub trait Store: GroupStore + RoomStore + Send + Sync {
+pub trait Store: GroupStore + RoomStore + NoticeStore + Send + Sync {
     /// All persisted apps.
     fn apps(&self) -> StoreResult<Vec<App>>;
     /// Insert or update an app.
@@ -627,3 +627,28 @@ CREATE TABLE topic_reads (
     PRIMARY KEY (sdkappid, topic_id, user_id)
 );
 "#;
+
+/// Group system notices kept for each recipient, so an offline user receives them at login
+/// (`openim.getmsg` `EventArray`, WIRE.md §4.3) and a new device sees them in `@TIM#SYSTEM`.
+pub trait NoticeStore: Send + Sync {
+    /// Keep one notice item (its JSON text) for `user`; returns its position.
+    fn store_notice(&self, sdkappid: u64, user: &str, item: &str, now: u64) -> StoreResult<i64>;
+    /// `user`'s notices after position `after`, oldest first, at most `limit`.
+    fn notices_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>>;
+}
+
+/// The schema of [`NoticeStore`] (`id_col` as in [`group_schema`]).
+pub(crate) fn notices_schema(id_col: &str) -> String {
+    format!(
+        r#"
+CREATE TABLE user_notices (
+    id          {id_col},
+    sdkappid    BIGINT NOT NULL,
+    user_id     TEXT NOT NULL,
+    item        TEXT NOT NULL,
+    created     BIGINT NOT NULL
+);
+CREATE INDEX user_notices_by_user ON user_notices (sdkappid, user_id, id);
+"#
+    )
+}

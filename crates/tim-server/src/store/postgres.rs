@@ -31,6 +31,37 @@ use tokio_postgres::{NoTls, Row};
 #[path = "postgres_rooms.rs"]
 mod rooms;
 
+impl NoticeStore for PgStore {
+    fn store_notice(&self, sdkappid: u64, user: &str, item: &str, now: u64) -> StoreResult<i64> {
+        let (user, item) = (user.to_string(), item.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_one(
+                    "INSERT INTO user_notices (sdkappid, user_id, item, created) VALUES ($1, $2, $3, $4) RETURNING id",
+                    &[&i(sdkappid), &user, &item, &i(now)],
+                )
+                .await?;
+            Ok(row.try_get::<_, i64>(0)?)
+        })
+    }
+
+    fn notices_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>> {
+        let user = user.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    "SELECT id, item FROM user_notices WHERE sdkappid = $1 AND user_id = $2 AND id > $3 \
+                     ORDER BY id LIMIT $4",
+                    &[&i(sdkappid), &user, &after, &(limit as i64)],
+                )
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get::<_, i64>(0)?, r.try_get::<_, String>(1)?))).collect()
+        })
+    }
+}
+
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Never edit a step; append one.
 fn migrations() -> Vec<String> {
@@ -39,6 +70,7 @@ fn migrations() -> Vec<String> {
         group_schema("BIGSERIAL PRIMARY KEY"),
         group_members_schema("BIGSERIAL PRIMARY KEY"),
         ROOMS_SCHEMA.to_string(),
+        notices_schema("BIGSERIAL PRIMARY KEY"),
     ]
 }
 

@@ -11,6 +11,26 @@ use std::sync::Mutex;
 #[path = "sqlite_rooms.rs"]
 mod rooms;
 
+impl NoticeStore for SqliteStore {
+    fn store_notice(&self, sdkappid: u64, user: &str, item: &str, now: u64) -> StoreResult<i64> {
+        let c = self.conn();
+        c.execute(
+            "INSERT INTO user_notices (sdkappid, user_id, item, created) VALUES (?1, ?2, ?3, ?4)",
+            params![i(sdkappid), user, item, i(now)],
+        )?;
+        Ok(c.last_insert_rowid())
+    }
+
+    fn notices_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>> {
+        let c = self.conn();
+        let mut q = c.prepare_cached(
+            "SELECT id, item FROM user_notices WHERE sdkappid = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+        )?;
+        let rows = q.query_map(params![i(sdkappid), user, after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
 /// Step 1 is the schema of databases created before migrations existed (hence `IF NOT EXISTS`:
 /// such a database is adopted as version 1). Never edit a step; append one.
@@ -20,6 +40,7 @@ fn migrations() -> Vec<String> {
         group_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
         group_members_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
         ROOMS_SCHEMA.to_string(),
+        notices_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
     ]
 }
 
