@@ -704,7 +704,7 @@ impl Engine {
             let (kind, seq) = (u(info, "Type"), u(info, "GroupCounterSeq"));
             let list = counter_values(&info["GroupCounter"]);
             if kind == 0 || kind == 2 {
-                self.counters_store(&id, seq, &list, now);
+                self.counters_store(&id, seq, &list, Some(now));
                 for (k, v) in &list {
                     self.emit(GROUP_COUNTER_UPDATED, Some(obj! {"groupID": &id, "key": k, "value": v}));
                 }
@@ -767,8 +767,9 @@ impl Engine {
         self.pending_room(GET_GROUP_COUNTER, body, RoomOp::CounterGet, obj! {"groupID": &id, "keyList": &keys}, now)
     }
 
-    /// tim-js-sdk's `_updateLocalGroupCounters`: older sequences are ignored.
-    fn counters_store(&mut self, id: &str, seq: u64, list: &Map<String, Value>, now: u64) {
+    /// tim-js-sdk's `_updateLocalGroupCounters`: older sequences are ignored. `now`: the cache
+    /// counts as fresh from then (a read or a push), `None` for an own write's reply.
+    fn counters_store(&mut self, id: &str, seq: u64, list: &Map<String, Value>, now: Option<u64>) {
         let Some(c) = self.s.rooms.groups.get_mut(id).and_then(|r| r.counters.as_mut()) else { return };
         if seq > 0 && seq < c.seq {
             return;
@@ -777,7 +778,9 @@ impl Engine {
             c.map.insert(k.clone(), v.clone());
         }
         c.seq = seq;
-        c.updated = now;
+        if let Some(now) = now {
+            c.updated = now;
+        }
     }
 
     // ------------------------------------------------------------------ communities and topics
@@ -1109,12 +1112,16 @@ impl Engine {
             }
             RoomOp::CounterUpdate => {
                 let list = counter_values(&body["GroupCounter"]);
+                // Ours: the written values (and their sequence) enter the cache, so a push of an
+                // older change that arrives later cannot overwrite them. tim-js-sdk leaves its
+                // cache as it was, and can then read a stale value from it.
+                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, None);
                 self.room_done(call, obj! {"counters": Value::Object(list)});
             }
             RoomOp::CounterGet => {
                 let list = counter_values(&body["GroupCounter"]);
                 self.room_mut(&id).counters.get_or_insert_with(Counters::default);
-                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, now);
+                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, Some(now));
                 let keys = strings(&ctx, "keyList");
                 let picked = self.room_mut(&id).counters.as_ref().map_or_else(|| obj! {}, |c| pick(&c.map, &keys));
                 self.room_done(call, obj! {"counters": picked});
