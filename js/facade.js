@@ -222,6 +222,10 @@ function createInstance(options, appID) {
     'getGroupMemberList', 'getGroupMemberProfile', 'setGroupMemberRole', 'setGroupMemberMuteTime',
     'setGroupMemberNameCard', 'setGroupMemberCustomField', 'searchGroupByID',
     'getGroupApplicationList', 'handleGroupApplication', 'getGroupOnlineMemberCount',
+    'markGroupMemberList', 'initGroupAttributes', 'setGroupAttributes', 'deleteGroupAttributes',
+    'getGroupAttributes', 'setGroupCounters', 'increaseGroupCounter', 'decreaseGroupCounter',
+    'getGroupCounters', 'getJoinedCommunityList', 'createTopicInCommunity', 'deleteTopicFromCommunity',
+    'updateTopicProfile', 'getTopicList',
   ].forEach(function (m) {
     tim[m] = function () { return call(m, Array.prototype.slice.call(arguments)); };
   });

@@ -66,6 +66,26 @@ export interface ChatSDK {
   getGroupApplicationList(): Promise<TimResponse<{ applicationList: any[] }>>;
   handleGroupApplication(options: { handleAction: 'Agree' | 'Reject'; handleMessage?: string; message: Message }): Promise<TimResponse<{ group: Group }>>;
   getGroupOnlineMemberCount(groupID: string): Promise<TimResponse<{ memberCount: number }>>;
+  markGroupMemberList(options: { groupID: string; userIDList: string[]; markType: number; enableMark: boolean }): Promise<TimResponse<{ successUserIDList: string[]; failureUserIDList: string[] }>>;
+  initGroupAttributes(options: { groupID: string; groupAttributes: Record<string, string> }): Promise<TimResponse<{ groupAttributes: Record<string, string> }>>;
+  setGroupAttributes(options: { groupID: string; groupAttributes: Record<string, string> }): Promise<TimResponse<{ groupAttributes: Record<string, string> }>>;
+  deleteGroupAttributes(options: { groupID: string; keyList: string[] }): Promise<TimResponse<{ keyList: string[] }>>;
+  getGroupAttributes(options: { groupID: string; keyList: string[] }): Promise<TimResponse<{ groupAttributes: Record<string, string> }>>;
+  setGroupCounters(options: { groupID: string; counters: Record<string, number> }): Promise<TimResponse<{ counters: Record<string, number> }>>;
+  increaseGroupCounter(options: { groupID: string; key: string; value: number }): Promise<TimResponse<{ counters: Record<string, number> }>>;
+  decreaseGroupCounter(options: { groupID: string; key: string; value: number }): Promise<TimResponse<{ counters: Record<string, number> }>>;
+  getGroupCounters(options: { groupID: string; keyList?: string[] }): Promise<TimResponse<{ counters: Record<string, number> }>>;
+  getJoinedCommunityList(): Promise<TimResponse<{ groupList: Group[] }>>;
+  createTopicInCommunity(options: { groupID: string; topicName: string; topicID?: string; avatar?: string; notification?: string; introduction?: string; customData?: string }): Promise<TimResponse<{ topicID: string }>>;
+  deleteTopicFromCommunity(options: { groupID: string; topicIDList?: string[] }): Promise<TimResponse<{ successTopicList: { topicID: string }[]; failureTopicList: { topicID: string; code: number; message: string }[] }>>;
+  updateTopicProfile(options: { groupID: string; topicID: string; topicName?: string; avatar?: string; notification?: string; introduction?: string; customData?: string; muteAllMembers?: boolean }): Promise<TimResponse<{ topic: Topic }>>;
+  getTopicList(options: { groupID: string; topicIDList?: string[] }): Promise<TimResponse<{ successTopicList: Topic[]; failureTopicList: { topicID: string; code: number; message: string }[] }>>;
+}
+export interface Topic {
+  topicID: string; topicName: string; avatar: string; introduction: string; notification: string;
+  unreadCount: number; muteAllMembers: boolean; customData: string; groupAtInfoList: any[]; lastMessage: any;
+  selfInfo: { muteTime: number; readedSequence: number; messageRemindType: string; excludedUnreadSequenceList?: number[] };
+  nextMessageSeq: number;
 }
 export interface CreateOptions { SDKAppID: number; proxyServer?: string; devMode?: boolean; [k: string]: any }
 declare const TIM: {

@@ -83,6 +83,7 @@ step "end to end: headless Chromium pages (chat demo, groups through the JS API)
 node tests/e2e/browser.mjs
 node tests/e2e/groups.mjs
 TIM_E2E_SDK=official node tests/e2e/groups.mjs
+node tests/e2e/rooms.mjs
 TIM_E2E_SDK=official node tests/e2e/rooms.mjs
 
 step "cluster: two tim-server processes sharing PostgreSQL + Redis"

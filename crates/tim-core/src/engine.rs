@@ -1,6 +1,7 @@
 //! The engine state machine. See the crate docs for the model.
 
 mod groups;
+mod rooms;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -182,6 +183,7 @@ enum Purpose {
     Read { call: u64 },
     PeerReadTime,
     Group { call: Option<u64>, op: groups::GroupOp, ctx: Value },
+    Room { call: Option<u64>, op: rooms::RoomOp, ctx: Value },
 }
 
 #[derive(Debug)]
@@ -256,6 +258,8 @@ struct Session {
     dirty_convs: Vec<String>,
     dirty_msgs: Vec<Message>,
     meta_dirty: bool,
+    /// AVChatRoom, attribute, counter and topic state.
+    rooms: rooms::Rooms,
 }
 
 /// The SDK engine of one `TIM.create` instance.
@@ -460,6 +464,7 @@ impl Engine {
             Login::In => {
                 self.send_login(None, now);
                 self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
+                self.rooms_reconnected();
                 self.sync_all(now);
             }
             _ => {
@@ -576,6 +581,7 @@ impl Engine {
     }
 
     fn request(&mut self, servcmd: &str, body: Value, purpose: Purpose, now: u64) {
+        let servcmd = &rooms::service(servcmd, &body);
         let mut head = self.head(servcmd, now);
         if let Purpose::Send { id, .. } = &purpose {
             if let Some(r) = id.rsplit('-').next() {
@@ -659,6 +665,7 @@ impl Engine {
             }
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
             Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err),
+            Purpose::Room { call, op, ctx } => self.room_fail(call, op, ctx, err, now),
             Purpose::PageGet => self.page_done(now),
             Purpose::GetMsg => {
                 self.s.getmsg_running = false;
@@ -697,6 +704,7 @@ impl Engine {
                 }
             }
             Purpose::Group { call, op, ctx } => self.group_reply(call, op, ctx, body, now),
+            Purpose::Room { call, op, ctx } => self.room_reply(call, op, ctx, body, now),
             Purpose::Read { call } => self.settle(call, Ok(obj! {})),
             Purpose::PeerReadTime => {
                 for r in body["ReadTime"].as_array().into_iter().flatten() {
@@ -1137,13 +1145,14 @@ impl Engine {
     }
 
     fn sorted_conversations(&self) -> Vec<Value> {
-        let mut list: Vec<&Conversation> = self.s.conversations.values().filter(|c| c.last_time > 0).collect();
+        let mut list: Vec<&Conversation> =
+            self.s.conversations.values().filter(|c| c.last_time > 0 && c.kind != rooms::CONV_TOPIC).collect();
         list.sort_by(|a, b| b.is_pinned.cmp(&a.is_pinned).then(b.last_time.cmp(&a.last_time)));
         list.into_iter().map(Conversation::to_json).collect()
     }
 
     fn total_unread(&self) -> u64 {
-        self.s.conversations.values().map(|c| c.unread_count).sum()
+        self.s.conversations.values().filter(|c| c.kind != rooms::CONV_TOPIC).map(|c| c.unread_count).sum()
     }
 
     /// Emit the coalesced list events: at most one per second each, with a trailing emit.
@@ -1262,12 +1271,14 @@ impl Engine {
                     )),
                     "setMessageRead" => self.set_message_read(a, now),
                     "_checkReady" => CallResult::Done(Ok(Value::Null)),
-                    _ => self.group_call(method, &a, now).unwrap_or_else(|| {
-                        CallResult::Done(Err(ApiError::new(
-                            code::CANNOT_FIND_PROTOCOL,
-                            format!("unknown method {method}"),
-                        )))
-                    }),
+                    _ => self.group_call(method, &a, now).or_else(|| self.room_call(method, &a, now)).unwrap_or_else(
+                        || {
+                            CallResult::Done(Err(ApiError::new(
+                                code::CANNOT_FIND_PROTOCOL,
+                                format!("unknown method {method}"),
+                            )))
+                        },
+                    ),
                 }
             }
         };

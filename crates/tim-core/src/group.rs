@@ -23,6 +23,10 @@ pub const GRP_MEETING: &str = "ChatRoom";
 pub const GRP_AVCHATROOM: &str = "AVChatRoom";
 /// `TIM.TYPES.GRP_COMMUNITY`.
 pub const GRP_COMMUNITY: &str = "Community";
+/// What separates a community ID from a topic's suffix (`@TGS#_xxx@TOPIC#_yyy`).
+pub const TOPIC_MARK: &str = "@TOPIC#_";
+/// `TIM.TYPES.CONV_TOPIC`: the conversation type of a topic.
+pub const CONV_TOPIC: &str = "TOPIC";
 /// Every group type, as `TIM.TYPES` spells it (the same strings travel on the wire).
 pub const GROUP_TYPES: [&str; 5] = [GRP_WORK, GRP_PUBLIC, GRP_MEETING, GRP_AVCHATROOM, GRP_COMMUNITY];
 
@@ -246,6 +250,12 @@ pub enum GroupItem {
 
 /// The group ID a wire item belongs to.
 pub fn item_group_id(v: &Value) -> String {
+    // A topic's items name the community in `GroupId` and the topic in `TopicId`
+    // (`MillionGroupFlag: 2`); tim-js-sdk files them under the topic.
+    let topic = gs(&v["GroupInfo"], "TopicId");
+    if gu(&v["GroupInfo"], "MillionGroupFlag") == 2 && !topic.is_empty() {
+        return topic;
+    }
     let id = gs(&v["GroupInfo"], "GroupId");
     if id.is_empty() {
         gs(v, "ToGroupId")
@@ -281,6 +291,8 @@ pub fn group_message(v: &Value, kind: GroupItem, me: &str) -> Option<Message> {
     };
     let (conversation_id, conversation_type) = if kind == GroupItem::Notice {
         (CONV_SYSTEM.to_string(), CONV_SYSTEM.to_string())
+    } else if group_id.contains(TOPIC_MARK) {
+        (format!("{CONV_GROUP}{group_id}"), CONV_TOPIC.to_string())
     } else {
         (format!("{CONV_GROUP}{group_id}"), CONV_GROUP.to_string())
     };

@@ -19,7 +19,6 @@ const MODIFY_GROUP_MEMBER_INFO: &str = "group_open_http_svc.modify_group_member_
 const GET_SPECIFIED_GROUP_MEMBER_INFO: &str = "group_open_http_svc.get_specified_group_member_info";
 const HANDLE_APPLY_JOIN_GROUP: &str = "group_open_http_svc.handle_apply_join_group";
 const GET_PENDENCY: &str = "group_open_http_svc.get_pendency";
-const GET_ONLINE_MEMBER_NUM: &str = "group_open_http_svc.get_online_member_num";
 
 /// Page size of `get_joined_group_list`, as tim-js-sdk 2.x pages it.
 const JOINED_PAGE: u64 = 50;
@@ -92,8 +91,6 @@ pub(super) enum GroupOp {
     Applications,
     /// `handle_apply_join_group`; ctx: `{groupID}`.
     HandleApplication,
-    /// `get_online_member_num`.
-    OnlineCount,
     /// A probe of a group the engine learned about from a tip or notice.
     Probe,
 }
@@ -142,8 +139,8 @@ impl Engine {
         let filter: Vec<Value> = JOINED_FILTER.iter().map(|f| val(*f)).collect();
         self.joined_group_page(call, Value::Array(filter), 0, Vec::new(), now);
         if call.is_none() {
-            let body = self.joined_group_body(&Value::Array(JOINED_FILTER.iter().map(|f| val(*f)).collect()), 0);
-            self.request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, Purpose::Ignore, now);
+            // tim-js-sdk then lists communities from the million service and keeps them.
+            self.communities_page(None, 0, Vec::new(), false, now);
         }
     }
 
@@ -229,17 +226,7 @@ impl Engine {
                 self.pending_group(GET_PENDENCY, body, GroupOp::Applications, obj! {"list": Value::Array(vec![])}, now)
             }
             "handleGroupApplication" => self.handle_application(a, now),
-            "getGroupOnlineMemberCount" => {
-                let id = a.as_str().unwrap_or("").to_string();
-                if id.is_empty() {
-                    return Some(throw());
-                }
-                let kind = self.s.groups.get(&id).map(|g| s(g, "type")).unwrap_or_default();
-                if !kind.is_empty() && kind != GRP_AVCHATROOM {
-                    return Some(CallResult::Done(Ok(obj! {"memberCount": 0})));
-                }
-                self.pending_group(GET_ONLINE_MEMBER_NUM, obj! {"GroupId": &id}, GroupOp::OnlineCount, obj! {}, now)
-            }
+            "getGroupOnlineMemberCount" => self.room_online_count(a, now),
             _ => return None,
         };
         Some(r)
@@ -381,6 +368,9 @@ impl Engine {
 
     fn delete_members(&mut self, a: &Value, now: u64) -> CallResult {
         let id = s(a, "groupID");
+        if self.is_joined_room(&id) {
+            return self.room_ban(a, now);
+        }
         let Some(users) = strings(a, "userIDList").filter(|l| !id.is_empty() && !l.is_empty()) else {
             return throw();
         };
@@ -398,6 +388,9 @@ impl Engine {
         let id = s(a, "groupID");
         if id.is_empty() {
             return throw();
+        }
+        if self.is_joined_room(&id) {
+            return self.room_members(a, now);
         }
         let count = a["count"].as_u64().unwrap_or(15).clamp(1, 100);
         let offset = a["offset"].as_u64().unwrap_or(0);
@@ -506,7 +499,8 @@ impl Engine {
         })
     }
 
-    fn drop_group(&mut self, id: &str) {
+    pub(super) fn drop_group(&mut self, id: &str) {
+        self.room_dropped(id);
         if self.s.groups.remove(id).is_some() {
             self.group_list_changed();
         }
@@ -554,7 +548,13 @@ impl Engine {
                     self.sync_group_conversation(&g);
                     fresh.insert(gid, g);
                 }
-                // Groups the server no longer lists are gone (tim-js-sdk's "tree shaking").
+                // Groups the server no longer lists are gone (tim-js-sdk's "tree shaking"), except
+                // the joined AVChatRoom and topic-enabled communities, which it does not list.
+                let kept: Vec<(String, Value)> = std::mem::take(&mut self.s.groups)
+                    .into_iter()
+                    .filter(|(gid, g)| self.is_joined_room(gid) || g["isSupportTopic"] == true)
+                    .collect();
+                fresh.extend(kept);
                 self.s.groups = fresh;
                 self.group_list_changed();
                 done(self, obj! {"groupList": &self.group_list()});
@@ -613,6 +613,7 @@ impl Engine {
                 done(self, out);
             }
             GroupOp::Join => match s(&body, "JoinedStatus").as_str() {
+                "JoinedSuccess" if u(&body, "HugeGroupFlag") == 1 => self.room_join_reply(call, &id, &body, now),
                 "JoinedSuccess" => {
                     self.group_profile_request(call, &id, obj! {"status": "JoinedSuccess"}, Value::Null, now);
                 }
@@ -790,7 +791,6 @@ impl Engine {
                 let g = self.group_or_stub(&id);
                 done(self, obj! {"group": &g});
             }
-            GroupOp::OnlineCount => done(self, obj! {"memberCount": &u(&body, "OnlineMemberNum")}),
         }
     }
 
@@ -818,7 +818,13 @@ impl Engine {
     pub(super) fn group_conversation(&mut self, group_id: &str) -> &mut Conversation {
         let id = if group_id.is_empty() { CONV_SYSTEM.to_string() } else { format!("{CONV_GROUP}{group_id}") };
         let profile = self.s.groups.get(group_id).cloned();
-        let c = self.s.conversations.entry(id).or_insert_with(|| Conversation::group(group_id));
+        let c = self.s.conversations.entry(id).or_insert_with(|| {
+            let mut c = Conversation::group(group_id);
+            if super::rooms::is_topic_id(group_id) {
+                c.kind = super::rooms::CONV_TOPIC.into();
+            }
+            c
+        });
         if let Some(p) = profile {
             c.group_profile = p;
         }
@@ -853,6 +859,7 @@ impl Engine {
                 g["lastMessage"] = obj! {"lastTime": &msg.time, "lastSequence": &msg.sequence, "fromAccount": &msg.from, "messageForShow": &msg.message_for_show()};
             }
         }
+        self.topic_message(&group_id, &msg);
         self.s.dirty_msgs.push(msg.clone());
         Some(msg)
     }
@@ -861,9 +868,13 @@ impl Engine {
     pub(super) fn group_tips_item(&mut self, event: u64, t: &Value, now: u64) -> Option<Message> {
         let body = &t["MsgBody"];
         let gid = item_group_id(t);
-        if event == 4 {
-            let msg = self.accept_group(t, GroupItem::Tip, true)?;
+        if event == 6 && self.online_tip(t, now) {
+            return None;
+        }
+        if event == 4 || event == 6 {
+            let msg = self.accept_group(t, GroupItem::Tip, event == 4)?;
             self.tip_effects(&gid, &msg.payload, now);
+            self.topic_tip(t, &msg.payload);
             return Some(msg);
         }
         if event == 12 {
@@ -895,6 +906,9 @@ impl Engine {
             return None;
         }
         if body.get("GroupWithdrawInfoArray").is_some() || body.get("GroupMsgReceiptList").is_some() {
+            return None;
+        }
+        if self.topic_notice(t, now) {
             return None;
         }
         let live = !self.s.quiet;
@@ -950,7 +964,7 @@ impl Engine {
 
     fn notice_effects(&mut self, gid: &str, p: &Value, now: u64) {
         match p["operationType"].as_u64().unwrap_or(0) {
-            4 | 5 | 8 | 11 => self.drop_group(gid),
+            4 | 5 | 8 | 11 | 21 => self.drop_group(gid),
             2 | 6 | 7 => self.group_profile_request(None, gid, obj! {}, Value::Null, now),
             9 | 10 => {
                 if let Some(g) = self.s.groups.get_mut(gid) {
@@ -987,6 +1001,7 @@ impl Engine {
         if !control.is_empty() {
             body["SendMsgControl"] = val(control.as_slice());
         }
+        super::rooms::address_topic(&mut body);
         if msg.kind == MSG_CUSTOM && msg.payload["data"] == "group_create" {
             body["MsgPriority"] = val("Normal");
         }
@@ -1010,6 +1025,7 @@ impl Engine {
         if below > 0 {
             body["ReqMsgSeq"] = val(below);
         }
+        super::rooms::address_topic(&mut body);
         self.request(cmd::GROUP_MSG_GET, body, Purpose::Roam { call, conv, cursor, count }, now);
     }
 
@@ -1053,11 +1069,13 @@ impl Engine {
             }
         }
         self.touch_conv(conv);
+        self.topic_read(conv);
         let Some(gid) = conv.strip_prefix(CONV_GROUP) else {
             // The system-notice conversation is read locally only.
             return CallResult::Done(Ok(obj! {}));
         };
-        let body = obj! {"GroupId": &gid, "MsgReadedSeq": &seq};
+        let mut body = obj! {"GroupId": &gid, "MsgReadedSeq": &seq};
+        super::rooms::address_topic(&mut body);
         let call = self.pending_call();
         self.request(cmd::GROUP_MSG_READ_REPORT, body, Purpose::Read { call }, now);
         CallResult::Pending(call)
