@@ -109,6 +109,44 @@ async fn test_avchatroom_join_messages_members_single_room_and_ban() {
     assert!(list["offset"].is_number(), "{list}");
     assert_eq!(last_body(&b, "group_open_avchatroom_http_svc.get_members"), json!({"GroupId": room, "Timestamp": 0}));
 
+    // Member marks: the owner marks online members; the list filters by a mark.
+    let marked = a
+        .call(
+            "markGroupMemberList",
+            json!([{"groupID": room, "userIDList": [bob], "markType": 1001, "enableMark": true}]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked, json!({"successUserIDList": [bob], "failureUserIDList": []}));
+    assert_eq!(
+        last_body(&a, "group_open_avchatroom_http_svc.modify_user_info"),
+        json!({"GroupId": room, "CommandType": 1, "MemberList": [{"Member_Account": bob, "Marks": [1001]}]})
+    );
+    let only = a.call("getGroupMemberList", json!([{"groupID": room, "filter": 1001}])).await.unwrap();
+    let users: Vec<&str> =
+        only["memberList"].as_array().unwrap().iter().map(|m| m["userID"].as_str().unwrap()).collect();
+    assert_eq!(users, [bob.as_str()], "{only}");
+    let not_owner = b
+        .call(
+            "markGroupMemberList",
+            json!([{"groupID": room, "userIDList": [alice], "markType": 1001, "enableMark": true}]),
+        )
+        .await;
+    assert_eq!(err_code(not_owner), 10007);
+    let too_small = a
+        .call("markGroupMemberList", json!([{"groupID": room, "userIDList": [bob], "markType": 7, "enableMark": true}]))
+        .await;
+    assert_eq!(err_code(too_small), 10004);
+    a.call(
+        "markGroupMemberList",
+        json!([{"groupID": room, "userIDList": [bob], "markType": 1001, "enableMark": false}]),
+    )
+    .await
+    .unwrap();
+    a.pump(3_100).await; // the member list may be read once per 3 s
+    let none = a.call("getGroupMemberList", json!([{"groupID": room, "filter": 1001}])).await.unwrap();
+    assert_eq!(none["memberList"], json!([]), "{none}");
+
     // Single-room rule: bob joining a second room quits the first one.
     let room2 = create(&mut a, "AVChatRoom", json!({})).await;
     let joined = b.call("joinGroup", json!([{"groupID": room2}])).await.unwrap();

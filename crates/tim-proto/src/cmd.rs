@@ -117,6 +117,8 @@ servcmds! {
     GET_ONLINE_MEMBER_NUM = "group_open_http_svc.get_online_member_num";
     /// AVChatRoom recent member list (`getGroupMemberList` on an AVChatRoom).
     AVCHATROOM_GET_MEMBERS = "group_open_avchatroom_http_svc.get_members";
+    /// Mark or unmark AVChatRoom members (`markGroupMemberList`).
+    AVCHATROOM_MODIFY_USER_INFO = "group_open_avchatroom_http_svc.modify_user_info";
     /// Remove AVChatRoom members with a ban (`deleteGroupMember` with `duration`).
     BAN_GROUP_MEMBER = "group_open_http_svc.ban_group_member";
     /// REST: lift AVChatRoom bans.

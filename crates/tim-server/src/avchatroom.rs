@@ -22,7 +22,7 @@ use tim_proto::code;
 
 use crate::commands::{fail, ok, ok_with, Who};
 use crate::groups::{self, Reply};
-use crate::store::{Group, GroupMsg};
+use crate::store::{Group, GroupMsg, Member, MemberUpdate};
 use crate::{now, State};
 
 /// The wire type of an AVChatRoom.
@@ -103,6 +103,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         }
         cmd::GET_ONLINE_MEMBER_NUM => online_member_num(st, who, body),
         cmd::AVCHATROOM_GET_MEMBERS => get_members(st, who, body),
+        cmd::AVCHATROOM_MODIFY_USER_INFO => mark_members(st, who, body),
         cmd::BAN_GROUP_MEMBER => ban(st, who, body),
         cmd::UNBAN_GROUP_MEMBER => unban(st, who, body),
         cmd::GET_GROUP_BAN_MEMBER => banned(st, who, body),
@@ -222,12 +223,11 @@ fn get_members(st: &State, who: &Who, body: &Value) -> Reply {
     if !groups::is_admin(who) && !st.rooms.allow_member_list(g.sdkappid, &user) {
         return Err(fail(code::GROUP_RATE_LIMITED, "the AVChatRoom member list may be read once per 3 seconds"));
     }
-    if body["Mark"].as_u64().is_some_and(|m| m > 0) {
-        // Member marks are not kept: no member carries one.
-        return Ok(ok_with(json!({"MemberList": [], "NextTimestamp": 0})));
-    }
     let cap = st.config.avchatroom_member_list_max.clamp(1, 1000);
     let mut members = st.store.members(g.sdkappid, &g.group_id).map_err(groups::internal)?;
+    if let Some(mark) = body["Mark"].as_u64().filter(|m| *m > 0) {
+        members.retain(|m| marks_of(m).contains(&mark));
+    }
     // Newest first; the store gives join order, so equal join times stay newest first too.
     members.reverse();
     members.sort_by_key(|m| std::cmp::Reverse(m.join_time));
@@ -574,4 +574,93 @@ fn leave_rooms_if_offline(st: &State, sdkappid: u64, user: &str) {
             );
         }
     }
+}
+
+/// Most distinct member marks in one room (B-conversations-groups.md §4.13.5).
+const MAX_ROOM_MARKS: usize = 10;
+/// Most members per `modify_user_info` call.
+const MAX_MARKED_PER_CALL: usize = 100;
+/// The smallest custom mark value.
+const MIN_MARK: u64 = 1000;
+/// The key under which a room member's marks are kept in its custom data.
+const MARKS_KEY: &str = "Marks";
+
+/// The marks a room member carries (kept in its custom data as `[{"Key":"Marks","Value":"1001,1002"}]`;
+/// room members have no other member data, and leaving the room drops the row, and so the marks).
+fn marks_of(m: &Member) -> Vec<u64> {
+    let data: Vec<Value> = serde_json::from_str(&m.custom_data).unwrap_or_default();
+    data.iter()
+        .filter(|d| d["Key"] == MARKS_KEY)
+        .filter_map(|d| d["Value"].as_str())
+        .flat_map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect::<Vec<u64>>())
+        .collect()
+}
+
+/// `group_open_avchatroom_http_svc.modify_user_info` (`markGroupMemberList`):
+/// `{GroupId, CommandType: 1 mark | 2 unmark, MemberList: [{Member_Account, Marks: [n]}]}`. The
+/// owner (or the REST admin) marks members who are in the room and online; marks are at least
+/// 1000, a room carries at most 10 distinct ones, at most 100 members per call. The reply lists
+/// the members changed (the SDK counts the others as failures).
+fn mark_members(st: &State, who: &Who, body: &Value) -> Reply {
+    let g = load_room(st, who, body)?;
+    let user = groups::me(who, body, "From_Account");
+    if !groups::is_admin(who) && g.owner != user {
+        return Err(groups::deny("only the owner marks AVChatRoom members"));
+    }
+    let enable = match body["CommandType"].as_u64() {
+        Some(1) => true,
+        Some(2) => false,
+        _ => return Err(fail(code::GROUP_INVALID_PARAMETERS, "CommandType must be 1 (mark) or 2 (unmark)")),
+    };
+    let list = body["MemberList"].as_array().cloned().unwrap_or_default();
+    if list.is_empty() || list.len() > MAX_MARKED_PER_CALL {
+        return Err(fail(
+            code::GROUP_INVALID_PARAMETERS,
+            format!("MemberList must name 1 to {MAX_MARKED_PER_CALL} members"),
+        ));
+    }
+    let mut wanted = Vec::new();
+    for item in &list {
+        let who_ = item["Member_Account"].as_str().unwrap_or("").to_string();
+        let marks: Vec<u64> = item["Marks"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+        if who_.is_empty() || marks.is_empty() || marks.iter().any(|m| *m < MIN_MARK || *m > u64::from(u32::MAX)) {
+            return Err(fail(
+                code::GROUP_INVALID_PARAMETERS,
+                format!("each member needs Member_Account and Marks of {MIN_MARK} to {}", u32::MAX),
+            ));
+        }
+        wanted.push((who_, marks));
+    }
+    let members = st.store.members(g.sdkappid, &g.group_id).map_err(groups::internal)?;
+    let mut in_use: std::collections::BTreeSet<u64> = members.iter().flat_map(marks_of).collect();
+    if enable {
+        in_use.extend(wanted.iter().flat_map(|(_, m)| m.iter().copied()));
+        if in_use.len() > MAX_ROOM_MARKS {
+            return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("a room carries at most {MAX_ROOM_MARKS} marks")));
+        }
+    }
+    let mut done = Vec::new();
+    for (target, marks) in wanted {
+        let Some(m) = members.iter().find(|m| m.user == target) else { continue };
+        if !st.hub.is_online(g.sdkappid, &target) {
+            continue;
+        }
+        let mut now_marks = marks_of(m);
+        if enable {
+            for mark in &marks {
+                if !now_marks.contains(mark) {
+                    now_marks.push(*mark);
+                }
+            }
+        } else {
+            now_marks.retain(|x| !marks.contains(x));
+        }
+        let value: Vec<String> = now_marks.iter().map(u64::to_string).collect();
+        let data = json!([{"Key": MARKS_KEY, "Value": value.join(",")}]).to_string();
+        let update = MemberUpdate { custom_data: Some(data), ..MemberUpdate::default() };
+        if st.store.update_member(g.sdkappid, &g.group_id, &target, &update).map_err(groups::internal)? {
+            done.push(json!({"Member_Account": target, "Marks": now_marks}));
+        }
+    }
+    Ok(ok_with(json!({"CommandType": if enable { 1 } else { 2 }, "MemberList": done})))
 }
