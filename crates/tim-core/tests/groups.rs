@@ -417,3 +417,62 @@ async fn test_a_join_request_made_while_the_owner_is_offline_reaches_them_at_log
         page["messageList"].as_array().unwrap().iter().filter(|m| m["payload"]["operationType"] == 2).count();
     assert_eq!(approvals, 1, "{page}");
 }
+
+#[tokio::test]
+async fn test_at_mentions_reach_the_conversation_and_clear_on_read() {
+    let server = server().await;
+    let (alice, bob, carol) = (uid("aalice"), uid("abob"), uid("acarol"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    let mut c = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    c.login(&carol).await;
+    let gid = group(&mut a, "Private", json!({"memberList": [{"userID": bob}, {"userID": carol}]})).await;
+    let m = a
+        .call(
+            "createTextAtMessage",
+            json!([{"to": gid, "conversationType": "GROUP", "payload": {"text": "@bob look", "atUserList": [bob]}}]),
+        )
+        .await
+        .unwrap();
+    let sent = a.call("sendMessage", json!([m])).await.unwrap()["message"].clone();
+    let seq = sent["sequence"].as_u64().unwrap();
+    let body =
+        &a.sent.iter().rev().find(|f| f["head"]["servcmd"] == "group_open_http_svc.send_group_msg").unwrap()["body"];
+    assert_eq!(body["GroupAtInfo"], json!([{"GroupAtAllFlag": 0, "GroupAt_Account": bob}]));
+    let got = received_where(&mut b, "@ message", |m| m["payload"]["text"] == "@bob look").await;
+    assert_eq!(got["atUserList"], json!([bob]));
+    b.pump(1_200).await;
+    let conv = |d: &Driver| {
+        d.events
+            .iter()
+            .rev()
+            .find(|e| e.0 == "onConversationListUpdated")
+            .and_then(|e| e.1.as_ref())
+            .and_then(|l| l.as_array().unwrap().iter().find(|c| c["type"] == "GROUP").cloned())
+    };
+    let at = conv(&b).unwrap()["groupAtInfoList"].clone();
+    assert_eq!(at, json!([{"from": alice, "groupID": gid, "messageSequence": seq, "atTypeArray": [1]}]), "{at}");
+    // carol was not mentioned; her conversation has no @-tip.
+    received_where(&mut c, "@ message", |m| m["payload"]["text"] == "@bob look").await;
+    c.pump(1_200).await;
+    assert_eq!(conv(&c).unwrap()["groupAtInfoList"], json!([]));
+    // @all reaches carol with type 2; reading clears it.
+    let m = a
+        .call(
+            "createTextAtMessage",
+            json!([{"to": gid, "conversationType": "GROUP", "payload": {"text": "all of you", "atUserList": ["__kImSDK_MesssAtALL__"]}}]),
+        )
+        .await
+        .unwrap();
+    a.call("sendMessage", json!([m])).await.unwrap();
+    assert!(
+        c.pump_until(5_000, |d| conv(d).is_some_and(|c| c["groupAtInfoList"].as_array().unwrap().len() == 1)).await
+    );
+    assert_eq!(conv(&c).unwrap()["groupAtInfoList"][0]["atTypeArray"], json!([2]));
+    c.call("setMessageRead", json!([{"conversationID": format!("GROUP{gid}")}])).await.unwrap();
+    let list = c.call("getConversationList", json!([])).await.unwrap();
+    let g = list["conversationList"].as_array().unwrap().iter().find(|x| x["type"] == "GROUP").cloned().unwrap();
+    assert_eq!(g["groupAtInfoList"], json!([]));
+}

@@ -619,6 +619,8 @@ pub mod event {
     pub const GROUP_SYSTEM: u32 = 5;
     /// `GroupTips`: online-only items (group counters, attributes), never stored.
     pub const GROUP_ONLINE: u32 = 6;
+    /// `GroupTips`: an @-tip (someone @-mentioned me or @all) for a group message.
+    pub const GROUP_AT: u32 = 12;
 }
 
 /// `KickType` values (WIRE.md §1.4).

@@ -827,7 +827,35 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
     let _ = crate::topics::set_read(st, &g, &from, stored.msg_seq);
     let push = json!({"EventArray":[{"Event": event::GROUP_MSG, "GroupMsgArray":[group_msg_wire(&g, &stored)]}]});
     push_members(st, sdkappid, &members, conn_id(who), &push);
+    at_tips(st, &g, &stored, &members, &body["GroupAtInfo"]);
     Ok(ok_with(json!({"MsgSeq": stored.msg_seq, "MsgTime": stored.msg_time})))
+}
+
+/// The @-tips of a stored group message (`Event 12`, WIRE.md §5.5): each member it @-mentions
+/// gets `AtFlagList [1]`, everyone else `[2]` for an @all, and `[3]` for both; the sender gets
+/// none. The SDK adds them to the conversation's `groupAtInfoList`. Pushed only (a member who
+/// was offline sees the mention in the message's `atUserList`).
+fn at_tips(st: &State, g: &Group, m: &GroupMsg, members: &[Member], at: &Value) {
+    let Some(list) = at.as_array().filter(|l| !l.is_empty()) else { return };
+    if crate::topics::member_group(g) != g.group_id {
+        return; // topic @-tips are not sent yet
+    }
+    let all = list.iter().any(|a| a["GroupAtAllFlag"].as_u64() == Some(1));
+    let named: Vec<&str> = list.iter().filter_map(|a| a["GroupAt_Account"].as_str()).collect();
+    for member in members.iter().filter(|x| x.user != m.from) {
+        let flag = match (named.contains(&member.user.as_str()), all) {
+            (true, true) => 3,
+            (true, false) => 1,
+            (false, true) => 2,
+            (false, false) => continue,
+        };
+        let item = json!({"From_Account": m.from, "ToGroupId": m.group_id,
+            "GroupInfo": {"GroupId": m.group_id, "GroupType": g.kind},
+            "MsgSeq": m.msg_seq, "MsgRandom": m.random, "ClientSeq": m.client_seq, "MsgTimeStamp": m.msg_time,
+            "MsgBody": {"GroupId": m.group_id, "From_Account": m.from, "AtMsgSeq": m.msg_seq, "AtFlagList": [flag]}});
+        let push = json!({"EventArray":[{"Event": event::GROUP_AT, "GroupTips":[item]}]});
+        st.hub.push_user(g.sdkappid, &member.user, None, &push);
+    }
 }
 
 /// `group_msg_get` (WIRE.md §4.5): descending `MsgSeq` from `ReqMsgSeq` (inclusive).
