@@ -131,6 +131,8 @@ pub const GROUP_NOT_FOUND: i64 = 10010;
 pub const GROUP_ALREADY_MEMBER: i64 = 10013;
 /// The group is full (Tencent 10014).
 pub const GROUP_FULL: i64 = 10014;
+/// The user is in as many groups as one user may join (Tencent 10037).
+pub const GROUP_USER_LIMIT: i64 = 10037;
 /// The sender is muted, or the whole group is (Tencent 10017).
 pub const GROUP_MEMBER_MUTED: i64 = 10017;
 /// A user account in the request does not exist (Tencent 10019).

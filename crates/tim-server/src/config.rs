@@ -131,6 +131,9 @@ pub struct GroupsConfig {
     pub max_members_avchatroom: u64,
     /// Messages per second one group accepts (per node; 0 = unlimited); more get 10006.
     pub msg_rate_per_sec: u32,
+    /// Most groups one user may be a member of, AVChatRooms not counted (0 = unlimited);
+    /// creating or joining beyond it gets 10037, and adds report the user as over the limit.
+    pub max_joined_per_user: u64,
 }
 
 impl Default for GroupsConfig {
@@ -140,6 +143,7 @@ impl Default for GroupsConfig {
             max_members_community: 100_000,
             max_members_avchatroom: 0,
             msg_rate_per_sec: 40,
+            max_joined_per_user: 0,
         }
     }
 }

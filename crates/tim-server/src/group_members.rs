@@ -181,6 +181,24 @@ pub fn add_within_limit(st: &State, g: &Group, members: &[Member]) -> Result<Vec
     }
 }
 
+/// Whether `user` is already in `[groups] max_joined_per_user` groups (AVChatRooms not counted).
+pub fn at_joined_limit(st: &State, sdkappid: u64, user: &str) -> Result<bool, Value> {
+    let max = st.config.groups.max_joined_per_user;
+    if max == 0 {
+        return Ok(false);
+    }
+    let joined = st.store.joined_groups(sdkappid, user).map_err(internal)?;
+    Ok(joined.iter().filter(|(g, _)| g.kind != "AVChatRoom").count() as u64 >= max)
+}
+
+/// 10037 when `user` may join no more groups.
+pub fn check_joined_limit(st: &State, sdkappid: u64, user: &str) -> Result<(), Value> {
+    if at_joined_limit(st, sdkappid, user)? {
+        return Err(fail(code::GROUP_USER_LIMIT, format!("{user} is in as many groups as one user may join")));
+    }
+    Ok(())
+}
+
 /// May this member send to the group now? Muted members (10017), everyone but the owner and
 /// admins while the whole group is muted (10017), and the group's message rate (10006).
 pub fn check_may_send(st: &State, who: &Who, g: &Group, m: Option<&Member>) -> Result<(), Value> {
@@ -326,6 +344,10 @@ fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
         return Ok(ok());
     }
     ensure_user(st, sdkappid, &app.applicant)?;
+    if let Err(e) = check_joined_limit(st, sdkappid, &app.applicant) {
+        let _ = st.store.put_application(&app);
+        return Err(e);
+    }
     let added = match add_within_limit(st, &g, &[new_member(&app.applicant, "Member", now())]) {
         Ok(a) => a,
         Err(e) => {

@@ -345,8 +345,12 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         None => new_group_id(kind),
     };
     ensure_user(st, sdkappid, &owner)?;
+    if kind != "AVChatRoom" && !is_admin(who) {
+        crate::group_members::check_joined_limit(st, sdkappid, &owner)?;
+    }
     let t = now();
     let mut members = vec![new_member(&owner, "Owner", t)];
+    let mut over_limit = Vec::new();
     let list = body["MemberList"].as_array().map(Vec::as_slice).unwrap_or(&[]);
     crate::group_members::check_initial_members(kind, list)?;
     for item in list {
@@ -357,6 +361,10 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
             continue;
         }
         ensure_user(st, sdkappid, user)?;
+        if crate::group_members::at_joined_limit(st, sdkappid, user)? {
+            over_limit.push(user.to_string());
+            continue;
+        }
         let role = if item["Role"] == "Admin" { "Admin" } else { "Member" };
         let mut m = new_member(user, role, t);
         m.custom_data = crate::group_members::initial_custom_data(&item["AppMemberDefinedData"])?;
@@ -403,7 +411,7 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
     // ReportType 6 "group created" to the invited members (WIRE.md §4.9 [obs]).
     let invited: Vec<String> = members.iter().skip(1).map(|m| m.user.clone()).collect();
     notice(st, &g, &owner, &invited, None, json!({"ReportType": 6}));
-    Ok(ok_with(json!({"GroupId": group_id, "OverJoinedGroupLimit_Account": [], "HugeGroupFlag": 0})))
+    Ok(ok_with(json!({"GroupId": group_id, "OverJoinedGroupLimit_Account": over_limit, "HugeGroupFlag": 0})))
 }
 
 /// `get_joined_group_list` (WIRE.md §4.9).
@@ -502,6 +510,9 @@ fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
         // NeedPermission (and anything unknown): a pending application for the owner and admins.
         return crate::group_members::apply(st, who, &g, &user, body);
     }
+    if g.kind != "AVChatRoom" {
+        crate::group_members::check_joined_limit(st, sdkappid, &user)?;
+    }
     let added = crate::group_members::add_within_limit(st, &g, &[new_member(&user, "Member", now())])?;
     if !added.is_empty() {
         let g = load(st, sdkappid, &g.group_id)?;
@@ -585,6 +596,8 @@ fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
     for w in &wanted {
         if ensure_user(st, sdkappid, w).is_err() {
             results.push((w.clone(), 0));
+        } else if membership(st, &g, w)?.is_none() && crate::group_members::at_joined_limit(st, sdkappid, w)? {
+            results.push((w.clone(), 4)); // over the per-user joined-group limit
         } else {
             to_add.push(new_member(w, "Member", t));
         }

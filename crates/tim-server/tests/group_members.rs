@@ -679,3 +679,38 @@ async fn group_counters_are_atomic_and_pushed() {
     let r = rest(&server, "group_open_http_svc/get_group_counter", &json!({"GroupId": g})).await;
     assert_eq!(code(&r), 10010, "{r}");
 }
+
+#[tokio::test]
+async fn the_per_user_joined_group_limit_is_enforced() {
+    let server = start_with(Config {
+        groups: tim_server::config::GroupsConfig { max_joined_per_user: 2, ..Default::default() },
+        ..config()
+    })
+    .await;
+    let (mut c, carol) = user(&server, "carol").await;
+    let mut owners = Vec::new();
+    for name in ["alice", "bob", "dave", "erin", "frank"] {
+        owners.push(user(&server, name).await.0);
+    }
+    create(&mut owners[0], "Private", &[(&carol, "")], json!({})).await;
+    create(&mut owners[1], "Private", &[(&carol, "")], json!({})).await;
+    // carol is in two groups: a third leaves her out (OverJoinedGroupLimit_Account / Result 4).
+    let body = json!({"Type": "Private", "Name": "Third", "MemberList": [{"Member_Account": carol}], "FaceUrl": ""});
+    let r = call(&mut owners[2], "create_group", body).await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    assert_eq!(r["OverJoinedGroupLimit_Account"], json!([carol]), "{r}");
+    let third = r["GroupId"].as_str().unwrap().to_string();
+    let r =
+        call(&mut owners[2], "add_group_member", json!({"GroupId": third, "MemberList": [{"Member_Account": carol}]}))
+            .await;
+    assert_eq!(r["MemberList"][0]["Result"], 4, "{r}");
+    // Joining or creating a group is refused with 10037; AVChatRooms do not count.
+    let free = create(&mut owners[3], "ChatRoom", &[], json!({})).await;
+    let r = call(&mut c, "apply_join_group", json!({"GroupId": free, "ApplyMsg": ""})).await;
+    assert_eq!(code(&r), 10037, "{r}");
+    let r = call(&mut c, "create_group", json!({"Type": "Public", "Name": "Mine", "FaceUrl": ""})).await;
+    assert_eq!(code(&r), 10037, "{r}");
+    let room = create(&mut owners[4], "AVChatRoom", &[], json!({})).await;
+    let r = call(&mut c, "apply_join_group", json!({"GroupId": room, "ApplyMsg": ""})).await;
+    assert_eq!(code(&r), 0, "{r}");
+}
