@@ -27,29 +27,8 @@ async fn send_group(d: &mut Driver, group: &str, text: &str) -> Value {
     d.call("sendMessage", json!([m])).await.unwrap()["message"].clone()
 }
 
-/// Pump until a MESSAGE_RECEIVED message satisfies `pred`; returns it.
-async fn received_where(d: &mut Driver, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    let mut seen = Vec::new();
-    let deadline = now() + 8_000;
-    loop {
-        seen.extend(d.received());
-        if let Some(m) = seen.iter().find(|m| pred(m)) {
-            return m.clone();
-        }
-        assert!(now() < deadline, "no {what}; got {seen:?}");
-        d.pump(100).await;
-    }
-}
-
 fn group_ids(list: &Value) -> Vec<String> {
     list.as_array().unwrap().iter().map(|g| g["groupID"].as_str().unwrap().to_string()).collect()
-}
-
-fn err_code(r: Result<Value, ApiError>) -> i64 {
-    match r {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => e.code,
-    }
 }
 
 #[tokio::test]

@@ -15,13 +15,6 @@ async fn create(d: &mut Driver, kind: &str, extra: Value) -> String {
     r["group"]["groupID"].as_str().unwrap().to_string()
 }
 
-fn err_code(r: Result<Value, ApiError>) -> i64 {
-    match r {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => e.code,
-    }
-}
-
 /// The body of the last frame sent with `servcmd`.
 fn last_body(d: &Driver, servcmd: &str) -> Value {
     d.sent.iter().rev().find(|f| f["head"]["servcmd"] == servcmd).map(|f| f["body"].clone()).unwrap_or(Value::Null)
@@ -35,19 +28,6 @@ async fn event_where(d: &mut Driver, name: &str, pred: impl Fn(&Value) -> bool) 
             return d.events.remove(i).1.unwrap();
         }
         assert!(now() < deadline, "no matching {name}; events: {:?}", d.events);
-        d.pump(100).await;
-    }
-}
-
-async fn received_where(d: &mut Driver, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-    let mut seen = Vec::new();
-    let deadline = now() + 8_000;
-    loop {
-        seen.extend(d.received());
-        if let Some(m) = seen.iter().find(|m| pred(m)) {
-            return m.clone();
-        }
-        assert!(now() < deadline, "no {what}; got {seen:?}");
         d.pump(100).await;
     }
 }

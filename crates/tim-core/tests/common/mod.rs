@@ -272,3 +272,25 @@ impl Driver {
 pub fn uid(prefix: &str) -> String {
     format!("{prefix}{}", now() % 1_000_000_007)
 }
+
+/// Pump until a MESSAGE_RECEIVED message satisfies `pred`; returns it.
+pub async fn received_where(d: &mut Driver, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let mut seen = Vec::new();
+    let deadline = now() + 8_000;
+    loop {
+        seen.extend(d.received());
+        if let Some(m) = seen.iter().find(|m| pred(m)) {
+            return m.clone();
+        }
+        assert!(now() < deadline, "no {what}; got {seen:?}");
+        d.pump(100).await;
+    }
+}
+
+/// The code of a rejected call (panics when it resolved).
+pub fn err_code(r: Result<Value, ApiError>) -> i64 {
+    match r {
+        Ok(v) => panic!("expected an error, got {v}"),
+        Err(e) => e.code,
+    }
+}
