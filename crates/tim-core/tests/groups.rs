@@ -375,6 +375,22 @@ async fn test_a_join_request_made_while_the_owner_is_offline_reaches_them_at_log
     let handled =
         a.call("handleGroupApplication", json!([{"handleAction": "Agree", "message": request}])).await.unwrap();
     assert_eq!(handled["group"]["groupID"], gid.as_str());
+    // The handled request is deleted (openim.deletemsg, as tim-js-sdk does), here and on the
+    // server: a new login of alice does not see it again.
+    let del = a.sent.iter().rev().find(|f| f["head"]["servcmd"] == "openim.deletemsg").expect("deletemsg sent");
+    assert_eq!(
+        del["body"]["DelMsgList"],
+        json!([{"From_Account": request["from"], "MsgSeq": request["sequence"], "MsgRandom": request["random"]}])
+    );
+    a.pump(300).await;
+    let page = a.call("getMessageList", json!([{"conversationID": "@TIM#SYSTEM"}])).await.unwrap();
+    assert!(page["messageList"].as_array().unwrap().iter().all(|m| m["ID"] != request["ID"]), "{page}");
+    a.call("logout", json!([])).await.unwrap();
+    let mut a2 = Driver::new(&server);
+    a2.login(&alice).await;
+    a2.pump(500).await;
+    let page = a2.call("getMessageList", json!([{"conversationID": "@TIM#SYSTEM"}])).await.unwrap();
+    assert!(page["messageList"].as_array().unwrap().iter().all(|m| m["payload"]["operationType"] != 1), "{page}");
     // bob is online: the approval notice arrives live, and the group joins his list.
     let agreed = received_where(&mut b, "approval", |m| m["payload"]["operationType"] == 2).await;
     assert_eq!(agreed["conversationID"], "@TIM#SYSTEM");

@@ -57,9 +57,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::GET_GROUP_COUNTER => get_group_counter(st, who, body),
         cmd::FORBID_SEND_MSG => forbid_send_msg(st, who, body),
         // The SDK deletes a group system notice once handled (`handleGroupApplication`) or read.
-        // Notices are not stored, so there is nothing to delete; an error here would surface as
-        // an unhandled rejection in the SDK.
-        cmd::DELETEMSG => Ok(ok()),
+        cmd::DELETEMSG => delete_notices(st, who, body),
         _ => return crate::group_admin::dispatch(st, who, servcmd, body),
     };
     Some(r.unwrap_or_else(|e| e))
@@ -806,4 +804,40 @@ fn get_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
         values.retain(|(k, _)| keys.contains(k));
     }
     Ok(ok_with(json!({"GroupCounter": counter_list(&values), "GroupCounterSeq": counter_seq()})))
+}
+
+/// `openim.deletemsg` `{DelMsgList: [{From_Account, MsgSeq, MsgRandom}]}`: forget the caller's
+/// kept system notices with these identities, so a handled join request does not come back on a
+/// new device. Unknown items are ignored (the SDK deletes @-tips the same way, which are not
+/// kept), so the answer is always OK.
+fn delete_notices(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let wanted: Vec<(u64, u64)> = body["DelMsgList"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| Some((d["MsgSeq"].as_u64()?, d["MsgRandom"].as_u64()?)))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(ok());
+    }
+    let mut ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = st.store.notices_after(sdkappid, &user, after, 500).map_err(internal)?;
+        let Some(last) = page.last().map(|(id, _)| *id) else { break };
+        for (id, text) in &page {
+            let item: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let key = (item["MsgSeq"].as_u64().unwrap_or(0), item["MsgRandom"].as_u64().unwrap_or(0));
+            if wanted.contains(&key) {
+                ids.push(*id);
+            }
+        }
+        after = last;
+    }
+    if !ids.is_empty() {
+        st.store.delete_notices(sdkappid, &user, &ids).map_err(internal)?;
+    }
+    Ok(ok())
 }

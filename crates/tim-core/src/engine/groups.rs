@@ -488,7 +488,8 @@ impl Engine {
             return throw();
         }
         let body = obj! {"GroupId": &id, "Applicant_Account": &applicant, "HandleMsg": &action, "ApprovalMsg": &s(a, "handleMessage"), "Authentication": &auth, "MsgKey": &key};
-        self.pending_group(HANDLE_APPLY_JOIN_GROUP, body, GroupOp::HandleApplication, obj! {"groupID": &id}, now)
+        let ctx = obj! {"groupID": &id, "message": &a["message"]};
+        self.pending_group(HANDLE_APPLY_JOIN_GROUP, body, GroupOp::HandleApplication, ctx, now)
     }
 
     fn group_or_stub(&self, id: &str) -> Value {
@@ -788,6 +789,18 @@ impl Engine {
                 done(self, obj! {"applicationList": &list});
             }
             GroupOp::HandleApplication => {
+                // Like tim-js-sdk: the handled request notice is deleted, here and on the server.
+                let m = &ctx["message"];
+                if m.is_object() {
+                    let item =
+                        obj! {"From_Account": &s(m, "from"), "MsgSeq": &u(m, "sequence"), "MsgRandom": &u(m, "random")};
+                    self.request(cmd::DELETEMSG, obj! {"DelMsgList": vec![item]}, Purpose::Ignore, now);
+                    let msg_id = s(m, "ID");
+                    if let Some(h) = self.s.history.get_mut(CONV_SYSTEM) {
+                        h.msgs.retain(|x| x.id != msg_id);
+                    }
+                    self.touch_conv(CONV_SYSTEM);
+                }
                 let g = self.group_or_stub(&id);
                 done(self, obj! {"group": &g});
             }

@@ -635,6 +635,8 @@ pub trait NoticeStore: Send + Sync {
     fn store_notice(&self, sdkappid: u64, user: &str, item: &str, now: u64) -> StoreResult<i64>;
     /// `user`'s notices after position `after`, oldest first, at most `limit`.
     fn notices_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>>;
+    /// Forget these notices of `user` (by position); returns how many went.
+    fn delete_notices(&self, sdkappid: u64, user: &str, ids: &[i64]) -> StoreResult<usize>;
 }
 
 /// The schema of [`NoticeStore`] (`id_col` as in [`group_schema`]).

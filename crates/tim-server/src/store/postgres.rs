@@ -60,6 +60,20 @@ impl NoticeStore for PgStore {
             rows.iter().map(|r| Ok((r.try_get::<_, i64>(0)?, r.try_get::<_, String>(1)?))).collect()
         })
     }
+
+    fn delete_notices(&self, sdkappid: u64, user: &str, ids: &[i64]) -> StoreResult<usize> {
+        let (user, ids) = (user.to_string(), ids.to_vec());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let n = c
+                .execute(
+                    "DELETE FROM user_notices WHERE sdkappid = $1 AND user_id = $2 AND id = ANY($3)",
+                    &[&i(sdkappid), &user, &ids],
+                )
+                .await?;
+            Ok(n as usize)
+        })
+    }
 }
 
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).

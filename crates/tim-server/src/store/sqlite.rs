@@ -29,6 +29,18 @@ impl NoticeStore for SqliteStore {
         let rows = q.query_map(params![i(sdkappid), user, after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    fn delete_notices(&self, sdkappid: u64, user: &str, ids: &[i64]) -> StoreResult<usize> {
+        let c = self.conn();
+        let mut n = 0;
+        for id in ids {
+            n += c.execute(
+                "DELETE FROM user_notices WHERE sdkappid = ?1 AND user_id = ?2 AND id = ?3",
+                params![i(sdkappid), user, id],
+            )?;
+        }
+        Ok(n)
+    }
 }
 
 /// Schema migrations (step 2: groups, shared text in [`group_schema`]), applied in order, each once (`schema_migrations` records the version).
