@@ -791,7 +791,9 @@ fn update_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
     });
     let push = json!({"EventArray": [{"Event": event::GROUP_ONLINE, "GroupTips": [item]}]});
     let members = st.store.members(g.sdkappid, &g.group_id).map_err(internal)?;
-    push_members(st, g.sdkappid, &members, conn_id(who), &push);
+    // The writer's own socket gets the push too: tim-js-sdk fills its counter cache from pushes
+    // only (not from its write's reply), so without it the writer would read a stale value.
+    push_members(st, g.sdkappid, &members, None, &push);
     Ok(ok_with(json!({"GroupCounter": counter_list(&values), "GroupCounterSeq": seq})))
 }
 
