@@ -195,6 +195,10 @@ try {
   await c.fails(10007, 'setGroupMemberNameCard', { groupID: app, userID: B, nameCard: 'x' });
   const cards = (await b.ok('getGroupMemberProfile', { groupID: app, userIDList: [C] })).memberList;
   assert.equal(cards[0].nameCard, 'Caro');
+  // Custom member fields: your own.
+  await c.ok('setGroupMemberCustomField', { groupID: app, memberCustomField: [{ key: 'city', value: 'Lyon' }] });
+  const fields = (await a.ok('getGroupMemberProfile', { groupID: app, userIDList: [C] })).memberList[0].memberCustomField;
+  assert.deepEqual(fields, [{ key: 'city', value: 'Lyon' }]);
 
   // Owner transfer: bob becomes the owner, alice an ordinary member.
   const moved = await a.ok('changeGroupOwner', { groupID: app, newOwnerID: B });

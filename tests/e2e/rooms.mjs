@@ -31,6 +31,12 @@ try {
   assert.ok(!conv || conv.unreadCount === 0, `no unread in an AVChatRoom: ${JSON.stringify(conv)}`);
   const online = await a.ok('getGroupOnlineMemberCount', live);
   assert.ok(online.memberCount >= 2, JSON.stringify(online));
+  // Member marks: the owner marks bob; the member list filters by the mark.
+  const marked = await a.ok('markGroupMemberList', { groupID: live, userIDList: [B], markType: 1001, enableMark: true });
+  assert.deepEqual(marked.successUserIDList, [B]);
+  const withMark = await a.ok('getGroupMemberList', { groupID: live, filter: 1001 });
+  assert.deepEqual(withMark.memberList.map((m) => m.userID), [B]);
+  await b.fails(10007, 'markGroupMemberList', { groupID: live, userIDList: [A], markType: 1001, enableMark: true });
 
   // ---- Group attributes (AVChatRoom only).
   await a.ok('initGroupAttributes', { groupID: live, groupAttributes: { seat1: A } });
