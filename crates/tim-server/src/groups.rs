@@ -258,6 +258,7 @@ pub(crate) fn notice(st: &State, g: &Group, operator: &str, users: &[String], ex
     let name = info_of(g).name;
     let t = now();
     let keep = !matches!(report["ReportType"].as_u64(), Some(8) | Some(255));
+    let mut pushes = Vec::with_capacity(users.len());
     for user in users {
         let random = u64::from(rand::random::<u32>());
         let mut body = report.clone();
@@ -268,11 +269,16 @@ pub(crate) fn notice(st: &State, g: &Group, operator: &str, users: &[String], ex
                 "From_Account": operator, "To_Account": user},
             "MsgSeq": random, "MsgRandom": random.wrapping_add(7), "MsgTimeStamp": t, "MsgBody": body,
         });
-        if keep {
-            if let Err(e) = st.store.store_notice(g.sdkappid, user, &item.to_string(), t) {
-                tracing::warn!(error = %e, %user, group = %g.group_id, "system notice not kept for offline delivery");
-            }
+        pushes.push((user, item));
+    }
+    if keep && !pushes.is_empty() {
+        let items: Vec<(String, String)> = pushes.iter().map(|(u, item)| (u.to_string(), item.to_string())).collect();
+        if let Err(e) = st.store.store_notices(g.sdkappid, &items, t) {
+            tracing::warn!(error = %e, group = %g.group_id, "system notices not kept for offline delivery");
         }
+    }
+    // Kept before pushed, so a getmsg racing the push finds the notice.
+    for (user, item) in pushes {
         let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
         st.hub.push_user(g.sdkappid, user, except, &push);
     }

@@ -716,3 +716,28 @@ async fn the_per_user_joined_group_limit_is_enforced() {
     let r = call(&mut c, "apply_join_group", json!({"GroupId": room, "ApplyMsg": ""})).await;
     assert_eq!(code(&r), 0, "{r}");
 }
+
+#[tokio::test]
+async fn system_notices_are_kept_for_offline_members_and_deleted_on_request() {
+    let server = start().await;
+    let (mut a, _alice) = user(&server, "alice").await;
+    let (bob, carol) = (uniq("bob"), uniq("carol"));
+    // bob and carol are offline when the group is created with them (notice ReportType 6).
+    create(&mut a, "Private", &[(&bob, ""), (&carol, "")], json!({})).await;
+    let mut b = Client::connect(&server, &format!("inst-{bob}")).await;
+    b.login(&bob).await;
+    let r = b.call("openim.getmsg", json!({"Cookie": "", "SyncFlag": 0})).await;
+    assert_eq!(code(&r), 0, "{r}");
+    let items = r["EventArray"][0]["GroupTips"].as_array().cloned().unwrap_or_default();
+    assert_eq!(r["EventArray"][0]["Event"], 5, "{r}");
+    assert_eq!(items.len(), 1, "{r}");
+    assert_eq!(items[0]["MsgBody"]["ReportType"], 6);
+    // The cookie moves past it; deleting it (openim.deletemsg) keeps it from a new device.
+    let again = b.call("openim.getmsg", json!({"Cookie": r["Cookie"], "SyncFlag": 0})).await;
+    assert_eq!(again["EventArray"], json!([]), "{again}");
+    let del = json!({"DelMsgList": [{"From_Account": items[0]["From_Account"], "MsgSeq": items[0]["MsgSeq"],
+        "MsgRandom": items[0]["MsgRandom"]}]});
+    assert_eq!(code(&b.call("openim.deletemsg", del).await), 0);
+    let fresh = b.call("openim.getmsg", json!({"Cookie": "", "SyncFlag": 0})).await;
+    assert_eq!(fresh["EventArray"], json!([]), "{fresh}");
+}

@@ -631,8 +631,9 @@ CREATE TABLE topic_reads (
 /// Group system notices kept for each recipient, so an offline user receives them at login
 /// (`openim.getmsg` `EventArray`, WIRE.md §4.3) and a new device sees them in `@TIM#SYSTEM`.
 pub trait NoticeStore: Send + Sync {
-    /// Keep one notice item (its JSON text) for `user`; returns its position.
-    fn store_notice(&self, sdkappid: u64, user: &str, item: &str, now: u64) -> StoreResult<i64>;
+    /// Keep notice items (`(user, JSON text)`), all in one transaction: a notice to every member
+    /// of a large group is one write, not one per member.
+    fn store_notices(&self, sdkappid: u64, items: &[(String, String)], now: u64) -> StoreResult<()>;
     /// `user`'s notices after position `after`, oldest first, at most `limit`.
     fn notices_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>>;
     /// Forget these notices of `user` (by position); returns how many went.

@@ -32,17 +32,18 @@ use tokio_postgres::{NoTls, Row};
 mod rooms;
 
 impl NoticeStore for PgStore {
-    fn store_notice(&self, sdkappid: u64, user: &str, item: &str, now: u64) -> StoreResult<i64> {
-        let (user, item) = (user.to_string(), item.to_string());
+    fn store_notices(&self, sdkappid: u64, items: &[(String, String)], now: u64) -> StoreResult<()> {
+        let (users, texts): (Vec<String>, Vec<String>) = items.iter().cloned().unzip();
         self.run(move |pool| async move {
             let c = pool.get().await.map_err(pool_err)?;
-            let row = c
-                .query_one(
-                    "INSERT INTO user_notices (sdkappid, user_id, item, created) VALUES ($1, $2, $3, $4) RETURNING id",
-                    &[&i(sdkappid), &user, &item, &i(now)],
-                )
-                .await?;
-            Ok(row.try_get::<_, i64>(0)?)
+            // One statement for all recipients.
+            c.execute(
+                "INSERT INTO user_notices (sdkappid, user_id, item, created) \
+                 SELECT $1, u, t, $4 FROM UNNEST($2::TEXT[], $3::TEXT[]) AS x(u, t)",
+                &[&i(sdkappid), &users, &texts, &i(now)],
+            )
+            .await?;
+            Ok(())
         })
     }
 

@@ -12,13 +12,19 @@ use std::sync::Mutex;
 mod rooms;
 
 impl NoticeStore for SqliteStore {
-    fn store_notice(&self, sdkappid: u64, user: &str, item: &str, now: u64) -> StoreResult<i64> {
-        let c = self.conn();
-        c.execute(
-            "INSERT INTO user_notices (sdkappid, user_id, item, created) VALUES (?1, ?2, ?3, ?4)",
-            params![i(sdkappid), user, item, i(now)],
-        )?;
-        Ok(c.last_insert_rowid())
+    fn store_notices(&self, sdkappid: u64, items: &[(String, String)], now: u64) -> StoreResult<()> {
+        let mut c = self.conn();
+        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut q = tx.prepare_cached(
+                "INSERT INTO user_notices (sdkappid, user_id, item, created) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (user, item) in items {
+                q.execute(params![i(sdkappid), user, item, i(now)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     fn notices_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, String)>> {
