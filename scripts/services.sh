@@ -36,6 +36,9 @@ install() {
   local need=()
   [ -n "$(pg_bin)" ] || need+=(postgresql)
   command -v redis-server >/dev/null || need+=(redis-server)
+  # moto goes into a venv: Debian ships python3's venv/ensurepip separately.
+  command -v python3 >/dev/null || need+=(python3)
+  python3 -c 'import ensurepip' 2>/dev/null || need+=(python3-venv)
   if [ ${#need[@]} -gt 0 ]; then
     log "installing ${need[*]}"
     as_root apt-get update -qq >&2
