@@ -494,7 +494,10 @@ async fn test_topic_mutes_mute_all_unread_at_tips_and_member_operations() {
     let at = t["groupAtInfoList"].as_array().unwrap().clone();
     assert_eq!(at.len(), 1, "{t}");
     assert_eq!((at[0]["messageSequence"].clone(), at[0]["atTypeArray"].clone()), (json!(seq), json!([1])), "{t}");
-    assert_eq!(at[0]["from"], alice.as_str());
+    assert_eq!(
+        (at[0]["from"].clone(), at[0]["groupID"].clone(), at[0]["topicID"].clone()),
+        (json!(alice), json!(gid), json!(topic))
+    );
     // Bob, online all along, read up to his own message: unread counts only what came after.
     let t = topic_of(&mut b, &gid, &topic).await;
     assert!(t["unreadCount"].as_u64().unwrap() >= 1, "{t}");
@@ -510,6 +513,27 @@ async fn test_topic_mutes_mute_all_unread_at_tips_and_member_operations() {
     let t = topic_of(&mut c2, &gid, &topic).await;
     assert_eq!((t["unreadCount"].clone(), t["groupAtInfoList"].clone()), (json!(0), json!([])), "{t}");
     assert_eq!(t["selfInfo"]["readedSequence"], seq);
+
+    // An online member mentioned in the topic gets TOPIC_UPDATED with the @-tip.
+    let m = a
+        .call(
+            "createTextAtMessage",
+            json!([{"to": topic, "conversationType": "GROUP", "payload": {"text": "@bob too", "atUserList": [bob]}}]),
+        )
+        .await
+        .unwrap();
+    let bob_seq = a.call("sendMessage", json!([m])).await.unwrap()["message"]["sequence"].as_u64().unwrap();
+    let e = event_where(&mut b, "onTopicUpdated", |e| {
+        e["topic"]["groupAtInfoList"].as_array().is_some_and(|l| !l.is_empty())
+    })
+    .await;
+    assert_eq!(e["topic"]["groupAtInfoList"][0]["messageSequence"], bob_seq, "{e}");
+    assert_eq!(e["topic"]["groupAtInfoList"][0]["atTypeArray"], json!([1]));
+    let t = topic_of(&mut b, &gid, &topic).await;
+    assert_eq!(t["groupAtInfoList"].as_array().map(Vec::len), Some(1), "{t}");
+    b.call("setMessageRead", json!([{"conversationID": conv_id}])).await.unwrap();
+    let t = topic_of(&mut b, &gid, &topic).await;
+    assert_eq!((t["unreadCount"].clone(), t["groupAtInfoList"].clone()), (json!(0), json!([])), "{t}");
 
     // Member operations given the topic ID act on the community.
     a.call("setGroupMemberNameCard", json!([{"groupID": topic, "userID": bob, "nameCard": "Bobby"}])).await.unwrap();

@@ -900,6 +900,7 @@ impl Engine {
                 let at = obj! {"from": &s(body, "From_Account"), "groupID": &gid, "messageSequence": &u(body, "AtMsgSeq"), "atTypeArray": &flags};
                 self.group_conversation(&gid).group_at_info_list.push(at);
                 self.touch_conv(&format!("{CONV_GROUP}{gid}"));
+                self.topic_at_tip(&gid);
             }
             return None;
         }

@@ -1025,6 +1025,28 @@ impl Engine {
         self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
     }
 
+    /// An @-tip was filed in conversation `GROUP<topic>` (a no-op for other groups): like
+    /// tim-js-sdk, the entry names the community as `groupID` and the topic as `topicID`, and a
+    /// known topic gets the new `groupAtInfoList` with `TOPIC_UPDATED`.
+    pub(super) fn topic_at_tip(&mut self, topic: &str) {
+        if !is_topic_id(topic) {
+            return;
+        }
+        let community = community_of(topic).to_string();
+        let conv = self.group_conversation(topic);
+        if let Some(at) = conv.group_at_info_list.last_mut() {
+            at["groupID"] = val(&community);
+            at["topicID"] = val(topic);
+        }
+        let list = Value::Array(conv.group_at_info_list.clone());
+        let Some(t) = self.s.rooms.groups.get_mut(&community).and_then(|r| r.topics.get_mut(topic)) else { return };
+        t["groupAtInfoList"] = list;
+        let t = t.clone();
+        if !self.s.quiet {
+            self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+        }
+    }
+
     /// A topic conversation was read: its topic's unread count is 0 again.
     pub(super) fn topic_read(&mut self, conv: &str) {
         let Some(topic) = conv.strip_prefix(CONV_GROUP).filter(|t| is_topic_id(t)) else { return };
