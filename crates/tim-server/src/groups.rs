@@ -911,6 +911,7 @@ fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
     let last = g.next_msg_seq.saturating_sub(1);
     let seq = body["MsgReadedSeq"].as_u64().unwrap_or(last).min(last);
     let read = crate::topics::set_read(st, &g, &user, seq)?;
+    crate::topics::forget_at_tips(st, &g, &user, read)?;
     // My other instances recompute their unread (WIRE.md §5.5, `GroupReadInfoArray`).
     let mut item = json!({"From_Account": user, "ToGroupId": g.group_id,
         "GroupInfo": {"GroupId": g.group_id, "GroupType": g.kind},

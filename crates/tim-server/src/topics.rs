@@ -113,9 +113,7 @@ pub fn target(st: &State, g: Group, body: &Value) -> Result<Group, Value> {
 /// Raise `user`'s read sequence in `g` (a group or a topic); returns the new value.
 pub fn set_read(st: &State, g: &Group, user: &str, seq: u64) -> Result<u64, Value> {
     if is_topic(g) {
-        let read = st.store.set_topic_read(g.sdkappid, &g.group_id, user, seq).map_err(groups::internal)?;
-        forget_at_tips(st, g, user, read)?;
-        Ok(read)
+        st.store.set_topic_read(g.sdkappid, &g.group_id, user, seq).map_err(groups::internal)
     } else {
         st.store.set_group_read(g.sdkappid, &g.group_id, user, seq).map_err(groups::internal)
     }
@@ -480,8 +478,12 @@ pub fn at_tips(st: &State, t: &Group, m: &GroupMsg, members: &[Member], list: &[
     }
 }
 
-/// Forget `user`'s kept @-tips of topic `t` up to sequence `read` (the member read past them).
-fn forget_at_tips(st: &State, t: &Group, user: &str, read: u64) -> Result<(), Value> {
+/// After `msg_read_report` on topic `t` (only then: sending does not clear @-tips, as in
+/// tim-js-sdk): forget `user`'s kept @-tips of the topic up to sequence `read`.
+pub fn forget_at_tips(st: &State, t: &Group, user: &str, read: u64) -> Result<(), Value> {
+    if !is_topic(t) {
+        return Ok(());
+    }
     let mut ids = Vec::new();
     let mut after = 0;
     loop {

@@ -855,6 +855,11 @@ async fn topic_mutes_mute_all_last_message_at_tips_and_member_ops() {
     // Bob was online: his @all tip was pushed, not kept.
     let (_, rep) = b.getmsg_all("").await;
     assert!(kept_at_tips(&rep).is_empty(), "{rep}");
+    // Sending into the topic does not clear it (tim-js-sdk keeps @-tips until read).
+    let r = send(&mut c, sendcmd, in_t1.clone(), "hi all").await;
+    assert_eq!(code(&r), 0, "{r}");
+    let (_, rep) = c.getmsg_all("").await;
+    assert_eq!(kept_at_tips(&rep).len(), 1, "{rep}");
     let r = c
         .call("million_group_open_http_svc.msg_read_report", json!({"GroupId": g, "TopicId": t1, "MsgReadedSeq": seq}))
         .await;
