@@ -716,7 +716,7 @@ async fn topic_mutes_mute_all_last_message_at_tips_and_member_ops() {
         let r = x.call("million_group_open_http_svc.apply_join_group", json!({"GroupId": g, "ApplyMsg": ""})).await;
         assert_eq!(r["JoinedStatus"], "JoinedSuccess", "{r}");
     }
-    let mut topic = |name: &str| format!("{g}@TOPIC#_{name}");
+    let topic = |name: &str| format!("{g}@TOPIC#_{name}");
     let (t1, t2) = (topic("one"), topic("two"));
     for t in [&t1, &t2] {
         let r = a
