@@ -75,6 +75,24 @@ try {
   assert.equal((await a.text(topicID, 'topic hello')).ok.status, 'success');
   const inTopic = await b.received('topic message', `m.payload.text === 'topic hello'`);
   assert.equal(inTopic.conversationID, `GROUP${topicID}`);
+  // Topic mutes (setGroupMemberMuteTime with the topic ID): owner and admins only; the tip is in
+  // the topic's conversation; a muted member's send into the topic fails with 10017.
+  await c.ok('joinGroup', { groupID: community });
+  await b.fails(10007, 'setGroupMemberMuteTime', { groupID: topicID, userID: C, muteTime: 60 });
+  await a.ok('setGroupMemberMuteTime', { groupID: topicID, userID: B, muteTime: 60 });
+  const muteTip = await b.received('topic mute tip', `m.type === '${T.MSG_GRP_TIP}' && m.payload.operationType === 7`);
+  assert.equal(muteTip.conversationID, `GROUP${topicID}`);
+  assert.deepEqual(muteTip.payload.memberList.map((x) => [x.userID, x.muteTime]), [[B, 60]]);
+  const muted = await b.text(topicID, 'muted?');
+  assert.equal(muted.err, 10017, JSON.stringify(muted));
+  assert.equal((await c.text(topicID, 'carol may')).ok.status, 'success');
+  await a.ok('setGroupMemberMuteTime', { groupID: topicID, userID: B, muteTime: 0 });
+  assert.equal((await b.text(topicID, 'unmuted')).ok.status, 'success');
+  // The topic's muteAllMembers stops ordinary members, not the owner.
+  await a.ok('updateTopicProfile', { groupID: community, topicID, muteAllMembers: true });
+  assert.equal((await c.text(topicID, 'all muted?')).err, 10017);
+  assert.equal((await a.text(topicID, 'owner speaks')).ok.status, 'success');
+  await a.ok('updateTopicProfile', { groupID: community, topicID, muteAllMembers: false });
   const deleted = await a.ok('deleteTopicFromCommunity', { groupID: community, topicIDList: [topicID] });
   assert.deepEqual(deleted.successTopicList.map((t) => t.topicID), [topicID]);
   await b.event('topic deleted', 'TOPIC_DELETED', `d.groupID === '${community}' && d.topicIDList.includes('${topicID}')`);

@@ -409,3 +409,150 @@ async fn test_communities_topics_events_and_topic_messages() {
     assert!(group_ids(&mut b2).await.contains(&gid));
     assert_eq!(last_body(&b2, "million_group_open_http_svc.get_joined_group_list")["SupportTopic"], 0);
 }
+
+/// `getTopicList` for one topic, read from the server (a new session has no topic cache).
+async fn topic_of(d: &mut Driver, gid: &str, topic: &str) -> Value {
+    let r = d.call("getTopicList", json!([{"groupID": gid, "topicIDList": [topic]}])).await.unwrap();
+    assert_eq!(r["failureTopicList"], json!([]), "{r}");
+    r["successTopicList"][0].clone()
+}
+
+async fn send_in(d: &mut Driver, topic: &str, text: &str) -> Result<Value, ApiError> {
+    let m = d
+        .call("createTextMessage", json!([{"to": topic, "conversationType": "GROUP", "payload": {"text": text}}]))
+        .await
+        .unwrap();
+    d.call("sendMessage", json!([m])).await
+}
+
+#[tokio::test]
+async fn test_topic_mutes_mute_all_unread_at_tips_and_member_operations() {
+    let server = server().await;
+    let (alice, bob, carol) = (uid("ualice"), uid("ubob"), uid("ucarol"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    let gid = create(&mut a, "Community", json!({"isSupportTopic": true})).await;
+    b.call("joinGroup", json!([{"groupID": gid}])).await.unwrap();
+    {
+        let mut c = Driver::new(&server);
+        c.login(&carol).await;
+        c.call("joinGroup", json!([{"groupID": gid}])).await.unwrap();
+    }
+    let r = a.call("createTopicInCommunity", json!([{"groupID": gid, "topicName": "Chat"}])).await.unwrap();
+    let topic = r["topicID"].as_str().unwrap().to_string();
+    let conv_id = format!("GROUP{topic}");
+
+    // Muting in a topic: owner/admin only (server 10007), sent as GroupId = community plus
+    // TopicId, the tip lands in the topic's conversation, and the member cannot send there.
+    let r = b.call("setGroupMemberMuteTime", json!([{"groupID": topic, "userID": carol, "muteTime": 60}])).await;
+    assert_eq!(err_code(r), 10007);
+    a.call("setGroupMemberMuteTime", json!([{"groupID": topic, "userID": bob, "muteTime": 60}])).await.unwrap();
+    let sent = last_body(&a, "million_group_open_http_svc.modify_group_member_info");
+    assert_eq!(sent, json!({"GroupId": gid, "TopicId": topic, "Member_Account": bob, "ShutUpTime": 60}));
+    let tip = received_where(&mut b, "the topic mute tip", |m| {
+        m["type"] == "TIMGroupTipElem" && m["payload"]["operationType"] == 7
+    })
+    .await;
+    assert_eq!(tip["conversationID"], conv_id.as_str(), "{tip}");
+    assert_eq!(tip["payload"]["operationType"], 7);
+    assert_eq!(tip["payload"]["memberList"], json!([{"userID": bob, "muteTime": 60}]), "{tip}");
+    assert_eq!(err_code(send_in(&mut b, &topic, "let me talk").await), 10017);
+    let t = topic_of(&mut b, &gid, &topic).await;
+    let mute = t["selfInfo"]["muteTime"].as_u64().unwrap();
+    assert!(mute > now() / 1000 + 50, "muteTime is when the mute ends: {t}");
+    a.call("setGroupMemberMuteTime", json!([{"groupID": topic, "userID": bob, "muteTime": 0}])).await.unwrap();
+    send_in(&mut b, &topic, "thanks").await.unwrap();
+
+    // The topic's muteAllMembers stops ordinary members, not the owner.
+    a.call("updateTopicProfile", json!([{"groupID": gid, "topicID": topic, "muteAllMembers": true}])).await.unwrap();
+    assert_eq!(err_code(send_in(&mut b, &topic, "hello?").await), 10017);
+    send_in(&mut a, &topic, "owner only").await.unwrap();
+    a.call("updateTopicProfile", json!([{"groupID": gid, "topicID": topic, "muteAllMembers": false}])).await.unwrap();
+
+    // @carol while carol is offline: her next session's topic has the @-tip, the last message
+    // and the unread count from her read position (never read: everything).
+    let m = a
+        .call(
+            "createTextAtMessage",
+            json!([{"to": topic, "conversationType": "GROUP", "payload": {"text": "@carol see this", "atUserList": [carol]}}]),
+        )
+        .await
+        .unwrap();
+    let seq = a.call("sendMessage", json!([m])).await.unwrap()["message"]["sequence"].as_u64().unwrap();
+    let mut c = Driver::new(&server);
+    c.login(&carol).await;
+    c.pump(800).await;
+    let t = topic_of(&mut c, &gid, &topic).await;
+    assert_eq!(t["lastMessage"]["messageForShow"], "@carol see this", "{t}");
+    assert_eq!(
+        (t["lastMessage"]["fromAccount"].clone(), t["lastMessage"]["lastSequence"].clone()),
+        (json!(alice), json!(seq))
+    );
+    assert_eq!((t["nextMessageSeq"].clone(), t["unreadCount"].clone()), (json!(seq + 1), json!(seq)), "{t}");
+    let at = t["groupAtInfoList"].as_array().unwrap().clone();
+    assert_eq!(at.len(), 1, "{t}");
+    assert_eq!((at[0]["messageSequence"].clone(), at[0]["atTypeArray"].clone()), (json!(seq), json!([1])), "{t}");
+    assert_eq!(
+        (at[0]["from"].clone(), at[0]["groupID"].clone(), at[0]["topicID"].clone()),
+        (json!(alice), json!(gid), json!(topic))
+    );
+    // Bob, online all along, read up to his own message: unread counts only what came after.
+    let t = topic_of(&mut b, &gid, &topic).await;
+    assert!(t["unreadCount"].as_u64().unwrap() >= 1, "{t}");
+    assert_eq!(t["groupAtInfoList"], json!([]), "bob was not mentioned: {t}");
+    // Reading the topic clears the unread count and the @-tip, here and for later sessions.
+    c.call("setMessageRead", json!([{"conversationID": conv_id}])).await.unwrap();
+    let t = topic_of(&mut c, &gid, &topic).await;
+    assert_eq!((t["unreadCount"].clone(), t["groupAtInfoList"].clone()), (json!(0), json!([])), "{t}");
+    c.pump(500).await;
+    let mut c2 = Driver::new(&server);
+    c2.login(&carol).await;
+    c2.pump(800).await;
+    let t = topic_of(&mut c2, &gid, &topic).await;
+    assert_eq!((t["unreadCount"].clone(), t["groupAtInfoList"].clone()), (json!(0), json!([])), "{t}");
+    assert_eq!(t["selfInfo"]["readedSequence"], seq);
+
+    // An online member mentioned in the topic gets TOPIC_UPDATED with the @-tip.
+    let m = a
+        .call(
+            "createTextAtMessage",
+            json!([{"to": topic, "conversationType": "GROUP", "payload": {"text": "@bob too", "atUserList": [bob]}}]),
+        )
+        .await
+        .unwrap();
+    let bob_seq = a.call("sendMessage", json!([m])).await.unwrap()["message"]["sequence"].as_u64().unwrap();
+    let e = event_where(&mut b, "onTopicUpdated", |e| {
+        e["topic"]["groupAtInfoList"].as_array().is_some_and(|l| !l.is_empty())
+    })
+    .await;
+    assert_eq!(e["topic"]["groupAtInfoList"][0]["messageSequence"], bob_seq, "{e}");
+    assert_eq!(e["topic"]["groupAtInfoList"][0]["atTypeArray"], json!([1]));
+    let t = topic_of(&mut b, &gid, &topic).await;
+    assert_eq!(t["groupAtInfoList"].as_array().map(Vec::len), Some(1), "{t}");
+    b.call("setMessageRead", json!([{"conversationID": conv_id}])).await.unwrap();
+    let t = topic_of(&mut b, &gid, &topic).await;
+    assert_eq!((t["unreadCount"].clone(), t["groupAtInfoList"].clone()), (json!(0), json!([])), "{t}");
+
+    // Member operations given the topic ID act on the community.
+    a.call("setGroupMemberNameCard", json!([{"groupID": topic, "userID": bob, "nameCard": "Bobby"}])).await.unwrap();
+    assert_eq!(last_body(&a, "million_group_open_http_svc.modify_group_member_info")["TopicId"], topic.as_str());
+    a.call(
+        "setGroupMemberCustomField",
+        json!([{"groupID": topic, "userID": bob, "memberCustomField": [{"key": "k", "value": "v"}]}]),
+    )
+    .await
+    .unwrap();
+    a.call("setGroupMemberRole", json!([{"groupID": topic, "userID": carol, "role": "Admin"}])).await.unwrap();
+    let p = a.call("getGroupMemberProfile", json!([{"groupID": gid, "userIDList": [bob, carol]}])).await.unwrap();
+    let list = p["memberList"].as_array().unwrap();
+    let of = |u: &str| list.iter().find(|m| m["userID"] == u).cloned().unwrap();
+    assert_eq!(of(&bob)["nameCard"], "Bobby", "{p}");
+    assert_eq!(of(&bob)["memberCustomField"], json!([{"key": "k", "value": "v"}]), "{p}");
+    assert_eq!(of(&carol)["role"], "Admin", "{p}");
+    a.call("deleteGroupMember", json!([{"groupID": topic, "userIDList": [carol]}])).await.unwrap();
+    assert_eq!(last_body(&a, "million_group_open_http_svc.delete_group_member")["GroupId"], gid.as_str());
+    let p = a.call("getGroupMemberProfile", json!([{"groupID": gid, "userIDList": [carol]}])).await.unwrap();
+    assert_eq!(p["memberList"], json!([]), "{p}");
+}

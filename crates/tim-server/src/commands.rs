@@ -331,9 +331,22 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     let pos = entries.last().map(|(p, _)| *p).unwrap_or(after);
     let npos = notices.last().map(|(p, _)| *p).unwrap_or(notices_after);
     // Kept system notices go in `EventArray`, shaped like their push (WIRE.md §4.3).
-    let items: Vec<Value> = notices.iter().filter_map(|(_, t)| serde_json::from_str(t).ok()).collect();
-    let events =
-        if items.is_empty() { json!([]) } else { json!([{"Event": cmd::event::GROUP_SYSTEM, "GroupTips": items}]) };
+    // An item kept with its own `Event` (a topic's @-tip, 12) goes in an entry of that event; runs
+    // of the same event share one entry, in order.
+    let mut events: Vec<Value> = Vec::new();
+    for mut item in notices.iter().filter_map(|(_, t)| serde_json::from_str::<Value>(t).ok()) {
+        let ev = item.as_object_mut().and_then(|o| o.remove("Event")).and_then(|e| e.as_u64());
+        let ev = ev.unwrap_or(u64::from(cmd::event::GROUP_SYSTEM));
+        match events.last_mut() {
+            Some(last) if last["Event"] == ev => {
+                if let Some(list) = last["GroupTips"].as_array_mut() {
+                    list.push(item);
+                }
+            }
+            _ => events.push(json!({"Event": ev, "GroupTips": [item]})),
+        }
+    }
+    let events = Value::Array(events);
     let convs = match st.store.conversations(sdkappid, &me) {
         Ok(c) => c,
         Err(e) => return internal(e),

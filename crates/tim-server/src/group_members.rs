@@ -522,6 +522,10 @@ fn modify_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
     };
     let own = target.user == actor.user;
     let mut ch = Change::default();
+    // With a `TopicId` (tim-js-sdk sends it when the group ID given is a topic's) a mute is per
+    // topic (B-spec §4.17.3); roles, name cards and fields are the community's.
+    let topic = crate::topics::target(st, g.clone(), body)?;
+    let mut topic_mute = None;
 
     if let Some(role) = body["Role"].as_str() {
         if !actor.is_owner() {
@@ -547,8 +551,12 @@ fn modify_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
         };
         check_may_mute(&g, &actor, &target)?;
         let secs = secs.min(MUTE_MAX);
-        ch.update.mute_until = Some(if secs == 0 { 0 } else { now().saturating_add(secs) });
-        ch.mute = Some(secs);
+        if crate::topics::is_topic(&topic) {
+            topic_mute = Some(secs);
+        } else {
+            ch.update.mute_until = Some(if secs == 0 { 0 } else { now().saturating_add(secs) });
+            ch.mute = Some(secs);
+        }
     }
     let mut profile = serde_json::Map::new();
     if !body["NameCard"].is_null() || !body["AppMemberDefinedData"].is_null() {
@@ -584,13 +592,16 @@ fn modify_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
         }
         ch.update.msg_flag = Some(flag.to_string());
     }
-    if ch.update == MemberUpdate::default() {
-        return Ok(ok());
+    if ch.update != MemberUpdate::default() {
+        if !st.store.update_member(sdkappid, &g.group_id, &target.user, &ch.update).map_err(internal)? {
+            return Err(param(format!("{} is no longer a member", target.user)));
+        }
+        announce(st, who, &g, &actor, &target.user, &ch)?;
     }
-    if !st.store.update_member(sdkappid, &g.group_id, &target.user, &ch.update).map_err(internal)? {
-        return Err(param(format!("{} is no longer a member", target.user)));
+    if let Some(secs) = topic_mute {
+        let operator = if actor.app_admin && actor.role.is_empty() { g.owner.clone() } else { actor.user.clone() };
+        crate::topics::mute(st, who, &topic, g.member_num, &operator, &target.user, secs)?;
     }
-    announce(st, who, &g, &actor, &target.user, &ch)?;
     Ok(ok())
 }
 
@@ -810,8 +821,8 @@ fn get_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `openim.deletemsg` `{DelMsgList: [{From_Account, MsgSeq, MsgRandom}]}`: forget the caller's
 /// kept system notices with these identities, so a handled join request does not come back on a
-/// new device. Unknown items are ignored (the SDK deletes @-tips the same way, which are not
-/// kept), so the answer is always OK.
+/// new device (and a topic's kept @-tips, which tim-js-sdk deletes the same way). Unknown items
+/// are ignored (group @-tips are not kept), so the answer is always OK.
 fn delete_notices(st: &State, who: &Who, body: &Value) -> Reply {
     let sdkappid = sdkappid(who);
     let user = me(who, body, "From_Account");

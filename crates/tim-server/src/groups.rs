@@ -782,6 +782,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
     let sender_member = require_member(st, who, &g, &from)?;
     crate::group_members::check_may_send(st, who, &g, sender_member.as_ref())?;
     let g = crate::topics::target(st, g, body)?;
+    crate::topics::check_may_send(st, who, &g, sender_member.as_ref())?;
     let elems: Vec<MsgElem> = serde_json::from_value(body["MsgBody"].clone())
         .map_err(|e| fail(code::MSG_BODY_INVALID, format!("invalid MsgBody: {e}")))?;
     if elems.is_empty() {
@@ -856,8 +857,8 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
 /// was offline sees the mention in the message's `atUserList`).
 fn at_tips(st: &State, g: &Group, m: &GroupMsg, members: &[Member], at: &Value) {
     let Some(list) = at.as_array().filter(|l| !l.is_empty()) else { return };
-    if crate::topics::member_group(g) != g.group_id {
-        return; // topic @-tips are not sent yet
+    if crate::topics::is_topic(g) {
+        return crate::topics::at_tips(st, g, m, members, list);
     }
     let all = list.iter().any(|a| a["GroupAtAllFlag"].as_u64() == Some(1));
     let named: Vec<&str> = list.iter().filter_map(|a| a["GroupAt_Account"].as_str()).collect();
@@ -910,6 +911,7 @@ fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
     let last = g.next_msg_seq.saturating_sub(1);
     let seq = body["MsgReadedSeq"].as_u64().unwrap_or(last).min(last);
     let read = crate::topics::set_read(st, &g, &user, seq)?;
+    crate::topics::forget_at_tips(st, &g, &user, read)?;
     // My other instances recompute their unread (WIRE.md §5.5, `GroupReadInfoArray`).
     let mut item = json!({"From_Account": user, "ToGroupId": g.group_id,
         "GroupInfo": {"GroupId": g.group_id, "GroupType": g.kind},

@@ -22,7 +22,7 @@ use tim_proto::code;
 
 use crate::commands::{fail, ok, ok_with, Who};
 use crate::groups::{self, Reply};
-use crate::store::{Group, Member};
+use crate::store::{Group, GroupMsg, Member};
 use crate::{now, State};
 
 /// The wire type of a community.
@@ -379,19 +379,152 @@ fn modify_topic(st: &State, who: &Who, body: &Value) -> Reply {
     Ok(ok())
 }
 
+/// A topic's last message or tip as `get_topic` gives it (`LastMsg`): the item as it travels,
+/// plus `LastMsgSeq` and a top-level `From_AccountNick` (tim-js-sdk's reply key map reads the
+/// sequence and nick from those); `None` for an empty topic.
+fn last_msg(st: &State, t: &Group) -> Result<Option<Value>, Value> {
+    let Some(last) = st.store.group_msgs(t.sdkappid, &t.group_id, u64::MAX, 1).map_err(groups::internal)?.pop() else {
+        return Ok(None);
+    };
+    let mut v = groups::group_msg_wire(t, &last);
+    v["LastMsgSeq"] = json!(last.msg_seq);
+    v["From_AccountNick"] = json!(last.nick);
+    Ok(Some(v))
+}
+
+/// Until when `user` is muted in topic `t` (0 when not muted now).
+fn mute_until(st: &State, t: &Group, user: &str) -> Result<u64, Value> {
+    let until = st.store.topic_mute(t.sdkappid, &t.group_id, user).map_err(groups::internal)?;
+    Ok(if until > now() { until } else { 0 })
+}
+
+/// May this community member send into topic `t` (B-spec §4.17.3, §4.13.2)? Muted in the topic
+/// (10017), or everyone but the owner and admins while the topic is muted (10017). The
+/// community's own mutes were checked before. Nothing for a group that is not a topic or for the
+/// REST admin.
+pub fn check_may_send(st: &State, who: &Who, t: &Group, m: Option<&Member>) -> Result<(), Value> {
+    let Some(m) = m.filter(|_| is_topic(t)) else { return Ok(()) };
+    let until = mute_until(st, t, &m.user)?;
+    if until > 0 {
+        return Err(fail(
+            code::GROUP_MEMBER_MUTED,
+            format!("{} is muted in this topic for another {} s", m.user, until - now()),
+        ));
+    }
+    let manager = m.role == "Owner" || m.role == "Admin";
+    if !manager && !groups::is_admin(who) && topic_info(t).shut_up_all {
+        return Err(fail(code::GROUP_MEMBER_MUTED, "all members are muted in this topic"));
+    }
+    Ok(())
+}
+
+/// Mute `target` in topic `t` for `secs` seconds (0: unmute), already permitted; tip 7 in the
+/// topic (`MsgMemberExtraInfo [{Member_Account, ShutupTime}]`), so the topic's conversation
+/// shows it.
+pub fn mute(st: &State, who: &Who, t: &Group, member_num: u64, operator: &str, target: &str, secs: u64) -> Reply {
+    let until = if secs == 0 { 0 } else { now().saturating_add(secs) };
+    st.store.set_topic_mute(t.sdkappid, &t.group_id, target, until).map_err(groups::internal)?;
+    groups::tip(
+        st,
+        who,
+        t,
+        operator,
+        json!({"OpType": 7, "Operator_Account": operator, "List_Account": [target],
+            "MsgMemberExtraInfo": [{"Member_Account": target, "ShutupTime": secs}], "MemberNum": member_num}),
+    )?;
+    Ok(ok())
+}
+
+/// The @-tips of a message stored in topic `t` (`Event 12`, WIRE.md §5.5, with `TopicId` and
+/// `MillionGroupFlag: 2`): pushed to each community member it @-mentions (`AtFlagList` 1 @me,
+/// 2 @all, 3 both), the sender excepted. A named mention (1, 3) is also kept for the member
+/// ([`crate::store::NoticeStore`], marked `Event 12`), so one who was offline gets it from
+/// `getmsg` at the next sync; it is forgotten when the member reads past it, or by
+/// `openim.deletemsg` (tim-js-sdk deletes community @-tips by `ClientSeq` and `MsgRandom`, and
+/// never @all ones, so those are pushed only).
+pub fn at_tips(st: &State, t: &Group, m: &GroupMsg, members: &[Member], list: &[Value]) {
+    let all = list.iter().any(|a| a["GroupAtAllFlag"].as_u64() == Some(1));
+    let named: Vec<&str> = list.iter().filter_map(|a| a["GroupAt_Account"].as_str()).collect();
+    let community = member_group(t);
+    let mut kept = Vec::new();
+    let mut pushes = Vec::new();
+    for member in members.iter().filter(|x| x.user != m.from) {
+        let flag = match (named.contains(&member.user.as_str()), all) {
+            (true, true) => 3,
+            (true, false) => 1,
+            (false, true) => 2,
+            (false, false) => continue,
+        };
+        let item = json!({"From_Account": m.from, "ToGroupId": community,
+            "GroupInfo": {"GroupId": community, "GroupType": COMMUNITY, "TopicId": t.group_id, "MillionGroupFlag": 2},
+            "MsgSeq": m.msg_seq, "MsgRandom": m.random, "ClientSeq": m.msg_seq, "MsgTimeStamp": m.msg_time,
+            "MsgBody": {"GroupId": community, "TopicId": t.group_id, "From_Account": m.from,
+                "AtMsgSeq": m.msg_seq, "AtFlagList": [flag]}});
+        if flag != 2 {
+            let mut stored = item.clone();
+            stored["Event"] = json!(event::GROUP_AT);
+            kept.push((member.user.clone(), stored.to_string()));
+        }
+        pushes.push((member.user.as_str(), item));
+    }
+    if !kept.is_empty() {
+        if let Err(e) = st.store.store_notices(t.sdkappid, &kept, now()) {
+            tracing::warn!(error = %e, topic = %t.group_id, "topic @-tips not kept for offline delivery");
+        }
+    }
+    for (user, item) in pushes {
+        let push = json!({"EventArray":[{"Event": event::GROUP_AT, "GroupTips":[item]}]});
+        st.hub.push_user(t.sdkappid, user, None, &push);
+    }
+}
+
+/// After `msg_read_report` on topic `t` (only then: sending does not clear @-tips, as in
+/// tim-js-sdk): forget `user`'s kept @-tips of the topic up to sequence `read`.
+pub fn forget_at_tips(st: &State, t: &Group, user: &str, read: u64) -> Result<(), Value> {
+    if !is_topic(t) {
+        return Ok(());
+    }
+    let mut ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = st.store.notices_after(t.sdkappid, user, after, 500).map_err(groups::internal)?;
+        let Some(last) = page.last().map(|(id, _)| *id) else { break };
+        for (id, text) in &page {
+            let item: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            let at = &item["MsgBody"];
+            if item["Event"] == event::GROUP_AT
+                && at["TopicId"] == t.group_id.as_str()
+                && at["AtMsgSeq"].as_u64().is_some_and(|s| s <= read)
+            {
+                ids.push(*id);
+            }
+        }
+        after = last;
+    }
+    if !ids.is_empty() {
+        st.store.delete_notices(t.sdkappid, user, &ids).map_err(groups::internal)?;
+    }
+    Ok(())
+}
+
 fn topic_obj(st: &State, t: &Group, user: &str) -> Result<Value, Value> {
     let info = topic_info(t);
     let read = st.store.topic_read(t.sdkappid, &t.group_id, user).map_err(groups::internal)?;
-    Ok(json!({
+    let mut item = json!({
         "TopicInfo": {"TopicId": t.group_id, "GroupId": member_group(t), "TopicName": info.name, "FaceUrl": info.face_url,
             "Introduction": info.introduction, "Notification": info.notification,
             "CustomString": info.custom_string, "ShutUpAllFlag": u32::from(info.shut_up_all),
             "CreateTime": t.create_time, "Owner_Account": t.owner, "LastMsgTime": t.last_msg_time,
             "NextMsgSeq": t.next_msg_seq, "LastMsgSeq": t.next_msg_seq.saturating_sub(1),
             "InfoSeq": t.info_seq, "LastInfoTime": t.last_info_time},
-        "SelfInfo": {"MsgSeq": read, "ShutUpTime": 0, "MsgFlag": "AcceptAndNotify", "NoUnreadSeqList": []},
+        "SelfInfo": {"MsgSeq": read, "ShutUpTime": mute_until(st, t, user)?, "MsgFlag": "AcceptAndNotify",
+            "NoUnreadSeqList": []},
         "ErrorCode": 0, "ErrorInfo": "",
-    }))
+    });
+    if let Some(last) = last_msg(st, t)? {
+        item["TopicInfo"]["LastMsg"] = last;
+    }
+    Ok(item)
 }
 
 /// `get_topic` (`TopicIdList`; empty or missing: every topic): members only; one

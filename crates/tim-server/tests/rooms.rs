@@ -669,6 +669,17 @@ fn room_store_seq_bumps_bans_attribute_cas_topics_and_reads() {
     assert_eq!(s.set_topic_read(1, "@TGS#_c@TOPIC#_a", "u", 5).unwrap(), 5);
     assert_eq!(s.set_topic_read(1, "@TGS#_c@TOPIC#_a", "u", 3).unwrap(), 5, "never lowered");
     assert_eq!(s.topic_read(1, "@TGS#_c@TOPIC#_b", "u").unwrap(), 0);
+    // Per-topic mutes share the (topic, member) row with the read position.
+    assert_eq!(s.topic_mute(1, "@TGS#_c@TOPIC#_a", "u").unwrap(), 0);
+    s.set_topic_mute(1, "@TGS#_c@TOPIC#_a", "u", 900).unwrap();
+    s.set_topic_mute(1, "@TGS#_c@TOPIC#_b", "w", 700).unwrap();
+    assert_eq!(s.topic_mute(1, "@TGS#_c@TOPIC#_a", "u").unwrap(), 900);
+    assert_eq!(s.topic_read(1, "@TGS#_c@TOPIC#_a", "u").unwrap(), 5, "a mute keeps the read position");
+    assert_eq!(s.set_topic_read(1, "@TGS#_c@TOPIC#_b", "w", 2).unwrap(), 2);
+    assert_eq!(s.topic_mute(1, "@TGS#_c@TOPIC#_b", "w").unwrap(), 700, "a read keeps the mute");
+    assert_eq!(s.topic_mute(1, "@TGS#_c@TOPIC#_b", "u").unwrap(), 0);
+    s.set_topic_mute(1, "@TGS#_c@TOPIC#_b", "w", 0).unwrap();
+    assert_eq!(s.topic_mute(1, "@TGS#_c@TOPIC#_b", "w").unwrap(), 0);
 
     s.set_room_ban(1, "r", "u", 300).unwrap();
     s.clear_room_state(1, "r").unwrap();
@@ -676,4 +687,183 @@ fn room_store_seq_bumps_bans_attribute_cas_topics_and_reads() {
     assert_eq!(s.group_attrs(1, "r").unwrap(), (0, "{}".to_string()));
     assert_eq!(s.room_ban(1, "r", "u").unwrap(), 0);
     assert_eq!(s.topic_read(1, "@TGS#_c@TOPIC#_a", "u").unwrap(), 0);
+    assert_eq!(s.topic_mute(1, "@TGS#_c@TOPIC#_a", "u").unwrap(), 0, "a deleted topic's mutes go too");
+}
+
+/// The Event 12 items of a getmsg reply's `EventArray`.
+fn kept_at_tips(rep: &Value) -> Vec<Value> {
+    let events = rep["EventArray"].as_array().cloned().unwrap_or_default();
+    events
+        .iter()
+        .filter(|e| e["Event"] == 12)
+        .flat_map(|e| e["GroupTips"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn topic_mutes_mute_all_last_message_at_tips_and_member_ops() {
+    let server = start().await;
+    let (mut a, alice) = user(&server, "alice").await;
+    let (mut b, bob) = user(&server, "bob").await;
+    let (mut c, carol) = user(&server, "carol").await;
+    let g = create(
+        &mut a,
+        "million_group_open_http_svc.create_group",
+        json!({"Type": "Community", "Name": "Club", "SupportTopic": 1}),
+    )
+    .await;
+    for x in [&mut b, &mut c] {
+        let r = x.call("million_group_open_http_svc.apply_join_group", json!({"GroupId": g, "ApplyMsg": ""})).await;
+        assert_eq!(r["JoinedStatus"], "JoinedSuccess", "{r}");
+    }
+    let topic = |name: &str| format!("{g}@TOPIC#_{name}");
+    let (t1, t2) = (topic("one"), topic("two"));
+    for t in [&t1, &t2] {
+        let r = a
+            .call("million_group_open_http_svc.create_topic", json!({"GroupId": g, "TopicName": "t", "TopicId": t}))
+            .await;
+        assert_eq!(code(&r), 0, "{r}");
+    }
+    let modify = "million_group_open_http_svc.modify_group_member_info";
+    let sendcmd = "million_group_open_http_svc.send_group_msg";
+    let in_t1 = json!({"GroupId": g, "TopicId": t1});
+    let in_t2 = json!({"GroupId": g, "TopicId": t2});
+
+    // Only the owner and admins mute, in a topic too; nobody mutes themself.
+    let r = b.call(modify, json!({"GroupId": g, "TopicId": t1, "Member_Account": carol, "ShutUpTime": 60})).await;
+    assert_eq!(code(&r), 10007, "{r}");
+    let r = a.call(modify, json!({"GroupId": g, "TopicId": t1, "Member_Account": alice, "ShutUpTime": 60})).await;
+    assert_eq!(code(&r), 10007, "{r}");
+    let r = a
+        .call(
+            modify,
+            json!({"GroupId": g, "TopicId": format!("{g}@TOPIC#_nope"), "Member_Account": bob,
+        "ShutUpTime": 60}),
+        )
+        .await;
+    assert_eq!(code(&r), 10010, "{r}");
+
+    // A mute in t1: tip 7 in the topic, sending there fails with 10017, t2 and the community
+    // member row are untouched.
+    while b.push(Duration::from_millis(300)).await.is_some() {}
+    let r = a.call(modify, json!({"GroupId": g, "TopicId": t1, "Member_Account": bob, "ShutUpTime": 60})).await;
+    assert_eq!(code(&r), 0, "{r}");
+    let tip = next_event(&mut b, 4).await;
+    assert_eq!(tip["MsgBody"]["OpType"], 7, "{tip}");
+    assert_eq!((tip["GroupInfo"]["GroupId"].clone(), tip["GroupInfo"]["TopicId"].clone()), (json!(g), json!(t1)));
+    assert_eq!(tip["MsgBody"]["MsgMemberExtraInfo"], json!([{"Member_Account": bob, "ShutupTime": 60}]));
+    assert_eq!(tip["MsgSeq"], 1, "the tip is stored in the topic's own sequence");
+    let r = send(&mut b, sendcmd, in_t1.clone(), "muted?").await;
+    assert_eq!(code(&r), 10017, "{r}");
+    let r = send(&mut b, sendcmd, in_t2.clone(), "elsewhere").await;
+    assert_eq!(code(&r), 0, "{r}");
+    let t = b.call("million_group_open_http_svc.get_topic", json!({"GroupId": g})).await;
+    let items = t["TopicAndSelfInfo"].as_array().unwrap();
+    let mute_of = |id: &str| {
+        items.iter().find(|i| i["TopicInfo"]["TopicId"] == id).unwrap()["SelfInfo"]["ShutUpTime"].as_u64().unwrap()
+    };
+    let now = tim_server::now();
+    assert!((now + 55..=now + 61).contains(&mute_of(&t1)), "{t}");
+    assert_eq!(mute_of(&t2), 0);
+    let m = b
+        .call(
+            "group_open_http_svc.get_specified_group_member_info",
+            json!({"GroupId": g, "Member_List_Account": [bob]}),
+        )
+        .await;
+    assert_eq!(m["MemberList"][0]["ShutUpUntil"], 0, "{m}");
+    // Unmuted: sending works again.
+    let r = a.call(modify, json!({"GroupId": g, "TopicId": t1, "Member_Account": bob, "ShutUpTime": 0})).await;
+    assert_eq!(code(&r), 0, "{r}");
+    let r = send(&mut b, sendcmd, in_t1.clone(), "free").await;
+    assert_eq!(code(&r), 0, "{r}");
+    // A community mute applies to every topic.
+    let r = a.call(modify, json!({"GroupId": g, "Member_Account": bob, "ShutUpTime": 60})).await;
+    assert_eq!(code(&r), 0, "{r}");
+    for body in [&in_t1, &in_t2] {
+        let r = send(&mut b, sendcmd, body.clone(), "x").await;
+        assert_eq!(code(&r), 10017, "{r}");
+    }
+    let r = a.call(modify, json!({"GroupId": g, "Member_Account": bob, "ShutUpTime": 0})).await;
+    assert_eq!(code(&r), 0, "{r}");
+
+    // A topic's mute-all stops ordinary members, not the owner.
+    let r = a
+        .call("million_group_open_http_svc.modify_topic", json!({"GroupId": g, "TopicId": t2, "ShutUpAllMember": "On"}))
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    let r = send(&mut b, sendcmd, in_t2.clone(), "x").await;
+    assert_eq!(code(&r), 10017, "{r}");
+    let r = send(&mut a, sendcmd, in_t2.clone(), "owner speaks").await;
+    assert_eq!(code(&r), 0, "{r}");
+    let r = send(&mut b, sendcmd, in_t1.clone(), "t1 is open").await;
+    assert_eq!(code(&r), 0, "{r}");
+
+    // Name card and role with a TopicId are the community's.
+    let r = a.call(modify, json!({"GroupId": g, "TopicId": t1, "Member_Account": bob, "NameCard": "Bobby"})).await;
+    assert_eq!(code(&r), 0, "{r}");
+    let r = a.call(modify, json!({"GroupId": g, "TopicId": t1, "Member_Account": carol, "Role": "Admin"})).await;
+    assert_eq!(code(&r), 0, "{r}");
+    let m = a
+        .call(
+            "group_open_http_svc.get_specified_group_member_info",
+            json!({"GroupId": g, "Member_List_Account": [bob, carol]}),
+        )
+        .await;
+    let list = m["MemberList"].as_array().unwrap();
+    let of = |u: &str| list.iter().find(|x| x["Member_Account"] == u).unwrap().clone();
+    assert_eq!((of(&bob)["NameCard"].clone(), of(&carol)["Role"].clone()), (json!("Bobby"), json!("Admin")), "{m}");
+
+    // get_topic: the last message, the caller's read position and the next sequence.
+    let t = a.call("million_group_open_http_svc.get_topic", json!({"GroupId": g, "TopicIdList": [t1, t2]})).await;
+    let one = &t["TopicAndSelfInfo"][0]["TopicInfo"];
+    assert_eq!(one["LastMsg"]["MsgBody"][0]["MsgContent"]["Text"], "t1 is open", "{t}");
+    assert_eq!((one["LastMsg"]["From_Account"].clone(), one["LastMsg"]["LastMsgSeq"].clone()), (json!(bob), json!(4)));
+    assert_eq!(
+        (one["NextMsgSeq"].clone(), t["TopicAndSelfInfo"][0]["SelfInfo"]["MsgSeq"].clone()),
+        (json!(5), json!(2))
+    );
+    let two = &t["TopicAndSelfInfo"][1]["TopicInfo"];
+    assert_eq!(two["LastMsg"]["MsgBody"][0]["MsgContent"]["Text"], "owner speaks", "{t}");
+
+    // @-tips in a topic: pushed with the TopicId to online members; a named one is kept for a
+    // member who was offline and comes with getmsg, until that member reads the topic.
+    drop(c);
+    while b.push(Duration::from_millis(300)).await.is_some() {}
+    let mut body = in_t1.clone();
+    body["GroupAtInfo"] = json!([{"GroupAt_Account": carol, "GroupAtAllFlag": 0}, {"GroupAtAllFlag": 1}]);
+    let r = send(&mut a, sendcmd, body, "@carol @all").await;
+    assert_eq!(code(&r), 0, "{r}");
+    let seq = r["MsgSeq"].clone();
+    let at = next_event(&mut b, 12).await;
+    assert_eq!(
+        (at["GroupInfo"]["TopicId"].clone(), at["GroupInfo"]["MillionGroupFlag"].clone()),
+        (json!(t1), json!(2))
+    );
+    assert_eq!((at["MsgBody"]["AtFlagList"].clone(), at["MsgBody"]["AtMsgSeq"].clone()), (json!([2]), seq.clone()));
+    let mut c = Client::connect(&server, &format!("inst2-{carol}")).await;
+    c.login(&carol).await;
+    let (_, rep) = c.getmsg_all("").await;
+    let kept = kept_at_tips(&rep);
+    assert_eq!(kept.len(), 1, "{rep}");
+    assert_eq!(
+        (kept[0]["GroupInfo"]["TopicId"].clone(), kept[0]["MsgBody"]["AtFlagList"].clone()),
+        (json!(t1), json!([3]))
+    );
+    assert_eq!((kept[0]["MsgBody"]["AtMsgSeq"].clone(), kept[0]["From_Account"].clone()), (seq.clone(), json!(alice)));
+    assert!(kept[0].get("Event").is_none(), "{}", kept[0]);
+    // Bob was online: his @all tip was pushed, not kept.
+    let (_, rep) = b.getmsg_all("").await;
+    assert!(kept_at_tips(&rep).is_empty(), "{rep}");
+    // Sending into the topic does not clear it (tim-js-sdk keeps @-tips until read).
+    let r = send(&mut c, sendcmd, in_t1.clone(), "hi all").await;
+    assert_eq!(code(&r), 0, "{r}");
+    let (_, rep) = c.getmsg_all("").await;
+    assert_eq!(kept_at_tips(&rep).len(), 1, "{rep}");
+    let r = c
+        .call("million_group_open_http_svc.msg_read_report", json!({"GroupId": g, "TopicId": t1, "MsgReadedSeq": seq}))
+        .await;
+    assert_eq!(code(&r), 0, "{r}");
+    let (_, rep) = c.getmsg_all("").await;
+    assert!(kept_at_tips(&rep).is_empty(), "read past: {rep}");
 }

@@ -374,6 +374,8 @@ impl Engine {
         let Some(users) = strings(a, "userIDList").filter(|l| !id.is_empty() && !l.is_empty()) else {
             return throw();
         };
+        // A topic's members are its community's (B-spec §4.17.3: "group ID or topic ID").
+        let id = super::rooms::member_group_id(&id);
         let body = obj! {"GroupId": &id, "MemberToDel_Account": &users, "Reason": &s(a, "reason")};
         self.pending_group(
             cmd::DELETE_GROUP_MEMBER,
@@ -464,6 +466,8 @@ impl Engine {
                 member["memberCustomField"] = a["memberCustomField"].clone();
             }
         }
+        // tim-js-sdk: a topic ID goes as GroupId = the community, TopicId = the topic.
+        super::rooms::address_topic(&mut body);
         self.pending_group(
             MODIFY_GROUP_MEMBER_INFO,
             body,
@@ -896,6 +900,7 @@ impl Engine {
                 let at = obj! {"from": &s(body, "From_Account"), "groupID": &gid, "messageSequence": &u(body, "AtMsgSeq"), "atTypeArray": &flags};
                 self.group_conversation(&gid).group_at_info_list.push(at);
                 self.touch_conv(&format!("{CONV_GROUP}{gid}"));
+                self.topic_at_tip(&gid);
             }
             return None;
         }

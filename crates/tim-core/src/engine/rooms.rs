@@ -14,8 +14,10 @@ use crate::value::val;
 use tim_proto::cmd;
 
 use super::{s, u, ApiError, CallResult, Engine, Purpose};
-use crate::group::{member_from_wire, merge_group, GRP_AVCHATROOM, GRP_COMMUNITY, TOPIC_MARK};
-use crate::model::{Message, CONV_GROUP};
+use crate::group::{
+    group_message, member_from_wire, merge_group, GroupItem, GRP_AVCHATROOM, GRP_COMMUNITY, TOPIC_MARK,
+};
+use crate::model::{summary, Message, CONV_GROUP};
 
 pub(super) use crate::group::CONV_TOPIC;
 
@@ -204,6 +206,15 @@ pub(super) fn is_topic_id(id: &str) -> bool {
 /// The community of a topic ID.
 fn community_of(topic: &str) -> &str {
     topic.find(TOPIC_MARK).map_or(topic, |i| &topic[..i])
+}
+
+/// The group whose members a member operation on `id` acts on: the community for a topic ID.
+pub(super) fn member_group_id(id: &str) -> String {
+    if is_topic_id(id) {
+        community_of(id).to_string()
+    } else {
+        id.to_string()
+    }
 }
 
 fn is_community_id(id: &str) -> bool {
@@ -872,12 +883,20 @@ impl Engine {
         self.pending_room(GET_TOPIC, body, RoomOp::TopicList, obj! {"groupID": &id, "topicIDList": &ids}, now)
     }
 
+    /// Cached topics, with their conversations' current `groupAtInfoList` (@-tips arrive on the
+    /// conversation, pushed or kept for the next sync, and reading clears them there).
     fn local_topics(&self, community: &str, ids: &[String]) -> Vec<Value> {
         let Some(map) = self.s.rooms.groups.get(community).map(|r| &r.topics) else { return Vec::new() };
-        if ids.is_empty() {
-            return map.values().cloned().collect();
+        let mut list: Vec<Value> = if ids.is_empty() {
+            map.values().cloned().collect()
+        } else {
+            ids.iter().filter_map(|i| map.get(i).cloned()).collect()
+        };
+        for t in &mut list {
+            let conv = self.s.conversations.get(&format!("{CONV_GROUP}{}", s(t, "topicID")));
+            t["groupAtInfoList"] = Value::Array(conv.map(|c| c.group_at_info_list.clone()).unwrap_or_default());
         }
-        ids.iter().filter_map(|i| map.get(i).cloned()).collect()
+        list
     }
 
     /// Update (or create) a cached topic with app-named fields; returns it.
@@ -887,6 +906,11 @@ impl Engine {
         let map = &mut self.room_mut(community).topics;
         let t = map.entry(topic.to_string()).or_insert_with(|| new_topic(topic));
         merge_topic_fields(t, fields);
+        // A server's last message replaces the cached one unless a newer one was pushed since.
+        let newer = |a: &Value, b: &Value| a["lastSequence"].as_u64() >= b["lastSequence"].as_u64();
+        if fields["lastMessage"].is_object() && newer(&fields["lastMessage"], &t["lastMessage"]) {
+            t["lastMessage"] = fields["lastMessage"].clone();
+        }
         for k in ["nextMessageSeq"] {
             if let Some(n) = fields[k].as_u64() {
                 t[k] = val(n);
@@ -999,6 +1023,28 @@ impl Engine {
             m.insert(topic.to_string(), t.clone());
         }
         self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+    }
+
+    /// An @-tip was filed in conversation `GROUP<topic>` (a no-op for other groups): like
+    /// tim-js-sdk, the entry names the community as `groupID` and the topic as `topicID`, and a
+    /// known topic gets the new `groupAtInfoList` with `TOPIC_UPDATED`.
+    pub(super) fn topic_at_tip(&mut self, topic: &str) {
+        if !is_topic_id(topic) {
+            return;
+        }
+        let community = community_of(topic).to_string();
+        let conv = self.group_conversation(topic);
+        if let Some(at) = conv.group_at_info_list.last_mut() {
+            at["groupID"] = val(&community);
+            at["topicID"] = val(topic);
+        }
+        let list = Value::Array(conv.group_at_info_list.clone());
+        let Some(t) = self.s.rooms.groups.get_mut(&community).and_then(|r| r.topics.get_mut(topic)) else { return };
+        t["groupAtInfoList"] = list;
+        let t = t.clone();
+        if !self.s.quiet {
+            self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+        }
     }
 
     /// A topic conversation was read: its topic's unread count is 0 again.
@@ -1238,7 +1284,20 @@ impl Engine {
                     }
                     let me_info = &item["SelfInfo"];
                     fields["selfInfo"] = obj! {"muteTime": &u(me_info, "ShutUpTime"), "readedSequence": &u(me_info, "MsgSeq"), "messageRemindType": &s(me_info, "MsgFlag"), "excludedUnreadSequenceList": &me_info["NoUnreadSeqList"]};
+                    // `LastMsg`: the topic's last message or tip as it travels.
+                    let last = &w["LastMsg"];
+                    let kind = if last["Event"] == 4 { GroupItem::Tip } else { GroupItem::Message };
+                    let last = last.is_object().then(|| group_message(last, kind, &self.s.user)).flatten();
+                    if let Some(m) = &last {
+                        fields["lastMessage"] = summary(m);
+                    }
                     self.topic_store(&id, &topic, &fields);
+                    if let Some(m) = &last {
+                        let conv = self.group_conversation(&topic);
+                        if conv.offer_last(m) {
+                            self.touch_conv(&format!("{CONV_GROUP}{topic}"));
+                        }
+                    }
                     ok.push(topic);
                 }
                 if !ok.is_empty() {

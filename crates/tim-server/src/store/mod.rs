@@ -599,6 +599,11 @@ pub trait RoomStore: Send + Sync {
     fn topic_read(&self, sdkappid: u64, topic_id: &str, user: &str) -> StoreResult<u64>;
     /// Raise the member's read sequence in a topic (never lowers it); returns the new value.
     fn set_topic_read(&self, sdkappid: u64, topic_id: &str, user: &str, seq: u64) -> StoreResult<u64>;
+    /// Until when (seconds) the member is muted in a topic; 0 when never muted there.
+    fn topic_mute(&self, sdkappid: u64, topic_id: &str, user: &str) -> StoreResult<u64>;
+    /// Mute the member in a topic until `until` (seconds), or unmute (`until` 0); the read
+    /// position is kept.
+    fn set_topic_mute(&self, sdkappid: u64, topic_id: &str, user: &str, until: u64) -> StoreResult<()>;
     /// Forget a dismissed group's (or topic's) bans, attributes and read positions.
     fn clear_room_state(&self, sdkappid: u64, group_id: &str) -> StoreResult<()>;
 }
@@ -626,6 +631,12 @@ CREATE TABLE topic_reads (
     read_seq    BIGINT NOT NULL,
     PRIMARY KEY (sdkappid, topic_id, user_id)
 );
+"#;
+
+/// Migration step 6, the same text on both backends: per-topic member mutes, next to the read
+/// position of the (topic, member) pair.
+pub(crate) const TOPIC_MUTES_SCHEMA: &str = r#"
+ALTER TABLE topic_reads ADD COLUMN mute_until BIGINT NOT NULL DEFAULT 0;
 "#;
 
 /// Group system notices kept for each recipient, so an offline user receives them at login

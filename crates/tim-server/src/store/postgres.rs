@@ -86,6 +86,7 @@ fn migrations() -> Vec<String> {
         group_members_schema("BIGSERIAL PRIMARY KEY"),
         ROOMS_SCHEMA.to_string(),
         notices_schema("BIGSERIAL PRIMARY KEY"),
+        TOPIC_MUTES_SCHEMA.to_string(),
     ]
 }
 

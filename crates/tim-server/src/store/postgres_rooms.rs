@@ -170,6 +170,34 @@ impl RoomStore for PgStore {
         })
     }
 
+    fn topic_mute(&self, sdkappid: u64, topic_id: &str, user: &str) -> StoreResult<u64> {
+        let (topic_id, user) = (topic_id.to_string(), user.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_opt(
+                    "SELECT mute_until FROM topic_reads WHERE sdkappid = $1 AND topic_id = $2 AND user_id = $3",
+                    &[&i(sdkappid), &topic_id, &user],
+                )
+                .await?;
+            Ok(row.map(|r| r.try_get::<_, i64>(0)).transpose()?.map(u).unwrap_or(0))
+        })
+    }
+
+    fn set_topic_mute(&self, sdkappid: u64, topic_id: &str, user: &str, until: u64) -> StoreResult<()> {
+        let (topic_id, user) = (topic_id.to_string(), user.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            c.execute(
+                "INSERT INTO topic_reads (sdkappid, topic_id, user_id, read_seq, mute_until) VALUES ($1, $2, $3, 0, $4) \
+                 ON CONFLICT (sdkappid, topic_id, user_id) DO UPDATE SET mute_until = EXCLUDED.mute_until",
+                &[&i(sdkappid), &topic_id, &user, &i(until)],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
     fn clear_room_state(&self, sdkappid: u64, group_id: &str) -> StoreResult<()> {
         let group_id = group_id.to_string();
         self.run_tx(move |pool| {

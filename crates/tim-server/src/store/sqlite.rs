@@ -59,6 +59,7 @@ fn migrations() -> Vec<String> {
         group_members_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
         ROOMS_SCHEMA.to_string(),
         notices_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
+        TOPIC_MUTES_SCHEMA.to_string(),
     ]
 }
 

@@ -126,6 +126,27 @@ impl RoomStore for SqliteStore {
         Ok(u(v))
     }
 
+    fn topic_mute(&self, sdkappid: u64, topic_id: &str, user: &str) -> StoreResult<u64> {
+        let until: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT mute_until FROM topic_reads WHERE sdkappid = ?1 AND topic_id = ?2 AND user_id = ?3",
+                params![i(sdkappid), topic_id, user],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(until.map(u).unwrap_or(0))
+    }
+
+    fn set_topic_mute(&self, sdkappid: u64, topic_id: &str, user: &str, until: u64) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT INTO topic_reads (sdkappid, topic_id, user_id, read_seq, mute_until) VALUES (?1, ?2, ?3, 0, ?4) \
+             ON CONFLICT (sdkappid, topic_id, user_id) DO UPDATE SET mute_until = excluded.mute_until",
+            params![i(sdkappid), topic_id, user, i(until)],
+        )?;
+        Ok(())
+    }
+
     fn clear_room_state(&self, sdkappid: u64, group_id: &str) -> StoreResult<()> {
         let mut c = self.conn();
         let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
