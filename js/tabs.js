@@ -15,6 +15,10 @@ var TABS_RETRY = /^(get|search|create(Text|TextAt|Custom)Message$)/;
 // tim-js-sdk's "request timed out" code: the call may or may not have taken effect.
 var TABS_HANDOVER_CODE = 2801;
 var TABS_SEEN_MAX = 5000;
+// After a handover the new leader holds MESSAGE_RECEIVED back until this long after its
+// SDK_READY, then gives it out in time order: live pushes on the new socket may come before
+// the resumed sync brings what was sent during the handover.
+var TABS_RESUME_HOLD_MS = 1500;
 // What a call is refused with after a kick-out (KICKED_OUT's type), as the engine does.
 var TABS_KICK_CODES = { multipleDevice: 3002, multipleAccount: 3003, userSigExpired: 3004, REST_API_Kick: 3006 };
 
@@ -46,6 +50,7 @@ function createTabs(host) {
   var seen = {};
   var seenOrder = [];
   var muted = false;
+  var held = null; // messages held back after a handover (leader)
   var outCode = 2024; // why this tab is logged out
 
   function post(m) {
@@ -107,7 +112,8 @@ function createTabs(host) {
     var q = waiting;
     waiting = [];
     var err = { err: { code: outCode, message: 'not logged in: the shared session ended' } };
-    for (var k in pend) pend[k].resolve(err);
+    // A logout the session end answers has done what it was asked.
+    for (var k in pend) pend[k].resolve(pend[k].method === 'logout' ? { ok: {} } : err);
     for (var i = 0; i < q.length; i++) q[i].resolve(err);
     settleLogin(err);
     if (channel) channel.close();
@@ -194,6 +200,7 @@ function createTabs(host) {
   function lead() {
     var resume = ready;
     role = 'leader';
+    held = resume ? [] : null;
     remotePending = {};
     leaderChanged(host.tabID);
     post({ t: 'state', tab: host.tabID, ready: false });
@@ -227,8 +234,19 @@ function createTabs(host) {
     }
   }
 
+  function releaseHeld() {
+    var list = held;
+    held = null;
+    if (!list || !list.length || role !== 'leader') return;
+    list.sort(function (a, b) { return (a.time - b.time) || (a.sequence - b.sequence); });
+    var json = JSON.stringify(list);
+    post({ t: 'event', name: EVENT.MESSAGE_RECEIVED, data: json });
+    deliver(EVENT.MESSAGE_RECEIVED, json);
+  }
+
   function engineReady() {
     leaderReady = true;
+    if (held) setTimeout(releaseHeld, TABS_RESUME_HOLD_MS);
     post({ t: 'state', tab: host.tabID, ready: true, login: loginData });
     flush();
   }
@@ -288,6 +306,10 @@ function createTabs(host) {
     // The engine of this (leader) tab emitted an event.
     engineEvent: function (name, json) {
       if (muted) return;
+      if (held && name === EVENT.MESSAGE_RECEIVED && json) {
+        held.push.apply(held, JSON.parse(json));
+        return;
+      }
       post({ t: 'event', name: name, data: json });
       var first = name === EVENT.SDK_READY && !leaderReady && role === 'leader';
       deliver(name, json);

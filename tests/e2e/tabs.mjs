@@ -141,18 +141,26 @@ try {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-quic'],
   });
-  const o = await other.newPage();
-  await o.goto(`${TIM_URL}/pkg/README.md`);
-  await o.addScriptTag({ url: `${TIM_URL}/pkg/tim-js.js` });
-  await o.evaluate(async (userID) => {
-    const r = await fetch('/dev/usersig?userID=' + userID).then((x) => x.json());
-    const tim = TIM.create({ SDKAppID: r.SDKAppID, proxyServer: location.origin.replace(/^http/, 'ws') });
-    await new Promise((resolve, reject) => {
-      setTimeout(() => reject(new Error('no SDK_READY')), 15000);
-      tim.on(TIM.EVENT.SDK_READY, resolve);
-      tim.login({ userID, userSig: r.userSig }).catch(reject);
-    });
-  }, U);
+  const otherTab = async () => {
+    const p = await other.newPage();
+    p.on('pageerror', (e) => failures.push(`other browser: ${e.message}`));
+    await p.goto(`${TIM_URL}/pkg/README.md`);
+    await p.addScriptTag({ url: `${TIM_URL}/pkg/tim-js.js` });
+    await p.evaluate(async (userID) => {
+      const r = await fetch('/dev/usersig?userID=' + userID).then((x) => x.json());
+      const tim = TIM.create({ SDKAppID: r.SDKAppID, proxyServer: location.origin.replace(/^http/, 'ws') });
+      window.tim = tim;
+      window.notReady = 0;
+      tim.on(TIM.EVENT.SDK_NOT_READY, () => { window.notReady += 1; });
+      await new Promise((resolve, reject) => {
+        setTimeout(() => reject(new Error('no SDK_READY')), 15000);
+        tim.on(TIM.EVENT.SDK_READY, resolve);
+        tim.login({ userID, userSig: r.userSig }).catch(reject);
+      });
+    }, U);
+    return p;
+  };
+  const o = await otherTab();
   for (const [i, t] of [t2, t3].entries()) {
     const kicked = await t.event(`tab${i + 2} kicked out`, 'KICKED_OUT', 'true');
     assert.equal(kicked.type, 'multipleAccount');
@@ -164,6 +172,19 @@ try {
   assert.notEqual(last[0].InstId, first[0].InstId);
   const r = await t2.call('getConversationList');
   assert.equal(r.err, 3003, `a kicked-out tab is logged out: ${JSON.stringify(r)}`);
+
+
+  // logout() in a follower tab logs out the shared session: every tab, and the socket is gone.
+  const o2 = await otherTab();
+  await socketsBecome(U, 1);
+  const out = await o2.evaluate(() => window.tim.logout().then((r) => r.code, (e) => e.code));
+  assert.equal(out, 0);
+  for (const p of [o, o2]) {
+    await p.waitForFunction(() => window.notReady === 1);
+    const code = await p.evaluate(() => window.tim.getConversationList().then(() => 0, (e) => e.code));
+    assert.equal(code, 2024, 'logged out everywhere');
+  }
+  await socketsBecome(U, 0);
 
   assert.deepEqual(failures, []);
   console.log('tabs e2e: all passed');
