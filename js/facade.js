@@ -76,6 +76,19 @@ function createInstance(options, appID) {
   var engine = null;
   var queue = [];
   var destroyed = false;
+  // Tabs of this app and user share one connection where the platform allows (js/tabs.js).
+  var tabs = tabsSupported(options) ? createTabs({
+    appID: appID,
+    tabID: hex32(),
+    ensureEngine: function () {
+      return initWasm().then(function () {
+        start();
+        if (!engine) throw new Error('instance destroyed');
+      });
+    },
+    engineCall: function (method, argsJson) { return engine.call(method, argsJson); },
+    deliver: function (name, data) { dispatch(name, data === undefined ? undefined : decorate(data)); },
+  }) : null;
 
   function dispatch(name, data) {
     var list = (listeners[name] || []).slice();
@@ -120,9 +133,11 @@ function createInstance(options, appID) {
 
   function sink(kind, a, b, c) {
     if (kind === 'event') {
+      if (tabs) return tabs.engineEvent(a, b);
       var data = b === undefined ? undefined : decorate(JSON.parse(b));
       dispatch(a, data);
     } else if (kind === 'settle') {
+      if (tabs && tabs.engineSettled(a, b, c)) return;
       var p = pending[a];
       if (!p) return;
       delete pending[a];
@@ -151,8 +166,73 @@ function createInstance(options, appID) {
     for (var i = 0; i < q.length; i++) q[i]();
   }
 
+  // A raw result ({ok}, {err} or {throw}) of a call another tab's engine ran, as the app sees it.
+  function finish(r) {
+    if (r.throw !== undefined) return Promise.reject(new Error(r.throw));
+    if (r.err !== undefined) {
+      if (r.err.data) adoptMessage(r.err.data);
+      return Promise.reject(TimError(r.err.code, r.err.message, r.err.data));
+    }
+    return Promise.resolve({ code: 0, data: adoptMessage(decorate(r.ok)) });
+  }
+
+  // A follower's message: created by the leader's engine, filled in place when it answers.
+  function createRouted(method, o) {
+    if (!o || typeof o.to !== 'string' || !o.to || !o.payload || typeof o.payload !== 'object') {
+      throw new Error('Params validate failed.');
+    }
+    var type = o.conversationType;
+    var msg = {
+      ID: '', type: method === 'createCustomMessage' ? TYPES.MSG_CUSTOM : TYPES.MSG_TEXT,
+      payload: JSON.parse(JSON.stringify(o.payload)), conversationID: type + o.to, conversationType: type,
+      to: o.to, from: tabs.userID(), flow: 'out', time: Math.floor(Date.now() / 1000), status: 'unSend',
+      priority: o.priority || 'Normal', cloudCustomData: o.cloudCustomData || '',
+    };
+    var info = { method: method, opts: o, leader: null, created: null };
+    Object.defineProperty(msg, '__tabs', { value: info, enumerable: false });
+    info.created = createAt(msg, info);
+    return msg;
+  }
+
+  function createAt(msg, info) {
+    return tabs.call(info.method, JSON.stringify([info.opts])).then(function (r) {
+      if (r.ok && r.ok.ID) {
+        if (msg.ID && drafts[msg.ID] === msg) delete drafts[msg.ID];
+        for (var k in r.ok) msg[k] = r.ok[k];
+        drafts[msg.ID] = msg;
+        info.leader = tabs.leaderTab();
+      } else {
+        msg.status = 'fail';
+      }
+      return r;
+    });
+  }
+
+  // sendMessage of a follower's message: after its creation, on the leader that holds its
+  // draft (created again, not yet sent, when the leader changed in between).
+  function sendRouted(msg, rest) {
+    var info = msg.__tabs;
+    return info.created.then(function (r) {
+      if (!r.ok) return r;
+      if (info.leader === tabs.leaderTab() || msg.status !== 'unSend') return r;
+      info.created = createAt(msg, info);
+      return info.created;
+    }).then(function (r) {
+      if (!r.ok) return r;
+      return tabs.call('sendMessage', JSON.stringify([msg].concat(rest)));
+    }).then(finish);
+  }
+
   // One engine call. Returns the value for synchronous methods, or a Promise.
   function call(method, args, sync) {
+    if (tabs) {
+      if (method === 'sendMessage' && args[0] && args[0].__tabs && tabs.active()) return sendRouted(args[0], args.slice(1));
+      if (!tabs.active()) {
+        var out = tabs.outCode();
+        return Promise.reject(TimError(out, out === 2024 ? 'not logged in: call login() and wait for SDK_READY' : 'this instance was kicked out; call login() again'));
+      }
+      if (tabs.routed()) return tabs.call(method, JSON.stringify(args)).then(finish);
+    }
     if (!engine) {
       if (wasmFailed || sync) {
         var code = wasmFailed ? 2903 : 2024;
@@ -190,8 +270,9 @@ function createInstance(options, appID) {
   tim.off = off;
   tim.once = function (name, fn, ctx) {
     // tim-js-sdk refuses `once` before SDK_READY (CONSTANTS.md §2).
-    if (!engine) return Promise.reject(TimError(2024, 'SDK is not ready'));
-    var r = JSON.parse(engine.call('_checkReady', '[]'));
+    if (tabs && !tabs.isReady()) return Promise.reject(TimError(2024, 'SDK is not ready'));
+    if (!tabs && !engine) return Promise.reject(TimError(2024, 'SDK is not ready'));
+    var r = tabs ? {} : JSON.parse(engine.call('_checkReady', '[]'));
     if (r.err) return Promise.reject(TimError(r.err.code, r.err.message));
     if (typeof name !== 'string' || typeof fn !== 'function') throw new Error('Params validate failed.');
     (listeners[name] = listeners[name] || []).push({ fn: fn, ctx: ctx, once: true });
@@ -200,9 +281,32 @@ function createInstance(options, appID) {
   tim.registerPlugin = function (map) {
     for (var k in map) plugins[k] = map[k];
   };
-  tim.login = function (o) { return call('login', [o || {}]); };
-  tim.logout = function () { return call('logout', []); };
+  tim.login = function (o) {
+    if (!tabs) return call('login', [o || {}]);
+    o = o || {};
+    if (!o.userID) return Promise.reject(TimError(2002, 'login needs userID'));
+    if (!o.userSig) return Promise.reject(TimError(2003, 'login needs userSig'));
+    return tabs.login(o).then(function (r) {
+      if (r.err !== undefined) return Promise.reject(TimError(r.err.code, r.err.message, r.err.data));
+      return { code: 0, data: r.ok };
+    });
+  };
+  tim.logout = function () {
+    var r = call('logout', []);
+    if (tabs) tabs.loggedOut();
+    return r;
+  };
   tim.destroy = function () {
+    if (tabs) {
+      // This tab leaves; a leader tab hands the connection to the next tab, as when it closes.
+      var wasLeader = tabs.leave();
+      if (engine) engine.call('destroy', '[]');
+      if (wasLeader) tabs.releaseLock();
+      destroyed = true;
+      delete instances[appID];
+      dispatch(EVENT.SDK_DESTROY, { SDKAppID: appID });
+      return Promise.resolve({ code: 0, data: {} });
+    }
     var r = call('destroy', []);
     destroyed = true;
     delete instances[appID];
@@ -210,6 +314,7 @@ function createInstance(options, appID) {
   };
   ['createTextMessage', 'createTextAtMessage', 'createCustomMessage'].forEach(function (m) {
     tim[m] = function (o) {
+      if (tabs && tabs.routed()) return createRouted(m, o);
       var msg = call(m, [o], true);
       if (msg && msg.ID) drafts[msg.ID] = msg;
       return msg;
@@ -230,10 +335,11 @@ function createInstance(options, appID) {
     tim[m] = function () { return call(m, Array.prototype.slice.call(arguments)); };
   });
 
-  initWasm().then(start, function (err) {
+  // With shared tabs the engine (and its socket) starts when this tab becomes the leader.
+  initWasm().then(function () { if (!tabs) start(); }, function (err) {
     dispatch(EVENT.ERROR, { code: 2903, message: 'the SDK failed to load: ' + err });
   });
-  if (wasmLoaded) start();
+  if (wasmLoaded && !tabs) start();
   return tim;
 }
 

@@ -228,6 +228,9 @@ impl History {
 struct Session {
     user: String,
     user_sig: String,
+    /// Login option `_resume` (the tab sharing layer taking over a session): the first sync
+    /// from a cached cursor announces what it finds, as the tabs saw nothing after it.
+    resume: bool,
     a2: String,
     tiny_id: String,
     inst_id: u64,
@@ -869,6 +872,8 @@ impl Engine {
         }
         self.s.getmsg_wanted = false;
         self.s.getmsg_running = true;
+        // Without a cached cursor the first sync is the whole stream: nothing to announce.
+        self.s.resume &= self.s.synced || !self.s.cookie.is_empty();
         let online = u32::from(std::mem::take(&mut self.s.online_sync));
         let body = obj! {"Cookie": &self.s.cookie, "SyncFlag": 0, "NeedAbstract": 1, "IsOnlineSync": &online, "NeedSignaling": 1};
         self.request(cmd::GETMSG, body, Purpose::GetMsg, now);
@@ -883,8 +888,9 @@ impl Engine {
             .flatten()
             .map(|p| (s(p, "From_Account"), u(p, "UnreadCount")))
             .collect();
-        // The first sync after login does not raise MESSAGE_RECEIVED; later ones do.
-        let announce = self.s.synced;
+        // The first sync after login does not raise MESSAGE_RECEIVED (unless it resumes a
+        // session from a cached cursor); later ones do.
+        let announce = self.s.synced || self.s.resume;
         let mut fresh = Vec::new();
         let mut peers = Vec::new();
         for m in body["MsgList"].as_array().into_iter().flatten() {
@@ -1320,7 +1326,8 @@ impl Engine {
             Login::Out(_) => {}
         }
         let call = self.pending_call();
-        self.s = Session { user: user.clone(), user_sig: sig, ..Session::default() };
+        let resume = a["_resume"].as_bool() == Some(true);
+        self.s = Session { user: user.clone(), user_sig: sig, resume, ..Session::default() };
         self.login = Login::InProgress { call, sent: self.open };
         self.out.push_back(Output::LoadCache { user });
         if self.open {

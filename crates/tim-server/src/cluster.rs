@@ -617,6 +617,20 @@ impl Hub for RedisHub {
         .unwrap_or(true)
     }
 
+    fn online_sockets(&self, sdkappid: u64, user: &str) -> Vec<(u32, String)> {
+        let inner = self.inner.clone();
+        let u = user.to_string();
+        // Every node's sockets are in the presence hash (this node's too); Redis unreachable:
+        // this node's only.
+        self.wait("online", async move {
+            let mut c = inner.conn.clone();
+            let all: HashMap<String, String> =
+                timed(redis::cmd("HGETALL").arg(presence_key(sdkappid, &u)).query_async(&mut c)).await?;
+            Ok(inner.live(sdkappid, &u, all).into_iter().map(|(_, p)| (p.plat, p.inst)).collect())
+        })
+        .unwrap_or_else(|| self.inner.local.online_sockets(sdkappid, user))
+    }
+
     fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) {
         self.inner.local.push_local_many(sdkappid, users, except, body);
         let inner = self.inner.clone();

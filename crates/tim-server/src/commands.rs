@@ -122,6 +122,9 @@ pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: O
     if let Some(reply) = crate::groups::dispatch(st, who, servcmd, body) {
         return Some(reply);
     }
+    if let Some(reply) = crate::online::dispatch(st, who, servcmd, body) {
+        return Some(reply);
+    }
     Some(match servcmd {
         cmd::MSG_PUSH_ACK => return None,
         cmd::SENDMSG => sendmsg(st, who, body),

@@ -36,6 +36,9 @@ pub trait Hub: Send + Sync {
     fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value);
     /// Whether the user has a logged-in session on any node (may block like `push_user`).
     fn is_online(&self, sdkappid: u64, user: &str) -> bool;
+    /// The user's logged-in sockets on every node, as `(platform, instance id)` (may block like
+    /// `push_user`; `openim.query_online_status`).
+    fn online_sockets(&self, sdkappid: u64, user: &str) -> Vec<(u32, String)>;
     /// Push one `im_open_push.msg_push` body to every session of each of `users` (distinct)
     /// except the socket `except` of this node: a group fan-out. The hubs serialise the frame
     /// once for all sockets and batch the cross-node delivery; the default pushes user by user.
@@ -370,6 +373,9 @@ impl Hub for LocalHub {
     }
     fn is_online(&self, sdkappid: u64, user: &str) -> bool {
         !self.sessions(sdkappid, user).is_empty()
+    }
+    fn online_sockets(&self, sdkappid: u64, user: &str) -> Vec<(u32, String)> {
+        self.sessions(sdkappid, user).into_iter().map(|s| (s.platform, s.instance_id)).collect()
     }
 
     fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) {

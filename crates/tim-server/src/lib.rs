@@ -22,6 +22,7 @@ pub mod group_admin;
 pub mod group_members;
 pub mod groups;
 pub mod hub;
+pub mod online;
 pub mod rest;
 pub mod store;
 pub mod topics;
