@@ -79,12 +79,13 @@ node tests/conformance/official-group-members.mjs
 node tests/conformance/official-rooms.mjs
 node tests/conformance/frames.mjs
 
-step "end to end: headless Chromium pages (chat demo, groups through the JS API)"
+step "end to end: headless Chromium pages (chat demo, groups through the JS API, tabs sharing one connection)"
 node tests/e2e/browser.mjs
 node tests/e2e/groups.mjs
 TIM_E2E_SDK=official node tests/e2e/groups.mjs
 node tests/e2e/rooms.mjs
 TIM_E2E_SDK=official node tests/e2e/rooms.mjs
+node tests/e2e/tabs.mjs
 
 step "cluster: two tim-server processes sharing PostgreSQL + Redis"
 db="tim_cluster_$$"
