@@ -6,7 +6,8 @@
 //   TIM_URL=http://127.0.0.1:8080 node tests/conformance/official-conversations.mjs
 //
 // What it checks: bob and carol message alice; alice's official SDK lists both conversations
-// (getConversationList), pins carol's (isPinned, first in the list), marks bob's as STAR
+// (getConversationList), reads them all (setAllMessageRead: unread 0, Event 14 to the second
+// device), pins carol's (isPinned, first in the list), marks bob's as STAR
 // (markList), creates a conversation group with bob (conversationGroupList, group list), and
 // deletes carol's (gone from the list). A second device of alice (a raw WebSocket logged in as
 // platform 2, so it does not kick the SDK's web instance) receives the RecentContactMod
@@ -44,6 +45,7 @@ async function rawDevice(userID) {
     '&random=0.5&platform=2&host=unknown&version=-1&sdkversion=2.27.6';
   const ws = new WebSocket(url);
   const mods = [];
+  const readAll = [];
   let loggedIn = null;
   ws.on('message', (data) => {
     let f;
@@ -51,6 +53,7 @@ async function rawDevice(userID) {
     if (f.head && f.head.servcmd === 'im_open_status.wslogin') loggedIn = f.body;
     for (const ev of (f.body && f.body.EventArray) || []) {
       if (ev.Event === 11) mods.push(...ev.RecentContactMod);
+      if (ev.Event === 14) readAll.push(ev);
     }
   });
   await new Promise((res, rej) => { ws.on('open', res); ws.on('error', rej); });
@@ -62,7 +65,7 @@ async function rawDevice(userID) {
   }));
   await until('raw device login', () => loggedIn);
   if (loggedIn.ErrorCode !== 0) fail(`raw login ${JSON.stringify(loggedIn)}`);
-  return { ws, mods };
+  return { ws, mods, readAll };
 }
 
 const tag = `${Date.now()}`;
@@ -85,6 +88,16 @@ await until('alice has both conversations', async () => {
   return ids.includes(cBob) && ids.includes(cCarol);
 });
 console.log('alice lists both conversations');
+
+await until('bob unread 1', async () => {
+  const r = await alice.tim.getConversationList();
+  return r.data.conversationList.find((c) => c.conversationID === cBob && c.unreadCount === 1);
+});
+await must('setAllMessageRead', alice.tim.setAllMessageRead());
+const read = (await alice.tim.getConversationList()).data.conversationList;
+if (read.some((c) => c.unreadCount !== 0)) fail(`unread after setAllMessageRead ${read.map((c) => c.unreadCount)}`);
+await until('Event 14 on the second device', () => device.readAll.length > 0);
+console.log('setAllMessageRead; second device got Event 14');
 
 await must('pinConversation', alice.tim.pinConversation({ conversationID: cCarol, isPinned: true }));
 const list1 = (await alice.tim.getConversationList()).data.conversationList;

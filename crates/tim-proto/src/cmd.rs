@@ -61,6 +61,8 @@ servcmds! {
     DEL_CONTACT_GROUP = "recentcontact.del_contact_group";
     /// Rename a conversation group, add or remove its conversations.
     UPDATE_CONTACT_GROUP = "recentcontact.update_contact_group";
+    /// Mark every conversation read (`setAllMessageRead`).
+    READ_ALL_UNREAD_MSG = "openim.read_all_unread_msg";
     /// REST: the conversation list of `From_Account` (a thin mapping of `page_get`).
     REST_RECENTCONTACT_GET_LIST = "recentcontact.get_list";
     /// REST: delete one conversation of `From_Account` (a thin mapping of `batch_delete`).
@@ -639,6 +641,8 @@ pub mod event {
     pub const GROUP_AT: u32 = 12;
     /// `RecentContactMod`: conversation deleted / pinned / marked / conversation groups changed.
     pub const RECENT_CONTACT: u32 = 11;
+    /// `C2CReadAllMsg` (+ `GroupReadInfoArray`): everything read on another device.
+    pub const READ_ALL: u32 = 14;
 }
 
 /// `KickType` values (WIRE.md §1.4).

@@ -51,6 +51,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::CREATE_CONTACT_GROUP => create_contact_group(st, who, body),
         cmd::DEL_CONTACT_GROUP => del_contact_group(st, who, body),
         cmd::UPDATE_CONTACT_GROUP => update_contact_group(st, who, body),
+        cmd::READ_ALL_UNREAD_MSG => read_all(st, who, body),
         cmd::REST_RECENTCONTACT_GET_LIST => page_get(st, who, body),
         cmd::REST_RECENTCONTACT_DELETE => rest_delete(st, who, body),
         _ => return None,
@@ -720,6 +721,49 @@ fn update_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
         }
         _ => Err(fail(code::MISSING_FIELD, "UpdateGroup.UpdateGroupType must be 1 (rename) or 2 (members)")),
     }
+}
+
+/// `openim.read_all_unread_msg` (`setAllMessageRead`): `{C2CReadAllMsg: 0|1, GroupReadInfo:
+/// [{GroupId, MsgSeq}]}`. Every C2C conversation is read up to now (with `C2CReadAllMsg 1`) and
+/// each group up to `MsgSeq` (at most its last message). Reply `{C2CReadAllMsg,
+/// GroupReadInfoArray: [{GroupId, MsgSeq, RetCode}]}`; the other sessions get `Event 14`
+/// `{C2CReadAllMsg, GroupReadInfoArray: [{GroupId, LastReadMsgSeq}]}` (WIRE.md §5.7).
+fn read_all(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = sdkappid(who);
+    let user = me(who, body, "From_Account");
+    let c2c = body["C2CReadAllMsg"].as_u64() == Some(1);
+    if c2c {
+        let t = now();
+        for c in st.store.conversations(sdkappid, &user).map_err(internal)? {
+            if c.unread > 0 {
+                st.store.mark_read(sdkappid, &user, &c.peer, t).map_err(internal)?;
+            }
+        }
+    }
+    let mut results = Vec::new();
+    let mut synced = Vec::new();
+    for it in body["GroupReadInfo"].as_array().cloned().unwrap_or_default() {
+        let gid = it["GroupId"].as_str().unwrap_or("").to_string();
+        let seq = it["MsgSeq"].as_u64().unwrap_or(u64::MAX);
+        let read = (|| -> Result<u64, Value> {
+            let g = crate::groups::load(st, sdkappid, &gid)?;
+            crate::groups::require_member(st, who, &g, &user)?;
+            crate::topics::set_read(st, &g, &user, seq.min(g.next_msg_seq.saturating_sub(1)))
+        })();
+        match read {
+            Ok(r) => {
+                results.push(json!({"GroupId": gid, "MsgSeq": r, "RetCode": 0}));
+                synced.push(json!({"GroupId": gid, "LastReadMsgSeq": r}));
+            }
+            Err(e) => results.push(json!({"GroupId": gid, "MsgSeq": seq, "RetCode": e["ErrorCode"]})),
+        }
+    }
+    if c2c || !synced.is_empty() {
+        let push = json!({"EventArray": [{"Event": cmd::event::READ_ALL, "C2CReadAllMsg": u32::from(c2c),
+            "GroupReadInfoArray": synced}]});
+        st.hub.push_user(sdkappid, &user, conn_id(who), &push);
+    }
+    Ok(ok_with(json!({"C2CReadAllMsg": u32::from(c2c), "GroupReadInfoArray": results})))
 }
 
 /// REST `recentcontact/delete` (`{From_Account, Type, To_Account | ToGroupid, ClearRamble}`):

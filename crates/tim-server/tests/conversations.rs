@@ -411,3 +411,64 @@ async fn deletion_hides_the_conversation_and_its_history() {
         assert_eq!(r["SessionItem"].as_array().unwrap().len(), 1, "{r}");
     }
 }
+
+#[tokio::test]
+async fn set_all_message_read_clears_unread_and_syncs_other_sessions() {
+    let server = start_with(allow()).await;
+    let (mut a, alice) = user(&server, "alice").await;
+    let (mut b, bob) = user(&server, "bob").await;
+    let (mut c, carol) = user(&server, "carol").await;
+    let mut a2 = second(&server, &alice).await;
+    assert_eq!(b.send_text(&alice, "b1", 1, 1).await["ErrorCode"], 0);
+    assert_eq!(c.send_text(&alice, "c1", 1, 2).await["ErrorCode"], 0);
+    let r = b
+        .call(
+            "group_open_http_svc.create_group",
+            json!({"Type": "Public", "Name": "G",
+            "MemberList": [{"Member_Account": alice}], "ApplyJoinOption": "FreeAccess"}),
+        )
+        .await;
+    let g = r["GroupId"].as_str().unwrap().to_string();
+    for n in 0..2u64 {
+        let r = b
+            .call(
+                "group_open_http_svc.send_group_msg",
+                json!({"GroupId": g, "Random": 70 + n, "ClientSeq": n + 1,
+                "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}}]}),
+            )
+            .await;
+        assert_eq!(r["ErrorCode"], 0, "{r}");
+    }
+    let (items, _) = all_pages(&mut a).await;
+    let gi = items.iter().find(|i| i["Type"] == 2).unwrap();
+    assert_eq!(gi["UnreadMsgCount"], 2);
+    let last = gi["MsgSeq"].as_u64().unwrap();
+    drain(&mut a2).await;
+
+    let r = a
+        .call(
+            "openim.read_all_unread_msg",
+            json!({"C2CReadAllMsg": 1, "GroupReadInfo": [
+            {"GroupId": g, "MsgSeq": last}, {"GroupId": uniq("@TGS#nogroup"), "MsgSeq": 3}]}),
+        )
+        .await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    assert_eq!(r["C2CReadAllMsg"], 1);
+    assert_eq!(r["GroupReadInfoArray"][0], json!({"GroupId": g, "MsgSeq": last, "RetCode": 0}));
+    assert_ne!(r["GroupReadInfoArray"][1]["RetCode"], 0);
+    let f = loop {
+        let f = a2.push(Duration::from_secs(3)).await.expect("no Event 14");
+        if f.body["EventArray"][0]["Event"] == 14 {
+            break f;
+        }
+    };
+    let ev = &f.body["EventArray"][0];
+    assert_eq!(ev["C2CReadAllMsg"], 1);
+    assert_eq!(ev["GroupReadInfoArray"], json!([{"GroupId": g, "LastReadMsgSeq": last}]));
+    let (_, rep) = a.getmsg_all("").await;
+    let unread = rep["C2CPairUnreadCount"].as_array().unwrap();
+    assert!(unread.iter().all(|u| u["UnreadCount"] == 0), "{unread:?}");
+    let (items, _) = all_pages(&mut a).await;
+    assert!(items.iter().all(|i| i["UnreadMsgCount"] == 0), "{items:?}");
+    let _ = (bob, carol);
+}
