@@ -11,6 +11,9 @@ use std::sync::Mutex;
 #[path = "sqlite_rooms.rs"]
 mod rooms;
 
+#[path = "sqlite_convs.rs"]
+mod convs;
+
 impl NoticeStore for SqliteStore {
     fn store_notices(&self, sdkappid: u64, items: &[(String, String)], now: u64) -> StoreResult<()> {
         let mut c = self.conn();
@@ -60,6 +63,7 @@ fn migrations() -> Vec<String> {
         ROOMS_SCHEMA.to_string(),
         notices_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
         TOPIC_MUTES_SCHEMA.to_string(),
+        CONVS_SCHEMA.to_string(),
     ]
 }
 
