@@ -77,6 +77,7 @@ node tests/conformance/official-c2c.mjs
 node tests/conformance/official-groups.mjs
 node tests/conformance/official-group-members.mjs
 node tests/conformance/official-rooms.mjs
+node tests/conformance/official-conversations.mjs
 node tests/conformance/frames.mjs
 
 step "end to end: headless Chromium pages (chat demo, groups through the JS API, tabs sharing one connection)"
