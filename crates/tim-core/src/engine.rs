@@ -913,9 +913,12 @@ impl Engine {
         let mut fresh = Vec::new();
         let mut peers = Vec::new();
         for m in body["MsgList"].as_array().into_iter().flatten() {
+            let (no_unread, no_last) = control_flags(m);
+            let keep = self.last_of(&format!("{CONV_C2C}{}", c2c_peer(m, &self.s.user)), no_last);
             // getmsg lists use natural addresses; IsSyncMsg means nothing here (WIRE.md §4.3).
             let m = C2cMsg { is_sync_msg: 0, ..c2c_from_json(m) };
-            if let Some(msg) = self.accept(&m, true) {
+            if let Some(msg) = self.accept(&m, !no_unread) {
+                self.restore_last(&msg.conversation_id, keep);
                 if msg.flow == "in" {
                     peers.push(msg.peer().to_string());
                 }

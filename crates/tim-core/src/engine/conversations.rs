@@ -438,14 +438,15 @@ impl Engine {
     fn set_draft(&mut self, a: &Value, now: u64) -> CallResult {
         let id = s(a, "conversationID");
         let Some(text) = a["draftText"].as_str() else { return throw() };
-        let at = self.server_secs(now).saturating_mul(1000);
+        // A draft activates the conversation (spec §3.7): it moves above every other one.
+        let top = self.s.conversations.values().map(Conversation::order).max().unwrap_or(0);
+        let at = self.server_secs(now).saturating_mul(1000).max(top + 1);
         let Some(c) = self.s.conversations.get_mut(&id) else {
             return reject(code::CONVERSATION_NOT_FOUND, format!("conversation {id} not found"));
         };
         c.draft_text = text.to_string();
         if !text.is_empty() {
-            // A draft activates the conversation (spec §3.7).
-            c.order_key = at.max(c.order() + 1);
+            c.order_key = at;
         }
         self.touch_conv(&id);
         CallResult::Done(Ok(obj! {}))
