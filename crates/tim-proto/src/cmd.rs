@@ -49,6 +49,24 @@ servcmds! {
     PAGE_GET = "recentcontact.page_get";
     /// Conversation groups and marks.
     GET_CONTACT_GROUP = "recentcontact.get_contact_group";
+    /// Delete conversations (`deleteConversation`).
+    BATCH_DELETE = "recentcontact.batch_delete";
+    /// Pin or unpin conversations (`pinConversation`).
+    TOP = "recentcontact.top";
+    /// Conversation marks and custom data (`markConversation`, `setConversationCustomData`).
+    MARK_CONTACT = "recentcontact.mark_contact";
+    /// Create a conversation group.
+    CREATE_CONTACT_GROUP = "recentcontact.create_contact_group";
+    /// Delete conversation groups.
+    DEL_CONTACT_GROUP = "recentcontact.del_contact_group";
+    /// Rename a conversation group, add or remove its conversations.
+    UPDATE_CONTACT_GROUP = "recentcontact.update_contact_group";
+    /// Mark every conversation read (`setAllMessageRead`).
+    READ_ALL_UNREAD_MSG = "openim.read_all_unread_msg";
+    /// REST: the conversation list of `From_Account` (a thin mapping of `page_get`).
+    REST_RECENTCONTACT_GET_LIST = "recentcontact.get_list";
+    /// REST: delete one conversation of `From_Account` (a thin mapping of `batch_delete`).
+    REST_RECENTCONTACT_DELETE = "recentcontact.delete";
     /// Profiles.
     PORTRAIT_GET_ALL = "profile.portrait_get_all";
     /// Profile update.
@@ -621,6 +639,10 @@ pub mod event {
     pub const GROUP_ONLINE: u32 = 6;
     /// `GroupTips`: an @-tip (someone @-mentioned me or @all) for a group message.
     pub const GROUP_AT: u32 = 12;
+    /// `RecentContactMod`: conversation deleted / pinned / marked / conversation groups changed.
+    pub const RECENT_CONTACT: u32 = 11;
+    /// `C2CReadAllMsg` (+ `GroupReadInfoArray`): everything read on another device.
+    pub const READ_ALL: u32 = 14;
 }
 
 /// `KickType` values (WIRE.md §1.4).

@@ -109,6 +109,12 @@ pub const INVALID_REQUEST: i64 = 20001;
 pub const REST_ADMIN_REQUIRED: i64 = 90009;
 /// A required field is missing or has the wrong type (e.g. `UserID`, `To_Account`).
 pub const MISSING_FIELD: i64 = 90003;
+/// The conversation group does not exist.
+pub const CONV_GROUP_NOT_FOUND: i64 = 51009;
+/// More than 20 conversation groups.
+pub const CONV_GROUP_LIMIT: i64 = 51010;
+/// A conversation-group name of 0 or more than 32 bytes, or one already in use.
+pub const CONV_GROUP_NAME_INVALID: i64 = 51011;
 /// Internal server error (storage failure); retry later.
 pub const INTERNAL_ERROR: i64 = 90994;
 

@@ -2,7 +2,7 @@
 //! (frames) and the REST API (`POST /v4/service/command`).
 
 use serde_json::{json, Value};
-use tim_proto::cmd::{self, C2cMsgReadedItem, MsgReadedReq, PageGetRep, SessionItem, Status};
+use tim_proto::cmd::{self, C2cMsgReadedItem, MsgReadedReq, Status};
 use tim_proto::code;
 use tim_proto::msg::{c2c_msg_key, C2cMsg, MsgElem};
 
@@ -89,9 +89,6 @@ fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
             ok_with(json!({"PendencyItem": [], "UnreadPendencyCount": 0, "StartTime": 0, "CurrentSequence": 0}))
         }
         cmd::AUTHKEY => ok_with(json!({"AuthKey": "", "ExpireTime": 0})),
-        cmd::GET_CONTACT_GROUP => {
-            ok_with(json!({"GroupItem": [], "ContactItem": [], "NextStartIndex": 0, "CompleteFlag": 1}))
-        }
         cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS => ok_with(json!({"MuteNotificationsList": [], "UpdateSeq": 0})),
         cmd::TIM_WEB_REPORT => ok(),
         cmd::FETCH_CONFIG => {
@@ -122,12 +119,14 @@ pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: O
     if let Some(reply) = crate::groups::dispatch(st, who, servcmd, body) {
         return Some(reply);
     }
+    if let Some(reply) = crate::conversations::dispatch(st, who, servcmd, body) {
+        return Some(reply);
+    }
     Some(match servcmd {
         cmd::MSG_PUSH_ACK => return None,
         cmd::SENDMSG => sendmsg(st, who, body),
         cmd::GETMSG => getmsg(st, who, body),
         cmd::GETROAMMSG => getroammsg(st, who, body),
-        cmd::PAGE_GET => page_get(st, who, body),
         cmd::MSGREADED => msgreaded(st, who, body),
         cmd::GET_PEER_READ_TIME => get_peer_read_time(st, who, body),
         cmd::PORTRAIT_GET_ALL => portrait_get_all(st, who, body),
@@ -386,6 +385,11 @@ fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
+    // History the caller deleted (deleteConversation) is not returned.
+    let floor = crate::conversations::history_floor(st, sdkappid, &me, crate::conversations::C2C, &req.peer_account);
+    if let Some(p) = rows.iter().position(|m| m.id <= floor) {
+        rows.truncate(p);
+    }
     let complete = rows.len() <= limit;
     rows.truncate(limit);
     rows.reverse();
@@ -407,61 +411,6 @@ fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     ok_with(
         json!({"Complete": u32::from(complete), "MsgList": list, "LastMsgTime": t, "MsgKey": key, "MsgCnt": rows.len()}),
     )
-}
-
-/// `recentcontact.page_get` (WIRE.md §4.6): the user's C2C and group conversations, one page,
-/// most recent first.
-fn page_get(st: &State, who: &Who, body: &Value) -> Value {
-    let sdkappid = who.sdkappid();
-    let me = who.me(body);
-    let convs = match st.store.conversations(sdkappid, &me) {
-        Ok(c) => c,
-        Err(e) => return internal(e),
-    };
-    let items: Vec<SessionItem> = convs
-        .into_iter()
-        .filter_map(|c| {
-            let last = c.last?;
-            let peer = st.store.account(sdkappid, &c.peer).ok().flatten();
-            let w = to_wire(&last);
-            Some(SessionItem {
-                kind: 1,
-                to_account: c.peer,
-                msg_time: last.msg_time,
-                msg_seq: last.msg_seq,
-                msg_random: last.msg_random,
-                last_c2c_msg_from_account: last.from,
-                last_msg: json!({"MsgBody": w.msg_body, "CloudCustomData": w.cloud_custom_data}),
-                last_msg_flags: last.flags,
-                c2c_peer_read_time: c.peer_read_time,
-                top_flags: 0,
-                c2c_nick: peer.as_ref().map(|a| a.nick.clone()).unwrap_or_default(),
-                c2c_image: peer.map(|a| a.face_url).unwrap_or_default(),
-            })
-        })
-        .collect();
-    let groups = match crate::groups::session_items(st, sdkappid, &me) {
-        Ok(g) => g,
-        Err(e) => return e,
-    };
-    let mut all: Vec<(u64, Value)> = items
-        .into_iter()
-        .map(|i: SessionItem| (i.msg_time, serde_json::to_value(i).unwrap_or_default()))
-        .chain(groups)
-        .collect();
-    all.sort_by_key(|i| std::cmp::Reverse(i.0));
-    let rep = PageGetRep {
-        status: Status::ok(),
-        session_item: Vec::new(),
-        complete_flag: 1,
-        time_stamp: now(),
-        start_index: 0,
-        top_time_stamp: 0,
-        top_start_index: 0,
-    };
-    let mut v = serde_json::to_value(rep).unwrap_or_default();
-    v["SessionItem"] = Value::Array(all.into_iter().map(|(_, i)| i).collect());
-    v
 }
 
 /// `openim.msgreaded` (WIRE.md §4.7).

@@ -148,6 +148,26 @@ impl Default for GroupsConfig {
     }
 }
 
+/// Conversation lists (`[conversations]`, B-conversations-groups.md §3.1, §3.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConversationsConfig {
+    /// Most conversations `recentcontact.page_get` lists (Tencent: 100, up to 500).
+    pub max_list: usize,
+    /// Conversations whose last message is older than this many days are not listed (pinned
+    /// ones stay; 0 = kept forever).
+    pub retention_days: u64,
+    /// Push a deleted conversation to the user's other sessions (`RecentContactMod` `PushType`
+    /// 1), Tencent's "Sync Conversation Deletion Across Clients"; off by default.
+    pub sync_conversation_deletion: bool,
+}
+
+impl Default for ConversationsConfig {
+    fn default() -> Self {
+        ConversationsConfig { max_list: 100, retention_days: 7, sync_conversation_deletion: false }
+    }
+}
+
 /// The whole server configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -193,6 +213,8 @@ pub struct Config {
     pub uploads: UploadsConfig,
     /// Group limits.
     pub groups: GroupsConfig,
+    /// Conversation lists.
+    pub conversations: ConversationsConfig,
     /// Length of the AVChatRoom recent-member list (`getGroupMemberList` on a room), 1 to 1000.
     pub avchatroom_member_list_max: usize,
     /// An AVChatRoom member whose sockets are all closed leaves the room after this many
@@ -222,6 +244,7 @@ impl Default for Config {
             cluster: ClusterConfig::default(),
             uploads: UploadsConfig::default(),
             groups: GroupsConfig::default(),
+            conversations: ConversationsConfig::default(),
             avchatroom_member_list_max: 30,
             avchatroom_offline_grace_secs: 60,
         }

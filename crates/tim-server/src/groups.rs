@@ -797,7 +797,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let sender = ensure_user(st, sdkappid, &from)?;
     let mut extra = serde_json::Map::new();
-    for key in ["GroupAtInfo", "MsgPriority", "NeedReadReceipt", "SupportMessageExtension"] {
+    for key in ["GroupAtInfo", "MsgPriority", "NeedReadReceipt", "SupportMessageExtension", "SendMsgControl"] {
         if !body[key].is_null() {
             extra.insert(key.to_string(), body[key].clone());
         }
@@ -890,9 +890,15 @@ fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
     let last = g.next_msg_seq.saturating_sub(1);
     let from = body["ReqMsgSeq"].as_u64().filter(|s| *s > 0).unwrap_or(last).min(last);
     let n = body["ReqMsgNumber"].as_u64().filter(|n| *n > 0).unwrap_or(20).min(100) as usize;
-    let rows = st.store.group_msgs(sdkappid, &g.group_id, from, n).map_err(internal)?;
+    let mut rows = st.store.group_msgs(sdkappid, &g.group_id, from, n).map_err(internal)?;
+    // History the caller deleted (deleteConversation) is not returned.
+    let floor = crate::conversations::history_floor(st, sdkappid, &user, crate::conversations::GROUP, &g.group_id);
+    let cut = rows.iter().position(|m| i64::try_from(m.msg_seq).unwrap_or(i64::MAX) <= floor);
+    if let Some(p) = cut {
+        rows.truncate(p);
+    }
     let lowest = rows.last().map(|m| m.msg_seq).unwrap_or(0);
-    let finished = rows.len() < n || lowest <= 1;
+    let finished = cut.is_some() || rows.len() < n || lowest <= 1;
     let list: Vec<Value> = rows.iter().map(|m| group_msg_wire(&g, m)).collect();
     Ok(ok_with(json!({
         "GroupId": crate::topics::member_group(&g), "RspMsgList": list, "IsFinished": if finished { 2 } else { 0 },
@@ -921,12 +927,31 @@ fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
     Ok(ok())
 }
 
-/// Group conversation items for `recentcontact.page_get` (WIRE.md §4.6, `Type 2`), with their
-/// last message time for ordering.
-pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<(u64, Value)>, Value> {
+/// One group conversation of a user for `recentcontact.page_get`.
+pub struct GroupSession {
+    /// The group.
+    pub group_id: String,
+    /// Time of the last message (or tip) that updates the last message.
+    pub last_time: u64,
+    /// Its sequence.
+    pub last_seq: u64,
+    /// The `Type 2` item (WIRE.md §4.6).
+    pub item: Value,
+}
+
+/// Whether a stored group message was sent with `SendMsgControl: ["NoLastMsg"]`.
+fn excluded_from_last(m: &GroupMsg) -> bool {
+    serde_json::from_str::<Value>(&m.extra)
+        .is_ok_and(|x| x["SendMsgControl"].as_array().is_some_and(|a| a.iter().any(|c| c == "NoLastMsg")))
+}
+
+/// Group conversation items for `recentcontact.page_get` (WIRE.md §4.6, `Type 2`): joined groups
+/// with a message; the last message skips those sent with `NoLastMsg` (of the latest 20).
+pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<GroupSession>, Value> {
     let mut items = Vec::new();
     for (g, m) in st.store.joined_groups(sdkappid, user).map_err(internal)? {
-        let Some(last) = st.store.group_msgs(sdkappid, &g.group_id, u64::MAX, 1).map_err(internal)?.pop() else {
+        let recent = st.store.group_msgs(sdkappid, &g.group_id, u64::MAX, 20).map_err(internal)?;
+        let Some(last) = recent.iter().find(|x| !excluded_from_last(x)).or(recent.first()).cloned() else {
             continue;
         };
         let unread = st.store.group_unread(sdkappid, &g.group_id, user, m.read_seq).map_err(internal)?;
@@ -938,9 +963,11 @@ pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<(u64, 
             json!({"MsgBody": serde_json::from_str::<Value>(&last.body).unwrap_or_else(|_| json!([])),
                 "CloudCustomData": last.cloud_custom_data})
         };
-        items.push((
-            last.msg_time,
-            json!({
+        items.push(GroupSession {
+            group_id: g.group_id.clone(),
+            last_time: last.msg_time,
+            last_seq: last.msg_seq,
+            item: json!({
                 "Type": 2, "ToAccount": g.group_id, "MsgTime": last.msg_time, "MsgSeq": last.msg_seq,
                 "MsgRandom": last.random, "MsgGroupFrom_Account": last.from, "GroupNick": info.name,
                 "GroupImage": info.face_url, "LastMsg": last_msg, "LastMsgFlags": 0,
@@ -948,7 +975,7 @@ pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<(u64, 
                 "MsgGroupFromNickName": last.nick, "MsgGroupFromCardName": "", "TopFlags": 0,
                 "GroupType": g.kind, "GroupNextMsgSeq": g.next_msg_seq, "MsgRecvOption": 0,
             }),
-        ));
+        });
     }
     Ok(items)
 }

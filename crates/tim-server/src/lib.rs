@@ -18,6 +18,7 @@ pub mod avchatroom;
 pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod conversations;
 pub mod group_admin;
 pub mod group_members;
 pub mod groups;

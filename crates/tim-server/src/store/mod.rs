@@ -172,7 +172,7 @@ pub(crate) const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.m
      m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
 
 /// Persistent state of the server.
-pub trait Store: GroupStore + RoomStore + NoticeStore + Send + Sync {
+pub trait Store: GroupStore + RoomStore + NoticeStore + ConvStore + Send + Sync {
     /// All persisted apps.
     fn apps(&self) -> StoreResult<Vec<App>>;
     /// Insert or update an app.
@@ -654,4 +654,98 @@ CREATE TABLE user_notices (
 CREATE INDEX user_notices_by_user ON user_notices (sdkappid, user_id, id);
 "#
     )
+}
+
+/// One user's state of one conversation (B-conversations-groups.md §3): pin, marks, custom data
+/// and the deletion point. A conversation without a row has the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConvState {
+    /// 1 = C2C (`peer` a user), 2 = group or topic (`peer` its ID).
+    pub kind: u8,
+    /// The peer user or the group/topic ID.
+    pub peer: String,
+    /// Pin bump: the conversation's order key is at least this.
+    pub order_key: u64,
+    /// Pinned (`TopFlags` 1).
+    pub pinned: bool,
+    /// Mark bits (`StandardMark`).
+    pub marks: u64,
+    /// `CustomMark` (setConversationCustomData).
+    pub custom_data: String,
+    /// Deletion point: the last C2C message id, or the last group sequence, the owner deleted;
+    /// history up to it is hidden from the owner, and the conversation is listed again only when
+    /// a later message arrives (0 = never deleted).
+    pub del_point: i64,
+}
+
+/// Per-user conversation state and conversation groups (`recentcontact.*`).
+pub trait ConvStore: Send + Sync {
+    /// Every state row of `owner`.
+    fn conv_states(&self, sdkappid: u64, owner: &str) -> StoreResult<Vec<ConvState>>;
+    /// One state row (defaults when none).
+    fn conv_state(&self, sdkappid: u64, owner: &str, kind: u8, peer: &str) -> StoreResult<ConvState>;
+    /// Insert or replace a state row.
+    fn put_conv_state(&self, sdkappid: u64, owner: &str, state: &ConvState) -> StoreResult<()>;
+    /// `owner`'s conversation groups `(id, name)`, by id.
+    fn conv_groups(&self, sdkappid: u64, owner: &str) -> StoreResult<Vec<(u64, String)>>;
+    /// Create a conversation group; `None` if the name is taken.
+    fn add_conv_group(&self, sdkappid: u64, owner: &str, name: &str) -> StoreResult<Option<u64>>;
+    /// Rename a group; false if it does not exist or the new name is taken.
+    fn rename_conv_group(&self, sdkappid: u64, owner: &str, id: u64, name: &str) -> StoreResult<bool>;
+    /// Delete a group and its memberships (the conversations stay).
+    fn delete_conv_group(&self, sdkappid: u64, owner: &str, id: u64) -> StoreResult<()>;
+    /// Every membership of `owner`'s groups: `(group id, kind, peer)`.
+    fn conv_group_members(&self, sdkappid: u64, owner: &str) -> StoreResult<Vec<(u64, u8, String)>>;
+    /// Add (`member`) or remove a conversation from a group; returns whether anything changed.
+    fn set_conv_group_member(
+        &self,
+        sdkappid: u64,
+        owner: &str,
+        id: u64,
+        kind: u8,
+        peer: &str,
+        member: bool,
+    ) -> StoreResult<bool>;
+}
+
+/// The schema of [`ConvStore`], the same text on both backends.
+pub(crate) const CONVS_SCHEMA: &str = r#"
+CREATE TABLE conv_state (
+    sdkappid    BIGINT NOT NULL,
+    owner       TEXT NOT NULL,
+    kind        BIGINT NOT NULL,
+    peer        TEXT NOT NULL,
+    order_key   BIGINT NOT NULL DEFAULT 0,
+    pinned      BIGINT NOT NULL DEFAULT 0,
+    marks       BIGINT NOT NULL DEFAULT 0,
+    custom_data TEXT NOT NULL DEFAULT '',
+    del_point   BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (sdkappid, owner, kind, peer)
+);
+CREATE TABLE conv_groups (
+    sdkappid    BIGINT NOT NULL,
+    owner       TEXT NOT NULL,
+    group_id    BIGINT NOT NULL,
+    name        TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, owner, group_id),
+    UNIQUE (sdkappid, owner, name)
+);
+CREATE TABLE conv_group_members (
+    sdkappid    BIGINT NOT NULL,
+    owner       TEXT NOT NULL,
+    group_id    BIGINT NOT NULL,
+    kind        BIGINT NOT NULL,
+    peer        TEXT NOT NULL,
+    PRIMARY KEY (sdkappid, owner, group_id, kind, peer)
+);
+"#;
+
+/// Mark bits travel as `BIGINT` (the same 64 bits).
+pub(crate) fn marks_to_db(m: u64) -> i64 {
+    i64::from_ne_bytes(m.to_ne_bytes())
+}
+
+/// See [`marks_to_db`].
+pub(crate) fn marks_from_db(m: i64) -> u64 {
+    u64::from_ne_bytes(m.to_ne_bytes())
 }

@@ -31,6 +31,9 @@ use tokio_postgres::{NoTls, Row};
 #[path = "postgres_rooms.rs"]
 mod rooms;
 
+#[path = "postgres_convs.rs"]
+mod convs;
+
 impl NoticeStore for PgStore {
     fn store_notices(&self, sdkappid: u64, items: &[(String, String)], now: u64) -> StoreResult<()> {
         let (users, texts): (Vec<String>, Vec<String>) = items.iter().cloned().unzip();
@@ -86,6 +89,7 @@ fn migrations() -> Vec<String> {
         group_members_schema("BIGSERIAL PRIMARY KEY"),
         ROOMS_SCHEMA.to_string(),
         notices_schema("BIGSERIAL PRIMARY KEY"),
+        CONVS_SCHEMA.to_string(),
     ]
 }
 

@@ -11,6 +11,9 @@ use std::sync::Mutex;
 #[path = "sqlite_rooms.rs"]
 mod rooms;
 
+#[path = "sqlite_convs.rs"]
+mod convs;
+
 impl NoticeStore for SqliteStore {
     fn store_notices(&self, sdkappid: u64, items: &[(String, String)], now: u64) -> StoreResult<()> {
         let mut c = self.conn();
@@ -59,6 +62,7 @@ fn migrations() -> Vec<String> {
         group_members_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
         ROOMS_SCHEMA.to_string(),
         notices_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
+        CONVS_SCHEMA.to_string(),
     ]
 }
 
