@@ -45,7 +45,7 @@ async fn event_where(d: &mut Driver, name: &str, pred: impl Fn(&Value) -> bool) 
         })
         .await;
     let last = d.events.iter().rev().find(|e| e.0 == name).and_then(|e| e.1.clone());
-    assert!(ok, "no {name} as expected; last: {last:?}");
+    assert!(ok, "{}: no {name} as expected; last: {last:?}", d.user);
     last.unwrap()
 }
 
@@ -171,7 +171,6 @@ async fn test_order_filters_profile_draft_and_exact_unread() {
 }
 
 #[tokio::test]
-#[ignore = "needs the recentcontact.* commands of branch i5-convsrv"]
 async fn test_pin_marks_custom_data_sync_to_the_other_device() {
     let server = multi_server().await;
     let (_alice, bob, carol, mut a1, mut a2) = setup(&server).await;
@@ -256,7 +255,7 @@ async fn test_pin_marks_custom_data_sync_to_the_other_device() {
 }
 
 #[tokio::test]
-#[ignore = "needs the recentcontact.* commands of branch i5-convsrv"]
+#[ignore = "fails: the second device does not apply the PushType 5 of createConversationGroup yet"]
 async fn test_conversation_groups_sync_and_errors() {
     let server = multi_server().await;
     let (alice, bob, carol, mut a1, mut a2) = setup(&server).await;
@@ -343,7 +342,7 @@ async fn test_conversation_groups_sync_and_errors() {
 }
 
 #[tokio::test]
-#[ignore = "needs the recentcontact.* commands of branch i5-convsrv"]
+#[ignore = "fails: a fresh login lists the deleted conversations again (from its first getmsg)"]
 async fn test_delete_conversation() {
     let server = multi_server().await;
     let (alice, bob, carol, mut a1, _a2) = setup(&server).await;
@@ -368,7 +367,7 @@ async fn test_delete_conversation() {
 }
 
 #[tokio::test]
-#[ignore = "needs the recentcontact.* commands of branch i5-convsrv"]
+#[ignore = "fails: the other device's total unread does not reach 0 after the Event 14 push"]
 async fn test_set_all_message_read() {
     let server = multi_server().await;
     let (_alice, bob, carol, mut a1, mut a2) = setup(&server).await;
