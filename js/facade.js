@@ -312,6 +312,8 @@ function createInstance(options, appID) {
     delete instances[appID];
     return r;
   };
+  // Synchronous, as in tim-js-sdk: a number.
+  tim.getTotalUnreadMessageCount = function () { return call('getTotalUnreadMessageCount', [], true); };
   ['createTextMessage', 'createTextAtMessage', 'createCustomMessage'].forEach(function (m) {
     tim[m] = function (o) {
       if (tabs && tabs.routed()) return createRouted(m, o);
@@ -322,6 +324,10 @@ function createInstance(options, appID) {
   });
   [
     'sendMessage', 'getMessageList', 'getConversationList', 'setMessageRead',
+    'getConversationProfile', 'deleteConversation', 'pinConversation', 'setAllMessageRead',
+    'markConversation', 'setConversationCustomData', 'setConversationDraft',
+    'getConversationGroupList', 'createConversationGroup', 'deleteConversationGroup',
+    'renameConversationGroup', 'addConversationsToGroup', 'deleteConversationsFromGroup',
     'getGroupList', 'getGroupProfile', 'createGroup', 'joinGroup', 'quitGroup', 'dismissGroup',
     'changeGroupOwner', 'updateGroupProfile', 'addGroupMember', 'deleteGroupMember',
     'getGroupMemberList', 'getGroupMemberProfile', 'setGroupMemberRole', 'setGroupMemberMuteTime',

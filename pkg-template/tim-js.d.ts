@@ -15,7 +15,12 @@ export interface Conversation {
   conversationID: string; type: string; unreadCount: number; lastMessage: any; userProfile: any;
   groupAtInfoList: any[]; remark: string; isPinned: boolean; messageRemindType: string; markList: number[];
   customData: string; conversationGroupList: string[]; peerReadTime: number; readonly toAccount: string;
-  groupProfile?: Group;
+  groupProfile?: Group; draftText: string;
+}
+export interface ConversationFilter { type?: string; markType?: number; groupName?: string }
+export interface ConversationResults {
+  successConversationIDList: string[];
+  failureConversationIDList: { conversationID: string; code: number; message: string }[];
 }
 export interface Group {
   groupID: string; name: string; avatar: string; type: string; introduction: string; notification: string;
@@ -43,8 +48,23 @@ export interface ChatSDK {
   createCustomMessage(options: CreateMessageOptions & { payload: { data?: string; description?: string; extension?: string } }): Message;
   sendMessage(message: Message, options?: any): Promise<TimResponse<{ message: Message }>>;
   getMessageList(options: { conversationID: string; nextReqMessageID?: string; count?: number }): Promise<TimResponse<{ messageList: Message[]; nextReqMessageID: string; isCompleted: boolean }>>;
-  getConversationList(): Promise<TimResponse<{ conversationList: Conversation[]; isSyncCompleted: boolean }>>;
+  getConversationList(options?: string[] | ConversationFilter): Promise<TimResponse<{ conversationList: Conversation[]; isSyncCompleted: boolean }>>;
   setMessageRead(options: { conversationID: string }): Promise<TimResponse>;
+  setAllMessageRead(options?: { scope?: string }): Promise<TimResponse>;
+  getTotalUnreadMessageCount(): number;
+  getConversationProfile(conversationID: string): Promise<TimResponse<{ conversation: Conversation }>>;
+  deleteConversation(options: string): Promise<TimResponse<{ conversationID: string }>>;
+  deleteConversation(options: { conversationIDList: string[]; clearHistoryMessage?: boolean }): Promise<TimResponse<{ conversationIDList: string[] }>>;
+  pinConversation(options: { conversationID: string; isPinned: boolean }): Promise<TimResponse<{ conversationID: string }>>;
+  markConversation(options: { conversationIDList: string[]; markType: number; enableMark: boolean }): Promise<TimResponse<ConversationResults>>;
+  setConversationCustomData(options: { conversationIDList: string[]; customData: string }): Promise<TimResponse<ConversationResults>>;
+  setConversationDraft(options: { conversationID: string; draftText: string }): Promise<TimResponse>;
+  getConversationGroupList(): Promise<TimResponse<string[]>>;
+  createConversationGroup(options: { groupName: string; conversationIDList: string[] }): Promise<TimResponse<ConversationResults>>;
+  deleteConversationGroup(groupName: string): Promise<TimResponse>;
+  renameConversationGroup(options: { oldName: string; newName: string }): Promise<TimResponse>;
+  addConversationsToGroup(options: { groupName: string; conversationIDList: string[] }): Promise<TimResponse<ConversationResults>>;
+  deleteConversationsFromGroup(options: { groupName: string; conversationIDList: string[] }): Promise<TimResponse<ConversationResults>>;
   createTextAtMessage(options: CreateMessageOptions & { payload: { text: string; atUserList: string[] } }): Message;
   getGroupList(options?: { groupProfileFilter?: string[] }): Promise<TimResponse<{ groupList: Group[] }>>;
   getGroupProfile(options: { groupID: string; groupCustomFieldFilter?: string[] }): Promise<TimResponse<{ group: Group }>>;

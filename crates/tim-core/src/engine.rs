@@ -1,5 +1,6 @@
 //! The engine state machine. See the crate docs for the model.
 
+mod conversations;
 mod groups;
 mod rooms;
 
@@ -154,6 +155,8 @@ mod ev {
     pub const CONVERSATION_LIST_UPDATED: &str = "onConversationListUpdated";
     pub const GROUP_LIST_UPDATED: &str = "onGroupListUpdated";
     pub const TOTAL_UNREAD: &str = "onTotalUnreadMessageCountUpdated";
+    pub const CONVERSATION_GROUP_LIST_UPDATED: &str = "onConversationGroupListUpdated";
+    pub const CONVERSATION_IN_GROUP_UPDATED: &str = "onConversationInGroupUpdated";
     pub const KICKED_OUT: &str = "kickedOut";
     pub const ERROR: &str = "error";
     pub const NET_STATE_CHANGE: &str = "netStateChange";
@@ -184,6 +187,7 @@ enum Purpose {
     PeerReadTime,
     Group { call: Option<u64>, op: groups::GroupOp, ctx: Value },
     Room { call: Option<u64>, op: rooms::RoomOp, ctx: Value },
+    Conv { call: Option<u64>, op: conversations::ConvOp, ctx: Value },
 }
 
 #[derive(Debug)]
@@ -263,6 +267,10 @@ struct Session {
     meta_dirty: bool,
     /// AVChatRoom, attribute, counter and topic state.
     rooms: rooms::Rooms,
+    /// Conversation groups `(convGroupID, name)`, in creation order.
+    conv_groups: Vec<(String, String)>,
+    /// The total unread count last emitted.
+    last_total: Option<u64>,
 }
 
 /// The SDK engine of one `TIM.create` instance.
@@ -309,6 +317,24 @@ fn c2c_conversation(a: &Value) -> Result<(String, String), CallResult> {
             code::INVALID_CONVERSATION_ID,
             "only C2C conversations are supported in this release",
         )))),
+    }
+}
+
+/// `SendMsgControl` of a received message: `(excludedFromUnreadCount, excludedFromLastMessage)`.
+/// Pushes carry `{"NoUnread": 1, "NoLastMsg": 1}`; the sender's list form is accepted too.
+fn control_flags(m: &Value) -> (bool, bool) {
+    let c = &m["SendMsgControl"];
+    let has = |k: &str| c[k].as_u64() == Some(1) || c.as_array().is_some_and(|l| l.iter().any(|x| x == k));
+    (has("NoUnread"), has("NoLastMsg"))
+}
+
+/// The peer of a wire C2C message seen by `me`.
+fn c2c_peer(m: &Value, me: &str) -> String {
+    let (from, to) = (s(m, "From_Account"), s(m, "To_Account"));
+    if from == me {
+        to
+    } else {
+        from
     }
 }
 
@@ -669,6 +695,7 @@ impl Engine {
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
             Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err),
             Purpose::Room { call, op, ctx } => self.room_fail(call, op, ctx, err, now),
+            Purpose::Conv { call, op, .. } => self.conv_fail(call, op, err),
             Purpose::PageGet => self.page_done(now),
             Purpose::GetMsg => {
                 self.s.getmsg_running = false;
@@ -708,6 +735,7 @@ impl Engine {
             }
             Purpose::Group { call, op, ctx } => self.group_reply(call, op, ctx, body, now),
             Purpose::Room { call, op, ctx } => self.room_reply(call, op, ctx, body, now),
+            Purpose::Conv { call, op, ctx } => self.conv_reply(call, op, ctx, body, now),
             Purpose::Read { call } => self.settle(call, Ok(obj! {})),
             Purpose::PeerReadTime => {
                 for r in body["ReadTime"].as_array().into_iter().flatten() {
@@ -798,6 +826,7 @@ impl Engine {
         for item in body["SessionItem"].as_array().into_iter().flatten() {
             if u(item, "Type") == 2 {
                 self.group_session_item(item);
+                self.contact_extras(item, &format!("{CONV_GROUP}{}", s(item, "ToAccount")));
                 continue;
             }
             let peer = s(item, "To_Account");
@@ -834,7 +863,9 @@ impl Engine {
             if wire.msg_time_stamp > 0 {
                 conv.offer_last(&last);
             }
-            self.touch_conv(&format!("{CONV_C2C}{peer}"));
+            let id = format!("{CONV_C2C}{peer}");
+            self.contact_extras(item, &id);
+            self.touch_conv(&id);
         }
         if u(&body, "CompleteFlag") == 1 {
             self.s.page_ts = u(&body, "TimeStamp");
@@ -849,13 +880,7 @@ impl Engine {
             return;
         }
         self.s.page_done = true;
-        let me = self.s.user.clone();
-        self.request(
-            cmd::GET_CONTACT_GROUP,
-            obj! {"From_Account": &me, "StartTime": 0, "StartIndex": 0},
-            Purpose::Ignore,
-            now,
-        );
+        self.sync_conv_groups(0, now);
         self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, obj! {"UpdateSeq": 0}, Purpose::Ignore, now);
         self.joined_group_list(None, now);
         self.request(cmd::FETCH_PURCHASE_BITS, obj! {"uint32_sdkappid": &self.cfg.sdk_app_id}, Purpose::Ignore, now);
@@ -894,9 +919,12 @@ impl Engine {
         let mut fresh = Vec::new();
         let mut peers = Vec::new();
         for m in body["MsgList"].as_array().into_iter().flatten() {
+            let (no_unread, no_last) = control_flags(m);
+            let keep = self.last_of(&format!("{CONV_C2C}{}", c2c_peer(m, &self.s.user)), no_last);
             // getmsg lists use natural addresses; IsSyncMsg means nothing here (WIRE.md §4.3).
             let m = C2cMsg { is_sync_msg: 0, ..c2c_from_json(m) };
-            if let Some(msg) = self.accept(&m, true) {
+            if let Some(msg) = self.accept(&m, !no_unread) {
+                self.restore_last(&msg.conversation_id, keep);
                 if msg.flow == "in" {
                     peers.push(msg.peer().to_string());
                 }
@@ -1008,10 +1036,19 @@ impl Engine {
         if self.login != Login::In {
             return;
         }
+        if let Some(list) = item["RecentContactMod"].as_array() {
+            self.recent_contact_mod(list);
+        }
+        if u(item, "C2CReadAllMsg") == 1 {
+            self.clear_all_unread(true, false);
+        }
         if let Some(list) = item["C2cMsgArray"].as_array() {
             let mut fresh = Vec::new();
             for m in list {
-                if let Some(msg) = self.accept(&c2c_from_json(m), true) {
+                let (no_unread, no_last) = control_flags(m);
+                let keep = self.last_of(&format!("{CONV_C2C}{}", c2c_peer(m, &self.s.user)), no_last);
+                if let Some(msg) = self.accept(&c2c_from_json(m), !no_unread) {
+                    self.restore_last(&msg.conversation_id, keep);
                     fresh.push(msg.to_json());
                 }
             }
@@ -1021,7 +1058,10 @@ impl Engine {
         }
         let mut fresh = Vec::new();
         for m in item["GroupMsgArray"].as_array().into_iter().flatten() {
-            if let Some(msg) = self.accept_group(m, GroupItem::Message, true) {
+            let (no_unread, no_last) = control_flags(m);
+            let keep = self.last_of(&format!("{CONV_GROUP}{}", crate::group::item_group_id(m)), no_last);
+            if let Some(msg) = self.accept_group(m, GroupItem::Message, !no_unread) {
+                self.restore_last(&msg.conversation_id, keep);
                 fresh.push(msg);
             }
         }
@@ -1118,7 +1158,7 @@ impl Engine {
         self.pending.retain(|_, p| matches!(p.purpose, Purpose::Heartbeat | Purpose::Ignore));
         for purpose in dropped {
             let call = match purpose {
-                Purpose::Login { call } | Purpose::Group { call, .. } => call,
+                Purpose::Login { call } | Purpose::Group { call, .. } | Purpose::Conv { call, .. } => call,
                 Purpose::Send { call, .. } | Purpose::Roam { call, .. } | Purpose::Read { call } => Some(call),
                 _ => None,
             };
@@ -1151,14 +1191,25 @@ impl Engine {
     }
 
     fn sorted_conversations(&self) -> Vec<Value> {
-        let mut list: Vec<&Conversation> =
-            self.s.conversations.values().filter(|c| c.last_time > 0 && c.kind != rooms::CONV_TOPIC).collect();
-        list.sort_by(|a, b| b.is_pinned.cmp(&a.is_pinned).then(b.last_time.cmp(&a.last_time)));
-        list.into_iter().map(Conversation::to_json).collect()
+        self.sorted_list().into_iter().map(Conversation::to_json).collect()
     }
 
     fn total_unread(&self) -> u64 {
-        self.s.conversations.values().filter(|c| c.kind != rooms::CONV_TOPIC).map(|c| c.unread_count).sum()
+        self.unread_total()
+    }
+
+    /// The last message of conversation `id`, to put back after a message sent with
+    /// `excludedFromLastMessage` (when `keep`).
+    fn last_of(&self, id: &str, keep: bool) -> Option<(Value, u64)> {
+        let c = self.s.conversations.get(id).filter(|_| keep);
+        Some(c.map_or((obj! {}, 0), |c| (c.last_message.clone(), c.last_time))).filter(|_| keep)
+    }
+
+    fn restore_last(&mut self, id: &str, keep: Option<(Value, u64)>) {
+        if let (Some((last, time)), Some(c)) = (keep, self.s.conversations.get_mut(id)) {
+            c.last_message = last;
+            c.last_time = time;
+        }
     }
 
     /// Emit the coalesced list events: at most one per second each, with a trailing emit.
@@ -1175,6 +1226,13 @@ impl Engine {
                 continue;
             }
             self.throttle.insert(name, (now.max(1), false));
+            if name == ev::TOTAL_UNREAD {
+                // Emitted when the number changes only.
+                let total = self.total_unread();
+                if self.s.last_total.replace(total) == Some(total) {
+                    continue;
+                }
+            }
             let data = if name == ev::TOTAL_UNREAD {
                 val(self.total_unread())
             } else if name == ev::GROUP_LIST_UPDATED {
@@ -1272,19 +1330,18 @@ impl Engine {
                     }
                     "sendMessage" => self.send_message(a, args.get(1).cloned().unwrap_or(Value::Null), now),
                     "getMessageList" => self.get_message_list(a, now),
-                    "getConversationList" => CallResult::Done(Ok(
-                        obj! {"conversationList": &self.sorted_conversations(), "isSyncCompleted": true},
-                    )),
                     "setMessageRead" => self.set_message_read(a, now),
                     "_checkReady" => CallResult::Done(Ok(Value::Null)),
-                    _ => self.group_call(method, &a, now).or_else(|| self.room_call(method, &a, now)).unwrap_or_else(
-                        || {
+                    _ => self
+                        .conv_call(method, &args, now)
+                        .or_else(|| self.group_call(method, &a, now))
+                        .or_else(|| self.room_call(method, &a, now))
+                        .unwrap_or_else(|| {
                             CallResult::Done(Err(ApiError::new(
                                 code::CANNOT_FIND_PROTOCOL,
                                 format!("unknown method {method}"),
                             )))
-                        },
-                    ),
+                        }),
                 }
             }
         };

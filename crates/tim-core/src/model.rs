@@ -368,8 +368,13 @@ pub struct Conversation {
     pub custom_data: String,
     pub conversation_group_list: Vec<String>,
     pub peer_read_time: u64,
-    /// Last-message time, the list's sort key (`_lastTime`).
+    /// Last-message time (`_lastTime`).
     pub last_time: u64,
+    /// Activation time in ms for drafts and the like (`_orderKey`); the list sorts by
+    /// [`Conversation::order`].
+    pub order_key: u64,
+    /// Local draft (`draftText`), never sent to the server.
+    pub draft_text: String,
 }
 
 impl Conversation {
@@ -391,7 +396,19 @@ impl Conversation {
             conversation_group_list: Vec::new(),
             peer_read_time: 0,
             last_time: 0,
+            order_key: 0,
+            draft_text: String::new(),
         }
+    }
+
+    /// The sort key: the later of the last message and the last local activation (draft).
+    pub fn order(&self) -> u64 {
+        self.order_key.max(self.last_time.saturating_mul(1000))
+    }
+
+    /// Listed in the conversation list: it has a message or was activated locally.
+    pub fn listed(&self) -> bool {
+        self.last_time > 0 || self.order_key > 0
     }
 
     /// An empty group conversation (`GROUP<id>`), or the system-notice conversation when
@@ -413,7 +430,7 @@ impl Conversation {
     /// The app-facing JSON object: C2C conversations carry `userProfile`, group ones
     /// `groupProfile`.
     pub fn to_json(&self) -> Value {
-        let mut v = obj! {"conversationID": &self.conversation_id, "type": &self.kind, "unreadCount": &self.unread_count, "lastMessage": &self.last_message, "groupAtInfoList": &self.group_at_info_list, "remark": &self.remark, "isPinned": &self.is_pinned, "messageRemindType": &self.message_remind_type, "markList": &self.mark_list, "customData": &self.custom_data, "conversationGroupList": &self.conversation_group_list, "peerReadTime": &self.peer_read_time, "_lastTime": &self.last_time};
+        let mut v = obj! {"conversationID": &self.conversation_id, "type": &self.kind, "unreadCount": &self.unread_count, "lastMessage": &self.last_message, "groupAtInfoList": &self.group_at_info_list, "remark": &self.remark, "isPinned": &self.is_pinned, "messageRemindType": &self.message_remind_type, "markList": &self.mark_list, "customData": &self.custom_data, "conversationGroupList": &self.conversation_group_list, "peerReadTime": &self.peer_read_time, "draftText": &self.draft_text, "_lastTime": &self.last_time, "_orderKey": &self.order_key};
         if !self.user_profile.is_null() {
             v["userProfile"] = self.user_profile.clone();
         }
@@ -447,6 +464,8 @@ impl Conversation {
             conversation_group_list: gstrs(v, "conversationGroupList"),
             peer_read_time: gu(v, "peerReadTime"),
             last_time: gu(v, "_lastTime"),
+            order_key: gu(v, "_orderKey"),
+            draft_text: gs(v, "draftText"),
         })
     }
 
