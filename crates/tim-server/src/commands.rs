@@ -282,10 +282,16 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     };
     let mut wire = to_wire(&stored);
     wire.is_need_read_receipt = req.is_need_read_receipt.unwrap_or(0);
-    let push = |m: &C2cMsg| json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[wire_value(m)]}]});
     let mut for_receiver = wire_value(&wire);
     if online_only {
         for_receiver["MsgLifeTime"] = json!(0);
+    }
+    // The receiving SDK honours `NoUnread` / `NoLastMsg` from the push (tim-js-sdk reads
+    // `SendMsgControl` from received messages); the stored stream and the conversation counters
+    // already applied them through `Fanout`.
+    let control: Vec<&String> = control.iter().filter(|c| *c == "NoUnread" || *c == "NoLastMsg").collect();
+    if !control.is_empty() {
+        for_receiver["SendMsgControl"] = json!(control);
     }
     let receiver_push = json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[for_receiver]}]});
     st.hub.push_user(sdkappid, &stored.to, who.conn_id(), &receiver_push);
@@ -294,7 +300,12 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
         let mut copy = wire.clone();
         copy.is_sync_msg = 1;
         std::mem::swap(&mut copy.from_account, &mut copy.to_account);
-        st.hub.push_user(sdkappid, &stored.from, who.conn_id(), &push(&copy));
+        let mut copy = wire_value(&copy);
+        if !control.is_empty() {
+            copy["SendMsgControl"] = json!(control);
+        }
+        let copy = json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[copy]}]});
+        st.hub.push_user(sdkappid, &stored.from, who.conn_id(), &copy);
     }
     sendmsg_reply(&stored)
 }
@@ -332,6 +343,20 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     notices.truncate(page);
     let pos = entries.last().map(|(p, _)| *p).unwrap_or(after);
     let npos = notices.last().map(|(p, _)| *p).unwrap_or(notices_after);
+    // A conversation the user deleted brings back none of its history before the deletion
+    // point (a fresh device would list it again otherwise).
+    let floors: std::collections::HashMap<String, i64> = match st.store.conv_states(sdkappid, &me) {
+        Ok(states) => {
+            states.into_iter().filter(|c| c.kind == 1 && c.del_point > 0).map(|c| (c.peer, c.del_point)).collect()
+        }
+        Err(e) => return internal(e),
+    };
+    if !floors.is_empty() {
+        entries.retain(|(_, m)| {
+            let peer = if m.from == me { &m.to } else { &m.from };
+            floors.get(peer).is_none_or(|floor| m.id > *floor)
+        });
+    }
     // Kept system notices go in `EventArray`, shaped like their push (WIRE.md §4.3).
     // An item kept with its own `Event` (a topic's @-tip, 12) goes in an entry of that event; runs
     // of the same event share one entry, in order.

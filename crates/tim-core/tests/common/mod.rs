@@ -2,6 +2,7 @@
 //! in-process tim-server, shared by the live test files.
 #![allow(clippy::unwrap_used, dead_code, unused_imports)]
 
+use std::sync::atomic::{AtomicU64, Ordering};
 pub use std::{
     collections::HashMap,
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -65,6 +66,8 @@ pub struct Driver {
     pub persisted: Vec<(Vec<Value>, Vec<Value>, Value)>,
 }
 
+static NEXT_SEED: AtomicU64 = AtomicU64::new(1);
+
 impl Driver {
     pub fn new(server: &ServerHandle) -> Driver {
         let (tx, rx) = mpsc::unbounded_channel();
@@ -73,7 +76,9 @@ impl Driver {
             base_url: format!("ws://{}", server.local_addr()),
             dev_mode: false,
             instance_id: String::new(),
-            seed: now() ^ 0x9e37_79b9_7f4a_7c15,
+            // Distinct per driver: the seed also makes the instance ID, and two drivers made in
+            // the same millisecond must not look like one instance to the server.
+            seed: (now() ^ 0x9e37_79b9_7f4a_7c15).wrapping_add(NEXT_SEED.fetch_add(0x1_0001, Ordering::Relaxed)),
             tz_offset_min: 0,
             compress: true,
         };
