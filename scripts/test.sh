@@ -87,6 +87,9 @@ TIM_E2E_SDK=official node tests/e2e/groups.mjs
 node tests/e2e/rooms.mjs
 TIM_E2E_SDK=official node tests/e2e/rooms.mjs
 node tests/e2e/tabs.mjs
+# Two devices of one user in one browser need every instance kept online.
+start_node "$(mktemp -d)" multi TIM_MULTI_INSTANCE=allow
+TIM_URL="$node_url" node tests/e2e/conversations.mjs
 
 step "cluster: two tim-server processes sharing PostgreSQL + Redis"
 db="tim_cluster_$$"

@@ -7,11 +7,10 @@
 //
 // Two devices of one user on the same platform need a server with `multi_instance = "allow"`
 // (otherwise the second login kicks the first):
-//   printf 'multi_instance = "allow"\n' > /tmp/tim-multi.toml
-//   TIM_DEMO=1 TIM_STATIC_DIR=dist/www target/debug/tim-server --config /tmp/tim-multi.toml serve
+//   TIM_DEMO=1 TIM_MULTI_INSTANCE=allow TIM_STATIC_DIR=dist/www target/debug/tim-server serve
 //   TIM_URL=http://127.0.0.1:8080 node tests/e2e/conversations.mjs
 import assert from 'node:assert/strict';
-import { browser, failures, OFFICIAL, user } from './lib.mjs';
+import { browser, failures, launch, OFFICIAL, user } from './lib.mjs';
 
 const run = Date.now().toString(36);
 const [A, B, C] = ['alice', 'bob', 'carol'].map((n) => `v${n}_${run}`);
@@ -45,9 +44,12 @@ const ids = (list) => list.map((c) => c.conversationID);
 const listOf = async (u, opts) => (await u.ok('getConversationList', ...(opts === undefined ? [] : [opts]))).conversationList;
 const idsAre = (want) => `d.map((c) => c.conversationID).join() === ${JSON.stringify(want.join())}`;
 
+let other = null;
 try {
   const a1 = await user(A);
-  const a2 = await user(A);
+  // The second device is another browser (a tab of the same one would share the connection).
+  other = await launch();
+  const a2 = await user(A, other);
   await listen(a1);
   await listen(a2);
   const b = await user(B);
@@ -133,5 +135,6 @@ try {
   assert.deepEqual(failures, [], 'no uncaught page errors');
   console.log(`ok (${OFFICIAL ? 'official tim-js-sdk 2.27.6' : 'tim-wasm'}): conversations through the public JS API in Chromium, two devices of one user (order, unread, read sync, pin, marks, custom data, conversation groups, draft, delete)`);
 } finally {
+  if (other) await other.close();
   await browser.close();
 }

@@ -14,18 +14,21 @@ const sdkScript = OFFICIAL
   ? { path: fileURLToPath(new URL('../../node_modules/tim-js-sdk/tim-js.js', import.meta.url)) }
   : { url: `${TIM_URL}/pkg/tim-js.js` };
 
-export const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tim-chromium-')), {
+// A headless Chromium with its own profile: a separate "device" (its own IndexedDB, Web Locks
+// and BroadcastChannels). Pages of one profile are tabs of one browser.
+export const launch = () => chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tim-chromium-')), {
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--disable-quic'],
 });
+export const browser = await launch();
 export const failures = [];
 
-// One page per user: the package loaded with a script tag, a TIM instance logged in, and every
+// One page per user (in `device`, default the shared browser): the package loaded with a script tag, a TIM instance logged in, and every
 // event the test looks at recorded in `window.ev`.
-export async function user(name) {
-  const p = await browser.newPage();
+export async function user(name, device = browser) {
+  const p = await device.newPage();
   p.on('pageerror', (e) => failures.push(`${name}: ${e.message}`));
   p.on('console', (m) => { if (m.type() === 'error') console.error(`[${name}] ${m.text()}`); });
   await p.goto(`${TIM_URL}/pkg/README.md`);

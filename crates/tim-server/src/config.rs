@@ -1,6 +1,6 @@
 //! Server configuration: a TOML file, then environment overrides (`TIM_LISTEN`, `TIM_DATA_DIR`,
 //! `TIM_STATIC_DIR`, `TIM_DEMO`, `TIM_STORAGE`, `TIM_POSTGRES_URL`, `TIM_REDIS_URL`, `TIM_NODE_ID`,
-//! `TIM_UPLOADS_*`). See `docs/server.md`.
+//! `TIM_MULTI_INSTANCE`, `TIM_UPLOADS_*`). See `docs/server.md`.
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -330,6 +330,13 @@ impl Config {
         if let Some(v) = get("TIM_NODE_ID").filter(|v| !v.is_empty()) {
             self.cluster.node_id = Some(v);
         }
+        if let Some(v) = get("TIM_MULTI_INSTANCE").filter(|v| !v.is_empty()) {
+            self.multi_instance = match v.as_str() {
+                "kick" => MultiInstance::Kick,
+                "allow" => MultiInstance::Allow,
+                _ => return Err(ConfigError::Env("TIM_MULTI_INSTANCE (use kick or allow)")),
+            };
+        }
         self.apply_uploads_env(&get)
     }
 
@@ -397,6 +404,9 @@ mod tests {
         assert!(c.demo);
         assert_eq!(c.listen, "127.0.0.1:1");
         assert!(c.apply_env(|k| (k == "TIM_DEMO").then(|| "maybe".to_string())).is_err());
+        c.apply_env(|k| (k == "TIM_MULTI_INSTANCE").then(|| "kick".to_string())).expect("valid env");
+        assert_eq!(c.multi_instance, MultiInstance::Kick);
+        assert!(c.apply_env(|k| (k == "TIM_MULTI_INSTANCE").then(|| "sometimes".to_string())).is_err());
         assert!(Config::from_toml("nonsense = 1").is_err());
         assert_eq!(c.storage, Storage::Sqlite);
         let mut p = Config::from_toml("storage = \"postgres\"\npostgres_url = \"postgres://a@h/db\"").expect("toml");
