@@ -1,5 +1,6 @@
 //! The engine state machine. See the crate docs for the model.
 
+mod cache;
 mod groups;
 mod rooms;
 
@@ -141,6 +142,25 @@ pub enum Output {
         messages: Vec<Value>,
         /// Sync cursors `{cookie}`.
         meta: Value,
+        /// Outbox records to write: `{ID, message, opts}` (never evicted).
+        outbox: Vec<Value>,
+        /// Outbox records to delete, by message ID.
+        outbox_delete: Vec<String>,
+    },
+    /// Read up to `count` cached messages of a conversation, the newest below `before`
+    /// (`(order, message ID)`: group sequence or C2C time; `None`: the newest), and give them
+    /// to [`Engine::history_loaded`] (an empty list when the cache has none or fails).
+    LoadHistory {
+        /// The user.
+        user: String,
+        /// Echoed to [`Engine::history_loaded`].
+        request: u64,
+        /// The conversation.
+        conversation_id: String,
+        /// Exclusive upper bound.
+        before: Option<(u64, String)>,
+        /// Page size.
+        count: u64,
     },
 }
 
@@ -258,6 +278,8 @@ struct Session {
     dirty_convs: Vec<String>,
     dirty_msgs: Vec<Message>,
     meta_dirty: bool,
+    /// Warm start, cache reads and the outbox.
+    store: cache::Store,
     /// AVChatRoom, attribute, counter and topic state.
     rooms: rooms::Rooms,
 }
@@ -374,7 +396,10 @@ impl Engine {
     }
 
     fn settle(&mut self, call: u64, result: Result<Value, ApiError>) {
-        self.out.push_back(Output::Settle { call, result });
+        // A call made on the app's behalf (outbox, cache read) settles the app's call.
+        if let Some(call) = self.alias(call) {
+            self.out.push_back(Output::Settle { call, result });
+        }
     }
 
     fn set_net_state(&mut self, state: &'static str) {
@@ -466,6 +491,7 @@ impl Engine {
                 self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
                 self.rooms_reconnected();
                 self.sync_all(now);
+                self.flush_outbox(now);
             }
             _ => {
                 self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
@@ -777,6 +803,7 @@ impl Engine {
             Purpose::Ignore,
             now,
         );
+        self.warm_ready(now);
     }
 
     /// Conversation list and C2C sync (login and every reconnect).
@@ -884,7 +911,8 @@ impl Engine {
             .map(|p| (s(p, "From_Account"), u(p, "UnreadCount")))
             .collect();
         // The first sync after login does not raise MESSAGE_RECEIVED; later ones do.
-        let announce = self.s.synced;
+        // After a warm start the app is ready before this sync, so it hears of everything new.
+        let announce = self.s.synced || self.s.store.warm;
         let mut fresh = Vec::new();
         let mut peers = Vec::new();
         for m in body["MsgList"].as_array().into_iter().flatten() {
@@ -1182,9 +1210,12 @@ impl Engine {
 
     fn flush_persist(&mut self) {
         let s = &mut self.s;
-        if s.user.is_empty() || (s.dirty_convs.is_empty() && s.dirty_msgs.is_empty() && !s.meta_dirty) {
+        if s.user.is_empty()
+            || (s.dirty_convs.is_empty() && s.dirty_msgs.is_empty() && !s.meta_dirty && !self.outbox_dirty())
+        {
             return;
         }
+        let s = &mut self.s;
         let conversations = std::mem::take(&mut s.dirty_convs)
             .iter()
             .filter_map(|id| s.conversations.get(id))
@@ -1192,40 +1223,11 @@ impl Engine {
             .collect();
         let messages = std::mem::take(&mut s.dirty_msgs).iter().map(Message::to_json).collect();
         s.meta_dirty = false;
-        let out = Output::Persist { user: s.user.clone(), conversations, messages, meta: obj! {"cookie": &s.cookie} };
+        let (outbox, outbox_delete) =
+            (std::mem::take(&mut s.store.outbox_put), std::mem::take(&mut s.store.outbox_delete));
+        let meta = obj! {"cookie": &s.cookie};
+        let out = Output::Persist { user: s.user.clone(), conversations, messages, meta, outbox, outbox_delete };
         self.out.push_back(out);
-    }
-
-    /// The platform loaded the cache asked for by [`Output::LoadCache`] (`Null` when there is
-    /// none): `{conversations: [...], messages: [...], meta: {cookie}}`.
-    pub fn cache_loaded(&mut self, user: &str, snapshot: Value, now: u64) {
-        if user != self.s.user || self.s.cache_loaded {
-            return;
-        }
-        self.s.cache_loaded = true;
-        for c in snapshot["conversations"].as_array().into_iter().flatten() {
-            if let Some(c) = Conversation::from_json(c) {
-                let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);
-                if !known {
-                    self.s.conversations.insert(c.conversation_id.clone(), c);
-                }
-            }
-        }
-        for m in snapshot["messages"].as_array().into_iter().flatten() {
-            if let Some(m) = Message::from_json(m) {
-                if m.status == "success" {
-                    self.s.history.entry(m.conversation_id.clone()).or_default().insert(m);
-                }
-            }
-        }
-        if self.s.cookie.is_empty() {
-            self.s.cookie = s(&snapshot["meta"], "cookie");
-        }
-        if !self.s.conversations.is_empty() {
-            self.conv_changed();
-        }
-        self.getmsg(now);
-        self.flush_throttled(now, true);
     }
 
     // ------------------------------------------------------------------- API
@@ -1452,6 +1454,9 @@ impl Engine {
         };
         msg.status = "unSend".into();
         let msg = msg.clone();
+        if !self.open {
+            return self.queue_offline(msg, opts, now);
+        }
         let online_only = opts["onlineUserOnly"].as_bool().unwrap_or(false);
         let mut control = Vec::new();
         if opts["messageControlInfo"]["excludedFromUnreadCount"].as_bool() == Some(true) {
@@ -1528,6 +1533,14 @@ impl Engine {
         if id.starts_with(CONV_GROUP) && id.len() > CONV_GROUP.len() || id == CONV_SYSTEM {
             let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
             let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+            if let Some(r) = self.read_cache_first(&id, &a, cursor.as_deref(), count) {
+                return r;
+            }
+            if self.stale_top(&id, cursor.as_deref()) {
+                let call = self.pending_call();
+                self.group_history_request(call, id, cursor, count, 0, now);
+                return CallResult::Pending(call);
+            }
             if let Some(done) = self.page_from_cache(&id, cursor.as_deref(), count, id == CONV_SYSTEM) {
                 return CallResult::Done(Ok(done));
             }
@@ -1542,6 +1555,9 @@ impl Engine {
         };
         let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
         let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+        if let Some(r) = self.read_cache_first(&conv, &a, cursor.as_deref(), count) {
+            return r;
+        }
         if let Some(done) = self.page_from_cache(&conv, cursor.as_deref(), count, false) {
             return CallResult::Done(Ok(done));
         }
@@ -1585,13 +1601,21 @@ impl Engine {
         Some(obj! {"messageList": &page, "nextReqMessageID": &next, "isCompleted": &completed})
     }
 
-    /// The start of the run of consecutive sequences that ends just before index `end`.
+    /// The start of the run of consecutive sequences that ends just before index `end`. When
+    /// `end` is a message (a page cursor), the run must join it: a hole right below the cursor
+    /// makes the run empty (`end`), so the page comes from the server.
     fn contiguous_from(h: &History, end: usize) -> usize {
-        let mut run = end.saturating_sub(1);
-        while run > 0 && run < end && h.msgs[run - 1].sequence + 1 == h.msgs[run].sequence {
+        if end == 0 || end > h.msgs.len() {
+            return end.min(h.msgs.len());
+        }
+        if end < h.msgs.len() && h.msgs[end - 1].sequence + 1 != h.msgs[end].sequence {
+            return end;
+        }
+        let mut run = end - 1;
+        while run > 0 && h.msgs[run - 1].sequence + 1 == h.msgs[run].sequence {
             run -= 1;
         }
-        run.min(end)
+        run
     }
 
     /// The sequence to fetch group history below: just under the contiguous run before the
