@@ -73,9 +73,7 @@ pub async fn open(name: &str) -> Result<Database, Error> {
             // 1 -> 2: messages become indexed records (the v1 text records are dropped: they
             // are a cache, read again from the server on demand); groups and outbox stores.
             if old < 2 {
-                if old >= 1 {
-                    db.delete_object_store(MESSAGES)?;
-                }
+                db.delete_object_store(MESSAGES)?;
                 let messages = db.create_object_store(MESSAGES).build()?;
                 messages.create_index(BY_CONV, ["c", "o", "i"].into()).build()?;
                 messages.create_index(BY_TIME, "t".into()).build()?;

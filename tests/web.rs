@@ -47,9 +47,9 @@ fn msg_json(conv: &str, peer: &str, id: &str, time: u64, text: &str) -> Value {
 }
 
 fn records(conv: &str, peer: &str, range: std::ops::Range<u64>) -> Vec<idb::MessageRecord> {
-    range
-        .map(|i| idb::MessageRecord::of(&msg_json(conv, peer, &format!("m-{i}"), 1_700_000_000 + i, &format!("t{i}"))))
-        .collect()
+    // Message IDs are unique across conversations: bob's are `m-<i>`, others' `<peer>-<i>`.
+    let id = |i: u64| if peer == "bob" { format!("m-{i}") } else { format!("{peer}-{i}") };
+    range.map(|i| idb::MessageRecord::of(&msg_json(conv, peer, &id(i), 1_700_000_000 + i, &format!("t{i}")))).collect()
 }
 
 #[wasm_bindgen_test]
