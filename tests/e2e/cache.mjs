@@ -61,7 +61,7 @@ try {
   await p.waitForFunction(() => window.received.length >= 20, null, { timeout: 10000 });
   const before = await history(p, `C2C${B}`);
   assert.deepEqual(before, Array.from({ length: 20 }, (_, i) => `old ${i}`));
-  await p.waitForTimeout(800); // the cache writer
+  await p.waitForTimeout(1100); // the cache writer; and a later second (times are in seconds)
   await p.goto('about:blank');
 
   // While alice's page is closed bob sends 30 more.

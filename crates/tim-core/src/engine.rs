@@ -951,7 +951,7 @@ impl Engine {
             self.s.cookie = cookie.clone();
             self.s.meta_dirty = true;
         }
-        let fresh: Vec<Value> = fresh.iter().map(Message::to_json).collect();
+        let fresh: Vec<Value> = fresh.iter().filter(|m| !self.seen_before_reload(m)).map(Message::to_json).collect();
         if announce && !fresh.is_empty() {
             self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
         }

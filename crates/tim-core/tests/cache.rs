@@ -244,3 +244,43 @@ async fn test_outbox_restored_from_the_cache_is_sent_after_login_and_the_server_
     let page = b.call("getMessageList", json!([{"conversationID": format!("C2C{alice}")}])).await.unwrap();
     assert_eq!(texts(&page), ["survives reload"]);
 }
+
+#[tokio::test]
+async fn test_after_a_warm_start_only_messages_newer_than_the_cache_are_announced() {
+    let server = server().await;
+    let (alice, bob) = (uid("nalice"), uid("nbob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    // bob receives five by push (his cached sync cursor stays older than them).
+    for i in 0..5 {
+        a.send_text(&bob, &format!("pushed {i}")).await;
+    }
+    let mut got = 0;
+    let deadline = now() + 10_000;
+    while got < 5 && now() < deadline {
+        b.pump(100).await;
+        got += b.received().len();
+    }
+    assert_eq!(got, 5);
+    b.pump(500).await;
+    let (snapshot, messages) = stored(&b);
+    b.call("logout", json!([])).await.unwrap();
+    // Later seconds than the cached last message (times are in seconds: docs/cache.md).
+    a.pump(1_100).await;
+    for i in 0..3 {
+        a.send_text(&bob, &format!("later {i}")).await;
+    }
+    let mut w = Driver::new(&server);
+    w.cache = snapshot;
+    w.cached_history = messages;
+    w.login(&bob).await;
+    w.pump(1_500).await;
+    let texts: Vec<String> =
+        w.received().iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(texts, ["later 0", "later 1", "later 2"], "only what the cache did not have");
+    let all = all_history(&mut w, &format!("C2C{alice}")).await;
+    let want: Vec<String> = (0..5).map(|i| format!("pushed {i}")).chain((0..3).map(|i| format!("later {i}"))).collect();
+    assert_eq!(all, want);
+}

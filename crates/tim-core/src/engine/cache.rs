@@ -52,6 +52,8 @@ pub(super) struct Store {
     aliases: HashMap<u64, (Option<u64>, Option<String>)>,
     /// SDK_READY came from the cache, before the first sync.
     pub(super) warm: bool,
+    /// The cached last-message time per conversation at warm start.
+    cached_last: HashMap<String, u64>,
 }
 
 impl Store {
@@ -72,6 +74,7 @@ impl Engine {
         self.s.cache_loaded = true;
         for c in snapshot["conversations"].as_array().into_iter().flatten() {
             if let Some(c) = Conversation::from_json(c) {
+                self.s.store.cached_last.insert(c.conversation_id.clone(), c.last_time);
                 let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);
                 if !known {
                     self.s.conversations.insert(c.conversation_id.clone(), c);
@@ -119,6 +122,18 @@ impl Engine {
         if self.open {
             self.flush_outbox(now);
         }
+    }
+
+    /// A message the first sync after a warm start brings again (the cached cursor can be
+    /// older than messages that came by push): not newer than the conversation's cached last
+    /// message. The app saw it before the reload, so it is not announced again.
+    pub(super) fn seen_before_reload(&self, m: &Message) -> bool {
+        if !self.s.store.warm || self.s.synced {
+            return false;
+        }
+        // Times are in seconds: a message of the cached last message's second counts as seen
+        // (a push in that same second is in the history but not announced again).
+        self.s.store.cached_last.get(&m.conversation_id).is_some_and(|&time| m.time <= time)
     }
 
     /// `getMessageList` first asks the cache for the page below what memory holds, unless
