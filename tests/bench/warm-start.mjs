@@ -102,11 +102,10 @@ try {
       const page = (await tim.getMessageList({ conversationID: first })).data.messageList;
       const paged = performance.now() - t0;
       const heap = performance.memory ? performance.memory.usedJSHeapSize : 0;
-      await tim.logout();
-      tim.destroy();
+      await tim.destroy();
       return { ready, listed, paged, convs: list.length, page: page.length, first, newest: page.length && page[page.length - 1].payload.text, heap };
     }, user);
-    if (r.convs !== CONVS || r.page !== 15) throw new Error(`unexpected result ${JSON.stringify(r)}`);
+    if (r.convs !== CONVS || r.page !== Math.min(15, Math.ceil(MSGS / CONVS))) throw new Error(`unexpected result ${JSON.stringify(r)}`);
     runs.push(r);
     console.log(`run ${i + 1}: SDK_READY ${r.ready.toFixed(1)} ms, getConversationList ${r.listed.toFixed(1)} ms, first getMessageList ${r.paged.toFixed(1)} ms (${r.convs} conversations, page of ${r.page})`);
   }

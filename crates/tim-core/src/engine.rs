@@ -564,6 +564,7 @@ impl Engine {
             // The cache never answered: sync without it rather than never.
             self.s.cache_loaded = true;
             self.getmsg(now);
+            self.warm_ready(now);
         }
         self.flush_throttled(now, false);
         self.flush_persist();
@@ -883,7 +884,8 @@ impl Engine {
         self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, obj! {"UpdateSeq": 0}, Purpose::Ignore, now);
         self.joined_group_list(None, now);
         self.request(cmd::FETCH_PURCHASE_BITS, obj! {"uint32_sdkappid": &self.cfg.sdk_app_id}, Purpose::Ignore, now);
-        if !self.s.ready {
+        // While the cache is still loading, SDK_READY waits for it (see cache::warm_ready).
+        if !self.s.ready && self.s.cache_loaded {
             self.s.ready = true;
             self.emit(ev::SDK_READY, None);
             self.conv_changed();

@@ -68,9 +68,10 @@ async fn test_warm_start_answers_from_the_cache_then_the_network_brings_what_cha
     assert_eq!(messages.len(), 40);
     a.call("logout", json!([])).await.unwrap();
 
-    // While alice is away bob writes once more.
+    // While alice is away bob writes once more (a later second than the cached last message).
     let mut b = Driver::new(&server);
     b.login(&bob).await;
+    b.pump(1_100).await;
     b.send_text(&alice, "while away").await;
 
     // A reloaded page: the cache holds the conversation list and the history (read lazily).

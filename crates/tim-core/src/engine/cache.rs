@@ -108,14 +108,16 @@ impl Engine {
     }
 
     /// Once logged in with a loaded cache: SDK_READY from the cached conversation list (the
-    /// network then brings what changed), and the outbox goes out.
+    /// network then brings what changed) — or, with an empty cache, once the conversation list
+    /// came from the network — and the outbox goes out.
     pub(super) fn warm_ready(&mut self, now: u64) {
         if self.login != Login::In || !self.s.cache_loaded {
             return;
         }
-        if !self.s.ready && !self.s.conversations.is_empty() {
+        if !self.s.ready && (!self.s.conversations.is_empty() || self.s.page_done) {
             self.s.ready = true;
-            self.s.store.warm = true;
+            // Ready before the first sync is done: that sync's messages are announced.
+            self.s.store.warm = !self.s.page_done;
             self.emit(ev::SDK_READY, None);
             self.conv_changed();
         }
