@@ -66,8 +66,26 @@ struct Inner {
     sockets: HashMap<SocketId, Socket>,
     tick: Option<(JsValue, Closure<dyn FnMut()>)>,
     pump_scheduled: bool,
-    writes: VecDeque<(String, idb::Batch)>,
+    writes: VecDeque<Job>,
     writer_running: bool,
+    /// The open cache database and its name (one user at a time); `None` before the first use
+    /// and after logout.
+    db: Option<(String, indexed_db_futures::database::Database)>,
+}
+
+/// Cache work, done one after another in the order the engine asked for it.
+enum Job {
+    Save(String, idb::Batch),
+    /// Read a history page for the engine.
+    Page {
+        name: String,
+        request: u64,
+        conv: String,
+        before: Option<(u64, String)>,
+        count: u64,
+    },
+    /// Close the database (logout / destroy), after the writes before it.
+    Close,
 }
 
 impl Drop for Inner {
@@ -122,6 +140,7 @@ impl WasmTim {
             pump_scheduled: false,
             writes: VecDeque::new(),
             writer_running: false,
+            db: None,
         }));
         let weak = Rc::downgrade(&inner);
         let tick = Closure::<dyn FnMut()>::new(move || {
@@ -154,6 +173,10 @@ impl WasmTim {
             }
             Err(_) => CallResult::Done(Err(ApiError { code: 2903, message: "re-entrant call".into(), data: None })),
         };
+        if method == "logout" || method == "destroy" {
+            // The database closes once the writes the session left are done.
+            enqueue(&self.inner, Job::Close);
+        }
         schedule_pump(&self.inner);
         match result {
             CallResult::Done(Ok(v)) => json!({ "ok": v }),
@@ -258,7 +281,12 @@ fn run(rc: &Shared, o: Output) {
             let Ok(app) = rc.try_borrow().map(|i| i.sdk_app_id) else { return };
             let weak = Rc::downgrade(rc);
             wasm_bindgen_futures::spawn_local(async move {
-                let snapshot = idb::load(&idb::db_name(app, &user)).await.unwrap_or(Value::Null);
+                let name = idb::db_name(app, &user);
+                // No IndexedDB (private browsing, blocked): the session runs from memory.
+                let snapshot = match database(&weak, &name).await {
+                    Some(db) => idb::load(&db).await.unwrap_or(Value::Null),
+                    None => Value::Null,
+                };
                 if let Some(rc) = weak.upgrade() {
                     if let Ok(mut i) = rc.try_borrow_mut() {
                         i.engine.cache_loaded(&user, snapshot, now());
@@ -267,22 +295,53 @@ fn run(rc: &Shared, o: Output) {
                 }
             });
         }
-        Output::Persist { user, conversations, messages, meta } => {
+        Output::LoadHistory { user, request, conversation_id, before, count } => {
+            let Ok(app) = rc.try_borrow().map(|i| i.sdk_app_id) else { return };
+            let name = idb::db_name(app, &user);
+            enqueue(rc, Job::Page { name, request, conv: conversation_id, before, count });
+        }
+        Output::Persist { user, conversations, messages, meta, outbox, outbox_delete } => {
             let key = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
             let batch = idb::Batch {
                 conversations: conversations.iter().map(|c| (key(c, "conversationID"), c.to_string())).collect(),
-                messages: messages.iter().map(|m| (key(m, "ID"), m.to_string())).collect(),
+                messages: messages.iter().map(idb::MessageRecord::of).collect(),
+                outbox: outbox.iter().map(|q| (key(q, "ID"), q.to_string())).collect(),
+                outbox_delete,
                 meta: meta.to_string(),
             };
-            let Ok(mut i) = rc.try_borrow_mut() else { return };
-            let name = idb::db_name(i.sdk_app_id, &user);
-            i.writes.push_back((name, batch));
-            if !i.writer_running {
-                i.writer_running = true;
-                drop(i);
-                spawn_writer(Rc::downgrade(rc));
-            }
+            let Ok(app) = rc.try_borrow().map(|i| i.sdk_app_id) else { return };
+            enqueue(rc, Job::Save(idb::db_name(app, &user), batch));
         }
+    }
+}
+
+/// The open database `name`, opened (and migrated) on first use.
+async fn database(weak: &Weak<RefCell<Inner>>, name: &str) -> Option<indexed_db_futures::database::Database> {
+    let rc = weak.upgrade()?;
+    let cached = rc.try_borrow().ok().and_then(|i| i.db.as_ref().filter(|(n, _)| n == name).map(|(_, d)| d.clone()));
+    if cached.is_some() {
+        return cached;
+    }
+    drop(rc);
+    let db = idb::open(name).await.ok()?;
+    let rc = weak.upgrade()?;
+    let mut i = rc.try_borrow_mut().ok()?;
+    if let Some((n, old)) = i.db.take() {
+        if n != name {
+            old.close();
+        }
+    }
+    i.db = Some((name.to_string(), db.clone()));
+    Some(db)
+}
+
+fn enqueue(rc: &Shared, job: Job) {
+    let Ok(mut i) = rc.try_borrow_mut() else { return };
+    i.writes.push_back(job);
+    if !i.writer_running {
+        i.writer_running = true;
+        drop(i);
+        spawn_writer(Rc::downgrade(rc));
     }
 }
 
@@ -301,8 +360,31 @@ fn spawn_writer(weak: Weak<RefCell<Inner>>) {
                 }
                 None => None,
             };
-            let Some((name, batch)) = job else { return };
-            let _ = idb::save(&name, batch).await;
+            let Some(job) = job else { return };
+            match job {
+                Job::Save(name, batch) => {
+                    if let Some(db) = database(&weak, &name).await {
+                        let _ = idb::save(&db, batch).await;
+                    }
+                }
+                Job::Page { name, request, conv, before, count } => {
+                    let page = match database(&weak, &name).await {
+                        Some(db) => idb::page(&db, &conv, before, count).await.unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    let Some(rc) = weak.upgrade() else { return };
+                    if let Ok(mut i) = rc.try_borrow_mut() {
+                        i.engine.history_loaded(request, page, now());
+                    }
+                    pump(&rc);
+                }
+                Job::Close => {
+                    let db = weak.upgrade().and_then(|rc| rc.try_borrow_mut().ok().and_then(|mut i| i.db.take()));
+                    if let Some((_, db)) = db {
+                        db.close();
+                    }
+                }
+            }
         }
     });
 }

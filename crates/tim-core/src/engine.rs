@@ -1,5 +1,6 @@
 //! The engine state machine. See the crate docs for the model.
 
+mod cache;
 mod conversations;
 mod groups;
 mod rooms;
@@ -142,6 +143,25 @@ pub enum Output {
         messages: Vec<Value>,
         /// Sync cursors `{cookie}`.
         meta: Value,
+        /// Outbox records to write: `{ID, message, opts}` (never evicted).
+        outbox: Vec<Value>,
+        /// Outbox records to delete, by message ID.
+        outbox_delete: Vec<String>,
+    },
+    /// Read up to `count` cached messages of a conversation, the newest below `before`
+    /// (`(order, message ID)`: group sequence or C2C time; `None`: the newest), and give them
+    /// to [`Engine::history_loaded`] (an empty list when the cache has none or fails).
+    LoadHistory {
+        /// The user.
+        user: String,
+        /// Echoed to [`Engine::history_loaded`].
+        request: u64,
+        /// The conversation.
+        conversation_id: String,
+        /// Exclusive upper bound.
+        before: Option<(u64, String)>,
+        /// Page size.
+        count: u64,
     },
 }
 
@@ -265,6 +285,8 @@ struct Session {
     dirty_convs: Vec<String>,
     dirty_msgs: Vec<Message>,
     meta_dirty: bool,
+    /// Warm start, cache reads and the outbox.
+    store: cache::Store,
     /// AVChatRoom, attribute, counter and topic state.
     rooms: rooms::Rooms,
     /// Conversation groups `(convGroupID, name)`, in creation order.
@@ -403,7 +425,10 @@ impl Engine {
     }
 
     fn settle(&mut self, call: u64, result: Result<Value, ApiError>) {
-        self.out.push_back(Output::Settle { call, result });
+        // A call made on the app's behalf (outbox, cache read) settles the app's call.
+        if let Some(call) = self.alias(call) {
+            self.out.push_back(Output::Settle { call, result });
+        }
     }
 
     fn set_net_state(&mut self, state: &'static str) {
@@ -495,6 +520,7 @@ impl Engine {
                 self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
                 self.rooms_reconnected();
                 self.sync_all(now);
+                self.flush_outbox(now);
             }
             _ => {
                 self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
@@ -567,6 +593,7 @@ impl Engine {
             // The cache never answered: sync without it rather than never.
             self.s.cache_loaded = true;
             self.getmsg(now);
+            self.warm_ready(now);
         }
         self.flush_throttled(now, false);
         self.flush_persist();
@@ -808,6 +835,7 @@ impl Engine {
             Purpose::Ignore,
             now,
         );
+        self.warm_ready(now);
     }
 
     /// Conversation list and C2C sync (login and every reconnect).
@@ -884,7 +912,8 @@ impl Engine {
         self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, obj! {"UpdateSeq": 0}, Purpose::Ignore, now);
         self.joined_group_list(None, now);
         self.request(cmd::FETCH_PURCHASE_BITS, obj! {"uint32_sdkappid": &self.cfg.sdk_app_id}, Purpose::Ignore, now);
-        if !self.s.ready {
+        // While the cache is still loading, SDK_READY waits for it (see cache::warm_ready).
+        if !self.s.ready && self.s.cache_loaded {
             self.s.ready = true;
             self.emit(ev::SDK_READY, None);
             self.conv_changed();
@@ -913,9 +942,11 @@ impl Engine {
             .flatten()
             .map(|p| (s(p, "From_Account"), u(p, "UnreadCount")))
             .collect();
-        // The first sync after login does not raise MESSAGE_RECEIVED (unless it resumes a
-        // session from a cached cursor); later ones do.
-        let announce = self.s.synced || self.s.resume;
+        // The first sync after login does not raise MESSAGE_RECEIVED; later ones do. After a
+        // warm start the app is ready before this sync, and a session resumed from a cached
+        // cursor (the tab sharing layer taking over) has tabs that saw nothing after it: both
+        // hear of everything new.
+        let announce = self.s.synced || self.s.resume || self.s.store.warm;
         let mut fresh = Vec::new();
         let mut peers = Vec::new();
         for m in body["MsgList"].as_array().into_iter().flatten() {
@@ -957,7 +988,7 @@ impl Engine {
             self.s.cookie = cookie.clone();
             self.s.meta_dirty = true;
         }
-        let fresh: Vec<Value> = fresh.iter().map(Message::to_json).collect();
+        let fresh: Vec<Value> = fresh.iter().filter(|m| !self.seen_before_reload(m)).map(Message::to_json).collect();
         if announce && !fresh.is_empty() {
             self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
         }
@@ -1246,9 +1277,12 @@ impl Engine {
 
     fn flush_persist(&mut self) {
         let s = &mut self.s;
-        if s.user.is_empty() || (s.dirty_convs.is_empty() && s.dirty_msgs.is_empty() && !s.meta_dirty) {
+        if s.user.is_empty()
+            || (s.dirty_convs.is_empty() && s.dirty_msgs.is_empty() && !s.meta_dirty && !self.outbox_dirty())
+        {
             return;
         }
+        let s = &mut self.s;
         let conversations = std::mem::take(&mut s.dirty_convs)
             .iter()
             .filter_map(|id| s.conversations.get(id))
@@ -1256,40 +1290,11 @@ impl Engine {
             .collect();
         let messages = std::mem::take(&mut s.dirty_msgs).iter().map(Message::to_json).collect();
         s.meta_dirty = false;
-        let out = Output::Persist { user: s.user.clone(), conversations, messages, meta: obj! {"cookie": &s.cookie} };
+        let (outbox, outbox_delete) =
+            (std::mem::take(&mut s.store.outbox_put), std::mem::take(&mut s.store.outbox_delete));
+        let meta = obj! {"cookie": &s.cookie};
+        let out = Output::Persist { user: s.user.clone(), conversations, messages, meta, outbox, outbox_delete };
         self.out.push_back(out);
-    }
-
-    /// The platform loaded the cache asked for by [`Output::LoadCache`] (`Null` when there is
-    /// none): `{conversations: [...], messages: [...], meta: {cookie}}`.
-    pub fn cache_loaded(&mut self, user: &str, snapshot: Value, now: u64) {
-        if user != self.s.user || self.s.cache_loaded {
-            return;
-        }
-        self.s.cache_loaded = true;
-        for c in snapshot["conversations"].as_array().into_iter().flatten() {
-            if let Some(c) = Conversation::from_json(c) {
-                let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);
-                if !known {
-                    self.s.conversations.insert(c.conversation_id.clone(), c);
-                }
-            }
-        }
-        for m in snapshot["messages"].as_array().into_iter().flatten() {
-            if let Some(m) = Message::from_json(m) {
-                if m.status == "success" {
-                    self.s.history.entry(m.conversation_id.clone()).or_default().insert(m);
-                }
-            }
-        }
-        if self.s.cookie.is_empty() {
-            self.s.cookie = s(&snapshot["meta"], "cookie");
-        }
-        if !self.s.conversations.is_empty() {
-            self.conv_changed();
-        }
-        self.getmsg(now);
-        self.flush_throttled(now, true);
     }
 
     // ------------------------------------------------------------------- API
@@ -1516,6 +1521,9 @@ impl Engine {
         };
         msg.status = "unSend".into();
         let msg = msg.clone();
+        if !self.open {
+            return self.queue_offline(msg, opts, now);
+        }
         let online_only = opts["onlineUserOnly"].as_bool().unwrap_or(false);
         let mut control = Vec::new();
         if opts["messageControlInfo"]["excludedFromUnreadCount"].as_bool() == Some(true) {
@@ -1592,6 +1600,14 @@ impl Engine {
         if id.starts_with(CONV_GROUP) && id.len() > CONV_GROUP.len() || id == CONV_SYSTEM {
             let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
             let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+            if let Some(r) = self.read_cache_first(&id, &a, cursor.as_deref(), count) {
+                return r;
+            }
+            if self.stale_top(&id, cursor.as_deref()) {
+                let call = self.pending_call();
+                self.group_history_request(call, id, cursor, count, 0, now);
+                return CallResult::Pending(call);
+            }
             if let Some(done) = self.page_from_cache(&id, cursor.as_deref(), count, id == CONV_SYSTEM) {
                 return CallResult::Done(Ok(done));
             }
@@ -1606,6 +1622,9 @@ impl Engine {
         };
         let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
         let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+        if let Some(r) = self.read_cache_first(&conv, &a, cursor.as_deref(), count) {
+            return r;
+        }
         if let Some(done) = self.page_from_cache(&conv, cursor.as_deref(), count, false) {
             return CallResult::Done(Ok(done));
         }
@@ -1649,13 +1668,21 @@ impl Engine {
         Some(obj! {"messageList": &page, "nextReqMessageID": &next, "isCompleted": &completed})
     }
 
-    /// The start of the run of consecutive sequences that ends just before index `end`.
+    /// The start of the run of consecutive sequences that ends just before index `end`. When
+    /// `end` is a message (a page cursor), the run must join it: a hole right below the cursor
+    /// makes the run empty (`end`), so the page comes from the server.
     fn contiguous_from(h: &History, end: usize) -> usize {
-        let mut run = end.saturating_sub(1);
-        while run > 0 && run < end && h.msgs[run - 1].sequence + 1 == h.msgs[run].sequence {
+        if end == 0 || end > h.msgs.len() {
+            return end.min(h.msgs.len());
+        }
+        if end < h.msgs.len() && h.msgs[end - 1].sequence + 1 != h.msgs[end].sequence {
+            return end;
+        }
+        let mut run = end - 1;
+        while run > 0 && h.msgs[run - 1].sequence + 1 == h.msgs[run].sequence {
             run -= 1;
         }
-        run.min(end)
+        run
     }
 
     /// The sequence to fetch group history below: just under the contiguous run before the

@@ -64,6 +64,8 @@ pub struct Driver {
     /// Never answer `LoadCache` (a cache that hangs, like a blocked IndexedDB open).
     pub cache_hangs: bool,
     pub persisted: Vec<(Vec<Value>, Vec<Value>, Value)>,
+    /// Messages the history cache holds besides what this driver persisted.
+    pub cached_history: Vec<Value>,
 }
 
 static NEXT_SEED: AtomicU64 = AtomicU64::new(1);
@@ -96,6 +98,7 @@ impl Driver {
             cache: Value::Null,
             cache_hangs: false,
             persisted: Vec::new(),
+            cached_history: Vec::new(),
         }
     }
 
@@ -174,6 +177,25 @@ impl Driver {
             }
             Output::Persist { conversations, messages, meta, .. } => {
                 self.persisted.push((conversations, messages, meta))
+            }
+            Output::LoadHistory { request, conversation_id, before, count, .. } => {
+                // The history cache: the persisted messages of the conversation below `before`.
+                let order = |m: &Value| {
+                    let key = if m["conversationType"] == "GROUP" { "sequence" } else { "time" };
+                    (m[key].as_u64().unwrap_or(0), m["ID"].as_str().unwrap_or("").to_string())
+                };
+                let mut page: Vec<Value> = Vec::new();
+                for m in self.persisted.iter().flat_map(|p| p.1.iter()).chain(self.cached_history.iter()) {
+                    if m["conversationID"] == conversation_id.as_str()
+                        && before.as_ref().is_none_or(|b| order(m) < *b)
+                        && !page.iter().any(|p| p["ID"] == m["ID"])
+                    {
+                        page.push(m.clone());
+                    }
+                }
+                page.sort_by_key(|m| std::cmp::Reverse(order(m)));
+                page.truncate(count as usize);
+                self.engine.history_loaded(request, page, now());
             }
         }
     }

@@ -1,0 +1,287 @@
+//! The engine side of the platform cache (docs/cache.md): warm start from the cached
+//! conversation list, history pages read from the cache on demand before the network, and the
+//! outbox of messages sent while offline.
+//!
+//! The engine stays sans-IO: it asks with [`Output::LoadHistory`](super::Output::LoadHistory)
+//! and [`Output::Persist`](super::Output::Persist), and the platform answers through
+//! [`Engine::cache_loaded`] and [`Engine::history_loaded`].
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use crate::model::{Conversation, Message, CONV_GROUP, CONV_SYSTEM};
+use crate::obj;
+
+use super::{ev, s, u, ApiError, CallResult, Engine, Login, Output};
+
+/// A message waiting in the outbox for the connection.
+#[derive(Debug, Clone)]
+pub(super) struct Queued {
+    msg: Message,
+    opts: Value,
+    /// The app's pending `sendMessage` call (none for an outbox restored from the cache).
+    call: Option<u64>,
+}
+
+/// A `getMessageList` call waiting for a page from the cache.
+#[derive(Debug, Clone)]
+struct Read {
+    call: u64,
+    conv: String,
+    args: Value,
+    count: u64,
+}
+
+/// Cache state of one session.
+#[derive(Debug, Default)]
+pub(super) struct Store {
+    /// Conversations whose cached history has been read to its oldest record.
+    exhausted: HashSet<String>,
+    /// History reads asked of the platform, by request id.
+    reads: HashMap<u64, Read>,
+    next_read: u64,
+    /// Skip the cache read for the `getMessageList` being re-run after one.
+    skip_read: bool,
+    /// Messages sent while offline, oldest first.
+    pub(super) outbox: Vec<Queued>,
+    /// Outbox records to write / delete with the next persist.
+    pub(super) outbox_put: Vec<Value>,
+    pub(super) outbox_delete: Vec<String>,
+    /// Calls made on the app's behalf, settled as the app's call (`None`: nobody waits).
+    aliases: HashMap<u64, (Option<u64>, Option<String>)>,
+    /// SDK_READY came from the cache, before the first sync.
+    pub(super) warm: bool,
+    /// The cached last-message time per conversation at warm start.
+    cached_last: HashMap<String, u64>,
+}
+
+impl Store {
+    fn queued_json(q: &Queued) -> Value {
+        obj! {"ID": &q.msg.id, "message": &q.msg.to_json(), "opts": &q.opts}
+    }
+}
+
+impl Engine {
+    /// The platform loaded the cache asked for by [`Output::LoadCache`] (`Null` when there is
+    /// none): `{conversations: [...], messages?: [...], outbox?: [...], meta: {cookie}}`.
+    /// Messages are optional: a platform may answer history pages lazily through
+    /// [`Output::LoadHistory`] instead.
+    pub fn cache_loaded(&mut self, user: &str, snapshot: Value, now: u64) {
+        if user != self.s.user || self.s.cache_loaded {
+            return;
+        }
+        self.s.cache_loaded = true;
+        for c in snapshot["conversations"].as_array().into_iter().flatten() {
+            if let Some(c) = Conversation::from_json(c) {
+                self.s.store.cached_last.insert(c.conversation_id.clone(), c.last_time);
+                let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);
+                if !known {
+                    self.s.conversations.insert(c.conversation_id.clone(), c);
+                }
+            }
+        }
+        for m in snapshot["messages"].as_array().into_iter().flatten() {
+            if let Some(m) = Message::from_json(m) {
+                if m.status == "success" {
+                    self.s.history.entry(m.conversation_id.clone()).or_default().insert(m);
+                }
+            }
+        }
+        for q in snapshot["outbox"].as_array().into_iter().flatten() {
+            let Some(msg) = Message::from_json(&q["message"]) else { continue };
+            if self.s.store.outbox.iter().any(|o| o.msg.id == msg.id) {
+                continue;
+            }
+            self.s.drafts.insert(msg.id.clone(), msg.clone());
+            self.s.store.outbox.push(Queued { msg, opts: q["opts"].clone(), call: None });
+        }
+        if self.s.cookie.is_empty() {
+            self.s.cookie = s(&snapshot["meta"], "cookie");
+        }
+        if !self.s.conversations.is_empty() {
+            self.conv_changed();
+        }
+        self.warm_ready(now);
+        self.getmsg(now);
+        self.flush_throttled(now, true);
+    }
+
+    /// Once logged in with a loaded cache: SDK_READY from the cached conversation list (the
+    /// network then brings what changed) — or, with an empty cache, once the conversation list
+    /// came from the network — and the outbox goes out.
+    pub(super) fn warm_ready(&mut self, now: u64) {
+        if self.login != Login::In || !self.s.cache_loaded {
+            return;
+        }
+        if !self.s.ready && (!self.s.conversations.is_empty() || self.s.page_done) {
+            self.s.ready = true;
+            // Ready before the first sync is done: that sync's messages are announced.
+            self.s.store.warm = !self.s.page_done;
+            self.emit(ev::SDK_READY, None);
+            self.conv_changed();
+        }
+        if self.open {
+            self.flush_outbox(now);
+        }
+    }
+
+    /// A message the first sync after a warm start brings again (the cached cursor can be
+    /// older than messages that came by push): not newer than the conversation's cached last
+    /// message. The app saw it before the reload, so it is not announced again.
+    pub(super) fn seen_before_reload(&self, m: &Message) -> bool {
+        if !self.s.store.warm || self.s.synced {
+            return false;
+        }
+        // Times are in seconds: a message of the cached last message's second counts as seen
+        // (a push in that same second is in the history but not announced again).
+        self.s.store.cached_last.get(&m.conversation_id).is_some_and(|&time| m.time <= time)
+    }
+
+    /// `getMessageList` first asks the cache for the page below what memory holds, unless
+    /// memory already answers it or the cache has nothing older. `None`: go on as usual.
+    pub(super) fn read_cache_first(
+        &mut self,
+        conv: &str,
+        a: &Value,
+        cursor: Option<&str>,
+        count: u64,
+    ) -> Option<CallResult> {
+        if std::mem::take(&mut self.s.store.skip_read) || self.s.store.exhausted.contains(conv) {
+            return None;
+        }
+        let group = conv.starts_with(CONV_GROUP);
+        if self.page_from_cache(conv, cursor, count, conv == CONV_SYSTEM).is_some() && !self.stale_top(conv, cursor) {
+            return None;
+        }
+        let oldest = self.s.history.get(conv).and_then(|h| h.msgs.first());
+        if cursor.is_some() && oldest.is_none() {
+            // A cursor that memory does not know: the page is the network's business.
+            return None;
+        }
+        let before = oldest.map(|m| {
+            let key = if group { m.sequence } else { m.time };
+            (key, m.id.clone())
+        });
+        let call = self.pending_call();
+        self.s.store.next_read += 1;
+        let request = self.s.store.next_read;
+        self.s.store.reads.insert(request, Read { call, conv: conv.to_string(), args: a.clone(), count });
+        self.out.push_back(Output::LoadHistory {
+            user: self.s.user.clone(),
+            request,
+            conversation_id: conv.to_string(),
+            before,
+            count,
+        });
+        Some(CallResult::Pending(call))
+    }
+
+    /// A group's newest page is not in memory when its conversation names a later sequence.
+    pub(super) fn stale_top(&self, conv: &str, cursor: Option<&str>) -> bool {
+        if cursor.is_some() || !conv.starts_with(CONV_GROUP) {
+            return false;
+        }
+        let last = self.s.conversations.get(conv).map_or(0, |c| u(&c.last_message, "lastSequence"));
+        let newest = self.s.history.get(conv).and_then(|h| h.msgs.last()).map_or(0, |m| m.sequence);
+        last > newest
+    }
+
+    /// The platform read a page asked for by [`Output::LoadHistory`]: Message JSON records,
+    /// any order (empty when the cache has none or cannot be read).
+    pub fn history_loaded(&mut self, request: u64, messages: Vec<Value>, now: u64) {
+        let Some(read) = self.s.store.reads.remove(&request) else { return };
+        let mut got = 0;
+        for m in &messages {
+            let Some(m) = Message::from_json(m) else { continue };
+            if m.conversation_id != read.conv || m.status != "success" {
+                continue;
+            }
+            got += 1;
+            self.s.history.entry(read.conv.clone()).or_default().insert(m);
+        }
+        if got < read.count {
+            self.s.store.exhausted.insert(read.conv.clone());
+        }
+        if self.login != Login::In {
+            self.settle(read.call, Err(ApiError::new(tim_proto::code::USER_NOT_LOGGED_IN, "not logged in")));
+            return;
+        }
+        // Answer as if called now: from memory, or from the network for what is missing.
+        self.s.store.skip_read = true;
+        let r = self.get_message_list(read.args, now);
+        self.s.store.skip_read = false;
+        self.settle_as(Some(read.call), None, r);
+        self.flush_throttled(now, false);
+        self.flush_persist();
+    }
+
+    /// Settle the app's `call` with the outcome of a call made on its behalf.
+    fn settle_as(&mut self, call: Option<u64>, outbox_id: Option<String>, r: CallResult) {
+        match r {
+            CallResult::Pending(inner) => {
+                self.s.store.aliases.insert(inner, (call, outbox_id));
+            }
+            CallResult::Done(result) => {
+                if let Some(id) = outbox_id {
+                    self.outbox_remove(&id);
+                }
+                if let Some(call) = call {
+                    self.settle(call, result);
+                }
+            }
+            CallResult::Throw(m) => {
+                if let Some(call) = call {
+                    self.settle(call, Err(ApiError::new(tim_proto::code::INVALID_OPERATION, m)));
+                }
+            }
+        }
+    }
+
+    /// Map a settlement of an inner call to the app's call; `None` when nobody waits for it.
+    pub(super) fn alias(&mut self, call: u64) -> Option<u64> {
+        let Some((outer, outbox_id)) = self.s.store.aliases.remove(&call) else { return Some(call) };
+        if let Some(id) = outbox_id {
+            self.outbox_remove(&id);
+        }
+        outer.and_then(|c| self.alias(c))
+    }
+
+    // ---------------------------------------------------------------- outbox
+
+    /// `sendMessage` while offline: the message waits in the (persisted) outbox as `unSend`.
+    pub(super) fn queue_offline(&mut self, msg: Message, opts: Value, now: u64) -> CallResult {
+        let call = self.pending_call();
+        let q = Queued { msg, opts, call: Some(call) };
+        self.s.store.outbox_put.push(Store::queued_json(&q));
+        self.s.store.outbox.push(q);
+        if !self.connecting && self.reconnect_at.is_none() {
+            self.schedule_reconnect(now);
+        }
+        CallResult::Pending(call)
+    }
+
+    /// The connection is back: send the outbox in order. A message the server already has
+    /// (its reply was lost) is deduplicated by the server on its sequence and random.
+    pub(super) fn flush_outbox(&mut self, now: u64) {
+        if self.login != Login::In || !self.open {
+            return;
+        }
+        for q in std::mem::take(&mut self.s.store.outbox) {
+            self.s.drafts.entry(q.msg.id.clone()).or_insert_with(|| q.msg.clone());
+            let id = q.msg.id.clone();
+            let r = self.send_message(q.msg.to_json(), q.opts.clone(), now);
+            self.settle_as(q.call, Some(id), r);
+        }
+    }
+
+    fn outbox_remove(&mut self, id: &str) {
+        self.s.store.outbox.retain(|q| q.msg.id != id);
+        self.s.store.outbox_put.retain(|q| q["ID"] != id);
+        self.s.store.outbox_delete.push(id.to_string());
+    }
+
+    pub(super) fn outbox_dirty(&self) -> bool {
+        !self.s.store.outbox_put.is_empty() || !self.s.store.outbox_delete.is_empty()
+    }
+}

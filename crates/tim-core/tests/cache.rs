@@ -1,0 +1,287 @@
+//! The engine's cache protocol against a real in-process tim-server over real WebSockets: warm
+//! start from a cached conversation list with history read from the cache on demand, resync of
+//! 500 messages missed while offline (C2C through the sync cursor, a group through its
+//! sequences), and the outbox of messages sent while offline.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+
+fn texts(page: &Value) -> Vec<String> {
+    page["messageList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Everything a driver persisted, as the platform would hold it: `(snapshot, messages)`.
+fn stored(d: &Driver) -> (Value, Vec<Value>) {
+    let mut conversations: HashMap<String, Value> = HashMap::new();
+    let mut messages: HashMap<String, Value> = HashMap::new();
+    let mut meta = Value::Null;
+    for (c, m, me) in &d.persisted {
+        for c in c {
+            conversations.insert(c["conversationID"].as_str().unwrap().to_string(), c.clone());
+        }
+        for m in m {
+            messages.insert(m["ID"].as_str().unwrap().to_string(), m.clone());
+        }
+        meta = me.clone();
+    }
+    (
+        json!({"conversations": conversations.values().collect::<Vec<_>>(), "meta": meta}),
+        messages.into_values().collect(),
+    )
+}
+
+/// Page through a conversation's history, oldest first.
+async fn all_history(d: &mut Driver, conv: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut next = String::new();
+    for _ in 0..100 {
+        let page = d.call("getMessageList", json!([{"conversationID": conv, "nextReqMessageID": next}])).await.unwrap();
+        let mut t = texts(&page);
+        t.extend(out);
+        out = t;
+        if page["isCompleted"] == true {
+            return out;
+        }
+        next = page["nextReqMessageID"].as_str().unwrap().to_string();
+        assert!(!next.is_empty(), "{page}");
+    }
+    panic!("history never completed");
+}
+
+#[tokio::test]
+async fn test_warm_start_answers_from_the_cache_then_the_network_brings_what_changed() {
+    let server = server().await;
+    let (alice, bob) = (uid("walice"), uid("wbob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    for i in 0..40 {
+        a.send_text(&bob, &format!("m{i:02}")).await;
+    }
+    a.pump(300).await;
+    let (snapshot, messages) = stored(&a);
+    assert_eq!(messages.len(), 40);
+    a.call("logout", json!([])).await.unwrap();
+
+    // While alice is away bob writes once more (a later second than the cached last message).
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    b.pump(1_100).await;
+    b.send_text(&alice, "while away").await;
+
+    // A reloaded page: the cache holds the conversation list and the history (read lazily).
+    let mut w = Driver::new(&server);
+    w.cache = snapshot;
+    w.cached_history = messages;
+    w.login(&alice).await;
+    // SDK_READY came from the cache: the first getConversationList answers from it.
+    let list = w.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(list["conversationList"][0]["conversationID"], format!("C2C{bob}"), "{list}");
+    // The network then brings the message sent meanwhile, announced once.
+    let got = received_where(&mut w, "while away", |m| m["payload"]["text"] == "while away").await;
+    assert_eq!(got["flow"], "in");
+    w.pump(300).await;
+    assert!(w.received().iter().all(|m| m["payload"]["text"] != "while away"), "announced once");
+    // History: all 40 cached messages plus the new one, in order, each once, read from the cache
+    // (no getroammsg for what the cache holds; the last read finds nothing older on the server).
+    let all = all_history(&mut w, &format!("C2C{bob}")).await;
+    let mut want: Vec<String> = (0..40).map(|i| format!("m{i:02}")).collect();
+    want.push("while away".into());
+    assert_eq!(all, want);
+    let roams = w.servcmds().iter().filter(|c| *c == "openim.getroammsg").count();
+    assert!(roams <= 1, "the cache answered the pages; getroammsg {roams} times");
+}
+
+#[tokio::test]
+async fn test_resync_after_500_c2c_messages_missed_offline_shows_each_once_in_order() {
+    let server = server().await;
+    let (alice, bob) = (uid("ralice"), uid("rbob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    a.send_text(&bob, "first").await;
+    received_where(&mut b, "first", |m| m["payload"]["text"] == "first").await;
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    for i in 0..500 {
+        a.send_text(&bob, &format!("r{i:03}")).await;
+    }
+    b.offline = false;
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = now() + 30_000;
+    while seen.len() < 500 && now() < deadline {
+        b.pump(200).await;
+        seen.extend(b.received().iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()));
+    }
+    b.pump(1_500).await;
+    seen.extend(b.received().iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()));
+    let want: Vec<String> = (0..500).map(|i| format!("r{i:03}")).collect();
+    assert_eq!(seen, want, "all 500, once, in order");
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(list["conversationList"][0]["unreadCount"], 501, "{}", list["conversationList"][0]);
+    let all = all_history(&mut b, &format!("C2C{alice}")).await;
+    assert_eq!(all.len(), 501);
+    assert_eq!(all[1..], want[..]);
+}
+
+#[tokio::test]
+async fn test_resync_after_500_group_messages_missed_offline_fills_the_history_once_in_order() {
+    let server = server().await;
+    let (alice, bob) = (uid("galice"), uid("gbob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    let r = a.call("createGroup", json!([{"type": "Public", "name": "R", "joinOption": "FreeAccess"}])).await.unwrap();
+    let gid = r["group"]["groupID"].as_str().unwrap().to_string();
+    b.call("joinGroup", json!([{"groupID": gid}])).await.unwrap();
+    let send = |text: String| json!([{"to": gid, "conversationType": "GROUP", "payload": {"text": text}}]);
+    let m = a.call("createTextMessage", send("before".into())).await.unwrap();
+    a.call("sendMessage", json!([m])).await.unwrap();
+    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    for i in 0..500 {
+        // The server limits a group's message rate (10006): wait and send again.
+        loop {
+            let m = a.call("createTextMessage", send(format!("g{i:03}"))).await.unwrap();
+            match a.call("sendMessage", json!([m])).await {
+                Ok(_) => break,
+                Err(e) if e.code == 10006 => a.pump(200).await,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+    }
+    b.offline = false;
+    let from = b.sent.len();
+    b.pump_until(10_000, |d| d.sent[from..].iter().any(|f| f["head"]["servcmd"] == "recentcontact.page_get")).await;
+    b.pump(1_500).await;
+    let all = all_history(&mut b, &format!("GROUP{gid}")).await;
+    let want: Vec<String> = (0..500).map(|i| format!("g{i:03}")).collect();
+    let pos = all.iter().position(|t| t == "before").unwrap();
+    assert_eq!(all[pos + 1..], want[..], "all 500 after the last one seen, once, in order");
+    assert_eq!(all.iter().filter(|t| t.starts_with('g')).count(), 500);
+}
+
+#[tokio::test]
+async fn test_offline_send_waits_in_the_outbox_and_is_delivered_once() {
+    let server = server().await;
+    let (alice, bob) = (uid("oalice"), uid("obob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    a.offline = true;
+    a.cut();
+    a.pump(200).await;
+    let m = a
+        .call(
+            "createTextMessage",
+            json!([{"to": bob, "conversationType": "C2C", "payload": {"text": "from the outbox"}}]),
+        )
+        .await
+        .unwrap();
+    let CallResult::Pending(call) = a.engine.call("sendMessage", json!([m]), now()) else { panic!("not pending") };
+    a.run_outputs();
+    // The message waits as unSend in the persisted outbox, not on the wire.
+    a.pump(1_000).await;
+    assert!(!a.settled.contains_key(&call), "no answer while offline");
+    let sends = a.servcmds().iter().filter(|c| *c == "openim.sendmsg").count();
+    assert_eq!(sends, 0);
+    // Back online: sent once, the call resolves, bob gets it once.
+    a.offline = false;
+    assert!(a.pump_until(15_000, |d| d.settled.contains_key(&call)).await, "sendMessage settled");
+    let sent = a.settled.remove(&call).unwrap().unwrap();
+    assert_eq!(sent["message"]["status"], "success", "{sent}");
+    received_where(&mut b, "outbox message", |m| m["payload"]["text"] == "from the outbox").await;
+    b.pump(1_000).await;
+    assert!(b.received().iter().all(|m| m["payload"]["text"] != "from the outbox"), "delivered once");
+}
+
+#[tokio::test]
+async fn test_outbox_restored_from_the_cache_is_sent_after_login_and_the_server_dedups_a_repeat() {
+    let server = server().await;
+    let (alice, bob) = (uid("palice"), uid("pbob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    a.offline = true;
+    a.cut();
+    a.pump(200).await;
+    let m = a
+        .call(
+            "createTextMessage",
+            json!([{"to": bob, "conversationType": "C2C", "payload": {"text": "survives reload"}}]),
+        )
+        .await
+        .unwrap();
+    let _ = a.engine.call("sendMessage", json!([m]), now());
+    a.run_outputs();
+    a.pump(200).await;
+    // The outbox record the engine persists (`{ID, message, opts}`), as a reloaded page reads it.
+    let outbox = vec![json!({"ID": m["ID"], "message": m, "opts": null})];
+    // The page reloads twice with the same outbox (e.g. the first send's reply was lost): the
+    // server keeps one copy.
+    for _ in 0..2 {
+        let mut r = Driver::new(&server);
+        r.cache = json!({"conversations": [], "outbox": outbox, "meta": {}});
+        r.login(&alice).await;
+        r.pump(1_000).await;
+        assert_eq!(r.servcmds().iter().filter(|c| *c == "openim.sendmsg").count(), 1);
+        r.call("logout", json!([])).await.unwrap();
+    }
+    received_where(&mut b, "restored outbox message", |m| m["payload"]["text"] == "survives reload").await;
+    b.pump(1_000).await;
+    assert!(b.received().iter().all(|m| m["payload"]["text"] != "survives reload"), "delivered once");
+    let page = b.call("getMessageList", json!([{"conversationID": format!("C2C{alice}")}])).await.unwrap();
+    assert_eq!(texts(&page), ["survives reload"]);
+}
+
+#[tokio::test]
+async fn test_after_a_warm_start_only_messages_newer_than_the_cache_are_announced() {
+    let server = server().await;
+    let (alice, bob) = (uid("nalice"), uid("nbob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    // bob receives five by push (his cached sync cursor stays older than them).
+    for i in 0..5 {
+        a.send_text(&bob, &format!("pushed {i}")).await;
+    }
+    let mut got = 0;
+    let deadline = now() + 10_000;
+    while got < 5 && now() < deadline {
+        b.pump(100).await;
+        got += b.received().len();
+    }
+    assert_eq!(got, 5);
+    b.pump(500).await;
+    let (snapshot, messages) = stored(&b);
+    b.call("logout", json!([])).await.unwrap();
+    // Later seconds than the cached last message (times are in seconds: docs/cache.md).
+    a.pump(1_100).await;
+    for i in 0..3 {
+        a.send_text(&bob, &format!("later {i}")).await;
+    }
+    let mut w = Driver::new(&server);
+    w.cache = snapshot;
+    w.cached_history = messages;
+    w.login(&bob).await;
+    w.pump(1_500).await;
+    let texts: Vec<String> =
+        w.received().iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(texts, ["later 0", "later 1", "later 2"], "only what the cache did not have");
+    let all = all_history(&mut w, &format!("C2C{alice}")).await;
+    let want: Vec<String> = (0..5).map(|i| format!("pushed {i}")).chain((0..3).map(|i| format!("later {i}"))).collect();
+    assert_eq!(all, want);
+}

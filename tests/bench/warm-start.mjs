@@ -1,0 +1,116 @@
+// Warm-start benchmark in headless Chromium: seed a user's IndexedDB cache (schema v2, see
+// docs/cache.md) with 1,000 conversations and 100,000 messages, reload the page, and time
+// TIM.create + login → SDK_READY, then the first getConversationList, then the first
+// getMessageList of the newest conversation (a page read from the messages index).
+//
+//   TIM_URL=http://127.0.0.1:8080 node tests/bench/warm-start.mjs
+//   (env: BENCH_CONVS=1000 BENCH_MSGS=100000 BENCH_RUNS=5)
+import { chromium } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const CONVS = Number(process.env.BENCH_CONVS || 1000);
+const MSGS = Number(process.env.BENCH_MSGS || 100000);
+const RUNS = Number(process.env.BENCH_RUNS || 5);
+const user = `bench_${Date.now().toString(36)}`;
+
+const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tim-chromium-')), {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-quic'],
+});
+try {
+  const p = await browser.newPage();
+  p.on('pageerror', (e) => console.error('page error:', e.message));
+  await p.goto(`${TIM_URL}/pkg/README.md`);
+  const seedMs = await p.evaluate(async ({ user, CONVS, MSGS }) => {
+    const t0 = performance.now();
+    const { SDKAppID } = await fetch('/dev/usersig?userID=' + user).then((x) => x.json());
+    const db = await new Promise((resolve, reject) => {
+      const r = indexedDB.open(`tim-wasm-${SDKAppID}-${user}`, 2);
+      r.onupgradeneeded = () => {
+        const d = r.result;
+        for (const s of ['conversations', 'groups', 'outbox', 'meta']) d.createObjectStore(s);
+        const m = d.createObjectStore('messages');
+        m.createIndex('conv_order', ['c', 'o', 'i']);
+        m.createIndex('time', 't');
+      };
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const done = (tx) => new Promise((resolve, reject) => { tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); });
+    const base = Math.floor(Date.now() / 1000) - 10 * 86400;
+    const per = Math.ceil(MSGS / CONVS);
+    const message = (peer, k, time) => ({
+      ID: `144115${k}-${time}-${k}`, type: 'TIMTextElem', payload: { text: `message ${k} with ${peer}` },
+      conversationID: `C2C${peer}`, conversationType: 'C2C', to: k % 2 ? user : peer, from: k % 2 ? peer : user,
+      flow: k % 2 ? 'in' : 'out', time, status: 'success', isRevoked: false, priority: 'Normal', nick: '', avatar: '',
+      isPeerRead: false, nameCard: '', atUserList: [], cloudCustomData: '', isDeleted: false, isModified: false,
+      needReadReceipt: false, readReceiptInfo: {}, isBroadcastMessage: false, isSupportExtension: false, revoker: '',
+      sequence: k, clientSequence: k, random: k, isPlaceMessage: 0, isSystemMessage: false, protocol: 'JSON',
+      isResend: false, isRead: true, clientTime: time, senderTinyID: '', version: 0, _messageKey: `${k}_${k}_${time}`,
+      _elements: [{ MsgType: 'TIMTextElem', MsgContent: { Text: `message ${k} with ${peer}` } }],
+    });
+    let k = 0;
+    for (let c = 0; c < CONVS; c += 50) {
+      const tx = db.transaction(['conversations', 'messages'], 'readwrite');
+      const cs = tx.objectStore('conversations'), ms = tx.objectStore('messages');
+      for (let j = c; j < Math.min(c + 50, CONVS); j++) {
+        const peer = `peer${j}`;
+        let last;
+        for (let n = 0; n < per && k < MSGS; n++, k++) {
+          const time = base + j * 600 + n;
+          last = message(peer, k, time);
+          ms.put({ c: last.conversationID, o: time, t: time, i: last.ID, v: JSON.stringify(last) }, last.ID);
+        }
+        const lastTime = last ? last.time : base;
+        cs.put(JSON.stringify({
+          conversationID: `C2C${peer}`, type: 'C2C', unreadCount: j % 3, groupAtInfoList: [], remark: '', isPinned: false,
+          messageRemindType: '', markList: [], customData: '', conversationGroupList: [], peerReadTime: 0, _lastTime: lastTime,
+          lastMessage: last ? { lastTime, lastSequence: last.sequence, fromAccount: last.from, messageForShow: last.payload.text, payload: last.payload, type: last.type, isRevoked: false, cloudCustomData: '', onlineOnlyFlag: false, nick: '', nameCard: '', version: 0, isPeerRead: false, revoker: '' } : {},
+          userProfile: { userID: peer, nick: '', avatar: '' },
+        }), `C2C${peer}`);
+      }
+      await done(tx);
+    }
+    db.close();
+    return performance.now() - t0;
+  }, { user, CONVS, MSGS });
+  console.log(`seeded ${CONVS} conversations, ${MSGS} messages in ${(seedMs / 1000).toFixed(1)} s`);
+
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    await p.reload();
+    await p.addScriptTag({ url: `${TIM_URL}/pkg/tim-js.js` });
+    const r = await p.evaluate(async (user) => {
+      const { SDKAppID, userSig } = await fetch('/dev/usersig?userID=' + user).then((x) => x.json());
+      const t0 = performance.now();
+      const tim = TIM.create({ SDKAppID, proxyServer: location.origin.replace(/^http/, 'ws') });
+      tim.setLogLevel && tim.setLogLevel(4);
+      await new Promise((resolve, reject) => {
+        setTimeout(() => reject(new Error('no SDK_READY')), 20000);
+        tim.on(TIM.EVENT.SDK_READY, resolve);
+        tim.login({ userID: user, userSig }).catch(reject);
+      });
+      const ready = performance.now() - t0;
+      const list = (await tim.getConversationList()).data.conversationList;
+      const listed = performance.now() - t0;
+      const first = list[0].conversationID;
+      const page = (await tim.getMessageList({ conversationID: first })).data.messageList;
+      const paged = performance.now() - t0;
+      const heap = performance.memory ? performance.memory.usedJSHeapSize : 0;
+      await tim.destroy();
+      return { ready, listed, paged, convs: list.length, page: page.length, first, newest: page.length && page[page.length - 1].payload.text, heap };
+    }, user);
+    if (r.convs !== CONVS || r.page !== Math.min(15, Math.ceil(MSGS / CONVS))) throw new Error(`unexpected result ${JSON.stringify(r)}`);
+    runs.push(r);
+    console.log(`run ${i + 1}: SDK_READY ${r.ready.toFixed(1)} ms, getConversationList ${r.listed.toFixed(1)} ms, first getMessageList ${r.paged.toFixed(1)} ms (${r.convs} conversations, page of ${r.page})`);
+  }
+  const med = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  console.log(`median of ${RUNS}: SDK_READY ${med('ready').toFixed(1)} ms, first getConversationList ${med('listed').toFixed(1)} ms, first getMessageList ${med('paged').toFixed(1)} ms (times from TIM.create)`);
+} finally {
+  await browser.close();
+}
