@@ -82,6 +82,7 @@ node tests/conformance/frames.mjs
 
 step "end to end: headless Chromium pages (chat demo, groups through the JS API, tabs sharing one connection)"
 node tests/e2e/browser.mjs
+node tests/e2e/cache.mjs
 node tests/e2e/groups.mjs
 TIM_E2E_SDK=official node tests/e2e/groups.mjs
 node tests/e2e/rooms.mjs
