@@ -9,17 +9,7 @@ use common::*;
 
 /// A server that keeps every instance of a user online (two devices of one user).
 async fn multi_server() -> ServerHandle {
-    let dir = std::env::temp_dir().join(format!("tim-core-conv-{}-{}", std::process::id(), now()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = tim_server::Config {
-        listen: "127.0.0.1:0".into(),
-        data_dir: dir,
-        apps: vec![AppConfig { sdkappid: APP, secret_key: KEY.into(), admin: "administrator".into() }],
-        kick_close_delay_ms: 50,
-        multi_instance: tim_server::config::MultiInstance::Allow,
-        ..tim_server::Config::default()
-    };
-    Server::start(config).await.unwrap()
+    server_with(|c| c.multi_instance = tim_server::config::MultiInstance::Allow).await
 }
 
 async fn list(d: &mut Driver, opts: Value) -> Vec<Value> {

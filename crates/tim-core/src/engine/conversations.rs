@@ -539,18 +539,30 @@ impl Engine {
         }
     }
 
-    fn create_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
+    /// `{groupName, conversationIDList}` of a conversation-group call: the name, the contacts of
+    /// the known conversations and the failures; the call's answer when it cannot go ahead (a
+    /// missing name or list throws; no known conversation answers with the failures alone).
+    #[allow(clippy::type_complexity)]
+    fn group_request_contacts(&self, a: &Value) -> Result<(String, Vec<(String, Value)>, Vec<Value>), CallResult> {
         let name = s(a, "groupName");
         let ids = strings(a, "conversationIDList");
         if name.is_empty() || ids.is_empty() {
-            return throw();
+            return Err(throw());
         }
         let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
         if ok.is_empty() {
-            return CallResult::Done(Ok(
+            return Err(CallResult::Done(Ok(
                 obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
-            ));
+            )));
         }
+        Ok((name, ok, failed))
+    }
+
+    fn create_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
+        let (name, ok, failed) = match self.group_request_contacts(a) {
+            Ok(r) => r,
+            Err(done) => return done,
+        };
         let items: Vec<Value> = ok.into_iter().map(|(_, c)| c).collect();
         let body = obj! {"From_Account": &self.s.user, "GroupContactItem": Value::Array(vec![obj!{"GroupName": &name, "ContactItem": &items}])};
         self.conv_request(
@@ -581,17 +593,10 @@ impl Engine {
     }
 
     fn conv_group_members(&mut self, a: &Value, add: bool, now: u64) -> CallResult {
-        let name = s(a, "groupName");
-        let ids = strings(a, "conversationIDList");
-        if name.is_empty() || ids.is_empty() {
-            return throw();
-        }
-        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
-        if ok.is_empty() {
-            return CallResult::Done(Ok(
-                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
-            ));
-        }
+        let (name, ok, failed) = match self.group_request_contacts(a) {
+            Ok(r) => r,
+            Err(done) => return done,
+        };
         let opt = if add { 1 } else { 2 };
         let items: Vec<Value> = ok.into_iter().map(|(_, c)| obj! {"ContactOptType": &opt, "ContactItem": c}).collect();
         let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 2, "OldGroupName": &name, "ContactUpdateItem": &items}};

@@ -23,17 +23,23 @@ pub fn now() -> u64 {
 }
 
 pub async fn server() -> ServerHandle {
+    server_with(|_| {}).await
+}
+
+/// A server with the test settings, then `tune` applied.
+pub async fn server_with(tune: impl FnOnce(&mut tim_server::Config)) -> ServerHandle {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("tim-core-live-{}-{}-{n}", std::process::id(), now()));
     std::fs::create_dir_all(&dir).unwrap();
-    let config = tim_server::Config {
+    let mut config = tim_server::Config {
         listen: "127.0.0.1:0".into(),
         data_dir: dir,
         apps: vec![AppConfig { sdkappid: APP, secret_key: KEY.into(), admin: "administrator".into() }],
         kick_close_delay_ms: 50,
         ..tim_server::Config::default()
     };
+    tune(&mut config);
     Server::start(config).await.unwrap()
 }
 
