@@ -1288,11 +1288,14 @@ impl Engine {
             .filter_map(|id| s.conversations.get(id))
             .map(Conversation::to_json)
             .collect();
-        let messages = std::mem::take(&mut s.dirty_msgs).iter().map(Message::to_json).collect();
+        let dirty = std::mem::take(&mut s.dirty_msgs);
+        s.store.note_written(dirty.iter().map(|m| m.id.as_str()));
+        let messages = dirty.iter().map(Message::to_json).collect();
         s.meta_dirty = false;
         let (outbox, outbox_delete) =
             (std::mem::take(&mut s.store.outbox_put), std::mem::take(&mut s.store.outbox_delete));
-        let meta = obj! {"cookie": &s.cookie};
+        let recent: Vec<Value> = s.store.recent.iter().map(val).collect();
+        let meta = obj! {"cookie": &s.cookie, "recent": Value::Array(recent)};
         let out = Output::Persist { user: s.user.clone(), conversations, messages, meta, outbox, outbox_delete };
         self.out.push_back(out);
     }

@@ -6,7 +6,7 @@
 //! and [`Output::Persist`](super::Output::Persist), and the platform answers through
 //! [`Engine::cache_loaded`] and [`Engine::history_loaded`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::Value;
 
@@ -54,6 +54,26 @@ pub(super) struct Store {
     pub(super) warm: bool,
     /// The cached last-message time per conversation at warm start.
     cached_last: HashMap<String, u64>,
+    /// IDs of the latest messages written to the cache (kept in the meta record), so the first
+    /// sync after a reload knows which messages of a cached last second the app already saw.
+    pub(super) recent: VecDeque<String>,
+    /// `recent` as loaded at warm start.
+    recent_cached: HashSet<String>,
+}
+
+/// How many message IDs `Store::recent` keeps.
+const RECENT_IDS: usize = 200;
+
+impl Store {
+    /// Remember the IDs of messages being written.
+    pub(super) fn note_written<'a>(&mut self, ids: impl Iterator<Item = &'a str>) {
+        for id in ids {
+            if self.recent.len() == RECENT_IDS {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(id.to_string());
+        }
+    }
 }
 
 impl Store {
@@ -99,6 +119,12 @@ impl Engine {
         if self.s.cookie.is_empty() {
             self.s.cookie = s(&snapshot["meta"], "cookie");
         }
+        let recent: Vec<&str> =
+            snapshot["meta"]["recent"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        self.s.store.recent_cached = recent.iter().map(|id| id.to_string()).collect();
+        let written = std::mem::take(&mut self.s.store.recent);
+        self.s.store.note_written(recent.into_iter());
+        self.s.store.note_written(written.iter().map(String::as_str));
         if !self.s.conversations.is_empty() {
             self.conv_changed();
         }
@@ -133,9 +159,13 @@ impl Engine {
         if !self.s.store.warm || self.s.synced {
             return false;
         }
-        // Times are in seconds: a message of the cached last message's second counts as seen
-        // (a push in that same second is in the history but not announced again).
-        self.s.store.cached_last.get(&m.conversation_id).is_some_and(|&time| m.time <= time)
+        // Times are in seconds: an older message was seen; one of the cached last message's
+        // second only if the cache wrote it (others of that second are new to the app).
+        self.s
+            .store
+            .cached_last
+            .get(&m.conversation_id)
+            .is_some_and(|&time| m.time < time || (m.time == time && self.s.store.recent_cached.contains(&m.id)))
     }
 
     /// `getMessageList` first asks the cache for the page below what memory holds, unless
