@@ -345,11 +345,9 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     let npos = notices.last().map(|(p, _)| *p).unwrap_or(notices_after);
     // A conversation the user deleted brings back none of its history before the deletion
     // point (a fresh device would list it again otherwise).
-    let floors: std::collections::HashMap<String, i64> = match st.store.conv_states(sdkappid, &me) {
-        Ok(states) => {
-            states.into_iter().filter(|c| c.kind == 1 && c.del_point > 0).map(|c| (c.peer, c.del_point)).collect()
-        }
-        Err(e) => return internal(e),
+    let floors = match crate::conversations::c2c_history_floors(st, sdkappid, &me) {
+        Ok(f) => f,
+        Err(e) => return e,
     };
     if !floors.is_empty() {
         entries.retain(|(_, m)| {

@@ -386,6 +386,12 @@ pub fn history_floor(st: &State, sdkappid: u64, user: &str, kind: u8, peer: &str
     st.store.conv_state(sdkappid, user, kind, peer).map(|s| s.del_point).unwrap_or(0)
 }
 
+/// Every C2C deletion point of `user`, by peer (for `getmsg`, which pages the whole stream).
+pub fn c2c_history_floors(st: &State, sdkappid: u64, user: &str) -> Result<HashMap<String, i64>, Value> {
+    let states = st.store.conv_states(sdkappid, user).map_err(internal)?;
+    Ok(states.into_iter().filter(|c| c.kind == C2C && c.del_point > 0).map(|c| (c.peer, c.del_point)).collect())
+}
+
 /// `recentcontact.batch_delete` (`deleteConversation`): `ContactItem: [{Type, To_Account |
 /// ToGroupid}]`. The conversation leaves the list, its unread is cleared, its pin, marks, custom
 /// data and groups go, and its history up to now is hidden from the caller; a later message

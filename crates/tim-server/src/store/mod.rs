@@ -667,6 +667,9 @@ CREATE INDEX user_notices_by_user ON user_notices (sdkappid, user_id, id);
     )
 }
 
+/// The `conv_state` columns, in the order both backends' row mappings read them.
+pub(crate) const STATE_COLS: &str = "kind, peer, order_key, pinned, marks, custom_data, del_point";
+
 /// One user's state of one conversation (B-conversations-groups.md §3): pin, marks, custom data
 /// and the deletion point. A conversation without a row has the defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

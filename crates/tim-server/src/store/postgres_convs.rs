@@ -2,8 +2,6 @@
 
 use super::*;
 
-const STATE_COLS: &str = "kind, peer, order_key, pinned, marks, custom_data, del_point";
-
 fn state_from_row(r: &Row) -> StoreResult<ConvState> {
     Ok(ConvState {
         kind: u8::try_from(r.try_get::<_, i64>(0)?).unwrap_or(0),
