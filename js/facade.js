@@ -12,6 +12,11 @@ var NOT_READY_OK = {
   login: 1, logout: 1, destroy: 1, on: 1, off: 1, setLogLevel: 1, registerPlugin: 1,
 };
 var instances = {};
+// Conversation.toAccount (tim-js-sdk 2.x): the peer or group ID, derived, not enumerable.
+var TO_ACCOUNT = {
+  get: function () { return this.conversationID.replace(/^(C2C|GROUP)/, ''); },
+  enumerable: false,
+};
 var wasmReady = null;
 var wasmLoaded = false;
 var wasmFailed = null;
@@ -108,10 +113,7 @@ function createInstance(options, appID) {
     if (v && typeof v === 'object') {
       if (Array.isArray(v)) { for (var i = 0; i < v.length; i++) decorate(v[i]); return v; }
       if (typeof v.conversationID === 'string' && v.unreadCount !== undefined && !('toAccount' in v)) {
-        Object.defineProperty(v, 'toAccount', {
-          get: function () { return this.conversationID.replace(/^(C2C|GROUP)/, ''); },
-          enumerable: false,
-        });
+        Object.defineProperty(v, 'toAccount', TO_ACCOUNT);
       }
       if (v.conversationList) decorate(v.conversationList);
       if (v.messageList) decorate(v.messageList);
@@ -134,6 +136,8 @@ function createInstance(options, appID) {
   function sink(kind, a, b, c) {
     if (kind === 'event') {
       if (tabs) return tabs.engineEvent(a, b);
+      // Nobody listens: the data (the whole conversation list, say) is not even parsed.
+      if (!listeners[a] || !listeners[a].length) return;
       var data = b === undefined ? undefined : decorate(JSON.parse(b));
       dispatch(a, data);
     } else if (kind === 'settle') {

@@ -5,11 +5,12 @@
 //! - `messages`: `{c: conversationID, o: order, t: time, i: ID, v: Message JSON text}` keyed by
 //!   message ID, indexed by `conv_order` (`[c, o, i]`: pages of one conversation; the order is
 //!   the group sequence or the C2C time) and by `time` (`t`: eviction, oldest first);
-//! - `groups`: Group JSON text by groupID (reserved: written by a later step);
+//! - `groups`: Group JSON text by groupID: the joined-group list, replaced as a whole when it
+//!   changes;
 //! - `outbox`: `{ID, message, opts}` JSON text of messages sent while offline, never evicted;
 //! - `meta`: the sync cursors under the key `sync`.
 //!
-//! Warm start reads conversations, outbox and meta only; history pages are read on demand.
+//! Warm start reads conversations, groups, outbox and meta; history pages are read on demand.
 
 use std::cell::Cell;
 
@@ -87,30 +88,36 @@ pub async fn open(name: &str) -> Result<Database, Error> {
         .map_err(err)
 }
 
+/// Every record of a store of JSON text records, as one JSON array: the texts are joined on
+/// the JS side, so a thousand records cross into wasm as one string and are parsed in one go.
 async fn texts(tx: &indexed_db_futures::transaction::Transaction<'_>, store: &str) -> Result<Vec<Value>, Error> {
-    let records: Vec<String> = tx
-        .object_store(store)
-        .map_err(err)?
-        .get_all::<String>()
-        .primitive()
-        .map_err(err)?
-        .await
-        .map_err(err)?
-        .filter_map(Result::ok)
-        .collect();
-    Ok(records.iter().filter_map(|r| serde_json::from_str(r).ok()).collect())
+    let records = Array::new();
+    let all = tx.object_store(store).map_err(err)?.get_all::<JsValue>().primitive().map_err(err)?.await.map_err(err)?;
+    for r in all.flatten() {
+        // A record that is not text is not ours: skipped.
+        if r.is_string() {
+            records.push(&r);
+        }
+    }
+    let joined = String::from(records.join(","));
+    match serde_json::from_str(&format!("[{joined}]")) {
+        Ok(Value::Array(list)) => Ok(list),
+        // One damaged record: parse them one by one and keep the good ones.
+        _ => Ok(records.iter().filter_map(|r| r.as_string()).filter_map(|r| serde_json::from_str(&r).ok()).collect()),
+    }
 }
 
-/// The warm-start snapshot `{conversations, outbox, meta}` (no messages: pages are read with
-/// [`page`]).
+/// The warm-start snapshot `{conversations, groups, outbox, meta}` (no messages: pages are
+/// read with [`page`]).
 pub async fn load(db: &Database) -> Result<Value, Error> {
-    let tx = db.transaction([CONVERSATIONS, OUTBOX, META]).build().map_err(err)?;
+    let tx = db.transaction([CONVERSATIONS, GROUPS, OUTBOX, META]).build().map_err(err)?;
     let conversations = texts(&tx, CONVERSATIONS).await?;
+    let groups = texts(&tx, GROUPS).await?;
     let outbox = texts(&tx, OUTBOX).await?;
     let meta: Option<String> =
         tx.object_store(META).map_err(err)?.get("sync").primitive().map_err(err)?.await.map_err(err)?;
     let meta = meta.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or(json!({}));
-    Ok(json!({"conversations": conversations, "outbox": outbox, "meta": meta}))
+    Ok(json!({"conversations": conversations, "groups": groups, "outbox": outbox, "meta": meta}))
 }
 
 /// Up to `count` messages of `conv`, the newest strictly below `before` (`(order, ID)`; `None`:
@@ -199,6 +206,8 @@ pub struct Batch {
     pub outbox_delete: Vec<String>,
     /// Sync cursors (JSON; empty: unchanged).
     pub meta: String,
+    /// The joined-group list `(groupID, JSON)` replacing the cached one (`None`: unchanged).
+    pub groups: Option<Vec<(String, String)>>,
 }
 
 async fn count_messages(db: &Database) -> Result<u32, Error> {
@@ -214,7 +223,7 @@ async fn write(db: &Database, batch: &Batch) -> Result<(), Error> {
         }
     }
     let tx = db
-        .transaction([CONVERSATIONS, MESSAGES, OUTBOX, META])
+        .transaction([CONVERSATIONS, MESSAGES, OUTBOX, META, GROUPS])
         .with_mode(TransactionMode::Readwrite)
         .build()
         .map_err(err)?;
@@ -232,6 +241,13 @@ async fn write(db: &Database, batch: &Batch) -> Result<(), Error> {
     }
     for key in &batch.outbox_delete {
         outbox.delete(key.as_str()).primitive().map_err(err)?;
+    }
+    if let Some(list) = &batch.groups {
+        let groups = tx.object_store(GROUPS).map_err(err)?;
+        groups.clear().map_err(err)?;
+        for (key, value) in list {
+            groups.put(value.as_str()).with_key(key.as_str()).primitive().map_err(err)?;
+        }
     }
     if !batch.meta.is_empty() {
         tx.object_store(META).map_err(err)?.put(batch.meta.as_str()).with_key("sync").primitive().map_err(err)?;

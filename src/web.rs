@@ -183,6 +183,7 @@ impl WasmTim {
             CallResult::Done(Err(e)) => json!({ "err": error_json(&e) }),
             CallResult::Pending(id) => json!({ "pending": id }),
             CallResult::Throw(m) => json!({ "throw": m }),
+            CallResult::Text(text) => return format!("{{\"ok\":{text}}}"),
         }
         .to_string()
     }
@@ -264,6 +265,9 @@ fn run(rc: &Shared, o: Output) {
             let data = data.map_or(JsValue::UNDEFINED, |d| JsValue::from_str(&d.to_string()));
             sink(rc, "event", JsValue::from_str(&name), data, JsValue::UNDEFINED);
         }
+        Output::EmitText { name, json } => {
+            sink(rc, "event", JsValue::from_str(&name), JsValue::from_str(&json), JsValue::UNDEFINED);
+        }
         Output::Settle { call, result } => {
             let (ok, v) = match result {
                 Ok(v) => (true, v),
@@ -300,14 +304,15 @@ fn run(rc: &Shared, o: Output) {
             let name = idb::db_name(app, &user);
             enqueue(rc, Job::Page { name, request, conv: conversation_id, before, count });
         }
-        Output::Persist { user, conversations, messages, meta, outbox, outbox_delete } => {
+        Output::Persist { user, conversations, messages, meta, outbox, outbox_delete, groups } => {
             let key = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
             let batch = idb::Batch {
                 conversations: conversations.iter().map(|c| (key(c, "conversationID"), c.to_string())).collect(),
                 messages: messages.iter().map(idb::MessageRecord::of).collect(),
                 outbox: outbox.iter().map(|q| (key(q, "ID"), q.to_string())).collect(),
                 outbox_delete,
-                meta: meta.to_string(),
+                groups: groups.map(|list| list.iter().map(|g| (key(g, "groupID"), g.to_string())).collect()),
+                meta: if meta.is_null() { String::new() } else { meta.to_string() },
             };
             let Ok(app) = rc.try_borrow().map(|i| i.sdk_app_id) else { return };
             enqueue(rc, Job::Save(idb::db_name(app, &user), batch));

@@ -90,6 +90,17 @@ async fn test_idb_roundtrip_upsert_and_pages_from_the_index() {
     // Outbox deletes.
     idb::save(&db, idb::Batch { outbox_delete: vec!["o-1".into()], ..Default::default() }).await.expect("delete");
     assert_eq!(idb::load(&db).await.expect("load")["outbox"], json!([]));
+    // The joined-group list is replaced as a whole; a batch without one leaves it alone.
+    let groups = |ids: &[&str]| idb::Batch {
+        groups: Some(ids.iter().map(|id| (id.to_string(), json!({"groupID": id}).to_string())).collect()),
+        ..Default::default()
+    };
+    idb::save(&db, groups(&["g1", "g2"])).await.expect("groups");
+    idb::save(&db, groups(&["g2", "g3"])).await.expect("groups again");
+    idb::save(&db, idb::Batch { meta: json!({"cookie": "c3"}).to_string(), ..Default::default() }).await.expect("meta");
+    let got = idb::load(&db).await.expect("load");
+    assert_eq!(got["groups"], json!([{"groupID": "g2"}, {"groupID": "g3"}]));
+    assert_eq!(got["meta"]["cookie"], "c3");
     db.close();
     idb::delete(&name).await.expect("delete");
     let db = idb::open(&name).await.expect("reopen");

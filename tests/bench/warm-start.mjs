@@ -4,7 +4,9 @@
 // getMessageList of the newest conversation (a page read from the messages index).
 //
 //   TIM_URL=http://127.0.0.1:8080 node tests/bench/warm-start.mjs
-//   (env: BENCH_CONVS=1000 BENCH_MSGS=100000 BENCH_RUNS=5)
+//   (env: BENCH_CONVS=1000 BENCH_MSGS=100000 BENCH_RUNS=5; BENCH_PROFILE=1 records a CPU profile
+//   of the last run and prints the functions with the most self time — build the wasm with
+//   symbols for names: CARGO_PROFILE_RELEASE_STRIP=false and no wasm-opt)
 import { chromium } from 'playwright-core';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, 
 const CONVS = Number(process.env.BENCH_CONVS || 1000);
 const MSGS = Number(process.env.BENCH_MSGS || 100000);
 const RUNS = Number(process.env.BENCH_RUNS || 5);
+const PROFILE = !!process.env.BENCH_PROFILE;
 const user = `bench_${Date.now().toString(36)}`;
 
 const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tim-chromium-')), {
@@ -85,6 +88,12 @@ try {
   for (let i = 0; i < RUNS; i++) {
     await p.reload();
     await p.addScriptTag({ url: `${TIM_URL}/pkg/tim-js.js` });
+    const cdp = PROFILE && i === RUNS - 1 ? await p.context().newCDPSession(p) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+      await cdp.send('Profiler.start');
+    }
     const r = await p.evaluate(async (user) => {
       const { SDKAppID, userSig } = await fetch('/dev/usersig?userID=' + user).then((x) => x.json());
       const t0 = performance.now();
@@ -107,10 +116,35 @@ try {
     }, user);
     if (r.convs !== CONVS || r.page !== Math.min(15, Math.ceil(MSGS / CONVS))) throw new Error(`unexpected result ${JSON.stringify(r)}`);
     runs.push(r);
+    if (cdp) printProfile((await cdp.send('Profiler.stop')).profile);
     console.log(`run ${i + 1}: SDK_READY ${r.ready.toFixed(1)} ms, getConversationList ${r.listed.toFixed(1)} ms, first getMessageList ${r.paged.toFixed(1)} ms (${r.convs} conversations, page of ${r.page})`);
   }
   const med = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
   console.log(`median of ${RUNS}: SDK_READY ${med('ready').toFixed(1)} ms, first getConversationList ${med('listed').toFixed(1)} ms, first getMessageList ${med('paged').toFixed(1)} ms (times from TIM.create)`);
 } finally {
   await browser.close();
+}
+
+// Self and total (inclusive) time per function in ms, the top 40 by total, from a CDP CPU
+// profile.
+function printProfile(profile) {
+  const self = new Map(), total = new Map(), parent = new Map();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const n of profile.nodes) for (const c of n.children || []) parent.set(c, n.id);
+  const label = (n) => {
+    const f = n.callFrame;
+    return `${f.functionName || '(anonymous)'}${f.url ? ' ' + f.url.split('/').pop() + ':' + f.lineNumber : ''}`;
+  };
+  const add = (m, k, v) => m.set(k, (m.get(k) || 0) + v);
+  for (let k = 0; k < profile.samples.length; k++) {
+    const ms = (profile.timeDeltas[k + 1] || 0) / 1000;
+    let id = profile.samples[k];
+    add(self, label(byId.get(id)), ms);
+    const seen = new Set();
+    for (; id !== undefined; id = parent.get(id)) seen.add(label(byId.get(id)));
+    for (const name of seen) add(total, name, ms);
+  }
+  const top = [...total.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
+  console.log('   total     self  function');
+  for (const [name, ms] of top) console.log(`${ms.toFixed(1).padStart(8)} ${(self.get(name) || 0).toFixed(1).padStart(8)}  ${name}`);
 }

@@ -6,6 +6,7 @@ mod groups;
 mod rooms;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -86,6 +87,9 @@ pub enum CallResult {
     Pending(u64),
     /// Bad arguments: the JS layer throws `Error(message)` synchronously.
     Throw(String),
+    /// Finished with a value given as JSON text (the conversation list, which the engine keeps
+    /// serialised between changes).
+    Text(Arc<str>),
 }
 
 /// What the engine asks the platform to do.
@@ -121,6 +125,13 @@ pub enum Output {
         /// Event data.
         data: Option<Value>,
     },
+    /// Emit `TIM.EVENT` `name` with data given as JSON text (the conversation list).
+    EmitText {
+        /// Event value.
+        name: String,
+        /// Event data, JSON.
+        json: Arc<str>,
+    },
     /// Settle a pending call.
     Settle {
         /// The id from [`CallResult::Pending`].
@@ -141,12 +152,14 @@ pub enum Output {
         conversations: Vec<Value>,
         /// Messages (Message JSON).
         messages: Vec<Value>,
-        /// Sync cursors `{cookie}`.
+        /// Sync cursors `{cookie, recent}`; `Null` when unchanged.
         meta: Value,
         /// Outbox records to write: `{ID, message, opts}` (never evicted).
         outbox: Vec<Value>,
         /// Outbox records to delete, by message ID.
         outbox_delete: Vec<String>,
+        /// The joined-group list (Group JSON) when it changed: it replaces the cached one.
+        groups: Option<Vec<Value>>,
     },
     /// Read up to `count` cached messages of a conversation, the newest below `before`
     /// (`(order, message ID)`: group sequence or C2C time; `None`: the newest), and give them
@@ -273,7 +286,7 @@ struct Session {
     synced: bool,
     online_sync: bool,
     next_hello: u64,
-    conversations: BTreeMap<String, Conversation>,
+    conversations: conversations::ConvMap,
     /// Joined groups (the app's Group objects) by groupID.
     groups: BTreeMap<String, Value>,
     history: HashMap<String, History>,
@@ -285,6 +298,10 @@ struct Session {
     dirty_convs: Vec<String>,
     dirty_msgs: Vec<Message>,
     meta_dirty: bool,
+    /// The joined-group list changed since it was last persisted.
+    groups_dirty: bool,
+    /// `groups` holds a whole list, from the network or the cache.
+    groups_known: bool,
     /// Warm start, cache reads and the outbox.
     store: cache::Store,
     /// AVChatRoom, attribute, counter and topic state.
@@ -1221,10 +1238,6 @@ impl Engine {
         }
     }
 
-    fn sorted_conversations(&self) -> Vec<Value> {
-        self.sorted_list().into_iter().map(Conversation::to_json).collect()
-    }
-
     fn total_unread(&self) -> u64 {
         self.unread_total()
     }
@@ -1269,7 +1282,9 @@ impl Engine {
             } else if name == ev::GROUP_LIST_UPDATED {
                 self.group_list()
             } else {
-                Value::Array(self.sorted_conversations())
+                let json = self.list_json();
+                self.out.push_back(Output::EmitText { name: name.into(), json });
+                continue;
             };
             self.emit(name, Some(data));
         }
@@ -1278,7 +1293,11 @@ impl Engine {
     fn flush_persist(&mut self) {
         let s = &mut self.s;
         if s.user.is_empty()
-            || (s.dirty_convs.is_empty() && s.dirty_msgs.is_empty() && !s.meta_dirty && !self.outbox_dirty())
+            || (s.dirty_convs.is_empty()
+                && s.dirty_msgs.is_empty()
+                && !s.meta_dirty
+                && !s.groups_dirty
+                && !self.outbox_dirty())
         {
             return;
         }
@@ -1291,12 +1310,18 @@ impl Engine {
         let dirty = std::mem::take(&mut s.dirty_msgs);
         s.store.note_written(dirty.iter().map(|m| m.id.as_str()));
         let messages = dirty.iter().map(Message::to_json).collect();
-        s.meta_dirty = false;
+        // The meta record changes with the cursor and with the IDs of written messages.
+        let meta = if std::mem::take(&mut s.meta_dirty) || !dirty.is_empty() {
+            let recent: Vec<Value> = s.store.recent.iter().map(val).collect();
+            obj! {"cookie": &s.cookie, "recent": Value::Array(recent)}
+        } else {
+            Value::Null
+        };
         let (outbox, outbox_delete) =
             (std::mem::take(&mut s.store.outbox_put), std::mem::take(&mut s.store.outbox_delete));
-        let recent: Vec<Value> = s.store.recent.iter().map(val).collect();
-        let meta = obj! {"cookie": &s.cookie, "recent": Value::Array(recent)};
-        let out = Output::Persist { user: s.user.clone(), conversations, messages, meta, outbox, outbox_delete };
+        let groups = std::mem::take(&mut s.groups_dirty).then(|| s.groups.values().cloned().collect());
+        let out =
+            Output::Persist { user: s.user.clone(), conversations, messages, meta, outbox, outbox_delete, groups };
         self.out.push_back(out);
     }
 

@@ -73,6 +73,35 @@ pub struct Message {
     pub elements: Vec<MsgElem>,
 }
 
+/// A JSON object written field by field straight to text (see [`Conversation::write_json`]).
+pub(crate) struct JsonObject<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> JsonObject<'a> {
+    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        JsonObject { out, first: true }
+    }
+
+    /// `key` must need no escaping (the engine's own field names).
+    pub(crate) fn field<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        // Writing to a Vec cannot fail, and these values have no non-string map keys.
+        let _ = serde_json::to_writer(&mut *self.out, value);
+    }
+
+    pub(crate) fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
 fn gs(v: &Value, k: &str) -> String {
     v[k].as_str().unwrap_or("").to_string()
 }
@@ -428,44 +457,75 @@ impl Conversation {
     }
 
     /// The app-facing JSON object: C2C conversations carry `userProfile`, group ones
-    /// `groupProfile`.
+    /// `groupProfile`. Written by [`Conversation::write_json`].
     pub fn to_json(&self) -> Value {
-        let mut v = obj! {"conversationID": &self.conversation_id, "type": &self.kind, "unreadCount": &self.unread_count, "lastMessage": &self.last_message, "groupAtInfoList": &self.group_at_info_list, "remark": &self.remark, "isPinned": &self.is_pinned, "messageRemindType": &self.message_remind_type, "markList": &self.mark_list, "customData": &self.custom_data, "conversationGroupList": &self.conversation_group_list, "peerReadTime": &self.peer_read_time, "draftText": &self.draft_text, "_lastTime": &self.last_time, "_orderKey": &self.order_key};
-        if !self.user_profile.is_null() {
-            v["userProfile"] = self.user_profile.clone();
-        }
-        if !self.group_profile.is_null() {
-            v["groupProfile"] = self.group_profile.clone();
-        }
-        v
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        serde_json::from_slice(&out).unwrap_or(Value::Null)
     }
 
-    /// Read back what [`Conversation::to_json`] wrote (the IndexedDB cache).
-    pub fn from_json(v: &Value) -> Option<Self> {
-        if !v.is_object() || gs(v, "conversationID").is_empty() {
+    /// Append the app-facing JSON object as text to `out`, without building a `Value` first
+    /// (the list of every conversation is serialised whenever it changes).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = JsonObject::new(out);
+        o.field("conversationID", &self.conversation_id);
+        o.field("type", &self.kind);
+        o.field("unreadCount", &self.unread_count);
+        o.field("lastMessage", &self.last_message);
+        o.field("groupAtInfoList", &self.group_at_info_list);
+        o.field("remark", &self.remark);
+        o.field("isPinned", &self.is_pinned);
+        o.field("messageRemindType", &self.message_remind_type);
+        o.field("markList", &self.mark_list);
+        o.field("customData", &self.custom_data);
+        o.field("conversationGroupList", &self.conversation_group_list);
+        o.field("peerReadTime", &self.peer_read_time);
+        o.field("draftText", &self.draft_text);
+        o.field("_lastTime", &self.last_time);
+        o.field("_orderKey", &self.order_key);
+        if !self.user_profile.is_null() {
+            o.field("userProfile", &self.user_profile);
+        }
+        if !self.group_profile.is_null() {
+            o.field("groupProfile", &self.group_profile);
+        }
+        o.end();
+    }
+
+    /// Read back what [`Conversation::to_json`] wrote (the IndexedDB cache), taking the nested
+    /// objects out of `v` instead of copying them.
+    pub fn from_json(mut v: Value) -> Option<Self> {
+        if gs(&v, "conversationID").is_empty() {
             return None;
         }
+        let mut take = |k: &str| v.as_object_mut().and_then(|o| o.remove(k)).unwrap_or(Value::Null);
+        let (last_message, user_profile, group_profile) =
+            (take("lastMessage"), take("userProfile"), take("groupProfile"));
+        let at = take("groupAtInfoList");
         Some(Conversation {
-            conversation_id: gs(v, "conversationID"),
-            kind: gs(v, "type"),
-            unread_count: gu(v, "unreadCount"),
-            last_message: v["lastMessage"].clone(),
-            user_profile: v["userProfile"].clone(),
-            group_profile: v["groupProfile"].clone(),
-            group_at_info_list: v["groupAtInfoList"].as_array().cloned().unwrap_or_default(),
-            remark: gs(v, "remark"),
-            is_pinned: gb(v, "isPinned"),
-            message_remind_type: gs(v, "messageRemindType"),
+            conversation_id: gs(&v, "conversationID"),
+            kind: gs(&v, "type"),
+            unread_count: gu(&v, "unreadCount"),
+            last_message,
+            user_profile,
+            group_profile,
+            group_at_info_list: match at {
+                Value::Array(a) => a,
+                _ => Vec::new(),
+            },
+            remark: gs(&v, "remark"),
+            is_pinned: gb(&v, "isPinned"),
+            message_remind_type: gs(&v, "messageRemindType"),
             mark_list: v["markList"]
                 .as_array()
                 .map(|a| a.iter().filter_map(Value::as_u64).collect())
                 .unwrap_or_default(),
-            custom_data: gs(v, "customData"),
-            conversation_group_list: gstrs(v, "conversationGroupList"),
-            peer_read_time: gu(v, "peerReadTime"),
-            last_time: gu(v, "_lastTime"),
-            order_key: gu(v, "_orderKey"),
-            draft_text: gs(v, "draftText"),
+            custom_data: gs(&v, "customData"),
+            conversation_group_list: gstrs(&v, "conversationGroupList"),
+            peer_read_time: gu(&v, "peerReadTime"),
+            last_time: gu(&v, "_lastTime"),
+            order_key: gu(&v, "_orderKey"),
+            draft_text: gs(&v, "draftText"),
         })
     }
 
@@ -536,7 +596,7 @@ mod tests {
         let mut c = Conversation::c2c("bob");
         c.unread_count = 3;
         c.mark_list = vec![1, 8];
-        assert_eq!(Conversation::from_json(&c.to_json()), Some(c));
+        assert_eq!(Conversation::from_json(c.to_json()), Some(c));
         assert_eq!(Message::from_json(&json!({"nope": 1})), None);
     }
 

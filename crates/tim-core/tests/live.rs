@@ -352,3 +352,39 @@ async fn test_sending_a_sent_message_again_answers_the_first_result() {
     assert_eq!(again["message"]["time"], first["message"]["time"]);
     assert_eq!(a.servcmds().iter().filter(|c| *c == "openim.sendmsg").count(), sends, "not sent twice");
 }
+
+#[tokio::test]
+async fn test_cached_group_list_shows_at_warm_start_and_answers_get_group_list_offline() {
+    let server = server().await;
+    let alice = uid("galice");
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    let r = a.call("createGroup", json!([{"type": "Public", "name": "Cached G", "joinOption": "FreeAccess"}])).await;
+    let gid = r.unwrap()["group"]["groupID"].as_str().unwrap().to_string();
+    a.pump(1_200).await;
+    let mut groups = a.persisted_groups.clone().expect("the joined-group list is persisted");
+    assert_eq!(groups.iter().map(|g| g["name"].clone()).collect::<Vec<_>>(), vec![json!("Cached G")]);
+    // A group the cache still lists but the server no longer does: the network list replaces it.
+    groups.push(json!({"groupID": "@TGS#gone", "name": "Left long ago", "type": "Public"}));
+    let mut w = Driver::new(&server);
+    w.cache = json!({"conversations": [], "groups": groups, "meta": {}});
+    w.login(&alice).await;
+    let first = w.wait_event("onGroupListUpdated").await.unwrap();
+    let ids = |l: &Value| {
+        let mut ids: Vec<String> =
+            l.as_array().unwrap().iter().map(|g| g["groupID"].as_str().unwrap().into()).collect();
+        ids.sort();
+        ids
+    };
+    let mut cached = vec!["@TGS#gone".to_string(), gid.clone()];
+    cached.sort();
+    assert_eq!(ids(&first), cached, "the first list is the cached one");
+    let online = w.call("getGroupList", json!([])).await.unwrap();
+    assert_eq!(ids(&online["groupList"]), vec![gid.clone()]);
+    // Offline, getGroupList answers from memory at once instead of waiting for the network.
+    w.offline = true;
+    w.cut();
+    w.pump(100).await;
+    let CallResult::Done(Ok(offline)) = w.engine.call("getGroupList", json!([]), now()) else { panic!("not answered") };
+    assert_eq!(ids(&offline["groupList"]), vec![gid]);
+}

@@ -84,15 +84,19 @@ impl Store {
 
 impl Engine {
     /// The platform loaded the cache asked for by [`Output::LoadCache`] (`Null` when there is
-    /// none): `{conversations: [...], messages?: [...], outbox?: [...], meta: {cookie}}`.
+    /// none): `{conversations: [...], groups?: [...], messages?: [...], outbox?: [...],
+    /// meta: {cookie, recent}}`.
     /// Messages are optional: a platform may answer history pages lazily through
     /// [`Output::LoadHistory`] instead.
-    pub fn cache_loaded(&mut self, user: &str, snapshot: Value, now: u64) {
+    pub fn cache_loaded(&mut self, user: &str, mut snapshot: Value, now: u64) {
         if user != self.s.user || self.s.cache_loaded {
             return;
         }
         self.s.cache_loaded = true;
-        for c in snapshot["conversations"].as_array().into_iter().flatten() {
+        let Value::Array(conversations) = snapshot["conversations"].take() else {
+            return self.cache_loaded_rest(snapshot, now);
+        };
+        for c in conversations {
             if let Some(c) = Conversation::from_json(c) {
                 self.s.store.cached_last.insert(c.conversation_id.clone(), c.last_time);
                 let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);
@@ -100,6 +104,22 @@ impl Engine {
                     self.s.conversations.insert(c.conversation_id.clone(), c);
                 }
             }
+        }
+        self.cache_loaded_rest(snapshot, now);
+    }
+
+    /// [`Engine::cache_loaded`] after the conversations: messages, outbox and meta.
+    fn cache_loaded_rest(&mut self, mut snapshot: Value, now: u64) {
+        // The cached joined groups, unless the network list came first.
+        if let (Value::Array(groups), false) = (snapshot["groups"].take(), self.s.groups_known) {
+            for g in groups {
+                let id = s(&g, "groupID");
+                if !id.is_empty() {
+                    self.s.groups.insert(id, g);
+                }
+            }
+            self.s.groups_known = true;
+            self.throttle.entry(ev::GROUP_LIST_UPDATED).or_insert((0, false)).1 = true;
         }
         for m in snapshot["messages"].as_array().into_iter().flatten() {
             if let Some(m) = Message::from_json(m) {
@@ -251,6 +271,11 @@ impl Engine {
         match r {
             CallResult::Pending(inner) => {
                 self.s.store.aliases.insert(inner, (call, outbox_id));
+            }
+            CallResult::Text(text) => {
+                let result = serde_json::from_str(&text)
+                    .map_err(|e| ApiError::new(tim_proto::code::INVALID_OPERATION, e.to_string()));
+                self.settle_as(call, outbox_id, CallResult::Done(result));
             }
             CallResult::Done(result) => {
                 if let Some(id) = outbox_id {

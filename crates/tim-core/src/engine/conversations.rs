@@ -3,6 +3,9 @@
 //! and the conversation pushes of the user's other devices (WIRE.md §5.7 `RecentContactMod`).
 //! Requests carry the bodies tim-js-sdk 2.27.6 sends.
 
+use std::collections::{btree_map, BTreeMap};
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::obj;
@@ -50,6 +53,66 @@ pub(super) enum ConvOp {
     GroupMembers,
     /// `get_contact_group` of the login sequence.
     SyncGroups,
+}
+
+/// The session's conversations by ID, with the JSON text of the sorted list kept between
+/// changes (the event at ready and the `getConversationList` after it share one
+/// serialisation): every mutable access drops the text.
+#[derive(Debug, Default)]
+pub(super) struct ConvMap {
+    map: BTreeMap<String, Conversation>,
+    list: Option<Arc<str>>,
+}
+
+impl ConvMap {
+    pub(super) fn get(&self, id: &str) -> Option<&Conversation> {
+        self.map.get(id)
+    }
+
+    pub(super) fn get_mut(&mut self, id: &str) -> Option<&mut Conversation> {
+        self.list = None;
+        self.map.get_mut(id)
+    }
+
+    pub(super) fn entry(&mut self, id: String) -> btree_map::Entry<'_, String, Conversation> {
+        self.list = None;
+        self.map.entry(id)
+    }
+
+    pub(super) fn insert(&mut self, id: String, c: Conversation) {
+        self.list = None;
+        self.map.insert(id, c);
+    }
+
+    pub(super) fn remove(&mut self, id: &str) -> Option<Conversation> {
+        self.list = None;
+        self.map.remove(id)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub(super) fn keys(&self) -> btree_map::Keys<'_, String, Conversation> {
+        self.map.keys()
+    }
+
+    pub(super) fn values(&self) -> btree_map::Values<'_, String, Conversation> {
+        self.map.values()
+    }
+}
+
+/// The JSON array text of `list`.
+fn json_array<'a>(list: impl IntoIterator<Item = &'a Conversation>) -> Arc<str> {
+    let mut out = vec![b'['];
+    for (i, c) in list.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        c.write_json(&mut out);
+    }
+    out.push(b']');
+    String::from_utf8_lossy(&out).into()
 }
 
 fn throw() -> CallResult {
@@ -113,8 +176,11 @@ impl Engine {
         let a = args.get(0).cloned().unwrap_or(Value::Null);
         let r = match method {
             "getConversationList" => {
-                let list = self.filtered_conversations(&a);
-                CallResult::Done(Ok(obj! {"conversationList": &list, "isSyncCompleted": true}))
+                let list = match a {
+                    Value::Array(_) | Value::Object(_) => json_array(self.filtered_conversations(&a)),
+                    _ => self.list_json(),
+                };
+                CallResult::Text(format!("{{\"conversationList\":{list},\"isSyncCompleted\":true}}").into())
             }
             "getConversationProfile" => self.conversation_profile(&a),
             "deleteConversation" => self.delete_conversation(&a, now),
@@ -151,11 +217,23 @@ impl Engine {
         list
     }
 
-    /// `getConversationList(options)`: all, only the given IDs, or those matching the filter
+    /// The JSON text of the whole sorted list (what CONVERSATION_LIST_UPDATED carries), kept
+    /// until the conversations change.
+    pub(super) fn list_json(&mut self) -> Arc<str> {
+        if let Some(text) = &self.s.conversations.list {
+            debug_assert_eq!(**text, *json_array(self.sorted_list()), "stale conversation list text");
+            return text.clone();
+        }
+        let text = json_array(self.sorted_list());
+        self.s.conversations.list = Some(text.clone());
+        text
+    }
+
+    /// `getConversationList(options)`: only the given IDs, or those matching the filter
     /// `{type, markType, groupName}` (criteria AND-combined).
-    fn filtered_conversations(&self, a: &Value) -> Vec<Value> {
+    fn filtered_conversations(&self, a: &Value) -> Vec<&Conversation> {
         let list = self.sorted_list();
-        let keep: Vec<&Conversation> = match a {
+        match a {
             Value::Array(ids) => list.into_iter().filter(|c| ids.iter().any(|i| *i == c.conversation_id)).collect(),
             Value::Object(_) => {
                 let kind = s(a, "type");
@@ -168,8 +246,7 @@ impl Engine {
                     .collect()
             }
             _ => list,
-        };
-        keep.into_iter().map(Conversation::to_json).collect()
+        }
     }
 
     /// The sum of unread counts the badge shows: no AVChatRoom or Meeting groups, topics, or

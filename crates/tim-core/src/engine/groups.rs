@@ -128,6 +128,7 @@ impl Engine {
 
     pub(super) fn group_list_changed(&mut self) {
         self.throttle.entry(ev::GROUP_LIST_UPDATED).or_insert((0, false)).1 = true;
+        self.s.groups_dirty = true;
     }
 
     pub(super) fn group_list(&self) -> Value {
@@ -179,6 +180,11 @@ impl Engine {
     /// A group method call, or `None` when `method` is not one.
     pub(super) fn group_call(&mut self, method: &str, a: &Value, now: u64) -> Option<CallResult> {
         let r = match method {
+            "getGroupList" if !self.open && self.s.groups_known => {
+                // Offline, with a list from the cache or an earlier sync: answered from memory
+                // (tim-js-sdk would wait for the network and time out).
+                CallResult::Done(Ok(obj! {"groupList": &self.group_list()}))
+            }
             "getGroupList" => {
                 // tim-js-sdk asks for the default fields plus those named in groupProfileFilter.
                 let mut filter: Vec<Value> = JOINED_FILTER.iter().map(|f| val(*f)).collect();
@@ -561,6 +567,7 @@ impl Engine {
                     .collect();
                 fresh.extend(kept);
                 self.s.groups = fresh;
+                self.s.groups_known = true;
                 self.group_list_changed();
                 done(self, obj! {"groupList": &self.group_list()});
             }

@@ -69,7 +69,11 @@ pub struct Driver {
     pub cache: Value,
     /// Never answer `LoadCache` (a cache that hangs, like a blocked IndexedDB open).
     pub cache_hangs: bool,
+    /// Every persist `(conversations, messages, meta)`; the meta is the one the platform holds
+    /// after it (an unchanged meta, `Null` in the output, keeps the one before).
     pub persisted: Vec<(Vec<Value>, Vec<Value>, Value)>,
+    /// The joined-group list the platform holds (replaced by each persist that carries one).
+    pub persisted_groups: Option<Vec<Value>>,
     /// Messages the history cache holds besides what this driver persisted.
     pub cached_history: Vec<Value>,
 }
@@ -104,6 +108,7 @@ impl Driver {
             cache: Value::Null,
             cache_hangs: false,
             persisted: Vec::new(),
+            persisted_groups: None,
             cached_history: Vec::new(),
         }
     }
@@ -173,6 +178,7 @@ impl Driver {
                 }
             }
             Output::Emit { name, data } => self.events.push((name, data)),
+            Output::EmitText { name, json } => self.events.push((name, Some(serde_json::from_str(&json).unwrap()))),
             Output::Settle { call, result } => {
                 self.settled.insert(call, result);
             }
@@ -181,8 +187,15 @@ impl Driver {
                 let snapshot = self.cache.clone();
                 self.engine.cache_loaded(&user, snapshot, now());
             }
-            Output::Persist { conversations, messages, meta, .. } => {
-                self.persisted.push((conversations, messages, meta))
+            Output::Persist { conversations, messages, meta, groups, .. } => {
+                let meta = match (meta, self.persisted.last()) {
+                    (Value::Null, Some(last)) => last.2.clone(),
+                    (meta, _) => meta,
+                };
+                self.persisted.push((conversations, messages, meta));
+                if groups.is_some() {
+                    self.persisted_groups = groups;
+                }
             }
             Output::LoadHistory { request, conversation_id, before, count, .. } => {
                 // The history cache: the persisted messages of the conversation below `before`.
@@ -252,6 +265,10 @@ impl Driver {
                 r
             }
             CallResult::Throw(m) => Err(ApiError { code: -1, message: m, data: None }),
+            CallResult::Text(json) => {
+                self.run_outputs();
+                Ok(serde_json::from_str(&json).unwrap())
+            }
             CallResult::Pending(id) => {
                 assert!(self.pump_until(20_000, |d| d.settled.contains_key(&id)).await, "{method} never settled");
                 self.settled.remove(&id).unwrap()
