@@ -5,7 +5,7 @@ mod conversations;
 mod groups;
 mod rooms;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -277,6 +277,10 @@ struct Session {
     ready: bool,
     page_done: bool,
     page_ts: u64,
+    /// The conversation list sync running is a full one (not only changes since `page_ts`),
+    /// and the conversations its pages listed so far.
+    page_full: bool,
+    page_seen: HashSet<String>,
     cookie: String,
     cache_loaded: bool,
     /// When the sync stops waiting for the cache.
@@ -863,12 +867,19 @@ impl Engine {
     }
 
     fn page_get(&mut self, start: u64, top_ts: u64, top_start: u64, now: u64) {
+        if (start, top_ts, top_start) == (0, 0, 0) {
+            self.s.page_full = self.s.page_ts == 0;
+            self.s.page_seen.clear();
+        }
         let body = obj! {"From_Account": &self.s.user, "TimeStamp": &self.s.page_ts, "StartIndex": &start, "TopTimeStamp": &top_ts, "TopStartIndex": &top_start, "OrderType": 1, "MsgAssistFlags": 4, "AssistFlags": 15};
         self.request(cmd::PAGE_GET, body, Purpose::PageGet, now);
     }
 
     fn page_reply(&mut self, body: Value, now: u64) {
         for item in body["SessionItem"].as_array().into_iter().flatten() {
+            if let Some(id) = conversations::contact_id(item) {
+                self.s.page_seen.insert(id);
+            }
             if u(item, "Type") == 2 {
                 self.group_session_item(item);
                 self.contact_extras(item, &format!("{CONV_GROUP}{}", s(item, "ToAccount")));
@@ -914,6 +925,9 @@ impl Engine {
         }
         if u(&body, "CompleteFlag") == 1 {
             self.s.page_ts = u(&body, "TimeStamp");
+            if std::mem::take(&mut self.s.page_full) {
+                self.drop_unlisted_cached();
+            }
             self.page_done(now);
         } else {
             self.page_get(u(&body, "StartIndex"), u(&body, "TopTimeStamp"), u(&body, "TopStartIndex"), now);

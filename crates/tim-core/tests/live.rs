@@ -237,19 +237,12 @@ async fn test_kick_out_and_not_ready_codes() {
     );
 }
 
-#[tokio::test]
-async fn test_cached_conversations_show_before_the_network_answers() {
-    let server = server().await;
-    let (alice, bob) = (uid("alice"), uid("bob"));
-    let mut a = Driver::new(&server);
-    a.login(&alice).await;
-    a.send_text(&bob, "cached text").await;
-    a.pump(200).await;
-    // Everything the engine persisted, as the platform would have stored it.
+/// Everything a driver persisted, as the platform would have stored it (the warm-start snapshot).
+fn stored(d: &Driver) -> Value {
     let mut conversations = HashMap::new();
     let mut messages = HashMap::new();
     let mut meta = Value::Null;
-    for (c, m, me) in &a.persisted {
+    for (c, m, me) in &d.persisted {
         for c in c {
             conversations.insert(c["conversationID"].as_str().unwrap().to_string(), c.clone());
         }
@@ -258,8 +251,19 @@ async fn test_cached_conversations_show_before_the_network_answers() {
         }
         meta = me.clone();
     }
-    assert!(meta["cookie"].as_str().is_some_and(|c| !c.is_empty()), "the sync cursor is persisted");
-    let snapshot = json!({"conversations": conversations.values().collect::<Vec<_>>(), "messages": messages.values().collect::<Vec<_>>(), "meta": meta});
+    json!({"conversations": conversations.values().collect::<Vec<_>>(), "messages": messages.values().collect::<Vec<_>>(), "meta": meta})
+}
+
+#[tokio::test]
+async fn test_cached_conversations_show_before_the_network_answers() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    a.send_text(&bob, "cached text").await;
+    a.pump(200).await;
+    let snapshot = stored(&a);
+    assert!(snapshot["meta"]["cookie"].as_str().is_some_and(|c| !c.is_empty()), "the sync cursor is persisted");
     // A new instance with the network down: the list comes from the cache.
     let mut off = Driver::new(&server);
     off.offline = true;
@@ -387,4 +391,38 @@ async fn test_cached_group_list_shows_at_warm_start_and_answers_get_group_list_o
     w.pump(100).await;
     let CallResult::Done(Ok(offline)) = w.engine.call("getGroupList", json!([]), now()) else { panic!("not answered") };
     assert_eq!(ids(&offline["groupList"]), vec![gid]);
+}
+
+#[tokio::test]
+async fn test_a_conversation_deleted_elsewhere_while_away_leaves_the_cached_list_after_the_sync() {
+    let server = server().await;
+    let (alice, bob, carol) = (uid("dalice"), uid("dbob"), uid("dcarol"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    a.send_text(&bob, "to bob").await;
+    a.send_text(&carol, "to carol").await;
+    a.pump(1_200).await;
+    let snapshot = stored(&a);
+    a.call("logout", json!([])).await.unwrap();
+    // Another device deletes the conversation with bob while this one is closed.
+    let mut other = Driver::new(&server);
+    other.login(&alice).await;
+    other.call("deleteConversation", json!([format!("C2C{bob}")])).await.unwrap();
+    other.call("logout", json!([])).await.unwrap();
+    // The reload starts from the cache with both; the full sync drops bob's.
+    let mut w = Driver::new(&server);
+    w.cache = snapshot;
+    w.login(&alice).await;
+    let ids = |l: &Value| {
+        l.as_array().unwrap().iter().map(|c| c["conversationID"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    let first = w.wait_event("onConversationListUpdated").await.unwrap();
+    assert_eq!(ids(&first).len(), 2, "the cached list first: {first}");
+    w.pump(1_500).await;
+    let list = w.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(ids(&list["conversationList"]), vec![format!("C2C{carol}")]);
+    // And the cache learns it: the record of bob's conversation is written as gone.
+    let gone =
+        w.persisted.iter().flat_map(|p| p.0.iter()).rfind(|c| c["conversationID"] == format!("C2C{bob}").as_str());
+    assert_eq!(gone.map(|c| c["_lastTime"].clone()), Some(json!(0)), "{gone:?}");
 }

@@ -172,6 +172,33 @@ impl Engine {
         }
     }
 
+    /// After a full conversation list sync: a conversation the cache listed but the server no
+    /// longer does (deleted on another device while this one was away, or past the server's
+    /// list limits) leaves the list, as tim-js-sdk drops the cached conversations its sync did
+    /// not bring. Conversations active only locally (a draft) stay.
+    pub(super) fn drop_unlisted_cached(&mut self) {
+        let gone: Vec<String> = self
+            .s
+            .store
+            .cached_last
+            .keys()
+            .filter(|id| !self.s.page_seen.contains(*id))
+            .filter(|id| id.starts_with(CONV_GROUP) || id.starts_with(crate::model::CONV_C2C))
+            .filter(|id| self.s.conversations.get(id).is_some_and(|c| c.last_time > 0))
+            .cloned()
+            .collect();
+        for id in gone {
+            if let Some(c) = self.s.conversations.get_mut(&id) {
+                c.last_time = 0;
+                c.last_message = crate::obj! {};
+                c.unread_count = 0;
+                c.group_at_info_list.clear();
+            }
+            self.s.store.cached_last.remove(&id);
+            self.touch_conv(&id);
+        }
+    }
+
     /// A message the first sync after a warm start brings again (the cached cursor can be
     /// older than messages that came by push): not newer than the conversation's cached last
     /// message. The app saw it before the reload, so it is not announced again.

@@ -139,7 +139,7 @@ pub(super) fn contact_id(c: &Value) -> Option<String> {
     let pick = |keys: &[&str]| keys.iter().map(|k| s(c, k)).find(|v| !v.is_empty());
     match u(c, "Type") {
         1 => pick(&["UserId", "To_Account", "userID", "to"]).map(|p| format!("{CONV_C2C}{p}")),
-        2 => pick(&["GroupId", "ToGroupId", "ToGroupid", "groupID"]).map(|g| format!("{CONV_GROUP}{g}")),
+        2 => pick(&["GroupId", "ToGroupId", "ToGroupid", "groupID", "ToAccount"]).map(|g| format!("{CONV_GROUP}{g}")),
         _ => None,
     }
 }
