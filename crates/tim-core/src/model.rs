@@ -74,6 +74,8 @@ pub struct Message {
 }
 
 /// A JSON object written field by field straight to text (see [`Conversation::write_json`]).
+/// Only strings and `Value`s go through serde_json, so the wasm carries two serialiser
+/// instances, not one per field type.
 pub(crate) struct JsonObject<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
@@ -86,20 +88,71 @@ impl<'a> JsonObject<'a> {
     }
 
     /// `key` must need no escaping (the engine's own field names).
-    pub(crate) fn field<T: serde::Serialize + ?Sized>(&mut self, key: &str, value: &T) {
+    fn key(&mut self, key: &str) {
         if !std::mem::take(&mut self.first) {
             self.out.push(b',');
         }
         self.out.push(b'"');
         self.out.extend_from_slice(key.as_bytes());
         self.out.extend_from_slice(b"\":");
-        // Writing to a Vec cannot fail, and these values have no non-string map keys.
-        let _ = serde_json::to_writer(&mut *self.out, value);
+    }
+
+    fn list<T>(&mut self, key: &str, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
+        self.key(key);
+        self.out.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            each(self.out, item);
+        }
+        self.out.push(b']');
+    }
+
+    pub(crate) fn str(&mut self, key: &str, v: &str) {
+        self.key(key);
+        write_str(self.out, v);
+    }
+
+    pub(crate) fn num(&mut self, key: &str, v: u64) {
+        self.key(key);
+        self.out.extend_from_slice(v.to_string().as_bytes());
+    }
+
+    pub(crate) fn bool(&mut self, key: &str, v: bool) {
+        self.key(key);
+        self.out.extend_from_slice(if v { b"true" } else { b"false" });
+    }
+
+    pub(crate) fn value(&mut self, key: &str, v: &Value) {
+        self.key(key);
+        write_value(self.out, v);
+    }
+
+    pub(crate) fn strs(&mut self, key: &str, v: &[String]) {
+        self.list(key, v, |out, s| write_str(out, s));
+    }
+
+    pub(crate) fn nums(&mut self, key: &str, v: &[u64]) {
+        self.list(key, v, |out, n| out.extend_from_slice(n.to_string().as_bytes()));
+    }
+
+    pub(crate) fn values(&mut self, key: &str, v: &[Value]) {
+        self.list(key, v, write_value);
     }
 
     pub(crate) fn end(self) {
         self.out.push(b'}');
     }
+}
+
+// Writing to a Vec cannot fail, and a `Value` has only string map keys.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    let _ = serde_json::to_writer(out, s);
+}
+
+fn write_value(out: &mut Vec<u8>, v: &Value) {
+    let _ = serde_json::to_writer(out, v);
 }
 
 fn gs(v: &Value, k: &str) -> String {
@@ -468,26 +521,26 @@ impl Conversation {
     /// (the list of every conversation is serialised whenever it changes).
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = JsonObject::new(out);
-        o.field("conversationID", &self.conversation_id);
-        o.field("type", &self.kind);
-        o.field("unreadCount", &self.unread_count);
-        o.field("lastMessage", &self.last_message);
-        o.field("groupAtInfoList", &self.group_at_info_list);
-        o.field("remark", &self.remark);
-        o.field("isPinned", &self.is_pinned);
-        o.field("messageRemindType", &self.message_remind_type);
-        o.field("markList", &self.mark_list);
-        o.field("customData", &self.custom_data);
-        o.field("conversationGroupList", &self.conversation_group_list);
-        o.field("peerReadTime", &self.peer_read_time);
-        o.field("draftText", &self.draft_text);
-        o.field("_lastTime", &self.last_time);
-        o.field("_orderKey", &self.order_key);
+        o.str("conversationID", &self.conversation_id);
+        o.str("type", &self.kind);
+        o.num("unreadCount", self.unread_count);
+        o.value("lastMessage", &self.last_message);
+        o.values("groupAtInfoList", &self.group_at_info_list);
+        o.str("remark", &self.remark);
+        o.bool("isPinned", self.is_pinned);
+        o.str("messageRemindType", &self.message_remind_type);
+        o.nums("markList", &self.mark_list);
+        o.str("customData", &self.custom_data);
+        o.strs("conversationGroupList", &self.conversation_group_list);
+        o.num("peerReadTime", self.peer_read_time);
+        o.str("draftText", &self.draft_text);
+        o.num("_lastTime", self.last_time);
+        o.num("_orderKey", self.order_key);
         if !self.user_profile.is_null() {
-            o.field("userProfile", &self.user_profile);
+            o.value("userProfile", &self.user_profile);
         }
         if !self.group_profile.is_null() {
-            o.field("groupProfile", &self.group_profile);
+            o.value("groupProfile", &self.group_profile);
         }
         o.end();
     }

@@ -112,7 +112,8 @@ fn json_array<'a>(list: impl IntoIterator<Item = &'a Conversation>) -> Arc<str> 
         c.write_json(&mut out);
     }
     out.push(b']');
-    String::from_utf8_lossy(&out).into()
+    // serde_json writes UTF-8 and the keys are &str, so this does not fail.
+    String::from_utf8(out).unwrap_or_default().into()
 }
 
 fn throw() -> CallResult {
