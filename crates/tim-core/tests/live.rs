@@ -426,3 +426,41 @@ async fn test_a_conversation_deleted_elsewhere_while_away_leaves_the_cached_list
         w.persisted.iter().flat_map(|p| p.0.iter()).rfind(|c| c["conversationID"] == format!("C2C{bob}").as_str());
     assert_eq!(gone.map(|c| c["_lastTime"].clone()), Some(json!(0)), "{gone:?}");
 }
+
+#[tokio::test]
+async fn test_messages_missed_while_away_are_announced_when_the_cache_answers_after_the_network() {
+    let server = server().await;
+    let (alice, bob) = (uid("lalice"), uid("lbob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    b.send_text(&alice, "seen 0").await;
+    a.pump_until(5_000, |d| d.events.iter().any(|e| e.0 == "onMessageReceived")).await;
+    a.pump(1_200).await;
+    let snapshot = stored(&a);
+    a.call("logout", json!([])).await.unwrap();
+    for i in 0..3 {
+        b.send_text(&alice, &format!("missed {i}")).await;
+    }
+    // The reload: the conversation list comes from the network before IndexedDB answers.
+    let mut w = Driver::new(&server);
+    w.cache_hangs = true;
+    w.user = alice.clone();
+    w.pump_until(5_000, |d| d.sent.iter().any(|f| f["head"]["servcmd"] == "heartbeat.alive")).await;
+    let sig = tim_proto::usersig::generate(APP, KEY, &alice, 86_400, now() / 1000);
+    assert!(matches!(
+        w.engine.call("login", json!([{"userID": alice, "userSig": sig}]), now()),
+        CallResult::Pending(_)
+    ));
+    let listed =
+        |d: &Driver| d.sent.iter().any(|f| f["head"]["servcmd"] == "group_open_http_svc.get_joined_group_list");
+    assert!(w.pump_until(5_000, listed).await, "the conversation list sync completes first");
+    w.engine.cache_loaded(&alice, snapshot, now());
+    w.wait_event("sdkStateReady").await;
+    w.pump_until(5_000, |d| d.events.iter().filter(|e| e.0 == "onMessageReceived").count() > 0).await;
+    w.pump(500).await;
+    let texts: Vec<String> =
+        w.received().iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()).collect();
+    assert_eq!(texts, vec!["missed 0", "missed 1", "missed 2"]);
+}

@@ -96,6 +96,9 @@ impl Engine {
         let Value::Array(conversations) = snapshot["conversations"].take() else {
             return self.cache_loaded_rest(snapshot, now);
         };
+        // The app saw this list before the reload: the first sync announces what is new to it,
+        // whether or not the network's conversation list came before the cache.
+        self.s.store.warm = !conversations.is_empty() && !self.s.synced;
         for c in conversations {
             if let Some(c) = Conversation::from_json(c) {
                 self.s.store.cached_last.insert(c.conversation_id.clone(), c.last_time);
@@ -162,8 +165,6 @@ impl Engine {
         }
         if !self.s.ready && (!self.s.conversations.is_empty() || self.s.page_done) {
             self.s.ready = true;
-            // Ready before the first sync is done: that sync's messages are announced.
-            self.s.store.warm = !self.s.page_done;
             self.emit(ev::SDK_READY, None);
             self.conv_changed();
         }
