@@ -846,7 +846,7 @@ impl Engine {
             Purpose::Ignore,
             now,
         );
-        self.page_get(0, 0, 0, now);
+        self.page_get(None, now);
         self.request(cmd::AUTHKEY, obj! {}, Purpose::Ignore, now);
         self.s.getmsg_wanted = true;
         self.getmsg(now);
@@ -861,17 +861,21 @@ impl Engine {
 
     /// Conversation list and C2C sync (login and every reconnect).
     fn sync_all(&mut self, now: u64) {
-        self.page_get(0, 0, 0, now);
+        self.page_get(None, now);
         self.s.getmsg_wanted = true;
         self.getmsg(now);
     }
 
-    fn page_get(&mut self, start: u64, top_ts: u64, top_start: u64, now: u64) {
-        if (start, top_ts, top_start) == (0, 0, 0) {
+    /// One `page_get`: the first page of a sync (`None`: since the last complete sync's
+    /// `TimeStamp`), or the next one after `reply`, with the four cursors it carries.
+    fn page_get(&mut self, reply: Option<&Value>, now: u64) {
+        let cursor = |k: &str| reply.map_or(0, |r| u(r, k));
+        if reply.is_none() {
             self.s.page_full = self.s.page_ts == 0;
             self.s.page_seen.clear();
         }
-        let body = obj! {"From_Account": &self.s.user, "TimeStamp": &self.s.page_ts, "StartIndex": &start, "TopTimeStamp": &top_ts, "TopStartIndex": &top_start, "OrderType": 1, "MsgAssistFlags": 4, "AssistFlags": 15};
+        let ts = reply.map_or(self.s.page_ts, |r| u(r, "TimeStamp"));
+        let body = obj! {"From_Account": &self.s.user, "TimeStamp": &ts, "StartIndex": &cursor("StartIndex"), "TopTimeStamp": &cursor("TopTimeStamp"), "TopStartIndex": &cursor("TopStartIndex"), "OrderType": 1, "MsgAssistFlags": 4, "AssistFlags": 15};
         self.request(cmd::PAGE_GET, body, Purpose::PageGet, now);
     }
 
@@ -930,7 +934,7 @@ impl Engine {
             }
             self.page_done(now);
         } else {
-            self.page_get(u(&body, "StartIndex"), u(&body, "TopTimeStamp"), u(&body, "TopStartIndex"), now);
+            self.page_get(Some(&body), now);
         }
     }
 

@@ -375,3 +375,35 @@ async fn test_set_all_message_read() {
     }
     event_where(&mut a2, "onTotalUnreadMessageCountUpdated", |t| *t == 0).await;
 }
+
+#[tokio::test]
+async fn test_a_list_longer_than_one_page_is_synced_whole() {
+    // 130 conversations: two page_get pages of the server (100 each), with the SDK sending the
+    // cursors of each reply as tim-js-sdk does.
+    let server = server_with(|c| c.conversations.max_list = 500).await;
+    let alice = uid("palice");
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    let peers: Vec<String> = (0..130).map(|i| uid(&format!("pp{i}_"))).collect();
+    for p in &peers {
+        a.send_text(p, "hello").await;
+    }
+    // A device that synced once, reloaded: its cursor brings no message, so the list is what
+    // page_get pages bring (and the cached conversations it does not bring are dropped).
+    let mut first = Driver::new(&server);
+    first.login(&alice).await;
+    first.pump(1_200).await;
+    let mut fresh = Driver::new(&server);
+    fresh.cache = first.snapshot();
+    first.call("logout", json!([])).await.unwrap();
+    fresh.login(&alice).await;
+    fresh.pump(1_200).await;
+    let mut got = ids(&list(&mut fresh, Value::Null).await);
+    let mut want: Vec<String> = peers.iter().map(|p| format!("C2C{p}")).collect();
+    assert_eq!(got.len(), 130);
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    let pages = fresh.sent.iter().filter(|f| f["head"]["servcmd"] == "recentcontact.page_get").count();
+    assert_eq!(pages, 2, "one request per server page");
+}

@@ -237,23 +237,6 @@ async fn test_kick_out_and_not_ready_codes() {
     );
 }
 
-/// Everything a driver persisted, as the platform would have stored it (the warm-start snapshot).
-fn stored(d: &Driver) -> Value {
-    let mut conversations = HashMap::new();
-    let mut messages = HashMap::new();
-    let mut meta = Value::Null;
-    for (c, m, me) in &d.persisted {
-        for c in c {
-            conversations.insert(c["conversationID"].as_str().unwrap().to_string(), c.clone());
-        }
-        for m in m {
-            messages.insert(m["ID"].as_str().unwrap().to_string(), m.clone());
-        }
-        meta = me.clone();
-    }
-    json!({"conversations": conversations.values().collect::<Vec<_>>(), "messages": messages.values().collect::<Vec<_>>(), "meta": meta})
-}
-
 #[tokio::test]
 async fn test_cached_conversations_show_before_the_network_answers() {
     let server = server().await;
@@ -262,7 +245,7 @@ async fn test_cached_conversations_show_before_the_network_answers() {
     a.login(&alice).await;
     a.send_text(&bob, "cached text").await;
     a.pump(200).await;
-    let snapshot = stored(&a);
+    let snapshot = a.snapshot();
     assert!(snapshot["meta"]["cookie"].as_str().is_some_and(|c| !c.is_empty()), "the sync cursor is persisted");
     // A new instance with the network down: the list comes from the cache.
     let mut off = Driver::new(&server);
@@ -402,7 +385,7 @@ async fn test_a_conversation_deleted_elsewhere_while_away_leaves_the_cached_list
     a.send_text(&bob, "to bob").await;
     a.send_text(&carol, "to carol").await;
     a.pump(1_200).await;
-    let snapshot = stored(&a);
+    let snapshot = a.snapshot();
     a.call("logout", json!([])).await.unwrap();
     // Another device deletes the conversation with bob while this one is closed.
     let mut other = Driver::new(&server);
@@ -438,7 +421,7 @@ async fn test_messages_missed_while_away_are_announced_when_the_cache_answers_af
     b.send_text(&alice, "seen 0").await;
     a.pump_until(5_000, |d| d.events.iter().any(|e| e.0 == "onMessageReceived")).await;
     a.pump(1_200).await;
-    let snapshot = stored(&a);
+    let snapshot = a.snapshot();
     a.call("logout", json!([])).await.unwrap();
     for i in 0..3 {
         b.send_text(&alice, &format!("missed {i}")).await;

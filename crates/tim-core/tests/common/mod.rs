@@ -254,6 +254,26 @@ impl Driver {
         }
     }
 
+    /// Everything this driver persisted, as the platform would have stored it: the snapshot a
+    /// warm start of a new driver gets as its `cache`.
+    pub fn snapshot(&self) -> Value {
+        let mut conversations = HashMap::new();
+        let mut messages = HashMap::new();
+        let mut meta = Value::Null;
+        for (c, m, me) in &self.persisted {
+            for c in c {
+                conversations.insert(c["conversationID"].as_str().unwrap().to_string(), c.clone());
+            }
+            for m in m {
+                messages.insert(m["ID"].as_str().unwrap().to_string(), m.clone());
+            }
+            meta = me.clone();
+        }
+        let (conversations, messages): (Vec<Value>, Vec<Value>) =
+            (conversations.into_values().collect(), messages.into_values().collect());
+        json!({"conversations": conversations, "messages": messages, "groups": &self.persisted_groups, "meta": meta})
+    }
+
     pub async fn pump(&mut self, ms: u64) {
         self.pump_until(ms, |_| false).await;
     }
