@@ -18,7 +18,6 @@ use tim_proto::{
     msg::{C2cMsg, MsgElem},
 };
 
-use crate::group::GroupItem;
 use crate::model::{
     c2c_from_json, elem_from_json, elems_to_json, Conversation, Draft, Message, CONV_C2C, CONV_GROUP, CONV_SYSTEM,
     MSG_CUSTOM, MSG_TEXT,
@@ -1089,10 +1088,7 @@ impl Engine {
         }
         let mut fresh = Vec::new();
         for m in item["GroupMsgArray"].as_array().into_iter().flatten() {
-            let (no_unread, no_last) = control_flags(m);
-            let keep = self.last_of(&format!("{CONV_GROUP}{}", crate::group::item_group_id(m)), no_last);
-            if let Some(msg) = self.accept_group(m, GroupItem::Message, !no_unread) {
-                self.restore_last(&msg.conversation_id, keep);
+            if let Some(msg) = self.accept_group_msg(m, true) {
                 fresh.push(msg);
             }
         }

@@ -865,19 +865,41 @@ impl Engine {
             conv.group_profile["type"] = val(&group_type);
             conv.group_profile["name"] = val(s(&item["GroupInfo"], "GroupName"));
         }
-        conv.offer_last(&msg);
+        // A message older than one already filed (e.g. a history fill after a push) does not
+        // move the last message or the next sequence back.
+        if kind == GroupItem::Notice || msg.sequence >= u(&conv.last_message, "lastSequence") {
+            conv.offer_last(&msg);
+        }
         if counts {
             conv.unread_count += 1;
         }
         self.touch_conv(&conv_id);
         if let Some(g) = self.s.groups.get_mut(&group_id) {
-            if kind != GroupItem::Notice {
+            if kind != GroupItem::Notice && msg.sequence + 1 >= u(g, "nextMessageSeq") {
                 g["nextMessageSeq"] = val(&msg.sequence + 1);
                 g["lastMessage"] = obj! {"lastTime": &msg.time, "lastSequence": &msg.sequence, "fromAccount": &msg.from, "messageForShow": &msg.message_for_show()};
             }
         }
         self.topic_message(&group_id, &msg);
         self.s.dirty_msgs.push(msg.clone());
+        Some(msg)
+    }
+
+    /// A group message of a push into the state, as its `SendMsgControl` says; returns it when
+    /// new.
+    pub(super) fn accept_group_msg(&mut self, m: &Value, count_unread: bool) -> Option<Message> {
+        let (no_unread, no_last) = super::control_flags(m);
+        let keep = self.last_of(&format!("{CONV_GROUP}{}", item_group_id(m)), no_last);
+        let msg = self.accept_group(m, GroupItem::Message, count_unread && !no_unread)?;
+        self.restore_last(&msg.conversation_id, keep);
+        Some(msg)
+    }
+
+    /// A group tip of a push into the state, with its effects on the group; returns it when new.
+    fn accept_tip(&mut self, t: &Value, count_unread: bool, now: u64) -> Option<Message> {
+        let msg = self.accept_group(t, GroupItem::Tip, count_unread)?;
+        self.tip_effects(&item_group_id(t), &msg.payload, now);
+        self.topic_tip(t, &msg.payload);
         Some(msg)
     }
 
@@ -889,10 +911,7 @@ impl Engine {
             return None;
         }
         if event == 4 || event == 6 {
-            let msg = self.accept_group(t, GroupItem::Tip, event == 4)?;
-            self.tip_effects(&gid, &msg.payload, now);
-            self.topic_tip(t, &msg.payload);
-            return Some(msg);
+            return self.accept_tip(t, event == 4, now);
         }
         if event == 12 {
             if s(t, "From_Account") != self.s.user {
