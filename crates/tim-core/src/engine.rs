@@ -288,6 +288,8 @@ struct Session {
     store: cache::Store,
     /// AVChatRoom, attribute, counter and topic state.
     rooms: rooms::Rooms,
+    /// The resync of group messages missed while offline or before a reload.
+    gsync: groups::GroupSync,
     /// Conversation groups `(convGroupID, name)`, in creation order.
     conv_groups: Vec<(String, String)>,
     /// The total unread count last emitted.
@@ -719,7 +721,7 @@ impl Engine {
                 self.settle(call, Err(err));
             }
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
-            Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err),
+            Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err, now),
             Purpose::Room { call, op, ctx } => self.room_fail(call, op, ctx, err, now),
             Purpose::Conv { call, op, .. } => self.conv_fail(call, op, err),
             Purpose::PageGet => self.page_done(now),
@@ -839,6 +841,8 @@ impl Engine {
 
     /// Conversation list and C2C sync (login and every reconnect).
     fn sync_all(&mut self, now: u64) {
+        // How far the app has each group before the conversation list names what is newer.
+        self.group_sync_begin();
         self.page_get(0, 0, 0, now);
         self.s.getmsg_wanted = true;
         self.getmsg(now);
@@ -852,7 +856,7 @@ impl Engine {
     fn page_reply(&mut self, body: Value, now: u64) {
         for item in body["SessionItem"].as_array().into_iter().flatten() {
             if u(item, "Type") == 2 {
-                self.group_session_item(item);
+                self.group_session_item(item, now);
                 self.contact_extras(item, &format!("{CONV_GROUP}{}", s(item, "ToAccount")));
                 continue;
             }

@@ -144,6 +144,9 @@ impl Engine {
             self.s.ready = true;
             // Ready before the first sync is done: that sync's messages are announced.
             self.s.store.warm = !self.s.page_done;
+            if self.s.store.warm {
+                self.group_sync_begin();
+            }
             self.emit(ev::SDK_READY, None);
             self.conv_changed();
         }
@@ -166,6 +169,17 @@ impl Engine {
             .cached_last
             .get(&m.conversation_id)
             .is_some_and(|&time| m.time < time || (m.time == time && self.s.store.recent_cached.contains(&m.id)))
+    }
+
+    /// A group message a resync after a warm start brings that the cache this session started
+    /// from wrote, or older than the conversation's cached last message: the app saw it before
+    /// the reload (the rule of [`Engine::seen_before_reload`]; a resync starts above the cached
+    /// last sequence, so a written one is one kept out of the last message).
+    pub(super) fn cached_before_reload(&self, m: &Message) -> bool {
+        let store = &self.s.store;
+        store.warm
+            && (store.recent_cached.contains(&m.id)
+                || store.cached_last.get(&m.conversation_id).is_some_and(|&time| m.time < time))
     }
 
     /// `getMessageList` first asks the cache for the page below what memory holds, unless
