@@ -253,6 +253,48 @@ async fn test_reconnect_announces_missed_group_messages_once_and_keeps_the_unrea
 }
 
 #[tokio::test]
+async fn test_a_tip_missed_while_offline_is_filed_like_a_push_of_it_and_announced_in_order() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "tg").await;
+    let conv = format!("GROUP{gid}");
+    send_group_text(&mut a, &gid, "seen", Value::Null).await;
+    received_where(&mut b, "seen", |m| m["payload"]["text"] == "seen").await;
+    b.call("setMessageRead", json!([{"conversationID": conv}])).await.unwrap();
+    b.pump(300).await;
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    send_group_text(&mut a, &gid, "t1", Value::Null).await;
+    let mut c = Driver::new(&server);
+    c.login(&uid("tgcarol")).await;
+    c.call("joinGroup", json!([{"groupID": gid}])).await.unwrap();
+    send_group_text(&mut a, &gid, "t2", Value::Null).await;
+    b.events.clear();
+    b.offline = false;
+    let mut got: Vec<Value> = Vec::new();
+    let deadline = now() + 15_000;
+    while got.len() < 3 && now() < deadline {
+        b.pump(200).await;
+        got.extend(b.received());
+    }
+    b.pump(1_000).await;
+    got.extend(b.received());
+    let kinds: Vec<(String, String)> = got
+        .iter()
+        .map(|m| (m["type"].as_str().unwrap().to_string(), m["payload"]["text"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let want = [("TIMTextElem", "t1"), ("TIMGroupTipElem", ""), ("TIMTextElem", "t2")];
+    assert_eq!(kinds, want.map(|(k, t)| (k.to_string(), t.to_string())), "once each, in sequence order");
+    assert_eq!(got[1]["payload"]["operationType"], 1, "{}", got[1]);
+    // The tip's effect on the group, as a push of it would have: three members now.
+    let groups = b.events.iter().rev().find(|(n, _)| n == "onGroupListUpdated").and_then(|e| e.1.clone());
+    let g = groups.as_ref().and_then(|l| l.as_array()?.iter().find(|g| g["groupID"] == gid.as_str()).cloned());
+    assert_eq!(g.map(|g| g["memberCount"].clone()), Some(json!(3)), "{groups:?}");
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(unread_of(&list, &conv), 3, "the server's count: {list}");
+}
+
+#[tokio::test]
 async fn test_cold_start_announces_no_group_message_already_there() {
     let server = server().await;
     let (mut a, b, gid) = group_pair(&server, "sg").await;
