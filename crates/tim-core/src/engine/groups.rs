@@ -1315,7 +1315,7 @@ impl Engine {
     /// File what a resync fetched, oldest first, through the path of live pushes (tips with
     /// their effects on the group), without unread (the conversation list's count has them),
     /// and announce the messages the app has not seen, each once, in sequence order.
-    pub(super) fn resync_finish(&mut self, conv: &str, now: u64) {
+    fn resync_finish(&mut self, conv: &str, now: u64) {
         let Some(mut r) = self.s.gsync.running.remove(conv) else { return };
         r.items.sort_by_key(|m| u(m, "MsgSeq"));
         r.items.dedup_by_key(|m| u(m, "MsgSeq"));
