@@ -1,7 +1,8 @@
 //! The engine's cache protocol against a real in-process tim-server over real WebSockets: warm
 //! start from a cached conversation list with history read from the cache on demand, resync of
 //! 500 messages missed while offline (C2C through the sync cursor, a group through its
-//! sequences, announced after a reconnect or a warm start, silent after a cold start), and the
+//! sequences, announced after a reconnect, a warm start or a resumed tab session, at most the
+//! newest 1,000 per group, silent after a cold start), and the
 //! outbox of messages sent while offline.
 #![allow(clippy::unwrap_used)]
 
@@ -292,6 +293,52 @@ async fn test_a_tip_missed_while_offline_is_filed_like_a_push_of_it_and_announce
     assert_eq!(g.map(|g| g["memberCount"].clone()), Some(json!(3)), "{groups:?}");
     let list = b.call("getConversationList", json!([])).await.unwrap();
     assert_eq!(unread_of(&list, &conv), 3, "the server's count: {list}");
+}
+
+#[tokio::test]
+async fn test_one_group_resync_announces_at_most_the_newest_1000_missed_messages() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "kg").await;
+    send_group_text(&mut a, &gid, "before", Value::Null).await;
+    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    for i in 0..1_010 {
+        send_group_text(&mut a, &gid, &format!("k{i:04}"), Value::Null).await;
+    }
+    b.offline = false;
+    let want: Vec<String> = (10..1_010).map(|i| format!("k{i:04}")).collect();
+    assert_eq!(announced(&mut b, 1_000).await, want, "the newest 1,000, once, in order");
+    // The older ones are in the history all the same (from the server, when paged to).
+    let all = all_history(&mut b, &format!("GROUP{gid}")).await;
+    assert_eq!(all.iter().filter(|t| t.starts_with('k')).count(), 1_010);
+}
+
+#[tokio::test]
+async fn test_a_resumed_tab_session_announces_group_messages_sent_since_the_cache() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "rg").await;
+    send_group_text(&mut a, &gid, "before", Value::Null).await;
+    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+    b.pump(300).await;
+    let (snapshot, messages) = stored(&b);
+    let bob = b.user.clone();
+    b.cut();
+    drop(b);
+    for i in 0..3 {
+        send_group_text(&mut a, &gid, &format!("r{i}"), Value::Null).await;
+    }
+    // A tab taking over the session (login option `_resume`, docs/tabs.md) from the cache.
+    let mut r = Driver::new(&server);
+    r.user = bob.clone();
+    r.cache = snapshot;
+    r.cached_history = messages;
+    r.pump_until(5_000, |d| d.sent.iter().any(|f| f["head"]["servcmd"] == "heartbeat.alive")).await;
+    let sig = tim_proto::usersig::generate(APP, KEY, &bob, 86_400, now() / 1000);
+    r.call("login", json!([{"userID": bob, "userSig": sig, "_resume": true}])).await.unwrap();
+    r.wait_event("sdkStateReady").await;
+    assert_eq!(announced(&mut r, 3).await, ["r0", "r1", "r2"]);
 }
 
 #[tokio::test]
