@@ -2,8 +2,8 @@
 //! start from a cached conversation list with history read from the cache on demand, resync of
 //! 500 messages missed while offline (C2C through the sync cursor, a group through its
 //! sequences, announced after a reconnect, a warm start or a resumed tab session, at most the
-//! newest 1,000 per group, silent after a cold start), and the
-//! outbox of messages sent while offline.
+//! newest 1,000 per group, silent after a cold start), and the outbox of messages sent while
+//! offline.
 #![allow(clippy::unwrap_used)]
 
 mod common;
