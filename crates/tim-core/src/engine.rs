@@ -19,7 +19,6 @@ use tim_proto::{
     msg::{C2cMsg, MsgElem},
 };
 
-use crate::group::GroupItem;
 use crate::model::{
     c2c_from_json, elem_from_json, elems_to_json, Conversation, Draft, Message, CONV_C2C, CONV_GROUP, CONV_SYSTEM,
     MSG_CUSTOM, MSG_TEXT,
@@ -310,6 +309,8 @@ struct Session {
     store: cache::Store,
     /// AVChatRoom, attribute, counter and topic state.
     rooms: rooms::Rooms,
+    /// The resync of group messages missed while offline or before a reload.
+    gsync: groups::GroupSync,
     /// Conversation groups `(convGroupID, name)`, in creation order.
     conv_groups: Vec<(String, String)>,
     /// The total unread count last emitted.
@@ -741,7 +742,7 @@ impl Engine {
                 self.settle(call, Err(err));
             }
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
-            Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err),
+            Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err, now),
             Purpose::Room { call, op, ctx } => self.room_fail(call, op, ctx, err, now),
             Purpose::Conv { call, op, .. } => self.conv_fail(call, op, err),
             Purpose::PageGet => self.page_done(now),
@@ -861,6 +862,8 @@ impl Engine {
 
     /// Conversation list and C2C sync (login and every reconnect).
     fn sync_all(&mut self, now: u64) {
+        // How far the app has each group before the conversation list names what is newer.
+        self.group_sync_begin();
         self.page_get(None, now);
         self.s.getmsg_wanted = true;
         self.getmsg(now);
@@ -885,7 +888,7 @@ impl Engine {
                 self.s.page_seen.insert(id);
             }
             if u(item, "Type") == 2 {
-                self.group_session_item(item);
+                self.group_session_item(item, now);
                 self.contact_extras(item, &format!("{CONV_GROUP}{}", s(item, "ToAccount")));
                 continue;
             }
@@ -1124,10 +1127,7 @@ impl Engine {
         }
         let mut fresh = Vec::new();
         for m in item["GroupMsgArray"].as_array().into_iter().flatten() {
-            let (no_unread, no_last) = control_flags(m);
-            let keep = self.last_of(&format!("{CONV_GROUP}{}", crate::group::item_group_id(m)), no_last);
-            if let Some(msg) = self.accept_group(m, GroupItem::Message, !no_unread) {
-                self.restore_last(&msg.conversation_id, keep);
+            if let Some(msg) = self.accept_group_msg(m, true) {
                 fresh.push(msg);
             }
         }

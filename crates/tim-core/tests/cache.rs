@@ -1,7 +1,9 @@
 //! The engine's cache protocol against a real in-process tim-server over real WebSockets: warm
 //! start from a cached conversation list with history read from the cache on demand, resync of
 //! 500 messages missed while offline (C2C through the sync cursor, a group through its
-//! sequences), and the outbox of messages sent while offline.
+//! sequences, announced after a reconnect, a warm start or a resumed tab session, at most the
+//! newest 1,000 per group, silent after a cold start), and the outbox of messages sent while
+//! offline.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -131,44 +133,236 @@ async fn test_resync_after_500_c2c_messages_missed_offline_shows_each_once_in_or
     assert_eq!(all[1..], want[..]);
 }
 
-#[tokio::test]
-async fn test_resync_after_500_group_messages_missed_offline_fills_the_history_once_in_order() {
-    let server = server().await;
-    let (alice, bob) = (uid("galice"), uid("gbob"));
-    let mut a = Driver::new(&server);
-    let mut b = Driver::new(&server);
-    a.login(&alice).await;
-    b.login(&bob).await;
+/// alice creates a public group and bob joins it: `(alice, bob, groupID)`, both logged in.
+async fn group_pair(server: &ServerHandle, prefix: &str) -> (Driver, Driver, String) {
+    let mut a = Driver::new(server);
+    let mut b = Driver::new(server);
+    a.login(&uid(&format!("{prefix}alice"))).await;
+    b.login(&uid(&format!("{prefix}bob"))).await;
     let r = a.call("createGroup", json!([{"type": "Public", "name": "R", "joinOption": "FreeAccess"}])).await.unwrap();
     let gid = r["group"]["groupID"].as_str().unwrap().to_string();
     b.call("joinGroup", json!([{"groupID": gid}])).await.unwrap();
-    let send = |text: String| json!([{"to": gid, "conversationType": "GROUP", "payload": {"text": text}}]);
-    let m = a.call("createTextMessage", send("before".into())).await.unwrap();
-    a.call("sendMessage", json!([m])).await.unwrap();
+    (a, b, gid)
+}
+
+/// Send a text to group `gid`, waiting out the server's message rate limit (10006).
+async fn send_group_text(d: &mut Driver, gid: &str, text: &str, opts: Value) {
+    loop {
+        let m = d
+            .call("createTextMessage", json!([{"to": gid, "conversationType": "GROUP", "payload": {"text": text}}]))
+            .await
+            .unwrap();
+        match d.call("sendMessage", json!([m, opts])).await {
+            Ok(_) => return,
+            Err(e) if e.code == 10006 => d.pump(200).await,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+}
+
+/// The texts of MESSAGE_RECEIVED messages until `n` came (or 30 s), then 1.5 s more.
+async fn announced(d: &mut Driver, n: usize) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = now() + 30_000;
+    while seen.len() < n && now() < deadline {
+        d.pump(200).await;
+        seen.extend(d.received().iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()));
+    }
+    d.pump(1_500).await;
+    seen.extend(d.received().iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()));
+    seen
+}
+
+fn unread_of(list: &Value, conv: &str) -> Value {
+    let c = list["conversationList"].as_array().unwrap().iter().find(|c| c["conversationID"] == conv);
+    c.map_or(Value::Null, |c| c["unreadCount"].clone())
+}
+
+#[tokio::test]
+async fn test_resync_after_500_group_messages_missed_offline_announces_and_fills_the_history_once_in_order() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "g").await;
+    send_group_text(&mut a, &gid, "before", Value::Null).await;
     received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
     b.offline = true;
     b.cut();
     b.pump(200).await;
     for i in 0..500 {
-        // The server limits a group's message rate (10006): wait and send again.
-        loop {
-            let m = a.call("createTextMessage", send(format!("g{i:03}"))).await.unwrap();
-            match a.call("sendMessage", json!([m])).await {
-                Ok(_) => break,
-                Err(e) if e.code == 10006 => a.pump(200).await,
-                Err(e) => panic!("{e:?}"),
-            }
-        }
+        send_group_text(&mut a, &gid, &format!("g{i:03}"), Value::Null).await;
     }
     b.offline = false;
-    let from = b.sent.len();
-    b.pump_until(10_000, |d| d.sent[from..].iter().any(|f| f["head"]["servcmd"] == "recentcontact.page_get")).await;
-    b.pump(1_500).await;
-    let all = all_history(&mut b, &format!("GROUP{gid}")).await;
     let want: Vec<String> = (0..500).map(|i| format!("g{i:03}")).collect();
+    // The reconnect's conversation list names a later sequence: the missed 500 are announced.
+    assert_eq!(announced(&mut b, 500).await, want, "all 500, once, in order");
+    let all = all_history(&mut b, &format!("GROUP{gid}")).await;
     let pos = all.iter().position(|t| t == "before").unwrap();
     assert_eq!(all[pos + 1..], want[..], "all 500 after the last one seen, once, in order");
     assert_eq!(all.iter().filter(|t| t.starts_with('g')).count(), 500);
+}
+
+#[tokio::test]
+async fn test_warm_start_announces_the_500_group_messages_sent_since_the_cache_once_in_order() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "wg").await;
+    send_group_text(&mut a, &gid, "before", Value::Null).await;
+    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+    b.pump(300).await;
+    let (snapshot, messages) = stored(&b);
+    let bob = b.user.clone();
+    b.call("logout", json!([])).await.unwrap();
+    for i in 0..500 {
+        send_group_text(&mut a, &gid, &format!("w{i:03}"), Value::Null).await;
+    }
+    // A reloaded page: SDK_READY from the cached list, then the network names 500 more.
+    let mut w = Driver::new(&server);
+    w.cache = snapshot;
+    w.cached_history = messages;
+    w.login(&bob).await;
+    let want: Vec<String> = (0..500).map(|i| format!("w{i:03}")).collect();
+    assert_eq!(announced(&mut w, 500).await, want, "exactly the 500 missed, once, in order");
+    let all = all_history(&mut w, &format!("GROUP{gid}")).await;
+    let pos = all.iter().position(|t| t == "before").unwrap();
+    assert_eq!(all[pos + 1..], want[..]);
+}
+
+#[tokio::test]
+async fn test_reconnect_announces_missed_group_messages_once_and_keeps_the_unread_count_exact() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "cg").await;
+    let conv = format!("GROUP{gid}");
+    send_group_text(&mut a, &gid, "seen", Value::Null).await;
+    received_where(&mut b, "seen", |m| m["payload"]["text"] == "seen").await;
+    b.call("setMessageRead", json!([{"conversationID": conv}])).await.unwrap();
+    b.pump(300).await;
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    const N: usize = 30;
+    for i in 0..N {
+        send_group_text(&mut a, &gid, &format!("c{i:02}"), Value::Null).await;
+    }
+    b.offline = false;
+    let want: Vec<String> = (0..N).map(|i| format!("c{i:02}")).collect();
+    assert_eq!(announced(&mut b, N).await, want, "N, once, in order");
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(unread_of(&list, &conv), N, "the server's count, not N more on top: {list}");
+    // A live message afterwards: announced once, counted once.
+    send_group_text(&mut a, &gid, "live", Value::Null).await;
+    assert_eq!(announced(&mut b, 1).await, ["live"]);
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(unread_of(&list, &conv), N + 1, "{list}");
+}
+
+#[tokio::test]
+async fn test_a_tip_missed_while_offline_is_filed_like_a_push_of_it_and_announced_in_order() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "tg").await;
+    let conv = format!("GROUP{gid}");
+    send_group_text(&mut a, &gid, "seen", Value::Null).await;
+    received_where(&mut b, "seen", |m| m["payload"]["text"] == "seen").await;
+    b.call("setMessageRead", json!([{"conversationID": conv}])).await.unwrap();
+    b.pump(300).await;
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    send_group_text(&mut a, &gid, "t1", Value::Null).await;
+    let mut c = Driver::new(&server);
+    c.login(&uid("tgcarol")).await;
+    c.call("joinGroup", json!([{"groupID": gid}])).await.unwrap();
+    send_group_text(&mut a, &gid, "t2", Value::Null).await;
+    b.events.clear();
+    b.offline = false;
+    let mut got: Vec<Value> = Vec::new();
+    let deadline = now() + 15_000;
+    while got.len() < 3 && now() < deadline {
+        b.pump(200).await;
+        got.extend(b.received());
+    }
+    b.pump(1_000).await;
+    got.extend(b.received());
+    let kinds: Vec<(String, String)> = got
+        .iter()
+        .map(|m| (m["type"].as_str().unwrap().to_string(), m["payload"]["text"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let want = [("TIMTextElem", "t1"), ("TIMGroupTipElem", ""), ("TIMTextElem", "t2")];
+    assert_eq!(kinds, want.map(|(k, t)| (k.to_string(), t.to_string())), "once each, in sequence order");
+    assert_eq!(got[1]["payload"]["operationType"], 1, "{}", got[1]);
+    // The tip's effect on the group, as a push of it would have: three members now.
+    let groups = b.events.iter().rev().find(|(n, _)| n == "onGroupListUpdated").and_then(|e| e.1.clone());
+    let g = groups.as_ref().and_then(|l| l.as_array()?.iter().find(|g| g["groupID"] == gid.as_str()).cloned());
+    assert_eq!(g.map(|g| g["memberCount"].clone()), Some(json!(3)), "{groups:?}");
+    let list = b.call("getConversationList", json!([])).await.unwrap();
+    assert_eq!(unread_of(&list, &conv), 3, "the server's count: {list}");
+}
+
+#[tokio::test]
+async fn test_one_group_resync_announces_at_most_the_newest_1000_missed_messages() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "kg").await;
+    send_group_text(&mut a, &gid, "before", Value::Null).await;
+    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+    for i in 0..1_010 {
+        send_group_text(&mut a, &gid, &format!("k{i:04}"), Value::Null).await;
+    }
+    b.offline = false;
+    let want: Vec<String> = (10..1_010).map(|i| format!("k{i:04}")).collect();
+    assert_eq!(announced(&mut b, 1_000).await, want, "the newest 1,000, once, in order");
+    // The older ones are in the history all the same (from the server, when paged to).
+    let all = all_history(&mut b, &format!("GROUP{gid}")).await;
+    assert_eq!(all.iter().filter(|t| t.starts_with('k')).count(), 1_010);
+}
+
+#[tokio::test]
+async fn test_a_resumed_tab_session_announces_group_messages_sent_since_the_cache() {
+    let server = server().await;
+    let (mut a, mut b, gid) = group_pair(&server, "rg").await;
+    send_group_text(&mut a, &gid, "before", Value::Null).await;
+    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+    b.pump(300).await;
+    let (snapshot, messages) = stored(&b);
+    let bob = b.user.clone();
+    b.cut();
+    drop(b);
+    for i in 0..3 {
+        send_group_text(&mut a, &gid, &format!("r{i}"), Value::Null).await;
+    }
+    // A tab taking over the session (login option `_resume`, docs/tabs.md) from the cache.
+    let mut r = Driver::new(&server);
+    r.user = bob.clone();
+    r.cache = snapshot;
+    r.cached_history = messages;
+    r.pump_until(5_000, |d| d.sent.iter().any(|f| f["head"]["servcmd"] == "heartbeat.alive")).await;
+    let sig = tim_proto::usersig::generate(APP, KEY, &bob, 86_400, now() / 1000);
+    r.call("login", json!([{"userID": bob, "userSig": sig, "_resume": true}])).await.unwrap();
+    r.wait_event("sdkStateReady").await;
+    assert_eq!(announced(&mut r, 3).await, ["r0", "r1", "r2"]);
+}
+
+#[tokio::test]
+async fn test_cold_start_announces_no_group_message_already_there() {
+    let server = server().await;
+    let (mut a, b, gid) = group_pair(&server, "sg").await;
+    let bob = b.user.clone();
+    drop(b);
+    for i in 0..5 {
+        send_group_text(&mut a, &gid, &format!("s{i}"), Value::Null).await;
+    }
+    // The newest one is kept out of the conversation's last message: the conversation list
+    // names an older sequence than the group list.
+    let opts = json!({"messageControlInfo": {"excludedFromLastMessage": true}});
+    send_group_text(&mut a, &gid, "hidden", opts).await;
+    let mut c = Driver::new(&server);
+    c.login(&bob).await;
+    c.pump(2_000).await;
+    assert_eq!(c.received(), Vec::<Value>::new(), "the first sync after a cold start is silent");
+    let list = c.call("getConversationList", json!([])).await.unwrap();
+    assert!(unread_of(&list, &format!("GROUP{gid}")).as_u64().is_some_and(|n| n >= 6), "{list}");
+    // Later messages are announced as usual.
+    send_group_text(&mut a, &gid, "after", Value::Null).await;
+    assert_eq!(announced(&mut c, 1).await, ["after"]);
 }
 
 #[tokio::test]

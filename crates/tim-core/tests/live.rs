@@ -418,6 +418,20 @@ async fn test_messages_missed_while_away_are_announced_when_the_cache_answers_af
     let mut b = Driver::new(&server);
     a.login(&alice).await;
     b.login(&bob).await;
+    let r = b.call("createGroup", json!([{"type": "Private", "name": "L", "memberList": [{"userID": alice}]}])).await;
+    let gid = r.unwrap()["group"]["groupID"].as_str().unwrap().to_string();
+    let group_text = |d: &mut Driver, text: String| {
+        d.engine.call(
+            "createTextMessage",
+            json!([{"to": gid, "conversationType": "GROUP", "payload": {"text": text}}]),
+            now(),
+        )
+    };
+    let send_group = async |d: &mut Driver, text: String| {
+        let CallResult::Done(Ok(m)) = group_text(d, text) else { panic!("createTextMessage") };
+        d.call("sendMessage", json!([m])).await.unwrap();
+    };
+    send_group(&mut b, "group seen".into()).await;
     b.send_text(&alice, "seen 0").await;
     a.pump_until(5_000, |d| d.events.iter().any(|e| e.0 == "onMessageReceived")).await;
     a.pump(1_200).await;
@@ -425,6 +439,9 @@ async fn test_messages_missed_while_away_are_announced_when_the_cache_answers_af
     a.call("logout", json!([])).await.unwrap();
     for i in 0..3 {
         b.send_text(&alice, &format!("missed {i}")).await;
+    }
+    for i in 0..2 {
+        send_group(&mut b, format!("group missed {i}")).await;
     }
     // The reload: the conversation list comes from the network before IndexedDB answers.
     let mut w = Driver::new(&server);
@@ -443,7 +460,11 @@ async fn test_messages_missed_while_away_are_announced_when_the_cache_answers_af
     w.wait_event("sdkStateReady").await;
     w.pump_until(5_000, |d| d.events.iter().filter(|e| e.0 == "onMessageReceived").count() > 0).await;
     w.pump(500).await;
+    w.pump_until(5_000, |d| d.events.iter().filter(|e| e.0 == "onMessageReceived").count() > 1).await;
+    w.pump(500).await;
     let texts: Vec<String> =
         w.received().iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()).collect();
-    assert_eq!(texts, vec!["missed 0", "missed 1", "missed 2"]);
+    let (group, c2c): (Vec<String>, Vec<String>) = texts.into_iter().partition(|t| t.starts_with("group"));
+    assert_eq!(c2c, vec!["missed 0", "missed 1", "missed 2"]);
+    assert_eq!(group, vec!["group missed 0", "group missed 1"], "group messages missed, announced once, in order");
 }

@@ -101,6 +101,12 @@ impl Engine {
         self.s.store.warm = !conversations.is_empty() && !self.s.synced;
         for c in conversations {
             if let Some(c) = Conversation::from_json(c) {
+                if self.s.page_done && c.conversation_id.starts_with(CONV_GROUP) {
+                    // The network's list came first and moved the group on: the app's baseline
+                    // is what the cache held.
+                    let seq = u(&c.last_message, "lastSequence");
+                    self.s.gsync.base.insert(c.conversation_id.clone(), seq);
+                }
                 self.s.store.cached_last.insert(c.conversation_id.clone(), c.last_time);
                 let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);
                 if !known {
@@ -165,6 +171,9 @@ impl Engine {
         }
         if !self.s.ready && (!self.s.conversations.is_empty() || self.s.page_done) {
             self.s.ready = true;
+            if self.s.store.warm {
+                self.group_sync_warm(now);
+            }
             self.emit(ev::SDK_READY, None);
             self.conv_changed();
         }
@@ -214,6 +223,17 @@ impl Engine {
             .cached_last
             .get(&m.conversation_id)
             .is_some_and(|&time| m.time < time || (m.time == time && self.s.store.recent_cached.contains(&m.id)))
+    }
+
+    /// A group message a resync after a warm start brings that the cache this session started
+    /// from wrote, or older than the conversation's cached last message: the app saw it before
+    /// the reload (the rule of [`Engine::seen_before_reload`]; a resync starts above the cached
+    /// last sequence, so a written one is one kept out of the last message).
+    pub(super) fn cached_before_reload(&self, m: &Message) -> bool {
+        let store = &self.s.store;
+        store.warm
+            && (store.recent_cached.contains(&m.id)
+                || store.cached_last.get(&m.conversation_id).is_some_and(|&time| m.time < time))
     }
 
     /// `getMessageList` first asks the cache for the page below what memory holds, unless

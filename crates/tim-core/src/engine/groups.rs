@@ -1,6 +1,8 @@
 //! The group methods of the engine (B-conversations-groups.md §4), group messages, tips and
 //! system notices (WIRE.md §4.9, §5.5). Requests carry the bodies tim-js-sdk 2.27.6 sends.
 
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value;
 
 use crate::obj;
@@ -58,6 +60,43 @@ const PROFILE_FILTER: [&str; 15] = [
     "ShutUpAllMember",
 ];
 
+/// At most this many missed messages (the newest) are fetched and announced by one resync of a
+/// group; older ones stay on the server for `getMessageList` (docs/cache.md, "Resync").
+const RESYNC_CAP: u64 = 1_000;
+/// `ReqMsgNumber` of a resync page (tim-js-sdk's group roaming page).
+const RESYNC_PAGE: u64 = 20;
+
+/// The resync of group messages the app has not heard of: those sent while the connection was
+/// down, or since the cache a warm start (or a resumed tab session) began from was written.
+#[derive(Debug, Default)]
+pub(super) struct GroupSync {
+    /// The newest sequence the app had of each group conversation when the sync began (before
+    /// pushes or the sync itself move it), taken once when the conversation list names more.
+    pub(super) base: HashMap<String, u64>,
+    /// The newest sequence the network named for each group conversation and the session took
+    /// in (silently on the first sync of a cold start, else by a resync).
+    named: HashMap<String, u64>,
+    /// Resyncs in flight, by conversation ID.
+    running: HashMap<String, Resync>,
+}
+
+/// One resync of a group conversation: the range `(floor, top]`, fetched downward.
+#[derive(Debug, Default)]
+struct Resync {
+    /// The newest sequence the app had (or the cap's bound): not fetched.
+    floor: u64,
+    /// The newest sequence the network named.
+    top: u64,
+    /// A later sequence named while this resync ran: the range above `top` follows.
+    again: u64,
+    /// The `ReqMsgSeq` of the page asked for.
+    asked: u64,
+    /// Fetched items not yet filed.
+    items: Vec<Value>,
+    /// Messages of the range a history page filed meanwhile, announced with the rest.
+    fresh: Vec<Message>,
+}
+
 /// What a group request is for; its reply is handled by [`Engine::group_reply`].
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum GroupOp {
@@ -93,6 +132,8 @@ pub(super) enum GroupOp {
     HandleApplication,
     /// A probe of a group the engine learned about from a tip or notice.
     Probe,
+    /// A `group_msg_get` page of a resync (see [`Engine::group_resync`]); ctx: `{conv}`.
+    Resync,
 }
 
 fn throw() -> CallResult {
@@ -518,7 +559,12 @@ impl Engine {
     }
 
     /// A failed group request.
-    pub(super) fn group_fail(&mut self, call: Option<u64>, op: GroupOp, ctx: Value, err: ApiError) {
+    pub(super) fn group_fail(&mut self, call: Option<u64>, op: GroupOp, ctx: Value, err: ApiError, now: u64) {
+        if op == GroupOp::Resync {
+            // What came so far is filed and announced; the rest stays for getMessageList.
+            self.resync_finish(&s(&ctx, "conv"), now);
+            return;
+        }
         let Some(call) = call else { return };
         if op == GroupOp::Join && err.code == code::GROUP_ALREADY_MEMBER {
             let g = self.group_or_stub(&s(&ctx, "groupID"));
@@ -538,6 +584,7 @@ impl Engine {
             }
         };
         match op {
+            GroupOp::Resync => self.resync_reply(&s(&ctx, "conv"), &body, now),
             GroupOp::JoinedList => {
                 let offset = ctx["offset"].as_u64().unwrap_or(0);
                 let mut acc = ctx["acc"].as_array().cloned().unwrap_or_default();
@@ -553,6 +600,9 @@ impl Engine {
                     let gid = s(w, "GroupId");
                     if gid.is_empty() {
                         continue;
+                    }
+                    if w.get("NextMsgSeq").is_some() {
+                        self.group_resync(&gid, &s(w, "Type"), u(w, "NextMsgSeq").saturating_sub(1), now);
                     }
                     let mut g = self.s.groups.get(&gid).cloned().unwrap_or(Value::Null);
                     merge_group(&mut g, w, &me);
@@ -872,19 +922,42 @@ impl Engine {
             conv.group_profile["type"] = val(&group_type);
             conv.group_profile["name"] = val(s(&item["GroupInfo"], "GroupName"));
         }
-        conv.offer_last(&msg);
+        // A resync files messages older than ones pushed meanwhile: the last message and the
+        // next sequence never go back.
+        if kind == GroupItem::Notice || msg.sequence >= u(&conv.last_message, "lastSequence") {
+            conv.offer_last(&msg);
+        }
         if counts {
             conv.unread_count += 1;
         }
         self.touch_conv(&conv_id);
         if let Some(g) = self.s.groups.get_mut(&group_id) {
-            if kind != GroupItem::Notice {
+            if kind != GroupItem::Notice && msg.sequence + 1 >= u(g, "nextMessageSeq") {
                 g["nextMessageSeq"] = val(&msg.sequence + 1);
                 g["lastMessage"] = obj! {"lastTime": &msg.time, "lastSequence": &msg.sequence, "fromAccount": &msg.from, "messageForShow": &msg.message_for_show()};
             }
         }
         self.topic_message(&group_id, &msg);
         self.s.dirty_msgs.push(msg.clone());
+        Some(msg)
+    }
+
+    /// A group message of a push or a resync into the state, as its `SendMsgControl` says
+    /// (`count_unread` false: the server's count already has it); returns it when new.
+    pub(super) fn accept_group_msg(&mut self, m: &Value, count_unread: bool) -> Option<Message> {
+        let (no_unread, no_last) = super::control_flags(m);
+        let keep = self.last_of(&format!("{CONV_GROUP}{}", item_group_id(m)), no_last);
+        let msg = self.accept_group(m, GroupItem::Message, count_unread && !no_unread)?;
+        self.restore_last(&msg.conversation_id, keep);
+        Some(msg)
+    }
+
+    /// A group tip of a push or a resync into the state, with its effects on the group;
+    /// returns it when new.
+    fn accept_tip(&mut self, t: &Value, count_unread: bool, now: u64) -> Option<Message> {
+        let msg = self.accept_group(t, GroupItem::Tip, count_unread)?;
+        self.tip_effects(&item_group_id(t), &msg.payload, now);
+        self.topic_tip(t, &msg.payload);
         Some(msg)
     }
 
@@ -896,10 +969,7 @@ impl Engine {
             return None;
         }
         if event == 4 || event == 6 {
-            let msg = self.accept_group(t, GroupItem::Tip, event == 4)?;
-            self.tip_effects(&gid, &msg.payload, now);
-            self.topic_tip(t, &msg.payload);
-            return Some(msg);
+            return self.accept_tip(t, event == 4, now);
         }
         if event == 12 {
             if s(t, "From_Account") != self.s.user {
@@ -1077,6 +1147,10 @@ impl Engine {
         if u(body, "IsFinished") == 2 || list.is_empty() || lowest <= 1 {
             h.complete = true;
         }
+        if let Some(r) = self.s.gsync.running.get_mut(conv) {
+            // A page of the range being resynced: announced when the resync ends.
+            r.fresh.extend(added.iter().filter(|m| m.sequence > r.floor && m.sequence <= r.top).cloned());
+        }
         self.s.dirty_msgs.extend(added);
     }
 
@@ -1107,7 +1181,7 @@ impl Engine {
     }
 
     /// A `page_get` group item (`Type 2`, WIRE.md §4.6).
-    pub(super) fn group_session_item(&mut self, item: &Value) {
+    pub(super) fn group_session_item(&mut self, item: &Value, now: u64) {
         let gid = s(item, "ToAccount");
         if gid.is_empty() {
             return;
@@ -1123,6 +1197,9 @@ impl Engine {
             ))
         };
         let kind = s(item, "GroupType");
+        // The newest sequence: `GroupNextMsgSeq` also counts messages kept out of `LastMsg`.
+        let newest = u(item, "MsgSeq").max(u(item, "GroupNextMsgSeq").saturating_sub(1));
+        self.group_resync(&gid, &kind, newest, now);
         let unread = if counts_unread(&kind) { u(item, "UnreadMsgCount") } else { 0 };
         let (name, image) = (s(item, "GroupNick"), s(item, "GroupImage"));
         let last = wire.and_then(|(w, k)| group_message(&w, k, &me));
@@ -1142,5 +1219,148 @@ impl Engine {
             conv.offer_last(&m);
         }
         self.touch_conv(&format!("{CONV_GROUP}{gid}"));
+    }
+
+    // ------------------------------------------------------------- resync
+
+    /// The newest sequence of group `gid` the session holds: its history in memory, its
+    /// conversation's last message (the cached one at a warm start), the group's next sequence,
+    /// what the network named before. `None`: the app knows nothing of the group's messages.
+    fn held_seq(&self, conv: &str, gid: &str) -> Option<u64> {
+        let history = self.s.history.get(conv).and_then(|h| h.msgs.last()).map(|m| m.sequence);
+        let last = self.s.conversations.get(conv).map(|c| u(&c.last_message, "lastSequence"));
+        let next = self.s.groups.get(gid).map(|g| u(g, "nextMessageSeq").saturating_sub(1));
+        [history, last, next, self.s.gsync.named.get(conv).copied()].into_iter().flatten().max()
+    }
+
+    /// A sync that can bring group messages the app has not heard of begins (a reconnect, or a
+    /// warm start from the cache): remember how far the app has each group before pushes and
+    /// the conversation list move that on.
+    pub(super) fn group_sync_begin(&mut self) {
+        let mut base = HashMap::new();
+        let convs = self.s.conversations.keys().filter_map(|c| c.strip_prefix(CONV_GROUP));
+        let gids: Vec<String> = convs.chain(self.s.groups.keys().map(String::as_str)).map(str::to_string).collect();
+        for gid in gids {
+            let conv = format!("{CONV_GROUP}{gid}");
+            if let Some(held) = self.held_seq(&conv, &gid) {
+                base.insert(conv, held);
+            }
+        }
+        self.s.gsync.base = base;
+    }
+
+    /// SDK_READY from the cache: the baselines are what the app had before the reload. When
+    /// the network's conversation list came before the cache, it already named newer
+    /// sequences (and `cache_loaded` took the baselines from the cached conversations): those
+    /// groups are resynced now.
+    pub(super) fn group_sync_warm(&mut self, now: u64) {
+        if !self.s.page_done {
+            self.group_sync_begin();
+            return;
+        }
+        let named: Vec<(String, u64)> = self.s.gsync.named.iter().map(|(c, n)| (c.clone(), *n)).collect();
+        for (conv, newest) in named {
+            if let Some(gid) = conv.strip_prefix(CONV_GROUP) {
+                self.group_resync(gid, "", newest, now);
+            }
+        }
+    }
+
+    /// The network names `newest` as the last sequence of group `gid` (the conversation list or
+    /// the group list). When the app had an older one, the missed messages are fetched
+    /// (`group_msg_get` downward from `newest`), filed as pushes of them would be and announced
+    /// with MESSAGE_RECEIVED, oldest first. Not before SDK_READY (the first sync of a cold start
+    /// is silent), not for AVChatRooms (no history) or topics.
+    pub(super) fn group_resync(&mut self, gid: &str, kind: &str, newest: u64, now: u64) {
+        let conv = format!("{CONV_GROUP}{gid}");
+        let room = kind == GRP_AVCHATROOM
+            || self.is_joined_room(gid)
+            || self.s.groups.get(gid).is_some_and(|g| g["type"] == GRP_AVCHATROOM);
+        if gid.is_empty() || newest == 0 || room || super::rooms::is_topic_id(gid) {
+            return;
+        }
+        let held = self.s.gsync.base.remove(&conv).or_else(|| self.held_seq(&conv, gid));
+        let named = self.s.gsync.named.entry(conv.clone()).or_insert(0);
+        *named = (*named).max(newest);
+        if !self.s.ready {
+            return;
+        }
+        if let Some(r) = self.s.gsync.running.get_mut(&conv) {
+            r.again = r.again.max(newest);
+            return;
+        }
+        let Some(held) = held.filter(|&h| h < newest) else { return };
+        self.resync_range(&conv, held, newest, now);
+    }
+
+    /// Resync `(held, newest]` of `conv`, at most the newest [`RESYNC_CAP`].
+    fn resync_range(&mut self, conv: &str, held: u64, newest: u64, now: u64) {
+        let floor = held.max(newest.saturating_sub(RESYNC_CAP));
+        let r = Resync { floor, top: newest, ..Resync::default() };
+        self.s.gsync.running.insert(conv.to_string(), r);
+        self.resync_next(conv, newest, now);
+    }
+
+    /// Ask for the next page: the newest missing sequence at or below `from`; none left ends
+    /// the resync.
+    fn resync_next(&mut self, conv: &str, from: u64, now: u64) {
+        let Some(r) = self.s.gsync.running.get_mut(conv) else { return };
+        let floor = r.floor;
+        let mut have: HashSet<u64> = r.items.iter().map(|m| u(m, "MsgSeq")).collect();
+        if let Some(h) = self.s.history.get(conv) {
+            have.extend(h.msgs.iter().map(|m| m.sequence).filter(|&q| q > floor && q <= from));
+        }
+        let Some(top) = (floor + 1..=from).rev().find(|q| !have.contains(q)) else {
+            self.resync_finish(conv, now);
+            return;
+        };
+        r.asked = top;
+        let gid = conv.strip_prefix(CONV_GROUP).unwrap_or("");
+        let count = RESYNC_PAGE.min(top - floor);
+        let body = obj! {"WithRecalledMsg": 1, "GroupId": &gid, "ReqMsgNumber": &count, "ReqMsgSeq": &top};
+        self.group_request(cmd::GROUP_MSG_GET, body, None, GroupOp::Resync, obj! {"conv": &conv}, now);
+    }
+
+    /// A resync page: keep its items of the range, then the next page or the end.
+    fn resync_reply(&mut self, conv: &str, body: &Value, now: u64) {
+        let Some(r) = self.s.gsync.running.get_mut(conv) else { return };
+        let list = body["RspMsgList"].as_array().map(Vec::as_slice).unwrap_or_default();
+        // The next page starts below this one (and below what was asked, so it always moves on).
+        let lowest = list.iter().map(|m| u(m, "MsgSeq")).min().unwrap_or(0).min(r.asked);
+        let (floor, top) = (r.floor, r.top);
+        r.items.extend(list.iter().filter(|m| (floor + 1..=top).contains(&u(m, "MsgSeq"))).cloned());
+        if u(body, "IsFinished") == 2 || list.is_empty() || lowest <= floor + 1 {
+            self.resync_finish(conv, now);
+        } else {
+            self.resync_next(conv, lowest - 1, now);
+        }
+    }
+
+    /// File what a resync fetched, oldest first, through the path of live pushes (tips with
+    /// their effects on the group), without unread (the conversation list's count has them),
+    /// and announce the messages the app has not seen, each once, in sequence order.
+    fn resync_finish(&mut self, conv: &str, now: u64) {
+        let Some(mut r) = self.s.gsync.running.remove(conv) else { return };
+        r.items.sort_by_key(|m| u(m, "MsgSeq"));
+        r.items.dedup_by_key(|m| u(m, "MsgSeq"));
+        let mut fresh = std::mem::take(&mut r.fresh);
+        for m in &r.items {
+            if u(m, "IsPlaceMsg") == 1 {
+                continue;
+            }
+            let msg = if u(m, "Event") == 4 { self.accept_tip(m, false, now) } else { self.accept_group_msg(m, false) };
+            fresh.extend(msg);
+        }
+        // As after a warm start for C2C: what the cache wrote, the app saw before the reload.
+        fresh.retain(|m| !self.cached_before_reload(m));
+        fresh.sort_by_key(|m| m.sequence);
+        fresh.dedup_by(|a, b| a.id == b.id);
+        if !fresh.is_empty() {
+            let data = fresh.iter().map(Message::to_json).collect();
+            self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(data)));
+        }
+        if r.again > r.top {
+            self.resync_range(conv, r.top, r.again, now);
+        }
     }
 }
