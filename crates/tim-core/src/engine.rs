@@ -884,51 +884,16 @@ impl Engine {
 
     fn page_reply(&mut self, body: Value, now: u64) {
         for item in body["SessionItem"].as_array().into_iter().flatten() {
-            if let Some(id) = conversations::contact_id(item) {
-                self.s.page_seen.insert(id);
+            let Some(id) = conversations::contact_id(item) else { continue };
+            let before = self.s.conversations.get(&id).cloned();
+            let was_dirty = self.s.dirty_convs.contains(&id);
+            self.page_item(item, now);
+            // An item that changed nothing is not written to the cache again (a warm start's
+            // sync would otherwise rewrite every cached conversation).
+            if before.is_some() && !was_dirty && self.s.conversations.get(&id) == before.as_ref() {
+                self.s.dirty_convs.retain(|c| *c != id);
             }
-            if u(item, "Type") == 2 {
-                self.group_session_item(item, now);
-                self.contact_extras(item, &format!("{CONV_GROUP}{}", s(item, "ToAccount")));
-                continue;
-            }
-            let peer = s(item, "To_Account");
-            if u(item, "Type") != 1 || peer.is_empty() || peer.starts_with("@TLS#") {
-                continue;
-            }
-            let last = &item["LastMsg"];
-            let from = s(item, "LastC2CMsgFromAccount");
-            let wire = C2cMsg {
-                to_account: if from == self.s.user { peer.clone() } else { self.s.user.clone() },
-                from_account: from,
-                msg_seq: u(item, "MsgSeq"),
-                msg_random: u(item, "MsgRandom"),
-                msg_time_stamp: u(item, "MsgTime"),
-                msg_body: last["MsgBody"]
-                    .as_array()
-                    .map(|a| a.iter().map(elem_from_json).collect())
-                    .unwrap_or_default(),
-                msg_flag_bits: u(item, "LastMsgFlags") as u32,
-                cloud_custom_data: s(last, "CloudCustomData"),
-                ..Default::default()
-            };
-            let last = Message::from_c2c(&wire, &self.s.user);
-            let (nick, image) = (s(item, "C2cNick"), s(item, "C2cImage"));
-            let conv = self.conversation(&peer);
-            conv.peer_read_time = conv.peer_read_time.max(u(item, "C2cPeerReadTime"));
-            conv.is_pinned = u(item, "TopFlags") == 1;
-            if !nick.is_empty() {
-                conv.user_profile["nick"] = val(&nick);
-            }
-            if !image.is_empty() {
-                conv.user_profile["avatar"] = val(&image);
-            }
-            if wire.msg_time_stamp > 0 {
-                conv.offer_last(&last);
-            }
-            let id = format!("{CONV_C2C}{peer}");
-            self.contact_extras(item, &id);
-            self.touch_conv(&id);
+            self.s.page_seen.insert(id);
         }
         if u(&body, "CompleteFlag") == 1 {
             self.s.page_ts = u(&body, "TimeStamp");
@@ -939,6 +904,49 @@ impl Engine {
         } else {
             self.page_get(Some(&body), now);
         }
+    }
+
+    /// One `SessionItem` of a `page_get` reply into the conversation list.
+    fn page_item(&mut self, item: &Value, now: u64) {
+        if u(item, "Type") == 2 {
+            self.group_session_item(item, now);
+            self.contact_extras(item, &format!("{CONV_GROUP}{}", s(item, "ToAccount")));
+            return;
+        }
+        let peer = s(item, "To_Account");
+        if u(item, "Type") != 1 || peer.is_empty() || peer.starts_with("@TLS#") {
+            return;
+        }
+        let last = &item["LastMsg"];
+        let from = s(item, "LastC2CMsgFromAccount");
+        let wire = C2cMsg {
+            to_account: if from == self.s.user { peer.clone() } else { self.s.user.clone() },
+            from_account: from,
+            msg_seq: u(item, "MsgSeq"),
+            msg_random: u(item, "MsgRandom"),
+            msg_time_stamp: u(item, "MsgTime"),
+            msg_body: last["MsgBody"].as_array().map(|a| a.iter().map(elem_from_json).collect()).unwrap_or_default(),
+            msg_flag_bits: u(item, "LastMsgFlags") as u32,
+            cloud_custom_data: s(last, "CloudCustomData"),
+            ..Default::default()
+        };
+        let last = Message::from_c2c(&wire, &self.s.user);
+        let (nick, image) = (s(item, "C2cNick"), s(item, "C2cImage"));
+        let conv = self.conversation(&peer);
+        conv.peer_read_time = conv.peer_read_time.max(u(item, "C2cPeerReadTime"));
+        conv.is_pinned = u(item, "TopFlags") == 1;
+        if !nick.is_empty() {
+            conv.user_profile["nick"] = val(&nick);
+        }
+        if !image.is_empty() {
+            conv.user_profile["avatar"] = val(&image);
+        }
+        if wire.msg_time_stamp > 0 {
+            conv.offer_last(&last);
+        }
+        let id = format!("{CONV_C2C}{peer}");
+        self.contact_extras(item, &id);
+        self.touch_conv(&id);
     }
 
     fn page_done(&mut self, now: u64) {

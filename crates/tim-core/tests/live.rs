@@ -408,6 +408,14 @@ async fn test_a_conversation_deleted_elsewhere_while_away_leaves_the_cached_list
     let gone =
         w.persisted.iter().flat_map(|p| p.0.iter()).rfind(|c| c["conversationID"] == format!("C2C{bob}").as_str());
     assert_eq!(gone.map(|c| c["_lastTime"].clone()), Some(json!(0)), "{gone:?}");
+    // The sync changed nothing else: carol's cached record is not written again.
+    let rewritten: Vec<&Value> = w
+        .persisted
+        .iter()
+        .flat_map(|p| p.0.iter())
+        .filter(|c| c["conversationID"] == format!("C2C{carol}").as_str())
+        .collect();
+    assert!(rewritten.is_empty(), "{rewritten:?}");
 }
 
 #[tokio::test]
