@@ -18,24 +18,12 @@ fn texts(page: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Everything a driver persisted, as the platform would hold it: `(snapshot, messages)`.
+/// Everything a driver persisted, as the platform would hold it: `(snapshot, messages)` (the
+/// platform reads history pages from the messages on demand, not at warm start).
 fn stored(d: &Driver) -> (Value, Vec<Value>) {
-    let mut conversations: HashMap<String, Value> = HashMap::new();
-    let mut messages: HashMap<String, Value> = HashMap::new();
-    let mut meta = Value::Null;
-    for (c, m, me) in &d.persisted {
-        for c in c {
-            conversations.insert(c["conversationID"].as_str().unwrap().to_string(), c.clone());
-        }
-        for m in m {
-            messages.insert(m["ID"].as_str().unwrap().to_string(), m.clone());
-        }
-        meta = me.clone();
-    }
-    (
-        json!({"conversations": conversations.values().collect::<Vec<_>>(), "meta": meta}),
-        messages.into_values().collect(),
-    )
+    let mut snapshot = d.snapshot();
+    let messages = snapshot.as_object_mut().and_then(|o| o.remove("messages"));
+    (snapshot, messages.and_then(|m| m.as_array().cloned()).unwrap_or_default())
 }
 
 /// Page through a conversation's history, oldest first.
@@ -178,19 +166,34 @@ fn unread_of(list: &Value, conv: &str) -> Value {
     c.map_or(Value::Null, |c| c["unreadCount"].clone())
 }
 
+/// `a` sends `text` to the group and `b` receives it: the last message the app saw.
+async fn seen_in_group(a: &mut Driver, b: &mut Driver, gid: &str, text: &str) {
+    send_group_text(a, gid, text, Value::Null).await;
+    received_where(b, text, |m| m["payload"]["text"] == text).await;
+}
+
+/// `b` loses the network (and notices).
+async fn go_offline(b: &mut Driver) {
+    b.offline = true;
+    b.cut();
+    b.pump(200).await;
+}
+
+/// `b` is offline while `a` sends `texts` to the group; then the network is back.
+async fn missed_offline(a: &mut Driver, b: &mut Driver, gid: &str, texts: impl IntoIterator<Item = String>) {
+    go_offline(b).await;
+    for t in texts {
+        send_group_text(a, gid, &t, Value::Null).await;
+    }
+    b.offline = false;
+}
+
 #[tokio::test]
 async fn test_resync_after_500_group_messages_missed_offline_announces_and_fills_the_history_once_in_order() {
     let server = server().await;
     let (mut a, mut b, gid) = group_pair(&server, "g").await;
-    send_group_text(&mut a, &gid, "before", Value::Null).await;
-    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
-    b.offline = true;
-    b.cut();
-    b.pump(200).await;
-    for i in 0..500 {
-        send_group_text(&mut a, &gid, &format!("g{i:03}"), Value::Null).await;
-    }
-    b.offline = false;
+    seen_in_group(&mut a, &mut b, &gid, "before").await;
+    missed_offline(&mut a, &mut b, &gid, (0..500).map(|i| format!("g{i:03}"))).await;
     let want: Vec<String> = (0..500).map(|i| format!("g{i:03}")).collect();
     // The reconnect's conversation list names a later sequence: the missed 500 are announced.
     assert_eq!(announced(&mut b, 500).await, want, "all 500, once, in order");
@@ -204,8 +207,7 @@ async fn test_resync_after_500_group_messages_missed_offline_announces_and_fills
 async fn test_warm_start_announces_the_500_group_messages_sent_since_the_cache_once_in_order() {
     let server = server().await;
     let (mut a, mut b, gid) = group_pair(&server, "wg").await;
-    send_group_text(&mut a, &gid, "before", Value::Null).await;
-    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+    seen_in_group(&mut a, &mut b, &gid, "before").await;
     b.pump(300).await;
     let (snapshot, messages) = stored(&b);
     let bob = b.user.clone();
@@ -230,18 +232,11 @@ async fn test_reconnect_announces_missed_group_messages_once_and_keeps_the_unrea
     let server = server().await;
     let (mut a, mut b, gid) = group_pair(&server, "cg").await;
     let conv = format!("GROUP{gid}");
-    send_group_text(&mut a, &gid, "seen", Value::Null).await;
-    received_where(&mut b, "seen", |m| m["payload"]["text"] == "seen").await;
+    seen_in_group(&mut a, &mut b, &gid, "seen").await;
     b.call("setMessageRead", json!([{"conversationID": conv}])).await.unwrap();
     b.pump(300).await;
-    b.offline = true;
-    b.cut();
-    b.pump(200).await;
     const N: usize = 30;
-    for i in 0..N {
-        send_group_text(&mut a, &gid, &format!("c{i:02}"), Value::Null).await;
-    }
-    b.offline = false;
+    missed_offline(&mut a, &mut b, &gid, (0..N).map(|i| format!("c{i:02}"))).await;
     let want: Vec<String> = (0..N).map(|i| format!("c{i:02}")).collect();
     assert_eq!(announced(&mut b, N).await, want, "N, once, in order");
     let list = b.call("getConversationList", json!([])).await.unwrap();
@@ -258,13 +253,10 @@ async fn test_a_tip_missed_while_offline_is_filed_like_a_push_of_it_and_announce
     let server = server().await;
     let (mut a, mut b, gid) = group_pair(&server, "tg").await;
     let conv = format!("GROUP{gid}");
-    send_group_text(&mut a, &gid, "seen", Value::Null).await;
-    received_where(&mut b, "seen", |m| m["payload"]["text"] == "seen").await;
+    seen_in_group(&mut a, &mut b, &gid, "seen").await;
     b.call("setMessageRead", json!([{"conversationID": conv}])).await.unwrap();
     b.pump(300).await;
-    b.offline = true;
-    b.cut();
-    b.pump(200).await;
+    go_offline(&mut b).await;
     send_group_text(&mut a, &gid, "t1", Value::Null).await;
     let mut c = Driver::new(&server);
     c.login(&uid("tgcarol")).await;
@@ -299,15 +291,8 @@ async fn test_a_tip_missed_while_offline_is_filed_like_a_push_of_it_and_announce
 async fn test_one_group_resync_announces_at_most_the_newest_1000_missed_messages() {
     let server = server().await;
     let (mut a, mut b, gid) = group_pair(&server, "kg").await;
-    send_group_text(&mut a, &gid, "before", Value::Null).await;
-    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
-    b.offline = true;
-    b.cut();
-    b.pump(200).await;
-    for i in 0..1_010 {
-        send_group_text(&mut a, &gid, &format!("k{i:04}"), Value::Null).await;
-    }
-    b.offline = false;
+    seen_in_group(&mut a, &mut b, &gid, "before").await;
+    missed_offline(&mut a, &mut b, &gid, (0..1_010).map(|i| format!("k{i:04}"))).await;
     let want: Vec<String> = (10..1_010).map(|i| format!("k{i:04}")).collect();
     assert_eq!(announced(&mut b, 1_000).await, want, "the newest 1,000, once, in order");
     // The older ones are in the history all the same (from the server, when paged to).
@@ -319,8 +304,7 @@ async fn test_one_group_resync_announces_at_most_the_newest_1000_missed_messages
 async fn test_a_resumed_tab_session_announces_group_messages_sent_since_the_cache() {
     let server = server().await;
     let (mut a, mut b, gid) = group_pair(&server, "rg").await;
-    send_group_text(&mut a, &gid, "before", Value::Null).await;
-    received_where(&mut b, "before", |m| m["payload"]["text"] == "before").await;
+    seen_in_group(&mut a, &mut b, &gid, "before").await;
     b.pump(300).await;
     let (snapshot, messages) = stored(&b);
     let bob = b.user.clone();
