@@ -2,8 +2,8 @@
 //!
 //! Stores (schema version [`DB_VERSION`], migrated step by step in [`open`]):
 //! - `conversations`: Conversation JSON text, keyed by conversationID;
-//! - `messages`: `{c: conversationID, o: order, t: time, i: ID, v: Message JSON text}` keyed by
-//!   message ID, indexed by `conv_order` (`[c, o, i]`: pages of one conversation; the order is
+//! - `messages`: `{c: conversationID, o: order, t: time, i: ID, w: written, v: Message JSON text}`
+//!   keyed by message ID, indexed by `conv_order` (`[c, o, i]`: pages of one conversation; the order is
 //!   the group sequence or the C2C time) and by `time` (`t`: eviction, oldest first);
 //! - `groups`: Group JSON text by groupID: the joined-group list, replaced as a whole when it
 //!   changes;
@@ -143,16 +143,25 @@ pub async fn page(db: &Database, conv: &str, before: Option<(u64, String)>, coun
         .map_err(err)?
         .await
         .map_err(err)?;
-    let mut out = Vec::new();
-    let Some(mut cursor) = cursor else { return Ok(out) };
-    while (out.len() as u64) < count {
-        let Some(rec) = cursor.next_record::<JsValue>().await.map_err(err)? else { break };
-        let text = Reflect::get(&rec, &JsValue::from_str("v")).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    // `(order, written, message)`; the last order taken is read whole, so that a second of C2C
+    // messages is never split between two pages.
+    let mut out: Vec<(f64, f64, Value)> = Vec::new();
+    let Some(mut cursor) = cursor else { return Ok(Vec::new()) };
+    let field = |rec: &JsValue, k: &str| Reflect::get(rec, &JsValue::from_str(k)).ok();
+    while let Some(rec) = cursor.next_record::<JsValue>().await.map_err(err)? {
+        let order = field(&rec, "o").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if (out.len() as u64) >= count && out.last().is_none_or(|l| l.0 != order) {
+            break;
+        }
+        let written = field(&rec, "w").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let text = field(&rec, "v").and_then(|v| v.as_string()).unwrap_or_default();
         if let Ok(v) = serde_json::from_str::<Value>(&text) {
-            out.push(v);
+            out.push((order, written, v));
         }
     }
-    Ok(out)
+    // Newest first; within one order, the last written first (IDs are not arrival order).
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    Ok(out.into_iter().map(|(_, _, v)| v).collect())
 }
 
 /// One cached message: its ID, conversation, order, time and JSON text.
@@ -168,15 +177,18 @@ pub struct MessageRecord {
     pub time: u64,
     /// Message JSON.
     pub json: String,
+    /// When it was written (ms since the epoch * 1000 + its place in the batch): orders the
+    /// messages of one second as they arrived.
+    pub written: f64,
 }
 
 impl MessageRecord {
-    /// The record of a Message JSON value.
-    pub fn of(m: &Value) -> MessageRecord {
+    /// The record of a Message JSON value, written at `written`.
+    pub fn of(m: &Value, written: f64) -> MessageRecord {
         let s = |k: &str| m[k].as_str().unwrap_or("").to_string();
         let time = m["time"].as_u64().unwrap_or(0);
         let order = if m["conversationType"] == "GROUP" { m["sequence"].as_u64().unwrap_or(0) } else { time };
-        MessageRecord { id: s("ID"), conv: s("conversationID"), order, time, json: m.to_string() }
+        MessageRecord { id: s("ID"), conv: s("conversationID"), order, time, json: m.to_string(), written }
     }
 
     fn to_js(&self) -> JsValue {
@@ -188,6 +200,7 @@ impl MessageRecord {
         set("o", JsValue::from_f64(self.order as f64));
         set("t", JsValue::from_f64(self.time as f64));
         set("i", JsValue::from_str(&self.id));
+        set("w", JsValue::from_f64(self.written));
         set("v", JsValue::from_str(&self.json));
         o.into()
     }

@@ -308,7 +308,11 @@ fn run(rc: &Shared, o: Output) {
             let key = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
             let batch = idb::Batch {
                 conversations: conversations.iter().map(|c| (key(c, "conversationID"), c.to_string())).collect(),
-                messages: messages.iter().map(idb::MessageRecord::of).collect(),
+                // In the engine's order: as the messages arrived.
+                messages: {
+                    let base = js_sys::Date::now() * 1000.0;
+                    messages.iter().enumerate().map(|(i, m)| idb::MessageRecord::of(m, base + i as f64)).collect()
+                },
                 outbox: outbox.iter().map(|q| (key(q, "ID"), q.to_string())).collect(),
                 outbox_delete,
                 groups: groups.map(|list| list.iter().map(|g| (key(g, "groupID"), g.to_string())).collect()),

@@ -49,7 +49,39 @@ fn msg_json(conv: &str, peer: &str, id: &str, time: u64, text: &str) -> Value {
 fn records(conv: &str, peer: &str, range: std::ops::Range<u64>) -> Vec<idb::MessageRecord> {
     // Message IDs are unique across conversations: bob's are `m-<i>`, others' `<peer>-<i>`.
     let id = |i: u64| if peer == "bob" { format!("m-{i}") } else { format!("{peer}-{i}") };
-    range.map(|i| idb::MessageRecord::of(&msg_json(conv, peer, &id(i), 1_700_000_000 + i, &format!("t{i}")))).collect()
+    range
+        .map(|i| idb::MessageRecord::of(&msg_json(conv, peer, &id(i), 1_700_000_000 + i, &format!("t{i}")), i as f64))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn test_idb_pages_keep_one_seconds_messages_in_write_order_and_whole() {
+    let name = format!("tim-wasm-test-{}", js_sys::Math::random());
+    let db = idb::open(&name).await.expect("open");
+    // Six messages of one second whose IDs sort against their arrival, then one older.
+    let ids = ["z", "c", "x", "a", "y", "b"];
+    let mut messages: Vec<idb::MessageRecord> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            idb::MessageRecord::of(&msg_json("C2Cbob", "bob", id, 1_700_000_100, &format!("s{k}")), 10.0 + k as f64)
+        })
+        .collect();
+    messages.push(idb::MessageRecord::of(&msg_json("C2Cbob", "bob", "old", 1_700_000_099, "old"), 1.0));
+    idb::save(&db, idb::Batch { messages, ..Default::default() }).await.expect("save");
+    let texts =
+        |p: &[Value]| p.iter().map(|m| m["payload"]["text"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>();
+    // Asked for 2: the second is read whole, newest (last written) first.
+    let top = idb::page(&db, "C2Cbob", None, 2).await.expect("page");
+    assert_eq!(texts(&top), ["s5", "s4", "s3", "s2", "s1", "s0"]);
+    let below = idb::page(&db, "C2Cbob", Some((1_700_000_100, "\u{10ffff}".into())), 15).await.expect("page");
+    assert_eq!(
+        texts(&below),
+        ["s5", "s4", "s3", "s2", "s1", "s0", "old"],
+        "a bound above every ID takes the second whole"
+    );
+    db.close();
+    let _ = idb::delete(&name).await;
 }
 
 #[wasm_bindgen_test]

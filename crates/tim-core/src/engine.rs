@@ -243,6 +243,13 @@ impl History {
         self.msgs.iter().position(|m| m.id == id)
     }
 
+    /// Put `older` (oldest first, none of them held) in front of what is held.
+    fn prepend(&mut self, older: Vec<Message>) {
+        let mut ids = std::collections::HashSet::new();
+        let older: Vec<Message> = older.into_iter().filter(|m| ids.insert(m.id.clone())).collect();
+        self.msgs.splice(0..0, older);
+    }
+
     /// Insert in time order (stable for equal times); false when the ID is known.
     fn insert(&mut self, m: Message) -> bool {
         if let Some(i) = self.position(&m.id) {

@@ -476,3 +476,29 @@ async fn test_messages_missed_while_away_are_announced_when_the_cache_answers_af
     assert_eq!(c2c, vec!["missed 0", "missed 1", "missed 2"]);
     assert_eq!(group, vec!["group missed 0", "group missed 1"], "group messages missed, announced once, in order");
 }
+
+#[tokio::test]
+async fn test_messages_of_one_second_read_back_from_the_cache_keep_their_order() {
+    let server = server().await;
+    let (alice, bob) = (uid("oalice"), uid("obob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    let texts: Vec<String> = (0..12).map(|i| format!("burst {i:02}")).collect();
+    for t in &texts {
+        b.send_text(&alice, t).await;
+    }
+    a.pump_until(5_000, |d| d.events.iter().filter(|e| e.0 == "onMessageReceived").count() >= 12).await;
+    a.pump(1_200).await;
+    let snapshot = a.snapshot();
+    a.call("logout", json!([])).await.unwrap();
+    let mut w = Driver::new(&server);
+    w.cache = json!({"conversations": snapshot["conversations"], "meta": snapshot["meta"]});
+    w.cached_history = snapshot["messages"].as_array().unwrap().clone();
+    w.login(&alice).await;
+    let page = w.call("getMessageList", json!([{"conversationID": format!("C2C{bob}"), "count": 15}])).await.unwrap();
+    let got: Vec<String> =
+        page["messageList"].as_array().unwrap().iter().map(|m| m["payload"]["text"].as_str().unwrap().into()).collect();
+    assert_eq!(got, texts, "{page}");
+}

@@ -61,6 +61,9 @@ pub(super) struct Store {
     recent_cached: HashSet<String>,
 }
 
+/// The ID half of a C2C history cursor that takes the whole second (sorts above every ID).
+const WHOLE_SECOND: &str = "\u{10ffff}";
+
 /// How many message IDs `Store::recent` keeps.
 const RECENT_IDS: usize = 200;
 
@@ -257,10 +260,18 @@ impl Engine {
             // A cursor that memory does not know: the page is the network's business.
             return None;
         }
-        let before = oldest.map(|m| {
-            let key = if group { m.sequence } else { m.time };
-            (key, m.id.clone())
-        });
+        // A group's sequences are unique: the page is what lies below the oldest held. C2C times
+        // are seconds: the page takes the oldest held second whole (the platform orders a
+        // second's messages as they were written, not by ID) less what memory holds of it.
+        let (before, count) = match oldest {
+            Some(m) if group => (Some((m.sequence, m.id.clone())), count),
+            Some(m) => {
+                let held =
+                    self.s.history.get(conv).map_or(0, |h| h.msgs.iter().take_while(|x| x.time == m.time).count());
+                (Some((m.time, WHOLE_SECOND.to_string())), count + held as u64)
+            }
+            None => (None, count),
+        };
         let call = self.pending_call();
         self.s.store.next_read += 1;
         let request = self.s.store.next_read;
@@ -286,18 +297,20 @@ impl Engine {
     }
 
     /// The platform read a page asked for by [`Output::LoadHistory`]: Message JSON records,
-    /// any order (empty when the cache has none or cannot be read).
+    /// newest first, messages of one second in the reverse of the order they were written
+    /// (empty when the cache has none or cannot be read). They are older than everything memory
+    /// holds of the conversation (a run that ends at its newest message), so they go in front.
     pub fn history_loaded(&mut self, request: u64, messages: Vec<Value>, now: u64) {
         let Some(read) = self.s.store.reads.remove(&request) else { return };
-        let mut got = 0;
-        for m in &messages {
-            let Some(m) = Message::from_json(m) else { continue };
-            if m.conversation_id != read.conv || m.status != "success" {
-                continue;
-            }
-            got += 1;
-            self.s.history.entry(read.conv.clone()).or_default().insert(m);
-        }
+        let got = messages.len() as u64;
+        let history = self.s.history.entry(read.conv.clone()).or_default();
+        let older: Vec<Message> = messages
+            .iter()
+            .rev()
+            .filter_map(Message::from_json)
+            .filter(|m| m.conversation_id == read.conv && m.status == "success" && history.position(&m.id).is_none())
+            .collect();
+        history.prepend(older);
         if got < read.count {
             self.s.store.exhausted.insert(read.conv.clone());
         }

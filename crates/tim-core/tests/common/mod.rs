@@ -198,22 +198,33 @@ impl Driver {
                 }
             }
             Output::LoadHistory { request, conversation_id, before, count, .. } => {
-                // The history cache: the persisted messages of the conversation below `before`.
+                // The history cache as IndexedDB holds it (src/idb.rs): records ordered by
+                // (order, ID), read backwards below `before`, the last order read whole, then
+                // newest first with one order's records last written first.
                 let order = |m: &Value| {
                     let key = if m["conversationType"] == "GROUP" { "sequence" } else { "time" };
                     (m[key].as_u64().unwrap_or(0), m["ID"].as_str().unwrap_or("").to_string())
                 };
-                let mut page: Vec<Value> = Vec::new();
-                for m in self.persisted.iter().flat_map(|p| p.1.iter()).chain(self.cached_history.iter()) {
-                    if m["conversationID"] == conversation_id.as_str()
-                        && before.as_ref().is_none_or(|b| order(m) < *b)
-                        && !page.iter().any(|p| p["ID"] == m["ID"])
+                let mut records: Vec<(usize, &Value)> = Vec::new();
+                let written = self.cached_history.iter().chain(self.persisted.iter().flat_map(|p| p.1.iter()));
+                for (w, m) in written.enumerate() {
+                    if m["conversationID"] == conversation_id.as_str() && before.as_ref().is_none_or(|b| order(m) < *b)
                     {
-                        page.push(m.clone());
+                        // A record written again replaces the earlier one.
+                        records.retain(|(_, r)| r["ID"] != m["ID"]);
+                        records.push((w, m));
                     }
                 }
-                page.sort_by_key(|m| std::cmp::Reverse(order(m)));
-                page.truncate(count as usize);
+                records.sort_by_key(|(_, m)| std::cmp::Reverse(order(m)));
+                let mut taken: Vec<(usize, &Value)> = Vec::new();
+                for (w, m) in records {
+                    if taken.len() as u64 >= count && taken.last().is_none_or(|(_, l)| order(l).0 != order(m).0) {
+                        break;
+                    }
+                    taken.push((w, m));
+                }
+                taken.sort_by_key(|(w, m)| std::cmp::Reverse((order(m).0, *w)));
+                let page: Vec<Value> = taken.into_iter().map(|(_, m)| m.clone()).collect();
                 self.engine.history_loaded(request, page, now());
             }
         }
@@ -255,22 +266,24 @@ impl Driver {
     }
 
     /// Everything this driver persisted, as the platform would have stored it: the snapshot a
-    /// warm start of a new driver gets as its `cache`.
+    /// warm start of a new driver gets as its `cache` (its `messages`, in write order, are for
+    /// the new driver's `cached_history`).
     pub fn snapshot(&self) -> Value {
         let mut conversations = HashMap::new();
-        let mut messages = HashMap::new();
+        // In the order they were (last) written, as the cache orders one second's messages.
+        let mut messages: Vec<Value> = Vec::new();
         let mut meta = Value::Null;
         for (c, m, me) in &self.persisted {
             for c in c {
                 conversations.insert(c["conversationID"].as_str().unwrap().to_string(), c.clone());
             }
             for m in m {
-                messages.insert(m["ID"].as_str().unwrap().to_string(), m.clone());
+                messages.retain(|x| x["ID"] != m["ID"]);
+                messages.push(m.clone());
             }
             meta = me.clone();
         }
-        let (conversations, messages): (Vec<Value>, Vec<Value>) =
-            (conversations.into_values().collect(), messages.into_values().collect());
+        let conversations: Vec<Value> = conversations.into_values().collect();
         json!({"conversations": conversations, "messages": messages, "groups": &self.persisted_groups, "meta": meta})
     }
 
