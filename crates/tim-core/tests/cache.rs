@@ -172,6 +172,12 @@ async fn seen_in_group(a: &mut Driver, b: &mut Driver, gid: &str, text: &str) {
     received_where(b, text, |m| m["payload"]["text"] == text).await;
 }
 
+/// A C2C text message created by `d` (not sent).
+async fn c2c_text(d: &mut Driver, to: &str, text: &str) -> Value {
+    let m = json!([{"to": to, "conversationType": "C2C", "payload": {"text": text}}]);
+    d.call("createTextMessage", m).await.unwrap()
+}
+
 /// `b` loses the network (and notices).
 async fn go_offline(b: &mut Driver) {
     b.offline = true;
@@ -357,16 +363,8 @@ async fn test_offline_send_waits_in_the_outbox_and_is_delivered_once() {
     let mut b = Driver::new(&server);
     a.login(&alice).await;
     b.login(&bob).await;
-    a.offline = true;
-    a.cut();
-    a.pump(200).await;
-    let m = a
-        .call(
-            "createTextMessage",
-            json!([{"to": bob, "conversationType": "C2C", "payload": {"text": "from the outbox"}}]),
-        )
-        .await
-        .unwrap();
+    go_offline(&mut a).await;
+    let m = c2c_text(&mut a, &bob, "from the outbox").await;
     let CallResult::Pending(call) = a.engine.call("sendMessage", json!([m]), now()) else { panic!("not pending") };
     a.run_outputs();
     // The message waits as unSend in the persisted outbox, not on the wire.
@@ -392,16 +390,8 @@ async fn test_outbox_restored_from_the_cache_is_sent_after_login_and_the_server_
     let mut b = Driver::new(&server);
     a.login(&alice).await;
     b.login(&bob).await;
-    a.offline = true;
-    a.cut();
-    a.pump(200).await;
-    let m = a
-        .call(
-            "createTextMessage",
-            json!([{"to": bob, "conversationType": "C2C", "payload": {"text": "survives reload"}}]),
-        )
-        .await
-        .unwrap();
+    go_offline(&mut a).await;
+    let m = c2c_text(&mut a, &bob, "survives reload").await;
     let _ = a.engine.call("sendMessage", json!([m]), now());
     a.run_outputs();
     a.pump(200).await;
