@@ -76,13 +76,13 @@ pub struct Message {
 /// A JSON object written field by field straight to text (see [`Conversation::write_json`]).
 /// Only strings and `Value`s go through serde_json, so the wasm carries two serialiser
 /// instances, not one per field type.
-pub(crate) struct JsonObject<'a> {
+struct JsonObject<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
 }
 
 impl<'a> JsonObject<'a> {
-    pub(crate) fn new(out: &'a mut Vec<u8>) -> Self {
+    fn new(out: &'a mut Vec<u8>) -> Self {
         out.push(b'{');
         JsonObject { out, first: true }
     }
@@ -109,39 +109,39 @@ impl<'a> JsonObject<'a> {
         self.out.push(b']');
     }
 
-    pub(crate) fn str(&mut self, key: &str, v: &str) {
+    fn str(&mut self, key: &str, v: &str) {
         self.key(key);
         write_str(self.out, v);
     }
 
-    pub(crate) fn num(&mut self, key: &str, v: u64) {
+    fn num(&mut self, key: &str, v: u64) {
         self.key(key);
         self.out.extend_from_slice(v.to_string().as_bytes());
     }
 
-    pub(crate) fn bool(&mut self, key: &str, v: bool) {
+    fn bool(&mut self, key: &str, v: bool) {
         self.key(key);
         self.out.extend_from_slice(if v { b"true" } else { b"false" });
     }
 
-    pub(crate) fn value(&mut self, key: &str, v: &Value) {
+    fn value(&mut self, key: &str, v: &Value) {
         self.key(key);
         write_value(self.out, v);
     }
 
-    pub(crate) fn strs(&mut self, key: &str, v: &[String]) {
+    fn strs(&mut self, key: &str, v: &[String]) {
         self.list(key, v, |out, s| write_str(out, s));
     }
 
-    pub(crate) fn nums(&mut self, key: &str, v: &[u64]) {
+    fn nums(&mut self, key: &str, v: &[u64]) {
         self.list(key, v, |out, n| out.extend_from_slice(n.to_string().as_bytes()));
     }
 
-    pub(crate) fn values(&mut self, key: &str, v: &[Value]) {
+    fn values(&mut self, key: &str, v: &[Value]) {
         self.list(key, v, write_value);
     }
 
-    pub(crate) fn end(self) {
+    fn end(self) {
         self.out.push(b'}');
     }
 }

@@ -107,8 +107,7 @@ impl Engine {
                 if self.s.page_done && c.conversation_id.starts_with(CONV_GROUP) {
                     // The network's list came first and moved the group on: the app's baseline
                     // is what the cache held.
-                    let seq = u(&c.last_message, "lastSequence");
-                    self.s.gsync.base.insert(c.conversation_id.clone(), seq);
+                    self.group_baseline(&c.conversation_id, u(&c.last_message, "lastSequence"));
                 }
                 self.s.store.cached_last.insert(c.conversation_id.clone(), c.last_time);
                 let known = self.s.conversations.get(&c.conversation_id).is_some_and(|k| k.last_time >= c.last_time);

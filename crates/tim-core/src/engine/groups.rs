@@ -72,7 +72,7 @@ const RESYNC_PAGE: u64 = 20;
 pub(super) struct GroupSync {
     /// The newest sequence the app had of each group conversation when the sync began (before
     /// pushes or the sync itself move it), taken once when the conversation list names more.
-    pub(super) base: HashMap<String, u64>,
+    base: HashMap<String, u64>,
     /// The newest sequence the network named for each group conversation and the session took
     /// in (silently on the first sync of a cold start, else by a resync).
     named: HashMap<String, u64>,
@@ -1247,6 +1247,11 @@ impl Engine {
             }
         }
         self.s.gsync.base = base;
+    }
+
+    /// The newest sequence the app had of group conversation `conv` before this sync.
+    pub(super) fn group_baseline(&mut self, conv: &str, seq: u64) {
+        self.s.gsync.base.insert(conv.to_string(), seq);
     }
 
     /// SDK_READY from the cache: the baselines are what the app had before the reload. When
