@@ -20,7 +20,7 @@ use tim_proto::{
 };
 
 use crate::model::{
-    c2c_from_json, elem_from_json, elems_to_json, Conversation, Draft, Message, CONV_C2C, CONV_GROUP, CONV_SYSTEM,
+    c2c_from_json, elem_from_json, elems_to_json, is_intl, Conversation, Draft, Message, CONV_C2C, CONV_GROUP, CONV_SYSTEM,
     MSG_CUSTOM, MSG_TEXT,
 };
 
@@ -443,6 +443,11 @@ impl Engine {
         x ^= x >> 27;
         self.rng = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// tim-js-sdk's language choice for placeholders and notices (see [`is_intl`]).
+    pub(crate) fn intl(&self) -> bool {
+        is_intl(self.cfg.sdk_app_id)
     }
 
     fn server_secs(&self, now: u64) -> u64 {
@@ -939,6 +944,7 @@ impl Engine {
         };
         let last = Message::from_c2c(&wire, &self.s.user);
         let (nick, image) = (s(item, "C2cNick"), s(item, "C2cImage"));
+        let intl = self.intl();
         let conv = self.conversation(&peer);
         conv.peer_read_time = conv.peer_read_time.max(u(item, "C2cPeerReadTime"));
         conv.is_pinned = u(item, "TopFlags") == 1;
@@ -949,7 +955,7 @@ impl Engine {
             conv.user_profile["avatar"] = val(&image);
         }
         if wire.msg_time_stamp > 0 {
-            conv.offer_last(&last);
+            conv.offer_last(&last, intl);
         }
         let id = format!("{CONV_C2C}{peer}");
         self.contact_extras(item, &id);
@@ -1070,9 +1076,10 @@ impl Engine {
             return None;
         }
         let is_in = msg.flow == "in";
+        let intl = self.intl();
         let peer_read = {
             let conv = self.conversation(&peer);
-            conv.offer_last(&msg);
+            conv.offer_last(&msg, intl);
             if is_in && count_unread {
                 conv.unread_count += 1;
             }
@@ -1625,13 +1632,14 @@ impl Engine {
             };
         }
         if self.s.history.entry(conv_id.clone()).or_default().insert(msg.clone()) {
+            let intl = self.intl();
             if group {
-                self.group_conversation(&peer).offer_last(&msg);
+                self.group_conversation(&peer).offer_last(&msg, intl);
                 if let Some(g) = self.s.groups.get_mut(&peer) {
                     g["nextMessageSeq"] = val(&msg.sequence + 1);
                 }
             } else {
-                self.conversation(&peer).offer_last(&msg);
+                self.conversation(&peer).offer_last(&msg, intl);
             }
             self.touch_conv(&conv_id);
             self.s.dirty_msgs.push(msg.clone());
@@ -1805,11 +1813,9 @@ impl Engine {
             Ok(v) => v,
             Err(r) => return r,
         };
+        // As tim-js-sdk: a conversation not in the list yet (just opened) has nothing to read.
         let Some(c) = self.s.conversations.get_mut(&conv) else {
-            return CallResult::Done(Err(ApiError::new(
-                code::CONVERSATION_NOT_FOUND,
-                format!("conversation {conv} not found"),
-            )));
+            return CallResult::Done(Ok(obj! {}));
         };
         c.unread_count = 0;
         let last = c.last_time;

@@ -26,6 +26,13 @@ pub const MSG_GRP_SYS_NOTICE: &str = "TIMGroupSystemNoticeElem";
 /// `TIM.TYPES.MSG_AT_ALL`: the `atUserList` entry of an @all.
 pub const MSG_AT_ALL: &str = "__kImSDK_MesssAtALL__";
 
+/// Whether tim-js-sdk treats the app as international (English placeholders and notices): by
+/// the range its SDKAppID comes from.
+pub fn is_intl(sdk_app_id: u64) -> bool {
+    let a = sdk_app_id;
+    a == 0 || (20_000_000..80_000_000).contains(&a) || (1_720_000_000..1_780_000_000).contains(&a)
+}
+
 /// A message as the app sees it (runtime fields of tim-js-sdk 2.x; `_`-prefixed fields are
 /// internal, as in the official objects).
 #[derive(Debug, Clone, PartialEq)]
@@ -383,20 +390,28 @@ impl Message {
         }
     }
 
-    /// The text a conversation list shows for this message.
-    pub fn message_for_show(&self) -> String {
-        match self.kind.as_str() {
-            MSG_TEXT => self.payload["text"].as_str().unwrap_or("").to_string(),
-            MSG_CUSTOM => "[Custom Messages]".into(),
-            "TIMImageElem" => "[Image]".into(),
-            "TIMSoundElem" => "[Voice]".into(),
-            "TIMVideoFileElem" => "[Video]".into(),
-            "TIMFileElem" => "[File]".into(),
-            "TIMFaceElem" => "[Animated Sticker]".into(),
-            "TIMLocationElem" => "[Location]".into(),
-            "TIMRelayElem" => "[Chat History]".into(),
-            _ => String::new(),
+    /// The text a conversation list shows for this message: the text, else tim-js-sdk's
+    /// placeholder for its type, in English for international apps (see [`is_intl`]) and in
+    /// Chinese for the others, as tim-js-sdk chooses.
+    pub fn message_for_show(&self, intl: bool) -> String {
+        if self.payload.is_null() {
+            return String::new();
         }
+        let (zh, en) = match self.kind.as_str() {
+            MSG_TEXT => return self.payload["text"].as_str().unwrap_or("").to_string(),
+            "TIMImageElem" => ("[图片]", "[Image]"),
+            "TIMLocationElem" => ("[位置]", "[Location]"),
+            "TIMSoundElem" => ("[语音]", "[Voice]"),
+            "TIMVideoFileElem" => ("[视频]", "[Video]"),
+            "TIMFileElem" => ("[文件]", "[File]"),
+            MSG_CUSTOM => ("[自定义消息]", "[Custom Messages]"),
+            MSG_GRP_TIP => ("[群提示消息]", "[Group Notification]"),
+            MSG_GRP_SYS_NOTICE => ("[群系统通知]", "[Group System Message]"),
+            "TIMFaceElem" => ("[动画表情]", "[Animated Sticker]"),
+            "TIMRelayElem" => ("[聊天记录]", "[Chat Record]"),
+            _ => return String::new(),
+        };
+        (if intl { en } else { zh }).to_string()
     }
 }
 
@@ -583,19 +598,19 @@ impl Conversation {
     }
 
     /// Make `m` the last message when it is not older than the current one.
-    pub fn offer_last(&mut self, m: &Message) -> bool {
+    pub fn offer_last(&mut self, m: &Message, intl: bool) -> bool {
         if m.time < self.last_time {
             return false;
         }
         self.last_time = m.time;
-        self.last_message = summary(m);
+        self.last_message = summary(m, intl);
         true
     }
 }
 
 /// The `lastMessage` summary of a conversation.
-pub fn summary(m: &Message) -> Value {
-    obj! {"lastTime": &m.time, "lastSequence": &m.sequence, "fromAccount": &m.from, "messageForShow": &m.message_for_show(), "payload": &m.payload, "type": &m.kind, "isRevoked": &m.is_revoked, "cloudCustomData": &m.cloud_custom_data, "onlineOnlyFlag": false, "nick": &m.nick, "nameCard": &m.name_card, "version": &m.version, "isPeerRead": &m.is_peer_read, "revoker": &m.revoker}
+pub fn summary(m: &Message, intl: bool) -> Value {
+    obj! {"lastTime": &m.time, "lastSequence": &m.sequence, "fromAccount": &m.from, "messageForShow": &m.message_for_show(intl), "payload": &m.payload, "type": &m.kind, "isRevoked": &m.is_revoked, "cloudCustomData": &m.cloud_custom_data, "onlineOnlyFlag": false, "nick": &m.nick, "nameCard": &m.name_card, "version": &m.version, "isPeerRead": &m.is_peer_read, "revoker": &m.revoker}
 }
 
 #[cfg(test)]
@@ -668,9 +683,9 @@ mod tests {
     fn last_message_only_moves_forward() {
         let mut c = Conversation::c2c("bob");
         let mut m = Message::from_c2c(&wire("bob", "alice", 0), "alice");
-        assert!(c.offer_last(&m));
+        assert!(c.offer_last(&m, false));
         m.time = 50;
-        assert!(!c.offer_last(&m));
+        assert!(!c.offer_last(&m, false));
         assert_eq!(c.last_message["lastTime"], 100);
         assert_eq!(c.last_message["messageForShow"], "hi");
     }

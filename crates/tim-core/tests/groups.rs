@@ -471,3 +471,47 @@ async fn test_at_mentions_reach_the_conversation_and_clear_on_read() {
     let g = list["conversationList"].as_array().unwrap().iter().find(|x| x["type"] == "GROUP").cloned().unwrap();
     assert_eq!(g["groupAtInfoList"], json!([]));
 }
+
+/// As tim-js-sdk: the group system notice conversation shows `[群系统通知]` (the app's SDKAppID
+/// is not an international one), is left out of the total unread, and other non-text last
+/// messages show their placeholders; setMessageRead on a conversation not in the list yet (a
+/// C2C one just opened, a group just joined) resolves.
+#[tokio::test]
+async fn test_system_notices_show_their_placeholder_stay_out_of_the_total_and_unlisted_reads_resolve() {
+    let server = server().await;
+    let (alice, bob) = (uid("palice"), uid("pbob"));
+    let mut a = Driver::new(&server);
+    let mut b = Driver::new(&server);
+    a.login(&alice).await;
+    b.login(&bob).await;
+    let gated = group(&mut a, "Public", json!({"joinOption": "NeedPermission"})).await;
+    let open = group(&mut a, "Public", json!({"joinOption": "FreeAccess"})).await;
+    let r = b.call("joinGroup", json!([{"groupID": gated, "applyMessage": "please"}])).await.unwrap();
+    assert_eq!(r["status"], "WaitAdminApproval");
+    received_where(&mut a, "join request", |m| m["conversationID"] == "@TIM#SYSTEM").await;
+    let m = b
+        .call(
+            "createCustomMessage",
+            json!([{"to": alice, "conversationType": "C2C", "payload": {"data": "d", "description": "", "extension": ""}}]),
+        )
+        .await
+        .unwrap();
+    b.call("sendMessage", json!([m])).await.unwrap();
+    received_where(&mut a, "custom message", |m| m["type"] == "TIMCustomElem").await;
+    a.pump(1_200).await;
+    let list = a.call("getConversationList", json!([])).await.unwrap();
+    let conv = |id: &str| list["conversationList"].as_array().unwrap().iter().find(|c| c["conversationID"] == id).cloned();
+    let sys = conv("@TIM#SYSTEM").unwrap_or_else(|| panic!("no @TIM#SYSTEM: {list}"));
+    assert_eq!(sys["lastMessage"]["messageForShow"], "[群系统通知]");
+    assert_eq!(sys["unreadCount"], 1);
+    let c2c = conv(&format!("C2C{bob}")).unwrap();
+    assert_eq!(c2c["lastMessage"]["messageForShow"], "[自定义消息]");
+    assert_eq!(c2c["unreadCount"], 1);
+    assert_eq!(a.call("getTotalUnreadMessageCount", json!([])).await.unwrap(), 1, "@TIM#SYSTEM is not counted");
+
+    let r = b.call("setMessageRead", json!([{"conversationID": format!("C2C{}", uid("nobody"))}])).await;
+    assert_eq!(r.unwrap(), json!({}), "a just-opened C2C conversation");
+    b.call("joinGroup", json!([{"groupID": open}])).await.unwrap();
+    let r = b.call("setMessageRead", json!([{"conversationID": format!("GROUP{open}")}])).await;
+    assert!(r.is_ok(), "a group just joined: {r:?}");
+}

@@ -27,8 +27,9 @@ const READ_ALL: &str = "openim.read_all_unread_msg";
 /// `TIM.TYPES.READ_ALL_C2C_MSG` / `READ_ALL_GROUP_MSG`.
 const READ_ALL_C2C_MSG: &str = "readAllC2CMessage";
 const READ_ALL_GROUP_MSG: &str = "readAllGroupMessage";
-/// `TIM.TYPES.MSG_REMIND_ACPT_NOT_NOTE`: not counted in the total unread.
-const ACPT_NOT_NOTE: &str = "AcceptNotNotify";
+/// `TIM.TYPES.MSG_REMIND_ACPT_AND_NOTE`: the one remind type (besides none) the total unread
+/// counts.
+const ACPT_AND_NOTE: &str = "AcceptAndNotify";
 /// `markConversation` and friends take at most this many IDs per call.
 const MAX_IDS: usize = 100;
 
@@ -250,13 +251,15 @@ impl Engine {
         }
     }
 
-    /// The sum of unread counts the badge shows: no AVChatRoom or Meeting groups, topics, or
-    /// "receive but do not notify" conversations.
+    /// The sum of unread counts the badge shows, as tim-js-sdk counts it: no AVChatRoom or
+    /// Meeting groups, topics, group system notices (`@TIM#SYSTEM`), or conversations whose
+    /// remind type is "receive but do not notify" or "discard".
     pub(super) fn unread_total(&self) -> u64 {
         self.s
             .conversations
             .values()
-            .filter(|c| c.kind != super::rooms::CONV_TOPIC && c.message_remind_type != ACPT_NOT_NOTE)
+            .filter(|c| c.kind != super::rooms::CONV_TOPIC && c.kind != CONV_SYSTEM)
+            .filter(|c| c.message_remind_type.is_empty() || c.message_remind_type == ACPT_AND_NOTE)
             .filter(|c| !matches!(c.group_profile["type"].as_str(), Some("AVChatRoom" | "ChatRoom")))
             .map(|c| c.unread_count)
             .sum()

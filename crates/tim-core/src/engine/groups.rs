@@ -870,10 +870,8 @@ impl Engine {
 
     /// tim-js-sdk sends this custom message to every new group it creates (WIRE.md §4.2).
     fn send_group_create_message(&mut self, group_id: &str, now: u64) {
-        let a = self.cfg.sdk_app_id;
-        let intl = a == 0 || (20_000_000..80_000_000).contains(&a) || (1_720_000_000..1_780_000_000).contains(&a);
         let ext =
-            if intl { format!("{} created a group", self.s.user) } else { format!("{}创建群组", self.s.user) };
+            if self.intl() { format!("{} created a group", self.s.user) } else { format!("{}创建群组", self.s.user) };
         let msg = obj! {"to": &group_id, "conversationType": &CONV_GROUP, "payload": obj!{"data": "group_create", "description": "", "extension": &ext}};
         if let CallResult::Done(Ok(m)) = self.create_message("createCustomMessage", msg, now) {
             let _ = self.send_message(m, Value::Null, now);
@@ -917,6 +915,7 @@ impl Engine {
         let group_type = s(&item["GroupInfo"], "GroupType");
         let counts = counts_unread(&group_type) && msg.from != me && count_unread;
         let key = if kind == GroupItem::Notice { "" } else { group_id.as_str() };
+        let intl = self.intl();
         let conv = self.group_conversation(key);
         if kind != GroupItem::Notice && conv.group_profile["type"] == "" && !group_type.is_empty() {
             conv.group_profile["type"] = val(&group_type);
@@ -925,7 +924,7 @@ impl Engine {
         // A resync files messages older than ones pushed meanwhile: the last message and the
         // next sequence never go back.
         if kind == GroupItem::Notice || msg.sequence >= u(&conv.last_message, "lastSequence") {
-            conv.offer_last(&msg);
+            conv.offer_last(&msg, intl);
         }
         if counts {
             conv.unread_count += 1;
@@ -934,7 +933,7 @@ impl Engine {
         if let Some(g) = self.s.groups.get_mut(&group_id) {
             if kind != GroupItem::Notice && msg.sequence + 1 >= u(g, "nextMessageSeq") {
                 g["nextMessageSeq"] = val(&msg.sequence + 1);
-                g["lastMessage"] = obj! {"lastTime": &msg.time, "lastSequence": &msg.sequence, "fromAccount": &msg.from, "messageForShow": &msg.message_for_show()};
+                g["lastMessage"] = obj! {"lastTime": &msg.time, "lastSequence": &msg.sequence, "fromAccount": &msg.from, "messageForShow": &msg.message_for_show(intl)};
             }
         }
         self.topic_message(&group_id, &msg);
@@ -1156,8 +1155,9 @@ impl Engine {
 
     /// `setMessageRead` on a group or the system conversation.
     pub(super) fn group_read(&mut self, conv: &str, now: u64) -> CallResult {
+        // As tim-js-sdk: a conversation not in the list yet (a group just joined) resolves.
         let Some(c) = self.s.conversations.get_mut(conv) else {
-            return reject(code::CONVERSATION_NOT_FOUND, format!("conversation {conv} not found"));
+            return CallResult::Done(Ok(obj! {}));
         };
         c.unread_count = 0;
         c.group_at_info_list.clear();
@@ -1203,6 +1203,7 @@ impl Engine {
         let unread = if counts_unread(&kind) { u(item, "UnreadMsgCount") } else { 0 };
         let (name, image) = (s(item, "GroupNick"), s(item, "GroupImage"));
         let last = wire.and_then(|(w, k)| group_message(&w, k, &me));
+        let intl = self.intl();
         let conv = self.group_conversation(&gid);
         if conv.group_profile["name"] == "" && !name.is_empty() {
             conv.group_profile["name"] = val(&name);
@@ -1216,7 +1217,7 @@ impl Engine {
         conv.unread_count = unread;
         conv.is_pinned = u(item, "TopFlags") == 1;
         if let Some(m) = last.filter(|m| m.time > 0) {
-            conv.offer_last(&m);
+            conv.offer_last(&m, intl);
         }
         self.touch_conv(&format!("{CONV_GROUP}{gid}"));
     }

@@ -1016,7 +1016,7 @@ impl Engine {
         t["lastMessage"]["lastTime"] = val(msg.time);
         t["lastMessage"]["lastSequence"] = val(msg.sequence);
         t["lastMessage"]["fromAccount"] = val(&msg.from);
-        t["lastMessage"]["messageForShow"] = val(msg.message_for_show());
+        t["lastMessage"]["messageForShow"] = val(msg.message_for_show(self.intl()));
         t["lastMessage"]["payload"] = msg.payload.clone();
         t["lastMessage"]["type"] = val(&msg.kind);
         if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
@@ -1289,12 +1289,13 @@ impl Engine {
                     let kind = if last["Event"] == 4 { GroupItem::Tip } else { GroupItem::Message };
                     let last = last.is_object().then(|| group_message(last, kind, &self.s.user)).flatten();
                     if let Some(m) = &last {
-                        fields["lastMessage"] = summary(m);
+                        fields["lastMessage"] = summary(m, self.intl());
                     }
                     self.topic_store(&id, &topic, &fields);
                     if let Some(m) = &last {
+                        let intl = self.intl();
                         let conv = self.group_conversation(&topic);
-                        if conv.offer_last(m) {
+                        if conv.offer_last(m, intl) {
                             self.touch_conv(&format!("{CONV_GROUP}{topic}"));
                         }
                     }
