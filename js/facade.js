@@ -12,11 +12,8 @@ var NOT_READY_OK = {
   login: 1, logout: 1, destroy: 1, on: 1, off: 1, setLogLevel: 1, registerPlugin: 1,
 };
 var instances = {};
-// Conversation.toAccount (tim-js-sdk 2.x): the peer or group ID, derived, not enumerable.
-var TO_ACCOUNT = {
-  get: function () { return this.conversationID.replace(/^(C2C|GROUP)/, ''); },
-  enumerable: false,
-};
+// Events whose data update Message objects the app may hold: parsed even when nobody listens.
+var MESSAGE_UPDATES = { onMessageReadByPeer: 1 };
 var wasmReady = null;
 var wasmLoaded = false;
 var wasmFailed = null;
@@ -75,7 +72,8 @@ var inflate = typeof DecompressionStream === 'function' && typeof Response === '
 function createInstance(options, appID) {
   var listeners = {};
   var pending = {};
-  var drafts = {};
+  var messages = createRegistry();
+  var shape = shapeWith(messages);
   var plugins = {};
   var logLevel = 0;
   var engine = null;
@@ -92,7 +90,7 @@ function createInstance(options, appID) {
       });
     },
     engineCall: function (method, argsJson) { return engine.call(method, argsJson); },
-    deliver: function (name, data) { dispatch(name, data === undefined ? undefined : decorate(data)); },
+    deliver: function (name, data) { dispatch(name, data === undefined ? undefined : shape(data)); },
   }) : null;
 
   function dispatch(name, data) {
@@ -109,36 +107,13 @@ function createInstance(options, appID) {
     }
   }
 
-  function decorate(v) {
-    if (v && typeof v === 'object') {
-      if (Array.isArray(v)) { for (var i = 0; i < v.length; i++) decorate(v[i]); return v; }
-      if (typeof v.conversationID === 'string' && v.unreadCount !== undefined && !('toAccount' in v)) {
-        Object.defineProperty(v, 'toAccount', TO_ACCOUNT);
-      }
-      if (v.conversationList) decorate(v.conversationList);
-      if (v.messageList) decorate(v.messageList);
-    }
-    return v;
-  }
-
-  // The sent Message object is the one the app created: update it in place.
-  function adoptMessage(result) {
-    var m = result && result.message;
-    if (m && drafts[m.ID]) {
-      var mine = drafts[m.ID];
-      for (var k in m) mine[k] = m[k];
-      if (mine.status !== 'unSend') delete drafts[m.ID];
-      result.message = mine;
-    }
-    return result;
-  }
-
   function sink(kind, a, b, c) {
     if (kind === 'event') {
       if (tabs) return tabs.engineEvent(a, b);
-      // Nobody listens: the data (the whole conversation list, say) is not even parsed.
-      if (!listeners[a] || !listeners[a].length) return;
-      var data = b === undefined ? undefined : decorate(JSON.parse(b));
+      // Nobody listens: the data (the whole conversation list, say) is not even parsed, unless
+      // it updates messages the app holds.
+      if ((!listeners[a] || !listeners[a].length) && !MESSAGE_UPDATES[a]) return;
+      var data = b === undefined ? undefined : shape(JSON.parse(b));
       dispatch(a, data);
     } else if (kind === 'settle') {
       if (tabs && tabs.engineSettled(a, b, c)) return;
@@ -147,10 +122,9 @@ function createInstance(options, appID) {
       delete pending[a];
       var v = JSON.parse(c);
       if (b) {
-        p.resolve({ code: 0, data: adoptMessage(decorate(v)) });
+        p.resolve({ code: 0, data: shape(v) });
       } else {
-        if (v.data) adoptMessage(v.data);
-        p.reject(TimError(v.code, v.message, v.data));
+        p.reject(TimError(v.code, v.message, shape(v.data)));
       }
     }
   }
@@ -173,11 +147,8 @@ function createInstance(options, appID) {
   // A raw result ({ok}, {err} or {throw}) of a call another tab's engine ran, as the app sees it.
   function finish(r) {
     if (r.throw !== undefined) return Promise.reject(new Error(r.throw));
-    if (r.err !== undefined) {
-      if (r.err.data) adoptMessage(r.err.data);
-      return Promise.reject(TimError(r.err.code, r.err.message, r.err.data));
-    }
-    return Promise.resolve({ code: 0, data: adoptMessage(decorate(r.ok)) });
+    if (r.err !== undefined) return Promise.reject(TimError(r.err.code, r.err.message, shape(r.err.data)));
+    return Promise.resolve({ code: 0, data: shape(r.ok) });
   }
 
   // A follower's message: created by the leader's engine, filled in place when it answers.
@@ -186,12 +157,12 @@ function createInstance(options, appID) {
       throw new Error('Params validate failed.');
     }
     var type = o.conversationType;
-    var msg = {
+    var msg = instanceOf(Message, {
       ID: '', type: method === 'createCustomMessage' ? TYPES.MSG_CUSTOM : TYPES.MSG_TEXT,
       payload: JSON.parse(JSON.stringify(o.payload)), conversationID: type + o.to, conversationType: type,
       to: o.to, from: tabs.userID(), flow: 'out', time: Math.floor(Date.now() / 1000), status: 'unSend',
       priority: o.priority || 'Normal', cloudCustomData: o.cloudCustomData || '',
-    };
+    });
     var info = { method: method, opts: o, leader: null, created: null };
     Object.defineProperty(msg, '__tabs', { value: info, enumerable: false });
     info.created = createAt(msg, info);
@@ -201,9 +172,8 @@ function createInstance(options, appID) {
   function createAt(msg, info) {
     return tabs.call(info.method, JSON.stringify([info.opts])).then(function (r) {
       if (r.ok && r.ok.ID) {
-        if (msg.ID && drafts[msg.ID] === msg) delete drafts[msg.ID];
         for (var k in r.ok) msg[k] = r.ok[k];
-        drafts[msg.ID] = msg;
+        messages.set(msg.ID, msg);
         info.leader = tabs.leaderTab();
       } else {
         msg.status = 'fail';
@@ -248,12 +218,12 @@ function createInstance(options, appID) {
     }
     var r = JSON.parse(engine.call(method, JSON.stringify(args)));
     if (r.throw !== undefined) throw new Error(r.throw);
-    if (r.err !== undefined) return Promise.reject(TimError(r.err.code, r.err.message, r.err.data));
+    if (r.err !== undefined) return Promise.reject(TimError(r.err.code, r.err.message, shape(r.err.data)));
     if (r.pending !== undefined) {
       return new Promise(function (resolve, reject) { pending[r.pending] = { resolve: resolve, reject: reject }; });
     }
-    if (sync) return decorate(r.ok);
-    return Promise.resolve({ code: 0, data: decorate(r.ok) });
+    if (sync) return shape(r.ok);
+    return Promise.resolve({ code: 0, data: shape(r.ok) });
   }
 
   function on(name, fn, ctx) {
@@ -295,12 +265,20 @@ function createInstance(options, appID) {
       return { code: 0, data: r.ok };
     });
   };
+  // As tim-js-sdk: calls still waiting for the server when the session ends never settle (no
+  // rejection nobody handles), and the session's messages are forgotten.
+  function endSession() {
+    pending = {};
+    messages.clear();
+  }
   tim.logout = function () {
+    endSession();
     var r = call('logout', []);
     if (tabs) tabs.loggedOut();
     return r;
   };
   tim.destroy = function () {
+    endSession();
     if (tabs) {
       // This tab leaves; a leader tab hands the connection to the next tab, as when it closes.
       var wasLeader = tabs.leave();
@@ -321,9 +299,7 @@ function createInstance(options, appID) {
   ['createTextMessage', 'createTextAtMessage', 'createCustomMessage'].forEach(function (m) {
     tim[m] = function (o) {
       if (tabs && tabs.routed()) return createRouted(m, o);
-      var msg = call(m, [o], true);
-      if (msg && msg.ID) drafts[msg.ID] = msg;
-      return msg;
+      return call(m, [o], true);
     };
   });
   [

@@ -24,6 +24,8 @@ const glue = rawGlue.replace(scriptSrc, '');
 const wasm = readFileSync(join(bindgen, 'tim_wasm_bg.wasm'));
 const constantsJs = readFileSync(join(root, 'js', 'constants.js'), 'utf8');
 const facade = readFileSync(join(root, 'js', 'facade.js'), 'utf8');
+// The classes of the objects the SDK hands out (Message, Conversation, …) and the message registry.
+const objects = readFileSync(join(root, 'js', 'objects.js'), 'utf8');
 // Tab sharing (one connection for the tabs of one app and user), used by the facade.
 const tabs = readFileSync(join(root, 'js', 'tabs.js'), 'utf8');
 // Hex keeps the wasm's byte alignment visible to gzip/brotli, so the inlined binary costs about
@@ -40,7 +42,7 @@ function loadWasmBytes() {
   return bytes;
 }
 `;
-const body = `${glue}\n${decoder}\n${constantsJs}\n${tabs}\n${facade}\n`;
+const body = `${glue}\n${decoder}\n${constantsJs}\n${objects}\n${tabs}\n${facade}\n`;
 const banner = `/*! tim-wasm ${JSON.parse(readFileSync(join(root, 'pkg-template', 'package.json'), 'utf8')).version} — drop-in for tim-js-sdk 2.27.6 */\n`;
 
 const umd = `${banner}(function (root, factory) {

@@ -71,6 +71,9 @@ node tests/js/package.test.mjs
 
 step "our SDK in Node"
 node tests/node/sdk-c2c.mjs
+# Object layout and identity, calls that must not fail: ours, then the official SDK as control.
+node tests/node/objects.mjs
+TIM_SDK=official node tests/node/objects.mjs
 
 step "conformance: official tim-js-sdk 2.27.6"
 node tests/conformance/official-c2c.mjs

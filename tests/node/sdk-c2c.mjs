@@ -109,7 +109,7 @@ const cl = (await bob.getConversationList()).data.conversationList;
 const cb = cl.find((c) => c.conversationID === `C2C${A}`);
 assert.ok(cb, 'bob has a conversation with alice');
 assert.equal(cb.unreadCount, 1);
-assert.equal(cb.lastMessage.messageForShow, '[Custom Messages]');
+assert.equal(cb.lastMessage.messageForShow, '[自定义消息]', "tim-js-sdk's placeholder (a non-international SDKAppID)");
 assert.equal(cb.lastMessage.fromAccount, B);
 assert.equal(cb.toAccount, A);
 await bob.setMessageRead({ conversationID: `C2C${A}` });
