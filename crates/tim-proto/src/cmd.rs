@@ -405,7 +405,7 @@ pub struct GetRoamMsgReq {
     /// 1.
     #[serde(rename = "WithRecalledMsg", default)]
     pub with_recalled_msg: u32,
-    /// 0 = older.
+    /// 0 = older, 1 = newer.
     #[serde(rename = "GetDirection", default)]
     pub get_direction: u32,
 }

@@ -188,6 +188,20 @@ pub trait Store: GroupStore + RoomStore + NoticeStore + ConvStore + Send + Sync 
     fn store_c2c(&self, msg: &StoredMsg, fanout: Fanout) -> StoreResult<Inserted>;
     /// Entries of `user`'s stream after position `after`, oldest first, at most `limit`.
     fn stream_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, StoredMsg)>>;
+    /// The position of `user`'s last stream entry (0 when the stream is empty).
+    fn stream_end(&self, sdkappid: u64, user: &str) -> StoreResult<i64>;
+    /// What a new device of `user` has not seen: entries after position `after` and up to `upto`
+    /// in conversations with unread messages, newer than the user's read time of that
+    /// conversation (both directions, so each conversation's part is a contiguous tail), oldest
+    /// first, at most `limit`.
+    fn stream_unread_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, StoredMsg)>>;
     /// Messages between `user` and `peer` older than `before` (`(time, id)`), newest first.
     fn history(
         &self,
@@ -195,6 +209,15 @@ pub trait Store: GroupStore + RoomStore + NoticeStore + ConvStore + Send + Sync 
         user: &str,
         peer: &str,
         before: Option<(u64, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredMsg>>;
+    /// Messages between `user` and `peer` newer than `after` (`(time, id)`), oldest first.
+    fn history_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        peer: &str,
+        after: (u64, i64),
         limit: usize,
     ) -> StoreResult<Vec<StoredMsg>>;
     /// The message between `a` and `b` (either direction) with this seq/random/time.
