@@ -304,6 +304,10 @@ pub struct Member {
     pub mute_until: u64,
     /// `AppMemberDefinedData` as JSON text (`[{"Key","Value"}]`).
     pub custom_data: String,
+    /// The group's last sequence when the member joined (set by the store on insert; the
+    /// history a new member of a Work or Public group may not see, B-conversations-groups.md
+    /// §4.1).
+    pub join_seq: u64,
 }
 
 /// Fields of a member to change ([`GroupStore::update_member`]); `None` keeps the value.
@@ -495,7 +499,13 @@ pub(crate) const GROUP_COLS: &str = "g.sdkappid, g.group_id, g.kind, g.owner, g.
 
 /// The member columns both backends select.
 pub(crate) const MEMBER_COLS: &str =
-    "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card, m.mute_until, m.custom_data";
+    "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card, m.mute_until, m.custom_data, m.join_seq";
+
+/// Migration step 8, the same text on both backends: each member's join point (the group's last
+/// sequence when they joined; members from before it see the whole history).
+pub(crate) const JOIN_SEQ_SCHEMA: &str = r#"
+ALTER TABLE group_members ADD COLUMN join_seq BIGINT NOT NULL DEFAULT 0;
+"#;
 
 /// The application columns both backends select, in the order their `app_from_row` reads them.
 pub(crate) const APP_COLS: &str = "a.id, a.sdkappid, a.group_id, a.applicant, a.apply_msg, a.user_defined_field, \

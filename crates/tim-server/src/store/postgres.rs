@@ -91,6 +91,7 @@ fn migrations() -> Vec<String> {
         notices_schema("BIGSERIAL PRIMARY KEY"),
         TOPIC_MUTES_SCHEMA.to_string(),
         CONVS_SCHEMA.to_string(),
+        JOIN_SEQ_SCHEMA.to_string(),
     ]
 }
 
@@ -844,6 +845,7 @@ fn member_from_row(r: &Row, at: usize) -> PgResult<Member> {
         name_card: r.try_get(at + 5)?,
         mute_until: u(r.try_get(at + 6)?),
         custom_data: r.try_get(at + 7)?,
+        join_seq: u(r.try_get(at + 8)?),
     })
 }
 
@@ -866,7 +868,8 @@ async fn insert_member(c: &impl GenericClient, sdkappid: u64, group_id: &str, m:
     let n = c
         .execute(
             "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card, \
-             mute_until, custom_data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             mute_until, custom_data, join_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             COALESCE((SELECT next_msg_seq - 1 FROM tim_groups WHERE sdkappid = $1 AND group_id = $2), 0)) \
              ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
             &[
                 &i(sdkappid),

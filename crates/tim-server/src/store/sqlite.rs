@@ -64,6 +64,7 @@ fn migrations() -> Vec<String> {
         notices_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
         TOPIC_MUTES_SCHEMA.to_string(),
         CONVS_SCHEMA.to_string(),
+        JOIN_SEQ_SCHEMA.to_string(),
     ]
 }
 
@@ -662,6 +663,7 @@ fn member_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
         name_card: r.get(at + 5)?,
         mute_until: u(r.get(at + 6)?),
         custom_data: r.get(at + 7)?,
+        join_seq: u(r.get(at + 8)?),
     })
 }
 
@@ -683,7 +685,8 @@ fn app_from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
 fn insert_member(c: &Connection, sdkappid: u64, group_id: &str, m: &Member) -> rusqlite::Result<bool> {
     let n = c.execute(
         "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card, \
-         mute_until, custom_data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         mute_until, custom_data, join_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+         COALESCE((SELECT next_msg_seq - 1 FROM tim_groups WHERE sdkappid = ?1 AND group_id = ?2), 0)) \
          ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
         params![
             i(sdkappid),
