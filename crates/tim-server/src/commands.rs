@@ -355,8 +355,8 @@ fn parse_cookie(c: &str) -> Option<Cursor> {
 /// `openim.getmsg` (WIRE.md §4.3): the user's stream after the cookie position.
 ///
 /// An empty cookie is a device that has seen nothing. It gets what the user has not read yet
-/// (per conversation with unread messages, the messages after the user's read time, both
-/// directions), not the whole stream: tim-js-sdk 2.x counts every incoming message of `MsgList`
+/// (per conversation with unread messages, the messages from the second of the user's read time
+/// on, both directions), not the whole stream: tim-js-sdk 2.x counts every incoming message of `MsgList`
 /// as unread, and conversations read elsewhere must not come back unread. The cookie then moves
 /// to the stream's end as it was at that first call, and later calls page on from there.
 fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
@@ -551,7 +551,9 @@ fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
         if peer.is_empty() {
             continue;
         }
-        let up_to = if lasted_msg_time == 0 { now() } else { lasted_msg_time };
+        // Never beyond now: messages arriving later would count as unread yet lie before a read
+        // time ahead of the clock (and a new device's first sync would leave them out).
+        let up_to = if lasted_msg_time == 0 { now() } else { lasted_msg_time.min(now()) };
         let t = match st.store.mark_read(sdkappid, &me, &peer, up_to) {
             Ok(t) => t,
             Err(e) => return internal(e),

@@ -311,8 +311,9 @@ async fn a_new_devices_first_getmsg_brings_only_what_is_unread() {
         let r = alice.send_text(&b, &format!("a{i}"), 100 + i, 7).await;
         assert_eq!(r["ErrorCode"], 0, "{r}");
     }
-    // bob answers alice on his first device and reads the conversation (up to its last message,
-    // as the SDKs do).
+    tokio::time::sleep(Duration::from_millis(1100)).await; // alice's messages in an earlier second
+                                                           // bob answers alice on his first device and reads the conversation (up to its last message,
+                                                           // as the SDKs do).
     let b0 = bob.send_text(&a, "b0", 200, 7).await;
     let read = bob.call("openim.msgreaded", msgreaded(&a, b0["MsgTime"].as_u64().unwrap())).await;
     assert_eq!(read["ErrorCode"], 0, "{read}");
@@ -331,22 +332,22 @@ async fn a_new_devices_first_getmsg_brings_only_what_is_unread() {
 
     // The cookie stands at the stream's end: what comes later arrives, whatever its conversation.
     let cookie = rep["Cookie"].as_str().unwrap().to_string();
-    tokio::time::sleep(Duration::from_millis(1100)).await; // a later second than bob's read
-    alice.send_text(&b, "a3", 103, 7).await;
+    alice.send_text(&b, "a3", 103, 7).await; // most likely in the second of bob's read
     bob.send_text(&c, "b1", 201, 7).await;
     let (later, rep) = fresh.getmsg_all(&cookie).await;
     assert_eq!(texts(&later), ["a3", "b1"]);
     assert_eq!((unread_of(&rep, &a), unread_of(&rep, &c)), (1, 3));
 
-    // Another new device now gets alice's unread tail (after bob's read) and carol's (with bob's
-    // own message in it): each conversation's part is contiguous, in stream order.
+    // Another new device now gets alice's unread tail (from the second of bob's read: a3, which
+    // came after the read, whatever its second, and b0 of that second) and carol's (with bob's own
+    // message in it): each conversation's part is contiguous, in stream order.
     let mut third = Client::connect(&server, &format!("third-{b}")).await;
     third.login(&b).await;
     let (msgs, _) = third.getmsg_all("").await;
-    assert_eq!(texts(&msgs), ["c0", "c1", "c2", "a3", "b1"]);
+    assert_eq!(texts(&msgs), ["b0", "c0", "c1", "c2", "a3", "b1"]);
     // A cookie that is not one of ours is answered like an empty one.
     let (msgs, _) = third.getmsg_all("junk").await;
-    assert_eq!(texts(&msgs), ["c0", "c1", "c2", "a3", "b1"]);
+    assert_eq!(texts(&msgs), ["b0", "c0", "c1", "c2", "a3", "b1"]);
     // Position 0 pages the whole stream.
     let (all, _) = third.getmsg_all("0:0").await;
     assert_eq!(texts(&all), ["a0", "a1", "a2", "b0", "c0", "c1", "c2", "a3", "b1"]);
@@ -415,5 +416,28 @@ async fn getroammsg_pages_newer_messages_with_direction_1() {
     assert_eq!(rep["Complete"], 1);
     // Anything but 0 and 1 is refused.
     assert_eq!(bob.call("openim.getroammsg", roam(&a, 2, 0, "", 7)).await["ErrorCode"], 20001);
+    server.shutdown().await;
+}
+
+/// A read time ahead of the server's clock is taken as now, so a message arriving later counts as
+/// unread and a new device's first sync brings it.
+#[tokio::test]
+async fn a_read_time_ahead_of_the_clock_is_now() {
+    let server = start().await;
+    let (mut alice, a) = user(&server, "alice").await;
+    let (mut bob, b) = user(&server, "bob").await;
+    alice.send_text(&b, "x0", 1, 1).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await; // x0 before the second of the read
+    let rep = bob.call("openim.msgreaded", msgreaded(&a, tim_server::now() + 3600)).await;
+    assert_eq!(rep["ErrorCode"], 0, "{rep}");
+    let prt = alice.call("openim.get_peer_read_time", json!({"To_Account": [b]})).await;
+    assert!(prt["ReadTime"][0]["ReadTime"].as_u64().unwrap() <= tim_server::now(), "{prt}");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    alice.send_text(&b, "x1", 2, 1).await;
+    let mut fresh = Client::connect(&server, &format!("new-{b}")).await;
+    fresh.login(&b).await;
+    let (msgs, rep) = fresh.getmsg_all("").await;
+    assert_eq!(texts(&msgs), ["x1"]);
+    assert_eq!(unread_of(&rep, &a), 1);
     server.shutdown().await;
 }

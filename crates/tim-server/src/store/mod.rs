@@ -191,9 +191,10 @@ pub trait Store: GroupStore + RoomStore + NoticeStore + ConvStore + Send + Sync 
     /// The position of `user`'s last stream entry (0 when the stream is empty).
     fn stream_end(&self, sdkappid: u64, user: &str) -> StoreResult<i64>;
     /// What a new device of `user` has not seen: entries after position `after` and up to `upto`
-    /// in conversations with unread messages, newer than the user's read time of that
-    /// conversation (both directions, so each conversation's part is a contiguous tail), oldest
-    /// first, at most `limit`.
+    /// in conversations with unread messages, from the second of the user's read time of that
+    /// conversation on (read times are seconds: a message of that second may have come after the
+    /// read), both directions, so each conversation's part is a contiguous tail; oldest first, at
+    /// most `limit`.
     fn stream_unread_after(
         &self,
         sdkappid: u64,

@@ -604,7 +604,7 @@ impl Store for PgStore {
                          JOIN conversations c ON c.sdkappid = s.sdkappid AND c.owner = s.user_id \
                          AND c.peer = CASE WHEN m.from_user = s.user_id THEN m.to_user ELSE m.from_user END \
                          WHERE s.sdkappid = $1 AND s.user_id = $2 AND s.pos > $3 AND s.pos <= $4 \
-                         AND c.unread > 0 AND m.msg_time > c.read_time ORDER BY s.pos LIMIT $5"
+                         AND c.unread > 0 AND m.msg_time >= c.read_time ORDER BY s.pos LIMIT $5"
                     ),
                     &[&i(sdkappid), &user, &after, &upto, &i(limit as u64)],
                 )

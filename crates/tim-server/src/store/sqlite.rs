@@ -446,7 +446,7 @@ impl Store for SqliteStore {
              JOIN conversations c ON c.sdkappid = s.sdkappid AND c.owner = s.user_id \
              AND c.peer = CASE WHEN m.from_user = s.user_id THEN m.to_user ELSE m.from_user END \
              WHERE s.sdkappid = ?1 AND s.user_id = ?2 AND s.id > ?3 AND s.id <= ?4 \
-             AND c.unread > 0 AND m.msg_time > c.read_time ORDER BY s.id LIMIT ?5"
+             AND c.unread > 0 AND m.msg_time >= c.read_time ORDER BY s.id LIMIT ?5"
         ))?;
         let rows = st.query_map(params![i(sdkappid), user, after, upto, i(limit as u64)], |r| {
             Ok((r.get(0)?, msg_from_row(r, 1)?))
