@@ -81,6 +81,7 @@ node tests/conformance/official-groups.mjs
 node tests/conformance/official-group-members.mjs
 node tests/conformance/official-rooms.mjs
 node tests/conformance/official-conversations.mjs
+node tests/conformance/official-sync.mjs
 node tests/conformance/frames.mjs
 
 step "end to end: headless Chromium pages (chat demo, groups through the JS API, tabs sharing one connection)"

@@ -38,7 +38,7 @@ try {
   assert.deepEqual(withMark.memberList.map((m) => m.userID), [B]);
   await b.fails(10007, 'markGroupMemberList', { groupID: live, userIDList: [A], markType: 1001, enableMark: true });
 
-  // ---- Group attributes (AVChatRoom only).
+  // ---- Group attributes (every group type but topics).
   await a.ok('initGroupAttributes', { groupID: live, groupAttributes: { seat1: A } });
   const upd = await b.event('attributes push', 'GROUP_ATTRIBUTES_UPDATED', `d.groupID === '${live}' && d.groupAttributes.seat1 === '${A}'`);
   assert.deepEqual(upd.groupAttributes, { seat1: A });
@@ -48,7 +48,8 @@ try {
   assert.deepEqual((await a.ok('deleteGroupAttributes', { groupID: live, keyList: ['seat1'] })).keyList, ['seat1']);
   assert.deepEqual((await b.ok('getGroupAttributes', { groupID: live, keyList: [] })).groupAttributes, { seat2: B });
   const pub = (await a.ok('createGroup', { type: T.GRP_PUBLIC, name: 'Counters', joinOption: T.JOIN_OPTIONS_FREE_ACCESS })).group.groupID;
-  await a.fails(2641, 'getGroupAttributes', { groupID: pub, keyList: [] });
+  await a.ok('initGroupAttributes', { groupID: pub, groupAttributes: { topic: 'counters' } });
+  assert.deepEqual((await a.ok('getGroupAttributes', { groupID: pub, keyList: [] })).groupAttributes, { topic: 'counters' });
   await c.fails(2642, 'getGroupAttributes', { groupID: live, keyList: [] });
 
   // ---- Group counters.

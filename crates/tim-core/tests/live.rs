@@ -502,3 +502,59 @@ async fn test_messages_of_one_second_read_back_from_the_cache_keep_their_order()
         page["messageList"].as_array().unwrap().iter().map(|m| m["payload"]["text"].as_str().unwrap().into()).collect();
     assert_eq!(got, texts, "{page}");
 }
+
+/// A new instance's first sync brings only what is unread (the server leaves out conversations
+/// and messages read elsewhere): the rest of the history comes from `openim.getroammsg`, whole and
+/// in order, and a read conversation is not unread.
+#[tokio::test]
+async fn test_a_new_instance_pages_read_history_from_the_server() {
+    let server = server().await;
+    let (alice, bob) = (uid("alice"), uid("bob"));
+    let mut a = Driver::new(&server);
+    a.login(&alice).await;
+    a.send_text(&bob, "m0").await;
+    a.send_text(&bob, "m1").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // m0, m1 in an earlier second
+    a.send_text(&bob, "n00").await;
+    let mut b = Driver::new(&server);
+    b.login(&bob).await;
+    b.pump(300).await;
+    let conv = format!("C2C{alice}");
+    b.call("setMessageRead", json!([{"conversationID": conv}])).await.unwrap();
+    b.call("logout", json!([])).await.unwrap();
+    for i in 1..15 {
+        a.send_text(&bob, &format!("n{i:02}")).await;
+    }
+    // The new instance's first sync brings n00 (the second of bob's read) to n14: exactly a
+    // page, and 14 unread.
+    let mut b2 = Driver::new(&server);
+    b2.login(&bob).await;
+    b2.pump(300).await;
+    let list = b2.call("getConversationList", json!([])).await.unwrap();
+    let c = list["conversationList"].as_array().unwrap().iter().find(|c| c["conversationID"] == conv).cloned();
+    assert_eq!(c.unwrap()["unreadCount"], 14);
+    let mut all: Vec<String> = Vec::new();
+    let mut next = Value::Null;
+    for _ in 0..5 {
+        let mut args = json!({"conversationID": conv, "count": 15});
+        if !next.is_null() {
+            args["nextReqMessageID"] = next.clone();
+        }
+        let p = b2.call("getMessageList", json!([args])).await.unwrap();
+        let mut t: Vec<String> = p["messageList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["payload"]["text"].as_str().unwrap().to_string())
+            .collect();
+        t.append(&mut all);
+        all = t;
+        if p["isCompleted"] == true {
+            break;
+        }
+        next = p["nextReqMessageID"].clone();
+    }
+    let want: Vec<String> =
+        ["m0", "m1"].iter().map(|s| s.to_string()).chain((0..15).map(|i| format!("n{i:02}"))).collect();
+    assert_eq!(all, want);
+}

@@ -216,9 +216,15 @@ async fn test_group_attributes_write_read_events_and_limits() {
         -1
     );
 
-    // Other group types: 2641 (locally when the group is known).
+    // Other group types have attributes too; topics have none (2641, locally).
     let public = create(&mut a, "Public", json!({})).await;
-    let r = a.call("setGroupAttributes", json!([{"groupID": public, "groupAttributes": {"x": "1"}}])).await;
+    let r = a.call("initGroupAttributes", json!([{"groupID": public, "groupAttributes": {"x": "1"}}])).await.unwrap();
+    assert_eq!(r, json!({"groupAttributes": {"x": "1"}}));
+    assert!(last_body(&a, "group_open_http_svc.set_group_attr")["BytesKey"].is_null());
+    let r = a.call("getGroupAttributes", json!([{"groupID": public, "keyList": []}])).await.unwrap();
+    assert_eq!(r, json!({"groupAttributes": {"x": "1"}}));
+    let topic = format!("{}@TOPIC#_t", public.replace("@TGS#", "@TGS#_"));
+    let r = a.call("setGroupAttributes", json!([{"groupID": topic, "groupAttributes": {"x": "1"}}])).await;
     assert_eq!(err_code(r), 2641);
 
     // The SDK-side throttle: 10 writes per 5 s, then 8511 (spaced under the server's 5 per s).

@@ -143,6 +143,11 @@ servcmds! {
     UNBAN_GROUP_MEMBER = "group_open_http_svc.unban_group_member";
     /// REST: the banned members of an AVChatRoom.
     GET_GROUP_BAN_MEMBER = "group_open_http_svc.get_group_ban_member";
+    /// 2.x: the recall notices of one group since a time (`NotifyType` 1), asked after login
+    /// and reconnects to catch recalls that happened while the SDK was away.
+    GET_GROUP_NOTIFY = "group_open_http_svc.get_group_notify";
+    /// 3.x: [`GET_GROUP_NOTIFY`] for several groups (`NotifyReqList`).
+    BATCH_GET_GROUP_NOTIFY = "group_open_http_svc.batch_get_group_notify";
     /// Replace all group attributes (`initGroupAttributes`).
     SET_GROUP_ATTR = "group_open_http_svc.set_group_attr";
     /// Upsert group attributes (`setGroupAttributes`).
@@ -405,7 +410,7 @@ pub struct GetRoamMsgReq {
     /// 1.
     #[serde(rename = "WithRecalledMsg", default)]
     pub with_recalled_msg: u32,
-    /// 0 = older.
+    /// 0 = older, 1 = newer.
     #[serde(rename = "GetDirection", default)]
     pub get_direction: u32,
 }

@@ -361,15 +361,21 @@ enum AttrOp {
     Clear,
 }
 
-/// The room for an attribute call: 2641 for other types, 2642 when the caller has not joined.
+/// Whether a group of this stored kind has attributes: every group type (AVChatRoom, Work,
+/// Public, Meeting, Community, as Tencent's current documentation has it), not topics.
+pub fn has_attrs(kind: &str) -> bool {
+    kind != crate::topics::TOPIC && groups::TYPES.contains(&kind)
+}
+
+/// The group of an attribute call: 2641 for a topic, 2642 when the caller is not a member.
 fn attr_room(st: &State, who: &Who, body: &Value) -> Result<(Group, String), Value> {
     let g = groups::load(st, groups::sdkappid(who), &groups::group_id_field(body)?)?;
-    if !is_room(&g) {
-        return Err(fail(code::GROUP_ATTR_NOT_AVCHATROOM, "group attributes exist for AVChatRooms only"));
+    if !has_attrs(&g.kind) {
+        return Err(fail(code::GROUP_ATTR_NOT_AVCHATROOM, "topics have no group attributes"));
     }
     let user = groups::me(who, body, "From_Account");
     if !groups::is_admin(who) && groups::membership(st, &g, &user)?.is_none() {
-        return Err(fail(code::GROUP_ATTR_NOT_JOINED, "join the AVChatRoom before using its attributes"));
+        return Err(fail(code::GROUP_ATTR_NOT_JOINED, "join the group before using its attributes"));
     }
     Ok((g, user))
 }

@@ -314,35 +314,94 @@ fn sendmsg_reply(m: &StoredMsg) -> Value {
     ok_with(json!({"MsgTime": m.msg_time, "MsgKey": c2c_msg_key(m.msg_seq, m.msg_random, m.msg_time)}))
 }
 
-/// The `getmsg` cookie: `"<stream position>:<notice position>"` (a bare number is a stream
-/// position from before notices were kept). Anything unreadable starts from the beginning.
-fn parse_cookie(c: &str) -> (i64, i64) {
-    let num = |s: &str| s.trim().parse::<i64>().ok().filter(|v| *v >= 0).unwrap_or(0);
-    match c.split_once(':') {
-        Some((a, b)) => (num(a), num(b)),
-        None => (num(c), 0),
+/// A position in a user's sync stream: the `getmsg` cookie (WIRE.md §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    /// Stream position: entries after it come next.
+    pos: i64,
+    /// Position among the user's kept system notices.
+    notices: i64,
+    /// A new device's first sync, up to this stream position: only what the user has not read
+    /// comes (`Store::stream_unread_after`).
+    unread_upto: Option<i64>,
+}
+
+impl Cursor {
+    /// `"<pos>:<notices>"`, or `"<pos>:<notices>:<upto>"` while a new device's first sync pages.
+    fn cookie(&self) -> String {
+        match self.unread_upto {
+            Some(upto) => format!("{}:{}:{upto}", self.pos, self.notices),
+            None => format!("{}:{}", self.pos, self.notices),
+        }
+    }
+}
+
+/// Read a cookie [`Cursor::cookie`] wrote (a bare number is a stream position from before
+/// notices were kept). `None` for the empty cookie of a new device, and for anything
+/// unreadable, which is answered like one.
+fn parse_cookie(c: &str) -> Option<Cursor> {
+    let mut nums = Vec::new();
+    for part in c.split(':') {
+        nums.push(part.trim().parse::<i64>().ok().filter(|v| *v >= 0)?);
+    }
+    match nums[..] {
+        [pos] => Some(Cursor { pos, notices: 0, unread_upto: None }),
+        [pos, notices] => Some(Cursor { pos, notices, unread_upto: None }),
+        [pos, notices, upto] => Some(Cursor { pos, notices, unread_upto: Some(upto) }),
+        _ => None,
     }
 }
 
 /// `openim.getmsg` (WIRE.md §4.3): the user's stream after the cookie position.
+///
+/// An empty cookie is a device that has seen nothing. It gets what the user has not read yet
+/// (per conversation with unread messages, the messages from the second of the user's read time
+/// on, both directions), not the whole stream: tim-js-sdk 2.x counts every incoming message of `MsgList`
+/// as unread, and conversations read elsewhere must not come back unread. The cookie then moves
+/// to the stream's end as it was at that first call, and later calls page on from there.
 fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     let sdkappid = who.sdkappid();
     let me = who.me(body);
-    let (after, notices_after) = parse_cookie(body["Cookie"].as_str().unwrap_or(""));
+    let cursor = match parse_cookie(body["Cookie"].as_str().unwrap_or("")) {
+        Some(c) => c,
+        None => match st.store.stream_end(sdkappid, &me) {
+            Ok(end) => Cursor { pos: 0, notices: 0, unread_upto: Some(end) },
+            Err(e) => return internal(e),
+        },
+    };
     let page = st.config.getmsg_page_size.clamp(1, 1000);
-    let mut entries = match st.store.stream_after(sdkappid, &me, after, page + 1) {
+    let fetched = match cursor.unread_upto {
+        Some(upto) => st.store.stream_unread_after(sdkappid, &me, cursor.pos, upto, page + 1),
+        None => st.store.stream_after(sdkappid, &me, cursor.pos, page + 1),
+    };
+    let mut entries = match fetched {
         Ok(e) => e,
         Err(e) => return internal(e),
     };
-    let mut notices = match st.store.notices_after(sdkappid, &me, notices_after, page + 1) {
+    let mut notices = match st.store.notices_after(sdkappid, &me, cursor.notices, page + 1) {
         Ok(n) => n,
         Err(e) => return internal(e),
     };
-    let more = entries.len() > page || notices.len() > page;
+    let entries_more = entries.len() > page;
+    let mut more = entries_more || notices.len() > page;
     entries.truncate(page);
     notices.truncate(page);
-    let pos = entries.last().map(|(p, _)| *p).unwrap_or(after);
-    let npos = notices.last().map(|(p, _)| *p).unwrap_or(notices_after);
+    let mut next = Cursor {
+        pos: entries.last().map(|(p, _)| *p).unwrap_or(cursor.pos),
+        notices: notices.last().map(|(p, _)| *p).unwrap_or(cursor.notices),
+        unread_upto: cursor.unread_upto,
+    };
+    if let Some(upto) = cursor.unread_upto {
+        if !entries_more {
+            // The unread part is done: on from where the stream ended at the first call
+            // (anything newer is new to this device, whatever its read state).
+            next = Cursor { pos: upto.max(next.pos), unread_upto: None, ..next };
+            match st.store.stream_after(sdkappid, &me, next.pos, 1) {
+                Ok(after) => more |= !after.is_empty(),
+                Err(e) => return internal(e),
+            }
+        }
+    }
     // A conversation the user deleted brings back none of its history before the deletion
     // point (a fresh device would list it again otherwise).
     let floors = match crate::conversations::c2c_history_floors(st, sdkappid, &me) {
@@ -387,7 +446,7 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
         .collect();
     let list: Vec<Value> = entries.iter().map(|(_, m)| wire_value(&to_wire(m))).collect();
     ok_with(json!({
-        "Cookie": format!("{pos}:{npos}"),
+        "Cookie": next.cookie(),
         "SyncFlag": if more { 1 } else { 2 },
         "MsgList": list,
         "EventArray": events,
@@ -395,7 +454,14 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     }))
 }
 
-/// `openim.getroammsg` (WIRE.md §4.4): history with one peer, pages newest first.
+/// `openim.getroammsg` (WIRE.md §4.4): history with one peer, each page oldest first.
+///
+/// The cursor is `MsgKey` (a message of the conversation: the page starts next to it and leaves
+/// it out) or, without a known key, `LastMsgTime` (the page includes that second: tim-js-sdk's
+/// `getMessageListHopping` and the Mini Program's missed-message recovery send a time only, ask
+/// one message more and drop the one at the far end). `GetDirection` 0 pages older messages
+/// (`Complete: 1` at the start of the conversation; the cursor returned is the oldest message
+/// sent), 1 newer ones (`Complete: 1` at its newest message; the cursor is the newest sent).
 fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     let req: cmd::GetRoamMsgReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
@@ -404,34 +470,55 @@ fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     if req.peer_account.is_empty() {
         return fail(code::MISSING_FIELD, "Peer_Account is missing");
     }
+    let newer = match req.get_direction {
+        0 => false,
+        1 => true,
+        d => return fail(code::INVALID_REQUEST, format!("GetDirection must be 0 (older) or 1 (newer), not {d}")),
+    };
     let sdkappid = who.sdkappid();
     let me = who.me(body);
     let limit = if req.max_cnt == 0 { 15 } else { req.max_cnt.min(100) } as usize;
-    let before = if req.last_msg_time == 0 && req.msg_key.is_empty() {
-        None
-    } else {
-        let parts: Vec<u64> = req.msg_key.split('_').filter_map(|p| p.parse().ok()).collect();
-        let id = match parts[..] {
-            [seq, random, time] => match st.store.find_c2c(sdkappid, &me, &req.peer_account, seq, random, time) {
-                Ok(found) => found.map(|m| (m.msg_time, m.id)),
-                Err(e) => return internal(e),
-            },
-            _ => None,
-        };
-        Some(id.unwrap_or((req.last_msg_time, 0)))
+    // The message the key names: (time, row id).
+    let parts: Vec<u64> = req.msg_key.split('_').filter_map(|p| p.parse().ok()).collect();
+    let keyed = match parts[..] {
+        [seq, random, time] => match st.store.find_c2c(sdkappid, &me, &req.peer_account, seq, random, time) {
+            Ok(found) => found.map(|m| (m.msg_time, m.id)),
+            Err(e) => return internal(e),
+        },
+        _ => None,
     };
-    let mut rows = match st.store.history(sdkappid, &me, &req.peer_account, before, limit + 1) {
+    let t = req.last_msg_time;
+    let rows = if newer {
+        // After the keyed message, or from the start of second `t` (0: the first message).
+        let after = keyed.unwrap_or((t.saturating_sub(1), i64::MAX));
+        st.store.history_after(sdkappid, &me, &req.peer_account, after, limit + 1)
+    } else {
+        // Before the keyed message, or up to the end of second `t` (0: the newest message).
+        let before = match keyed {
+            Some(k) => Some(k),
+            None if t == 0 && req.msg_key.is_empty() => None,
+            None => Some((t, i64::MAX)),
+        };
+        st.store.history(sdkappid, &me, &req.peer_account, before, limit + 1)
+    };
+    let mut rows = match rows {
         Ok(r) => r,
         Err(e) => return internal(e),
     };
-    // History the caller deleted (deleteConversation) is not returned.
+    // History the caller deleted (deleteConversation) is not returned; paging older ends there.
     let floor = crate::conversations::history_floor(st, sdkappid, &me, crate::conversations::C2C, &req.peer_account);
-    if let Some(p) = rows.iter().position(|m| m.id <= floor) {
-        rows.truncate(p);
+    if !newer {
+        if let Some(p) = rows.iter().position(|m| m.id <= floor) {
+            rows.truncate(p);
+        }
     }
     let complete = rows.len() <= limit;
     rows.truncate(limit);
-    rows.reverse();
+    if newer {
+        rows.retain(|m| m.id > floor);
+    } else {
+        rows.reverse();
+    }
     let peer_read = st.store.read_time(sdkappid, &req.peer_account, &me).unwrap_or(0);
     let list: Vec<Value> = rows
         .iter()
@@ -443,8 +530,8 @@ fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
             wire_value(&w)
         })
         .collect();
-    let (t, key) = rows
-        .first()
+    let edge = if newer { rows.last() } else { rows.first() };
+    let (t, key) = edge
         .map(|m| (m.msg_time, c2c_msg_key(m.msg_seq, m.msg_random, m.msg_time)))
         .unwrap_or((req.last_msg_time, req.msg_key.clone()));
     ok_with(
@@ -464,7 +551,9 @@ fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
         if peer.is_empty() {
             continue;
         }
-        let up_to = if lasted_msg_time == 0 { now() } else { lasted_msg_time };
+        // Never beyond now: messages arriving later would count as unread yet lie before a read
+        // time ahead of the clock (and a new device's first sync would leave them out).
+        let up_to = if lasted_msg_time == 0 { now() } else { lasted_msg_time.min(now()) };
         let t = match st.store.mark_read(sdkappid, &me, &peer, up_to) {
             Ok(t) => t,
             Err(e) => return internal(e),

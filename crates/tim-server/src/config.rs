@@ -134,6 +134,10 @@ pub struct GroupsConfig {
     /// Most groups one user may be a member of, AVChatRooms not counted (0 = unlimited);
     /// creating or joining beyond it gets 10037, and adds report the user as over the limit.
     pub max_joined_per_user: u64,
+    /// New members of Work (`Private`) and Public groups see the messages sent before they
+    /// joined (Tencent's console switch, off by default). Meeting (`ChatRoom`) and Community
+    /// members always do; AVChatRooms keep no history.
+    pub history_before_join: bool,
 }
 
 impl Default for GroupsConfig {
@@ -144,6 +148,7 @@ impl Default for GroupsConfig {
             max_members_avchatroom: 0,
             msg_rate_per_sec: 40,
             max_joined_per_user: 0,
+            history_before_join: false,
         }
     }
 }

@@ -136,6 +136,18 @@ pub(crate) fn new_member(user: &str, role: &str, t: u64) -> Member {
         name_card: String::new(),
         mute_until: 0,
         custom_data: "[]".into(),
+        join_seq: 0,
+    }
+}
+
+/// The last sequence of `g` that member `m` may not see: where they joined, in the group types
+/// whose new members do not see earlier messages (Work and Public, unless
+/// `[groups] history_before_join`; B-conversations-groups.md §4.1); 0 (all visible) in Meeting
+/// groups and communities (and their topics).
+pub(crate) fn join_floor(st: &State, g: &Group, m: &Member) -> u64 {
+    match g.kind.as_str() {
+        "Private" | "Public" if !st.config.groups.history_before_join => m.join_seq,
+        _ => 0,
     }
 }
 
@@ -320,6 +332,8 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
         cmd::SEND_GROUP_MSG => send_group_msg(st, who, body),
         cmd::GROUP_MSG_GET => group_msg_get(st, who, body),
         cmd::GROUP_MSG_READ_REPORT => msg_read_report(st, who, body),
+        cmd::GET_GROUP_NOTIFY => get_group_notify(st, who, body),
+        cmd::BATCH_GET_GROUP_NOTIFY => batch_get_group_notify(st, who, body),
         _ => return crate::group_members::dispatch(st, who, servcmd, body),
     };
     Some(r.unwrap_or_else(|e| e))
@@ -883,17 +897,20 @@ fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
     let sdkappid = sdkappid(who);
     let user = me(who, body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
-    require_member(st, who, &g, &user)?;
+    let mine = require_member(st, who, &g, &user)?;
     if let Some(empty) = crate::avchatroom::history(&g) {
         return Ok(empty);
     }
+    let joined = mine.as_ref().map_or(0, |m| join_floor(st, &g, m));
     let g = crate::topics::target(st, g, body)?;
     let last = g.next_msg_seq.saturating_sub(1);
     let from = body["ReqMsgSeq"].as_u64().filter(|s| *s > 0).unwrap_or(last).min(last);
     let n = body["ReqMsgNumber"].as_u64().filter(|n| *n > 0).unwrap_or(20).min(100) as usize;
     let mut rows = st.store.group_msgs(sdkappid, &g.group_id, from, n).map_err(internal)?;
-    // History the caller deleted (deleteConversation) is not returned.
-    let floor = crate::conversations::history_floor(st, sdkappid, &user, crate::conversations::GROUP, &g.group_id);
+    // History the caller deleted (deleteConversation), or that was sent before they joined where
+    // new members do not see it, is not returned.
+    let floor = crate::conversations::history_floor(st, sdkappid, &user, crate::conversations::GROUP, &g.group_id)
+        .max(i64::try_from(joined).unwrap_or(i64::MAX));
     let cut = rows.iter().position(|m| i64::try_from(m.msg_seq).unwrap_or(i64::MAX) <= floor);
     if let Some(p) = cut {
         rows.truncate(p);
@@ -929,6 +946,64 @@ fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
     Ok(ok())
 }
 
+/// Most groups one `batch_get_group_notify` asks about.
+pub const MAX_NOTIFY_GROUPS: usize = 1000;
+
+/// The recall notices of one group (`{GroupId, NotifyType, BeginTime, EndTime, Limit}`, times in
+/// ms): `{GroupId, NextMsgTime, NotifyMsgList: [{MsgSeq, Random, RevokerInfo}]}`, where a
+/// `NextMsgTime` other than 0 asks the SDK to fetch again from there. tim-js-sdk 2.x and
+/// @tencentcloud/chat 3.x ask this (`NotifyType` 1, recalls) for every joined group except
+/// AVChatRooms and topic-enabled communities, after login and after reconnecting, and recall
+/// what the list names. This server does not recall group messages, so the list is always
+/// empty; the caller must be a member (10007), the group must exist (10010).
+fn group_notify(st: &State, who: &Who, user: &str, req: &Value) -> Reply {
+    let g = load(st, sdkappid(who), &group_id_field(req)?)?;
+    require_member(st, who, &g, user)?;
+    match &req["NotifyType"] {
+        Value::Null => {}
+        v if v.as_u64() == Some(1) => {}
+        _ => return Err(fail(code::GROUP_INVALID_PARAMETERS, "NotifyType must be 1 (recalls)")),
+    }
+    for key in ["BeginTime", "EndTime", "Limit"] {
+        if !req[key].is_null() && !req[key].is_u64() {
+            return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("{key} must be a non-negative number")));
+        }
+    }
+    Ok(json!({"GroupId": g.group_id, "NextMsgTime": 0, "NotifyMsgList": []}))
+}
+
+/// `group_open_http_svc.get_group_notify` (2.x): [`group_notify`] of one group.
+fn get_group_notify(st: &State, who: &Who, body: &Value) -> Reply {
+    let user = me(who, body, "From_Account");
+    Ok(ok_with(group_notify(st, who, &user, body)?))
+}
+
+/// `group_open_http_svc.batch_get_group_notify` (3.x): `{NotifyReqList: [request]}` →
+/// `{NotifyRspList: [reply]}`, one [`group_notify`] per group; a group that fails answers its
+/// item with `ErrorCode`/`ErrorInfo` (and `NextMsgTime` 0).
+fn batch_get_group_notify(st: &State, who: &Who, body: &Value) -> Reply {
+    let user = me(who, body, "From_Account");
+    let Some(list) = body["NotifyReqList"].as_array() else {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, "NotifyReqList must be an array"));
+    };
+    if list.len() > MAX_NOTIFY_GROUPS {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("at most {MAX_NOTIFY_GROUPS} groups per call")));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for req in list {
+        out.push(match group_notify(st, who, &user, req) {
+            Ok(mut item) => {
+                item["ErrorCode"] = json!(0);
+                item["ErrorInfo"] = json!("");
+                item
+            }
+            Err(e) => json!({"GroupId": req["GroupId"], "NextMsgTime": 0, "NotifyMsgList": [],
+                "ErrorCode": e["ErrorCode"], "ErrorInfo": e["ErrorInfo"]}),
+        });
+    }
+    Ok(ok_with(json!({"NotifyRspList": out})))
+}
+
 /// One group conversation of a user for `recentcontact.page_get`.
 pub struct GroupSession {
     /// The group.
@@ -952,11 +1027,15 @@ fn excluded_from_last(m: &GroupMsg) -> bool {
 pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<GroupSession>, Value> {
     let mut items = Vec::new();
     for (g, m) in st.store.joined_groups(sdkappid, user).map_err(internal)? {
-        let recent = st.store.group_msgs(sdkappid, &g.group_id, u64::MAX, 20).map_err(internal)?;
+        // Nothing from before the member joined where new members do not see it.
+        let floor = join_floor(st, &g, &m);
+        let mut recent = st.store.group_msgs(sdkappid, &g.group_id, u64::MAX, 20).map_err(internal)?;
+        recent.retain(|x| x.msg_seq > floor);
         let Some(last) = recent.iter().find(|x| !excluded_from_last(x)).or(recent.first()).cloned() else {
             continue;
         };
-        let unread = st.store.group_unread(sdkappid, &g.group_id, user, m.read_seq).map_err(internal)?;
+        let read_seq = m.read_seq.max(floor);
+        let unread = st.store.group_unread(sdkappid, &g.group_id, user, read_seq).map_err(internal)?;
         let info = info_of(&g);
         let last_msg = if last.event == event::GROUP_TIP {
             json!({"MsgBody": [], "CloudCustomData": "", "Event": event::GROUP_TIP,
@@ -973,7 +1052,7 @@ pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<GroupS
                 "Type": 2, "ToAccount": g.group_id, "MsgTime": last.msg_time, "MsgSeq": last.msg_seq,
                 "MsgRandom": last.random, "MsgGroupFrom_Account": last.from, "GroupNick": info.name,
                 "GroupImage": info.face_url, "LastMsg": last_msg, "LastMsgFlags": 0,
-                "UnreadMsgCount": unread, "MsgGroupReadedSeq": m.read_seq,
+                "UnreadMsgCount": unread, "MsgGroupReadedSeq": read_seq,
                 "MsgGroupFromNickName": last.nick, "MsgGroupFromCardName": "", "TopFlags": 0,
                 "GroupType": g.kind, "GroupNextMsgSeq": g.next_msg_seq, "MsgRecvOption": 0,
             }),

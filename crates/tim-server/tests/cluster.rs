@@ -128,9 +128,10 @@ async fn live_messages_and_sync_copies_cross_nodes() {
     let f = a2.push(WAIT).await.expect("profile push");
     assert_eq!(push_event(&f)["ProfileDataMod"][0]["Profile_Account"], alice.as_str(), "{}", f.to_json());
 
-    // Both nodes see the same history.
-    let (h1, _) = a1.getmsg_all("").await;
-    let (h2, _) = b2.getmsg_all("").await;
+    // Both nodes see the same stream (from position 0: an empty cookie would bring only what
+    // is unread).
+    let (h1, _) = a1.getmsg_all("0:0").await;
+    let (h2, _) = b2.getmsg_all("0:0").await;
     assert_eq!(texts(&h1), ["hello from node 1", "hello from node 2"]);
     assert_eq!(texts(&h1), texts(&h2));
 

@@ -393,3 +393,132 @@ async fn concurrent_sends_and_pushes_across_two_nodes() {
     n1.shutdown().await;
     n2.shutdown().await;
 }
+
+fn texts_of(list: &Value) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["MsgBody"][0]["MsgContent"]["Text"].as_str())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn history(c: &mut Client, g: &str) -> Value {
+    let r = c.call("group_open_http_svc.group_msg_get", json!({"GroupId": g, "ReqMsgNumber": 20})).await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    r
+}
+
+async fn page(c: &mut Client) -> Value {
+    c.call("recentcontact.page_get", json!({"TimeStamp":0,"StartIndex":0,"TopTimeStamp":0,"TopStartIndex":0})).await
+}
+
+/// New members of Work and Public groups do not see what was sent before they joined (history,
+/// the conversation's last message and unread), unless `[groups] history_before_join`; Meeting
+/// and Community members do (B-conversations-groups.md §4.1).
+#[tokio::test]
+async fn new_members_see_history_from_before_joining_only_where_the_type_allows() {
+    for history_before_join in [false, true] {
+        let mut cfg = config();
+        cfg.groups.history_before_join = history_before_join;
+        let server = start_with(cfg).await;
+        let (mut a, _alice) = user(&server, "alice").await;
+        let (mut b, bob) = user(&server, "bob").await;
+        for (servcmd, kind) in [
+            ("group_open_http_svc.create_group", "Public"),
+            ("group_open_http_svc.create_group", "Private"),
+            ("group_open_http_svc.create_group", "ChatRoom"),
+            ("million_group_open_http_svc.create_group", "Community"),
+        ] {
+            let r = a.call(servcmd, json!({"Type": kind, "Name": kind, "ApplyJoinOption": "FreeAccess"})).await;
+            let g = r["GroupId"].as_str().unwrap().to_string();
+            for (i, text) in ["before-1", "before-2"].iter().enumerate() {
+                assert_eq!(send(&mut a, &g, text, 10 + i as u64, 20 + i as u64).await["ErrorCode"], 0);
+            }
+            // bob joins (a Work group only by invitation).
+            let r = if kind == "Private" {
+                a.call(
+                    "group_open_http_svc.add_group_member",
+                    json!({"GroupId": g, "MemberList": [{"Member_Account": bob}]}),
+                )
+                .await
+            } else {
+                b.call("group_open_http_svc.apply_join_group", json!({"GroupId": g, "ApplyMsg": ""})).await
+            };
+            assert_eq!(r["ErrorCode"], 0, "{kind}: {r}");
+            let hidden = matches!(kind, "Public" | "Private") && !history_before_join;
+            // The tip of alice adding bob counts as unread for him; joining by himself reads the
+            // group up to his join tip.
+            let tip = u64::from(kind == "Private");
+            let unread_before = if hidden { tip } else { 3 * tip };
+            let h = history(&mut b, &g).await;
+            let item = group_item(&page(&mut b).await, &g);
+            if hidden {
+                assert!(texts_of(&h["RspMsgList"]).is_empty(), "{kind}: {h}");
+                assert_eq!(seqs(&h["RspMsgList"]), [3], "{kind}: only the join tip");
+                assert_eq!(h["IsFinished"], 2);
+                assert_eq!((item["MsgSeq"].as_u64(), item["UnreadMsgCount"].as_u64()), (Some(3), Some(tip)), "{item}");
+                // Read up to the join point at least (bob's own join tip reads it too).
+                assert_eq!(item["MsgGroupReadedSeq"], 3 - tip, "{item}");
+            } else {
+                assert_eq!(texts_of(&h["RspMsgList"]), ["before-2", "before-1"], "{kind}: {h}");
+                assert_eq!(item["UnreadMsgCount"], unread_before, "{kind}: {item}");
+            }
+            // The owner's view is whole either way.
+            assert_eq!(texts_of(&history(&mut a, &g).await["RspMsgList"]), ["before-2", "before-1"]);
+            // What comes after the join is bob's.
+            assert_eq!(send(&mut a, &g, "after", 30, 40).await["ErrorCode"], 0);
+            let h = history(&mut b, &g).await;
+            let want: &[&str] = if hidden { &["after"] } else { &["after", "before-2", "before-1"] };
+            assert_eq!(texts_of(&h["RspMsgList"]), want, "{kind}");
+            let item = group_item(&page(&mut b).await, &g);
+            assert_eq!(item["UnreadMsgCount"], unread_before + 1, "{kind}: {item}");
+            assert_eq!(item["LastMsg"]["MsgBody"][0]["MsgContent"]["Text"], "after");
+        }
+        server.shutdown().await;
+    }
+}
+
+/// `get_group_notify` (tim-js-sdk 2.x) and `batch_get_group_notify` (3.x) answer the group's
+/// recall notices since a time in the shape the SDKs read (none: the server recalls no group
+/// messages), members only.
+#[tokio::test]
+async fn group_notify_commands_answer_recall_notices() {
+    let server = start().await;
+    let (mut a, _alice) = user(&server, "alice").await;
+    let (mut c, _carol) = user(&server, "carol").await;
+    let g = create(&mut a, "Public", &[], "FreeAccess").await;
+    let other = create(&mut a, "Public", &[], "FreeAccess").await;
+    send(&mut a, &g, "hi", 1, 1).await;
+    // 2.x, as the SDK sends it after login and reconnects.
+    let now_ms = tim_server::now() * 1000;
+    let req = json!({"NotifyType": 1, "GroupId": g, "BeginTime": 0, "EndTime": now_ms, "Limit": 20});
+    let r = a.call("group_open_http_svc.get_group_notify", req.clone()).await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    assert_eq!((r["NextMsgTime"].as_u64(), r["NotifyMsgList"].clone()), (Some(0), json!([])), "{r}");
+    assert_eq!(c.call("group_open_http_svc.get_group_notify", req.clone()).await["ErrorCode"], 10007);
+    let mut bad = req.clone();
+    bad["GroupId"] = json!("@TGS#nosuchgroup");
+    assert_eq!(a.call("group_open_http_svc.get_group_notify", bad).await["ErrorCode"], 10010);
+    let mut bad = req.clone();
+    bad["BeginTime"] = json!("yesterday");
+    assert_eq!(a.call("group_open_http_svc.get_group_notify", bad).await["ErrorCode"], 10004);
+    // 3.x: several groups at once, a failing one answered in its item.
+    let list = json!({"NotifyReqList": [
+        {"NotifyType": 1, "Limit": 20, "GroupId": g, "BeginTime": 0, "EndTime": now_ms},
+        {"NotifyType": 1, "Limit": 20, "GroupId": other, "BeginTime": 0, "EndTime": now_ms},
+        {"NotifyType": 1, "Limit": 20, "GroupId": "@TGS#nosuchgroup", "BeginTime": 0, "EndTime": now_ms}]});
+    let r = a.call("group_open_http_svc.batch_get_group_notify", list).await;
+    assert_eq!(r["ErrorCode"], 0, "{r}");
+    let items = r["NotifyRspList"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    for (item, (id, code)) in items.iter().zip([(g.as_str(), 0), (other.as_str(), 0), ("@TGS#nosuchgroup", 10010)]) {
+        assert_eq!((item["GroupId"].as_str(), item["ErrorCode"].as_i64()), (Some(id), Some(code)), "{item}");
+        assert_eq!((item["NextMsgTime"].as_u64(), item["NotifyMsgList"].clone()), (Some(0), json!([])));
+    }
+    assert_eq!(a.call("group_open_http_svc.batch_get_group_notify", json!({})).await["ErrorCode"], 10004);
+    let many: Vec<Value> = (0..1001).map(|_| json!({"GroupId": g})).collect();
+    let r = a.call("group_open_http_svc.batch_get_group_notify", json!({"NotifyReqList": many})).await;
+    assert_eq!(r["ErrorCode"], 10004);
+    server.shutdown().await;
+}

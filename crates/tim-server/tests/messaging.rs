@@ -60,8 +60,9 @@ async fn offline_delivery_ordering_and_dedup() {
     let (after, _) = bob.getmsg_all(&cookie).await;
     assert_eq!(texts(&after), ["four"]);
 
-    // The sender's own stream has its messages too (natural direction).
-    let (mine, _) = alice.getmsg_all("").await;
+    // The sender's own stream has its messages too (natural direction); position 0 pages it
+    // from the start (an empty cookie would bring only what alice has not read: nothing).
+    let (mine, _) = alice.getmsg_all("0:0").await;
     assert_eq!(texts(&mine), ["one", "two", "three", "four"]);
     assert_eq!(mine[0]["From_Account"], "alice");
 
@@ -288,5 +289,155 @@ async fn sendmsg_validation_and_online_only() {
     let custom = json!([{"MsgType":"TIMCustomElem","MsgContent":{"Data":"d","Desc":"","Ext":"e","Junk":{"k":1}}}]);
     assert_eq!(alice.call("openim.sendmsg", with("MsgBody", custom.clone())).await["ErrorCode"], 0);
     assert_eq!(pushed_c2c(&bob.push(Duration::from_secs(2)).await.unwrap())["MsgBody"], custom);
+    server.shutdown().await;
+}
+
+fn msgreaded(peer: &str, time: u64) -> Value {
+    json!({"C2CMsgReaded":{"Cookie":"","C2CMsgReadedItem":[{"To_Account": peer, "LastedMsgTime": time, "Receipt": 1}]}})
+}
+
+/// A new device's first `getmsg` (empty cookie) brings what the user has not read, not the whole
+/// stream: tim-js-sdk 2.x counts every incoming message of `MsgList` as unread, so a conversation
+/// read on another device would come back unread. Later syncs from its cookie bring what is new.
+#[tokio::test]
+async fn a_new_devices_first_getmsg_brings_only_what_is_unread() {
+    // Every device stays online (a second web login would kick the first).
+    let multi = tim_server::config::MultiInstance::Allow;
+    let server = start_with(tim_server::Config { getmsg_page_size: 2, multi_instance: multi, ..config() }).await;
+    let (mut alice, a) = user(&server, "alice").await;
+    let (mut carol, c) = user(&server, "carol").await;
+    let (mut bob, b) = user(&server, "bob").await;
+    for i in 0..3u64 {
+        let r = alice.send_text(&b, &format!("a{i}"), 100 + i, 7).await;
+        assert_eq!(r["ErrorCode"], 0, "{r}");
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await; // alice's messages in an earlier second
+                                                           // bob answers alice on his first device and reads the conversation (up to its last message,
+                                                           // as the SDKs do).
+    let b0 = bob.send_text(&a, "b0", 200, 7).await;
+    let read = bob.call("openim.msgreaded", msgreaded(&a, b0["MsgTime"].as_u64().unwrap())).await;
+    assert_eq!(read["ErrorCode"], 0, "{read}");
+    // carol's three messages stay unread.
+    for i in 0..3u64 {
+        carol.send_text(&b, &format!("c{i}"), 300 + i, 7).await;
+    }
+
+    let mut fresh = Client::connect(&server, &format!("new-{b}")).await;
+    fresh.login(&b).await;
+    let (msgs, rep) = fresh.getmsg_all("").await;
+    assert_eq!(texts(&msgs), ["c0", "c1", "c2"], "only the unread conversation's messages");
+    assert_eq!(unread_of(&rep, &c), 3);
+    assert_eq!(unread_of(&rep, &a), 0);
+    assert!(rep["C2CPairUnreadCount"].as_array().unwrap().iter().all(|p| p["From_Account"] != a.as_str()), "{rep}");
+
+    // The cookie stands at the stream's end: what comes later arrives, whatever its conversation.
+    let cookie = rep["Cookie"].as_str().unwrap().to_string();
+    alice.send_text(&b, "a3", 103, 7).await; // most likely in the second of bob's read
+    bob.send_text(&c, "b1", 201, 7).await;
+    let (later, rep) = fresh.getmsg_all(&cookie).await;
+    assert_eq!(texts(&later), ["a3", "b1"]);
+    assert_eq!((unread_of(&rep, &a), unread_of(&rep, &c)), (1, 3));
+
+    // Another new device now gets alice's unread tail (from the second of bob's read: a3, which
+    // came after the read, whatever its second, and b0 of that second) and carol's (with bob's own
+    // message in it): each conversation's part is contiguous, in stream order.
+    let mut third = Client::connect(&server, &format!("third-{b}")).await;
+    third.login(&b).await;
+    let (msgs, _) = third.getmsg_all("").await;
+    assert_eq!(texts(&msgs), ["b0", "c0", "c1", "c2", "a3", "b1"]);
+    // A cookie that is not one of ours is answered like an empty one.
+    let (msgs, _) = third.getmsg_all("junk").await;
+    assert_eq!(texts(&msgs), ["b0", "c0", "c1", "c2", "a3", "b1"]);
+    // Position 0 pages the whole stream.
+    let (all, _) = third.getmsg_all("0:0").await;
+    assert_eq!(texts(&all), ["a0", "a1", "a2", "b0", "c0", "c1", "c2", "a3", "b1"]);
+    server.shutdown().await;
+}
+
+fn roam(peer: &str, count: u64, time: u64, key: &str, direction: u64) -> Value {
+    json!({"Peer_Account": peer, "MaxCnt": count, "LastMsgTime": time, "MsgKey": key, "WithRecalledMsg": 1,
+        "GetDirection": direction})
+}
+
+/// `getroammsg` honours `GetDirection`: 1 pages newer messages, oldest first, with the cursor on
+/// the newest sent; a time without a key includes that second (tim-js-sdk's
+/// `getMessageListHopping` and the Mini Program's missed-message recovery send a time only).
+#[tokio::test]
+async fn getroammsg_pages_newer_messages_with_direction_1() {
+    let server = start().await;
+    let (mut alice, a) = user(&server, "alice").await;
+    let (mut bob, b) = user(&server, "bob").await;
+    let mut times = Vec::new();
+    for i in 0..3u64 {
+        times.push(alice.send_text(&b, &format!("m{i}"), 10 + i, 1).await["MsgTime"].as_u64().unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for i in 3..6u64 {
+        let (c, to) = if i == 4 { (&mut bob, &a) } else { (&mut alice, &b) };
+        times.push(c.send_text(to, &format!("m{i}"), 10 + i, 1).await["MsgTime"].as_u64().unwrap());
+    }
+    assert!(times[3] > times[2]);
+
+    // Newer, by key: after m1, pages of 2 until the newest.
+    let first = bob.call("openim.getroammsg", roam(&a, 6, 0, "", 0)).await;
+    let key1 = first["MsgList"][1]["MsgKey"].as_str().unwrap().to_string();
+    let (mut t, mut key, mut pages) = (0, key1, Vec::new());
+    loop {
+        let rep = bob.call("openim.getroammsg", roam(&a, 2, t, &key, 1)).await;
+        assert_eq!(rep["ErrorCode"], 0, "{rep}");
+        let list = rep["MsgList"].as_array().unwrap().clone();
+        pages.push(texts(&list));
+        t = rep["LastMsgTime"].as_u64().unwrap();
+        key = rep["MsgKey"].as_str().unwrap().to_string();
+        assert_eq!(key, list.last().unwrap()["MsgKey"].as_str().unwrap(), "cursor is the newest returned");
+        if rep["Complete"] == 1 {
+            break;
+        }
+        assert!(pages.len() < 5);
+    }
+    assert_eq!(pages, [vec!["m2", "m3"], vec!["m4", "m5"]]);
+
+    // Newer, by time (what the Mini Program sends after onAppShow: its last message's time,
+    // 15 + 1): that second and after.
+    let rep = bob.call("openim.getroammsg", roam(&a, 16, times[0], "", 1)).await;
+    assert_eq!(texts(rep["MsgList"].as_array().unwrap()), ["m0", "m1", "m2", "m3", "m4", "m5"]);
+    assert_eq!((rep["Complete"].as_u64(), rep["LastMsgTime"].as_u64()), (Some(1), Some(times[5])));
+    let rep = bob.call("openim.getroammsg", roam(&a, 4, times[3], "", 1)).await;
+    assert_eq!(texts(rep["MsgList"].as_array().unwrap()), ["m3", "m4", "m5"]);
+    assert_eq!(rep["Complete"], 1);
+    let rep = bob.call("openim.getroammsg", roam(&a, 2, times[0], "", 1)).await;
+    assert_eq!(texts(rep["MsgList"].as_array().unwrap()), ["m0", "m1"]);
+    assert_eq!(rep["Complete"], 0);
+    // Older, by time: that second and before.
+    let rep = bob.call("openim.getroammsg", roam(&a, 15, times[3], "", 0)).await;
+    assert_eq!(texts(rep["MsgList"].as_array().unwrap()), ["m0", "m1", "m2", "m3", "m4", "m5"]);
+    let rep = bob.call("openim.getroammsg", roam(&a, 15, times[0], "", 0)).await;
+    assert_eq!(texts(rep["MsgList"].as_array().unwrap()), ["m0", "m1", "m2"]);
+    assert_eq!(rep["Complete"], 1);
+    // Anything but 0 and 1 is refused.
+    assert_eq!(bob.call("openim.getroammsg", roam(&a, 2, 0, "", 7)).await["ErrorCode"], 20001);
+    server.shutdown().await;
+}
+
+/// A read time ahead of the server's clock is taken as now, so a message arriving later counts as
+/// unread and a new device's first sync brings it.
+#[tokio::test]
+async fn a_read_time_ahead_of_the_clock_is_now() {
+    let server = start().await;
+    let (mut alice, a) = user(&server, "alice").await;
+    let (mut bob, b) = user(&server, "bob").await;
+    alice.send_text(&b, "x0", 1, 1).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await; // x0 before the second of the read
+    let rep = bob.call("openim.msgreaded", msgreaded(&a, tim_server::now() + 3600)).await;
+    assert_eq!(rep["ErrorCode"], 0, "{rep}");
+    let prt = alice.call("openim.get_peer_read_time", json!({"To_Account": [b]})).await;
+    assert!(prt["ReadTime"][0]["ReadTime"].as_u64().unwrap() <= tim_server::now(), "{prt}");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    alice.send_text(&b, "x1", 2, 1).await;
+    let mut fresh = Client::connect(&server, &format!("new-{b}")).await;
+    fresh.login(&b).await;
+    let (msgs, rep) = fresh.getmsg_all("").await;
+    assert_eq!(texts(&msgs), ["x1"]);
+    assert_eq!(unread_of(&rep, &a), 1);
     server.shutdown().await;
 }

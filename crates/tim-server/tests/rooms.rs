@@ -244,18 +244,9 @@ async fn group_attributes_wire_shapes_limits_conflicts_and_pushes() {
     assert_eq!(code(&join(&mut b, &g).await), 0);
     while a.push(Duration::from_millis(300)).await.is_some() {}
 
-    // 2641 on other types, 2642 before joining.
-    let public = create(&mut a, "group_open_http_svc.create_group", json!({"Type": "Public", "Name": "P"})).await;
-    let r = a
-        .call("group_open_http_svc.modify_group_attr", json!({"GroupId": public, "GroupAttr": attrs(&[("k", "v")])}))
-        .await;
-    assert_eq!(code(&r), 2641, "{r}");
+    // 2642 before joining (the other group types: group_attributes_on_every_group_type_but_topics).
     let r = c.call("group_open_attr_http_svc.get_group_attr", json!({"GroupId": g, "GroupType": 1})).await;
     assert_eq!(code(&r), 2642, "{r}");
-    let community =
-        create(&mut a, "million_group_open_http_svc.create_group", json!({"Type": "Community", "Name": "C"})).await;
-    let r = a.call("million_group_open_http_svc.get_group_attr", json!({"GroupId": community})).await;
-    assert_eq!(code(&r), 2641, "{r}");
     let r =
         c.call("group_open_http_svc.set_group_attr", json!({"GroupId": g, "GroupAttr": attrs(&[("k", "v")])})).await;
     assert_eq!(code(&r), 2642, "{r}");
@@ -357,6 +348,88 @@ async fn group_attributes_wire_shapes_limits_conflicts_and_pushes() {
     }
     assert_eq!(&codes[..5], &[0, 0, 0, 0, 0], "{codes:?}");
     assert!(codes[5..].contains(&10049), "{codes:?}");
+}
+
+/// Group attributes work on Work, Public, Meeting and Community groups as on AVChatRooms (Tencent's
+/// current documentation), with the same limits, for members only; topics have none (2641).
+#[tokio::test]
+async fn group_attributes_on_every_group_type_but_topics() {
+    let server = start().await;
+    let (mut a, _alice) = user(&server, "alice").await;
+    let (mut b, bob) = user(&server, "bob").await;
+    let (mut c, _carol) = user(&server, "carol").await;
+    let members = json!([{"Member_Account": bob}]);
+    for (servcmd, kind) in [
+        ("group_open_http_svc.create_group", "Private"),
+        ("group_open_http_svc.create_group", "Public"),
+        ("group_open_http_svc.create_group", "ChatRoom"),
+        ("million_group_open_http_svc.create_group", "Community"),
+    ] {
+        let g = create(&mut a, servcmd, json!({"Type": kind, "Name": kind, "MemberList": members})).await;
+        let svc = servcmd.split('.').next().unwrap();
+        while b.push(Duration::from_millis(200)).await.is_some() {}
+        let init = json!({"GroupId": g, "GroupAttr": attrs(&[("seat1", "alice"), ("seat2", "")]), "AttrMainSeq": 0,
+            "AttrControl": ["RaceConflict"]});
+        let r = a.call(&format!("{svc}.set_group_attr"), init).await;
+        assert_eq!((code(&r), r["AttrMainSeq"].as_u64()), (0, Some(1)), "{kind}: {r}");
+        // The other members hear of it (Event 6, the full map).
+        let p = next_event(&mut b, 6).await;
+        assert_eq!(pushed_attrs(&p), (1, vec![("seat1".into(), "alice".into()), ("seat2".into(), "".into())]));
+        let r = b
+            .call(
+                &format!("{svc}.modify_group_attr"),
+                json!({"GroupId": g, "GroupAttr": [{"key": "seat2", "value": "bob", "seq": 1}], "AttrMainSeq": 1,
+                "AttrControl": ["RaceConflict"]}),
+            )
+            .await;
+        assert_eq!(code(&r), 0, "{kind}: {r}");
+        let get = if svc == "million_group_open_http_svc" {
+            format!("{svc}.get_group_attr")
+        } else {
+            "group_open_attr_http_svc.get_group_attr".to_string()
+        };
+        let r = a.call(&get, json!({"GroupId": g, "GroupType": 0})).await;
+        assert_eq!((code(&r), r["AttrMainSeq"].as_u64()), (0, Some(2)), "{kind}: {r}");
+        let mut got: Vec<(String, String)> = r["GroupAttrAry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| (x["key"].as_str().unwrap().to_string(), x["value"].as_str().unwrap().to_string()))
+            .collect();
+        got.sort();
+        assert_eq!(got, [("seat1".to_string(), "alice".to_string()), ("seat2".to_string(), "bob".to_string())]);
+        if kind == "Public" {
+            // The documented limits hold (16 keys, 32-byte keys; one try per type would pass the
+            // write rate of 5 a second).
+            let many: Vec<(String, String)> = (0..17).map(|i| (format!("k{i}"), "v".to_string())).collect();
+            let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let r = a.call(&format!("{svc}.set_group_attr"), json!({"GroupId": g, "GroupAttr": attrs(&many)})).await;
+            assert_eq!(code(&r), 10004, "{kind}: {r}");
+            let long = "k".repeat(33);
+            let body = json!({"GroupId": g, "GroupAttr": attrs(&[(&long, "v")])});
+            assert_eq!(code(&a.call(&format!("{svc}.set_group_attr"), body).await), 10004);
+        }
+        // Not a member: 2642.
+        let r = c.call(&get, json!({"GroupId": g})).await;
+        assert_eq!(code(&r), 2642, "{kind}: {r}");
+        while a.push(Duration::from_millis(100)).await.is_some() {}
+    }
+    // A topic has no attributes.
+    let community = create(
+        &mut a,
+        "million_group_open_http_svc.create_group",
+        json!({"Type": "Community", "Name": "T", "SupportTopic": 1}),
+    )
+    .await;
+    let r = a.call("million_group_open_http_svc.create_topic", json!({"GroupId": community, "TopicName": "t"})).await;
+    let topic = r["TopicId"].as_str().unwrap().to_string();
+    let r = a
+        .call("group_open_http_svc.set_group_attr", json!({"GroupId": topic, "GroupAttr": attrs(&[("k", "v")])}))
+        .await;
+    assert_eq!(code(&r), 2641, "{r}");
+    let r = a.call("group_open_attr_http_svc.get_group_attr", json!({"GroupId": topic})).await;
+    assert_eq!(code(&r), 2641, "{r}");
+    server.shutdown().await;
 }
 
 #[tokio::test]

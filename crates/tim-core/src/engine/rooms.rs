@@ -47,7 +47,7 @@ const TOPIC_CREATED: &str = "onTopicCreated";
 const TOPIC_DELETED: &str = "onTopicDeleted";
 const TOPIC_UPDATED: &str = "onTopicUpdated";
 
-/// Group attribute API on a group that is not an AVChatRoom.
+/// Group attribute API on a topic (topics have no attributes).
 const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
 /// More than [`ATTR_WRITES`] attribute writes in [`ATTR_WRITE_WINDOW_MS`].
 const GROUP_ATTR_WRITE_LIMITED: i64 = 8511;
@@ -537,12 +537,10 @@ impl Engine {
 
     // ------------------------------------------------------------------ attributes
 
-    /// 2641 up front when the group is known not to be an AVChatRoom (otherwise the server
-    /// answers 2641 / 2642 as it does for tim-js-sdk).
+    /// 2641 up front for a topic, which has no attributes (every group type has them; the
+    /// server answers 2642 to a non-member as it does for tim-js-sdk).
     fn attr_precheck(&self, id: &str) -> Option<CallResult> {
-        let kind = self.s.groups.get(id).map(|g| s(g, "type")).unwrap_or_default();
-        (!kind.is_empty() && kind != GRP_AVCHATROOM)
-            .then(|| reject(GROUP_ATTR_NOT_AVCHATROOM, "group attributes exist for AVChatRooms only"))
+        is_topic_id(id).then(|| reject(GROUP_ATTR_NOT_AVCHATROOM, "topics have no group attributes"))
     }
 
     fn room_mut(&mut self, id: &str) -> &mut Room {

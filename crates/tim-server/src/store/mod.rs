@@ -188,6 +188,21 @@ pub trait Store: GroupStore + RoomStore + NoticeStore + ConvStore + Send + Sync 
     fn store_c2c(&self, msg: &StoredMsg, fanout: Fanout) -> StoreResult<Inserted>;
     /// Entries of `user`'s stream after position `after`, oldest first, at most `limit`.
     fn stream_after(&self, sdkappid: u64, user: &str, after: i64, limit: usize) -> StoreResult<Vec<(i64, StoredMsg)>>;
+    /// The position of `user`'s last stream entry (0 when the stream is empty).
+    fn stream_end(&self, sdkappid: u64, user: &str) -> StoreResult<i64>;
+    /// What a new device of `user` has not seen: entries after position `after` and up to `upto`
+    /// in conversations with unread messages, from the second of the user's read time of that
+    /// conversation on (read times are seconds: a message of that second may have come after the
+    /// read), both directions, so each conversation's part is a contiguous tail; oldest first, at
+    /// most `limit`.
+    fn stream_unread_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, StoredMsg)>>;
     /// Messages between `user` and `peer` older than `before` (`(time, id)`), newest first.
     fn history(
         &self,
@@ -195,6 +210,15 @@ pub trait Store: GroupStore + RoomStore + NoticeStore + ConvStore + Send + Sync 
         user: &str,
         peer: &str,
         before: Option<(u64, i64)>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredMsg>>;
+    /// Messages between `user` and `peer` newer than `after` (`(time, id)`), oldest first.
+    fn history_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        peer: &str,
+        after: (u64, i64),
         limit: usize,
     ) -> StoreResult<Vec<StoredMsg>>;
     /// The message between `a` and `b` (either direction) with this seq/random/time.
@@ -281,6 +305,10 @@ pub struct Member {
     pub mute_until: u64,
     /// `AppMemberDefinedData` as JSON text (`[{"Key","Value"}]`).
     pub custom_data: String,
+    /// The group's last sequence when the member joined (set by the store on insert; the
+    /// history a new member of a Work or Public group may not see, B-conversations-groups.md
+    /// §4.1).
+    pub join_seq: u64,
 }
 
 /// Fields of a member to change ([`GroupStore::update_member`]); `None` keeps the value.
@@ -472,7 +500,13 @@ pub(crate) const GROUP_COLS: &str = "g.sdkappid, g.group_id, g.kind, g.owner, g.
 
 /// The member columns both backends select.
 pub(crate) const MEMBER_COLS: &str =
-    "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card, m.mute_until, m.custom_data";
+    "m.user_id, m.role, m.join_time, m.read_seq, m.msg_flag, m.name_card, m.mute_until, m.custom_data, m.join_seq";
+
+/// Migration step 8, the same text on both backends: each member's join point (the group's last
+/// sequence when they joined; members from before it see the whole history).
+pub(crate) const JOIN_SEQ_SCHEMA: &str = r#"
+ALTER TABLE group_members ADD COLUMN join_seq BIGINT NOT NULL DEFAULT 0;
+"#;
 
 /// The application columns both backends select, in the order their `app_from_row` reads them.
 pub(crate) const APP_COLS: &str = "a.id, a.sdkappid, a.group_id, a.applicant, a.apply_msg, a.user_defined_field, \

@@ -91,6 +91,7 @@ fn migrations() -> Vec<String> {
         notices_schema("BIGSERIAL PRIMARY KEY"),
         TOPIC_MUTES_SCHEMA.to_string(),
         CONVS_SCHEMA.to_string(),
+        JOIN_SEQ_SCHEMA.to_string(),
     ]
 }
 
@@ -571,6 +572,73 @@ impl Store for PgStore {
         })
     }
 
+    fn stream_end(&self, sdkappid: u64, user: &str) -> StoreResult<i64> {
+        let user = user.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let row = c
+                .query_one(
+                    "SELECT COALESCE(MAX(pos), 0) FROM sync_stream WHERE sdkappid = $1 AND user_id = $2",
+                    &[&i(sdkappid), &user],
+                )
+                .await?;
+            Ok(row.try_get(0)?)
+        })
+    }
+
+    fn stream_unread_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, StoredMsg)>> {
+        let user = user.to_string();
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT s.pos, {MSG_COLS} FROM sync_stream s JOIN c2c_msgs m ON m.id = s.msg_id \
+                         JOIN conversations c ON c.sdkappid = s.sdkappid AND c.owner = s.user_id \
+                         AND c.peer = CASE WHEN m.from_user = s.user_id THEN m.to_user ELSE m.from_user END \
+                         WHERE s.sdkappid = $1 AND s.user_id = $2 AND s.pos > $3 AND s.pos <= $4 \
+                         AND c.unread > 0 AND m.msg_time >= c.read_time ORDER BY s.pos LIMIT $5"
+                    ),
+                    &[&i(sdkappid), &user, &after, &upto, &i(limit as u64)],
+                )
+                .await?;
+            rows.iter().map(|r| Ok((r.try_get(0)?, msg_from_row(r, 1)?))).collect()
+        })
+    }
+
+    fn history_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        peer: &str,
+        after: (u64, i64),
+        limit: usize,
+    ) -> StoreResult<Vec<StoredMsg>> {
+        let (user, peer) = (user.to_string(), peer.to_string());
+        self.run(move |pool| async move {
+            let c = pool.get().await.map_err(pool_err)?;
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = $1 \
+                         AND ((m.from_user = $2 AND m.to_user = $3) OR (m.from_user = $3 AND m.to_user = $2)) \
+                         AND (m.msg_time > $4 OR (m.msg_time = $4 AND m.id > $5)) \
+                         ORDER BY m.msg_time, m.id LIMIT $6"
+                    ),
+                    &[&i(sdkappid), &user, &peer, &i(after.0), &after.1, &i(limit as u64)],
+                )
+                .await?;
+            rows.iter().map(|r| Ok(msg_from_row(r, 0)?)).collect()
+        })
+    }
+
     fn history(
         &self,
         sdkappid: u64,
@@ -777,6 +845,7 @@ fn member_from_row(r: &Row, at: usize) -> PgResult<Member> {
         name_card: r.try_get(at + 5)?,
         mute_until: u(r.try_get(at + 6)?),
         custom_data: r.try_get(at + 7)?,
+        join_seq: u(r.try_get(at + 8)?),
     })
 }
 
@@ -799,7 +868,8 @@ async fn insert_member(c: &impl GenericClient, sdkappid: u64, group_id: &str, m:
     let n = c
         .execute(
             "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card, \
-             mute_until, custom_data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             mute_until, custom_data, join_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             COALESCE((SELECT next_msg_seq - 1 FROM tim_groups WHERE sdkappid = $1 AND group_id = $2), 0)) \
              ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
             &[
                 &i(sdkappid),

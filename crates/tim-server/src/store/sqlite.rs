@@ -64,6 +64,7 @@ fn migrations() -> Vec<String> {
         notices_schema("INTEGER PRIMARY KEY AUTOINCREMENT"),
         TOPIC_MUTES_SCHEMA.to_string(),
         CONVS_SCHEMA.to_string(),
+        JOIN_SEQ_SCHEMA.to_string(),
     ]
 }
 
@@ -423,6 +424,57 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn stream_end(&self, sdkappid: u64, user: &str) -> StoreResult<i64> {
+        Ok(self.conn().query_row(
+            "SELECT COALESCE(MAX(id), 0) FROM sync_stream WHERE sdkappid = ?1 AND user_id = ?2",
+            params![i(sdkappid), user],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn stream_unread_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(i64, StoredMsg)>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT s.id, {MSG_COLS} FROM sync_stream s JOIN c2c_msgs m ON m.id = s.msg_id \
+             JOIN conversations c ON c.sdkappid = s.sdkappid AND c.owner = s.user_id \
+             AND c.peer = CASE WHEN m.from_user = s.user_id THEN m.to_user ELSE m.from_user END \
+             WHERE s.sdkappid = ?1 AND s.user_id = ?2 AND s.id > ?3 AND s.id <= ?4 \
+             AND c.unread > 0 AND m.msg_time >= c.read_time ORDER BY s.id LIMIT ?5"
+        ))?;
+        let rows = st.query_map(params![i(sdkappid), user, after, upto, i(limit as u64)], |r| {
+            Ok((r.get(0)?, msg_from_row(r, 1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn history_after(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        peer: &str,
+        after: (u64, i64),
+        limit: usize,
+    ) -> StoreResult<Vec<StoredMsg>> {
+        let c = self.conn();
+        let mut st = c.prepare(&format!(
+            "SELECT {MSG_COLS} FROM c2c_msgs m WHERE m.sdkappid = ?1 \
+             AND ((m.from_user = ?2 AND m.to_user = ?3) OR (m.from_user = ?3 AND m.to_user = ?2)) \
+             AND (m.msg_time > ?4 OR (m.msg_time = ?4 AND m.id > ?5)) \
+             ORDER BY m.msg_time, m.id LIMIT ?6"
+        ))?;
+        let rows = st.query_map(params![i(sdkappid), user, peer, i(after.0), after.1, i(limit as u64)], |r| {
+            msg_from_row(r, 0)
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn history(
         &self,
         sdkappid: u64,
@@ -611,6 +663,7 @@ fn member_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Member> {
         name_card: r.get(at + 5)?,
         mute_until: u(r.get(at + 6)?),
         custom_data: r.get(at + 7)?,
+        join_seq: u(r.get(at + 8)?),
     })
 }
 
@@ -632,7 +685,8 @@ fn app_from_row(r: &Row<'_>) -> rusqlite::Result<Application> {
 fn insert_member(c: &Connection, sdkappid: u64, group_id: &str, m: &Member) -> rusqlite::Result<bool> {
     let n = c.execute(
         "INSERT INTO group_members (sdkappid, group_id, user_id, role, join_time, read_seq, msg_flag, name_card, \
-         mute_until, custom_data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         mute_until, custom_data, join_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+         COALESCE((SELECT next_msg_seq - 1 FROM tim_groups WHERE sdkappid = ?1 AND group_id = ?2), 0)) \
          ON CONFLICT (sdkappid, group_id, user_id) DO NOTHING",
         params![
             i(sdkappid),
