@@ -2,6 +2,9 @@
 // tim-js.js (UMD: global TIM, CommonJS module.exports = TIM with .default), tim-js-friendship.js,
 // and the ES module variants tim-js.es.js / tim-js-friendship.es.js. The wasm binary is inlined
 // (hex), so no loader needs import.meta.url or a URL the app must serve.
+// Every copy registers its TIM on globalThis under Symbol.for('tim-wasm.TIM'); a copy that
+// finds one there (the UMD and the ES file both loaded, two copies bundled) returns it instead
+// of starting a second SDK, so one app never has two instances for one SDKAppID.
 // Prints the gzip and brotli sizes of the package's JS (which contains the wasm).
 import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
@@ -42,7 +45,16 @@ function loadWasmBytes() {
   return bytes;
 }
 `;
-const body = `${glue}\n${decoder}\n${constantsJs}\n${objects}\n${tabs}\n${facade}\n`;
+// The registry, around the body inside each entry point's function: the lookup returns early,
+// before the wasm glue is even evaluated.
+const lookup = `var TIM_ROOT = typeof globalThis !== 'undefined' ? globalThis : typeof self !== 'undefined' ? self : {};
+var TIM_KEY = typeof Symbol === 'function' && Symbol['for'] ? Symbol['for']('tim-wasm.TIM') : '__timWasmTIM';
+var TIM_SHARED = TIM_ROOT[TIM_KEY];
+if (TIM_SHARED && typeof TIM_SHARED.create === 'function') return TIM_SHARED;
+`;
+const register = `try { Object.defineProperty(TIM_ROOT, TIM_KEY, { value: TIM, configurable: true, writable: true }); } catch (e) { /* a frozen global: no sharing */ }
+`;
+const body = `${lookup}${glue}\n${decoder}\n${constantsJs}\n${objects}\n${tabs}\n${facade}\n${register}`;
 const banner = `/*! tim-wasm ${JSON.parse(readFileSync(join(root, 'pkg-template', 'package.json'), 'utf8')).version} — drop-in for tim-js-sdk 2.27.6 */\n`;
 
 const umd = `${banner}(function (root, factory) {

@@ -28,12 +28,20 @@ fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
+thread_local! {
+    /// The `onerror` a socket keeps once its own handlers are detached. Node's `ws` WebSocket
+    /// is an EventEmitter: an `error` event nobody listens to throws and ends the process, and
+    /// closing a socket that is still connecting emits one.
+    static IGNORE_ERROR: Closure<dyn FnMut()> = Closure::new(|| {});
+}
+
 /// One WebSocket and the handlers it owns; dropping it detaches them (no leaked closures).
 struct Socket {
     ws: WebSocket,
     _open: Closure<dyn FnMut()>,
     _message: Closure<dyn FnMut(MessageEvent)>,
     _close: Closure<dyn FnMut()>,
+    _error: Closure<dyn FnMut()>,
 }
 
 impl Drop for Socket {
@@ -41,7 +49,7 @@ impl Drop for Socket {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
-        self.ws.set_onerror(None);
+        IGNORE_ERROR.with(|f| self.ws.set_onerror(Some(f.as_ref().unchecked_ref())));
     }
 }
 
@@ -423,12 +431,18 @@ fn connect(rc: &Shared, socket: SocketId, url: &str) {
     });
     let w = Rc::downgrade(rc);
     let close = Closure::<dyn FnMut()>::new(move || arrive(&w, socket, Inbound::Close));
+    // A failed connection (server unreachable, refused, reset) is a close: the engine reports
+    // "disconnected" and retries. Browsers send `close` after `error` as well; the engine
+    // ignores the second. Without a listener Node's `ws` throws the error at the process.
+    let w = Rc::downgrade(rc);
+    let error = Closure::<dyn FnMut()>::new(move || arrive(&w, socket, Inbound::Close));
     ws.set_onopen(Some(open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+    ws.set_onerror(Some(error.as_ref().unchecked_ref()));
     if let Ok(mut i) = rc.try_borrow_mut() {
         i.sockets.retain(|id, _| *id >= socket);
-        i.sockets.insert(socket, Socket { ws, _open: open, _message: message, _close: close });
+        i.sockets.insert(socket, Socket { ws, _open: open, _message: message, _close: close, _error: error });
     }
 }
 

@@ -30,6 +30,9 @@ async function userSig(url, userID) {
   return r.json();
 }
 function fresh(path) {
+  // A fresh copy of ours ignores the copy loaded before (they share one TIM through a
+  // registry on globalThis, see docs/api.md), so its instances share nothing with the others.
+  delete globalThis[Symbol.for('tim-wasm.TIM')];
   delete require.cache[path];
   return require(path);
 }

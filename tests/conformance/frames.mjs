@@ -22,6 +22,9 @@ const UPSTREAM = TIM_URL.replace(/^http/, 'ws');
 const OFFICIAL = require.resolve('tim-js-sdk/tim-js.js');
 const OURS = new URL('../../dist/pkg/tim-js.js', import.meta.url).pathname;
 function load(path) {
+  // A fresh copy of ours ignores the copy loaded before (they share one TIM through a
+  // registry on globalThis, see docs/api.md), so its instances share nothing with the others.
+  delete globalThis[Symbol.for('tim-wasm.TIM')];
   delete require.cache[path];
   return require(path);
 }

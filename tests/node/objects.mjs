@@ -31,6 +31,8 @@ process.on('unhandledRejection', (e) => unhandled.push(e));
 
 function loadTim() {
   delete require.cache[SDK];
+  // Our package shares one TIM per process through globalThis: drop it for an independent copy.
+  delete globalThis[Symbol.for('tim-wasm.TIM')];
   return require(SDK);
 }
 async function until(what, pred, ms = 10000) {

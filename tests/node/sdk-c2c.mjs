@@ -13,6 +13,9 @@ const WS_URL = TIM_URL.replace(/^http/, 'ws');
 const PKG = new URL('../../dist/pkg/tim-js.js', import.meta.url).pathname;
 
 function loadTim() {
+  // A fresh copy of ours ignores the copy loaded before (they share one TIM through a
+  // registry on globalThis, see docs/api.md), so its instances share nothing with the others.
+  delete globalThis[Symbol.for('tim-wasm.TIM')];
   delete require.cache[PKG];
   return require(PKG);
 }
