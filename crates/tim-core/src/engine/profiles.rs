@@ -8,8 +8,6 @@
 //! The own profile is held from login on and answers `getMyProfile`; other users' profiles are
 //! held for 10 minutes (the spec's stranger rule, §2.4) and answer `getUserProfile` meanwhile.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 use crate::obj;
@@ -35,7 +33,7 @@ pub(super) enum ProfileOp {
     Mine,
     /// `getUserProfile`; ctx: `{ids}` (the users asked for, in order).
     Users,
-    /// `updateMyProfile`; ctx: the options.
+    /// `updateMyProfile`; ctx: the `{Tag, Value}` items sent.
     Update,
 }
 
@@ -43,8 +41,9 @@ pub(super) enum ProfileOp {
 #[derive(Debug, Default)]
 pub(super) struct Profiles {
     mine: Option<Value>,
-    /// Other users' profiles and when they were read (ms).
-    others: HashMap<String, (Value, u64)>,
+    /// Other users' profiles and when they were read (ms), oldest first (a list: it is small,
+    /// and a map type of its own would cost more bundle than the searches cost time).
+    others: Vec<(String, Value, u64)>,
 }
 
 /// A Profile object with tim-js-sdk's defaults.
@@ -103,7 +102,7 @@ fn apply_items(p: &mut Value, items: &Value) -> bool {
 /// Check `updateMyProfile` options as tim-js-sdk does; the `{Tag, Value}` items to send.
 fn update_items(a: &Value) -> Result<Vec<Value>, CallResult> {
     let invalid = |why: &str| {
-        CallResult::Done(Err(ApiError::new(code::UPDATE_PROFILE_INVALID_PARAM, format!("updateMyProfile: {why}"))))
+        CallResult::Done(Err(ApiError::new(code::UPDATE_PROFILE_INVALID_PARAM, ["updateMyProfile: ", why].concat())))
     };
     let Some(opts) = a.as_object().filter(|o| !o.is_empty()) else { return Err(invalid("empty options")) };
     let mut items = Vec::new();
@@ -121,7 +120,7 @@ fn update_items(a: &Value) -> Result<Vec<Value>, CallResult> {
             }
             continue;
         }
-        let Some(field) = profile::by_name(k) else { return Err(invalid(&format!("unknown key {k}"))) };
+        let Some(field) = profile::by_name(k) else { return Err(invalid(&["unknown key ", k].concat())) };
         let ok = match field.kind {
             Kind::Text(_) if k == "nick" => v.as_str().is_some_and(|t| t.len() <= MAX_VALUE_BYTES),
             Kind::Text(_) => v.is_string(),
@@ -130,7 +129,7 @@ fn update_items(a: &Value) -> Result<Vec<Value>, CallResult> {
             Kind::Number => v.is_number(),
         };
         if !ok {
-            return Err(invalid(&format!("invalid value of {k}: {v}")));
+            return Err(invalid(&["invalid value of ", k].concat()));
         }
         items.push(obj! {"Tag": field.tag, "Value": v});
     }
@@ -141,6 +140,13 @@ fn update_items(a: &Value) -> Result<Vec<Value>, CallResult> {
         ))));
     }
     Ok(items)
+}
+
+impl Profiles {
+    /// Another user's held profile and when it was read.
+    fn held(&self, user: &str) -> Option<(&Value, u64)> {
+        self.others.iter().find(|(u, _, _)| u == user).map(|(_, p, t)| (p, *t))
+    }
 }
 
 impl Engine {
@@ -162,8 +168,9 @@ impl Engine {
                     Err(r) => return Some(r),
                 };
                 let call = self.pending_call();
-                let body = obj! {"From_Account": &self.s.user, "ProfileItem": items};
-                let purpose = Purpose::Profile { call: Some(call), op: ProfileOp::Update, ctx: a.clone() };
+                let items = Value::Array(items);
+                let body = obj! {"From_Account": &self.s.user, "ProfileItem": &items};
+                let purpose = Purpose::Profile { call: Some(call), op: ProfileOp::Update, ctx: items };
                 self.request(cmd::PORTRAIT_SET, body, purpose, now);
                 CallResult::Pending(call)
             }
@@ -195,11 +202,13 @@ impl Engine {
             .map(str::to_string)
             .collect();
         let me = self.s.user.clone();
-        let fresh =
-            |p: &Profiles, id: &String| *id != me && p.others.get(id).is_some_and(|(_, t)| now < t + STRANGER_TTL_MS);
-        let mut seen = std::collections::HashSet::new();
-        let ask: Vec<String> =
-            ids.iter().filter(|id| !fresh(&self.s.profiles, id) && seen.insert(id.as_str())).cloned().collect();
+        let mut ask: Vec<String> = Vec::new();
+        for id in &ids {
+            let fresh = *id != me && self.s.profiles.held(id).is_some_and(|(_, t)| now < t + STRANGER_TTL_MS);
+            if !fresh && !ask.contains(id) {
+                ask.push(id.clone());
+            }
+        }
         if ask.is_empty() {
             return CallResult::Done(Ok(self.held_profiles(&ids)));
         }
@@ -213,17 +222,17 @@ impl Engine {
         let p = &self.s.profiles;
         let list = ids
             .iter()
-            .filter_map(|id| if *id == self.s.user { p.mine.clone() } else { p.others.get(id).map(|(v, _)| v.clone()) })
+            .filter_map(|id| if *id == self.s.user { p.mine.clone() } else { p.held(id).map(|(v, _)| v.clone()) })
             .collect();
         Value::Array(list)
     }
 
-    /// Apply a change to the own profile; whether it changed (then it is stamped and the nick
+    /// Apply wire items to the own profile; whether it changed (then it is stamped and the nick
     /// and avatar of sent messages follow it).
-    fn change_mine(&mut self, now: u64, f: impl FnOnce(&mut Value) -> bool) -> bool {
+    fn change_mine(&mut self, now: u64, items: &Value) -> bool {
         let me = self.s.user.clone();
         let p = self.s.profiles.mine.get_or_insert_with(|| blank(&me));
-        let changed = f(p);
+        let changed = apply_items(p, items);
         if changed {
             p["lastUpdatedTime"] = val(now);
             self.s.nick = s(p, "nick");
@@ -234,19 +243,8 @@ impl Engine {
 
     pub(super) fn profile_reply(&mut self, call: Option<u64>, op: ProfileOp, ctx: Value, body: Value, now: u64) {
         if op == ProfileOp::Update {
-            let changed = self.change_mine(now, |p| {
-                let mut changed = false;
-                for (k, v) in ctx.as_object().into_iter().flatten() {
-                    if k == "profileCustomField" {
-                        for f in v.as_array().into_iter().flatten() {
-                            changed |= set_custom(p, &s(f, "key"), f["value"].clone());
-                        }
-                    } else {
-                        changed |= set_field(p, k, v.clone());
-                    }
-                }
-                changed
-            });
+            // tim-js-sdk applies what it sent.
+            let changed = self.change_mine(now, &ctx);
             let mine = self.s.profiles.mine.clone().unwrap_or(Value::Null);
             if changed {
                 self.emit(ev::PROFILE_UPDATED, Some(Value::Array(vec![mine.clone()])));
@@ -263,7 +261,7 @@ impl Engine {
                 continue;
             }
             if user == me {
-                self.change_mine(now, |p| apply_items(p, &item["ProfileItem"]));
+                self.change_mine(now, &item["ProfileItem"]);
             } else {
                 let mut p = blank(&user);
                 apply_items(&mut p, &item["ProfileItem"]);
@@ -286,18 +284,14 @@ impl Engine {
         self.settle(call, Ok(result));
     }
 
-    /// Hold another user's profile, read at `now`.
+    /// Hold another user's profile, read at `now` (the oldest one goes beyond [`MAX_HELD`]).
     fn hold(&mut self, user: String, p: Value, now: u64) {
         let others = &mut self.s.profiles.others;
-        if others.len() >= MAX_HELD && !others.contains_key(&user) {
-            others.retain(|_, (_, t)| now < *t + STRANGER_TTL_MS);
-            if others.len() >= MAX_HELD {
-                if let Some(oldest) = others.iter().min_by_key(|(_, (_, t))| *t).map(|(k, _)| k.clone()) {
-                    others.remove(&oldest);
-                }
-            }
+        others.retain(|(u, _, _)| *u != user);
+        if others.len() >= MAX_HELD {
+            others.remove(0);
         }
-        others.insert(user, (p, now));
+        others.push((user, p, now));
     }
 
     pub(super) fn profile_fail(&mut self, call: Option<u64>, err: ApiError) {
@@ -313,10 +307,10 @@ impl Engine {
         for item in list {
             let user = s(item, "Profile_Account");
             if user == self.s.user {
-                if self.change_mine(now, |p| apply_items(p, &item["ProfileList"])) {
+                if self.change_mine(now, &item["ProfileList"]) {
                     updated.extend(self.s.profiles.mine.clone());
                 }
-            } else if let Some((p, _)) = self.s.profiles.others.get_mut(&user) {
+            } else if let Some((_, p, _)) = self.s.profiles.others.iter_mut().find(|(u, _, _)| *u == user) {
                 if apply_items(p, &item["ProfileList"]) {
                     updated.push(p.clone());
                 }
