@@ -71,6 +71,7 @@ node tests/js/package.test.mjs
 
 step "our SDK in Node"
 node tests/node/sdk-c2c.mjs
+node tests/node/sdk-profiles.mjs
 
 step "conformance: official tim-js-sdk 2.27.6"
 node tests/conformance/official-c2c.mjs
@@ -78,6 +79,7 @@ node tests/conformance/official-groups.mjs
 node tests/conformance/official-group-members.mjs
 node tests/conformance/official-rooms.mjs
 node tests/conformance/official-conversations.mjs
+node tests/conformance/official-profiles.mjs
 node tests/conformance/frames.mjs
 
 step "end to end: headless Chromium pages (chat demo, groups through the JS API, tabs sharing one connection)"
