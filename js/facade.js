@@ -316,7 +316,7 @@ function createInstance(options, appID) {
     'markGroupMemberList', 'initGroupAttributes', 'setGroupAttributes', 'deleteGroupAttributes',
     'getGroupAttributes', 'setGroupCounters', 'increaseGroupCounter', 'decreaseGroupCounter',
     'getGroupCounters', 'getJoinedCommunityList', 'createTopicInCommunity', 'deleteTopicFromCommunity',
-    'updateTopicProfile', 'getTopicList',
+    'updateTopicProfile', 'getTopicList', 'getMyProfile', 'getUserProfile', 'updateMyProfile',
   ].forEach(function (m) {
     tim[m] = function () { return call(m, Array.prototype.slice.call(arguments)); };
   });

@@ -34,6 +34,16 @@ export interface GroupMember {
   userID: string; avatar: string; nick: string; role: string; joinTime: number; nameCard: string; muteUntil: number;
   memberCustomField: { key: string; value: string }[];
 }
+export interface Profile {
+  userID: string; nick: string; gender: string; birthday: number; location: string; selfSignature: string;
+  allowType: string; language: number; avatar: string; messageSettings: number; adminForbidType: string;
+  level: number; role: number; lastUpdatedTime: number; profileCustomField: { key: string; value: any }[];
+}
+export interface UpdateMyProfileOptions {
+  nick?: string; avatar?: string; gender?: string; selfSignature?: string; allowType?: string; birthday?: number;
+  location?: string; language?: number; messageSettings?: number; adminForbidType?: string; level?: number;
+  role?: number; profileCustomField?: { key: string; value: string }[];
+}
 export interface CreateMessageOptions { to: string; conversationType: string; payload: any; priority?: string; cloudCustomData?: string; needReadReceipt?: boolean }
 export interface ChatSDK {
   login(options: { userID: string; userSig: string }): Promise<TimResponse>;
@@ -100,6 +110,9 @@ export interface ChatSDK {
   deleteTopicFromCommunity(options: { groupID: string; topicIDList?: string[] }): Promise<TimResponse<{ successTopicList: { topicID: string }[]; failureTopicList: { topicID: string; code: number; message: string }[] }>>;
   updateTopicProfile(options: { groupID: string; topicID: string; topicName?: string; avatar?: string; notification?: string; introduction?: string; customData?: string; muteAllMembers?: boolean }): Promise<TimResponse<{ topic: Topic }>>;
   getTopicList(options: { groupID: string; topicIDList?: string[] }): Promise<TimResponse<{ successTopicList: Topic[]; failureTopicList: { topicID: string; code: number; message: string }[] }>>;
+  getMyProfile(): Promise<TimResponse<Profile>>;
+  getUserProfile(options: { userIDList: string[] }): Promise<TimResponse<Profile[]>>;
+  updateMyProfile(options: UpdateMyProfileOptions): Promise<TimResponse<Profile>>;
 }
 export interface Topic {
   topicID: string; topicName: string; avatar: string; introduction: string; notification: string;

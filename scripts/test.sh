@@ -77,6 +77,7 @@ node tests/node/unreachable.mjs
 # Object layout and identity, calls that must not fail: ours, then the official SDK as control.
 node tests/node/objects.mjs
 TIM_SDK=official node tests/node/objects.mjs
+node tests/node/sdk-profiles.mjs
 
 step "conformance: official tim-js-sdk 2.27.6"
 node tests/conformance/official-c2c.mjs
@@ -85,6 +86,7 @@ node tests/conformance/official-group-members.mjs
 node tests/conformance/official-rooms.mjs
 node tests/conformance/official-conversations.mjs
 node tests/conformance/official-sync.mjs
+node tests/conformance/official-profiles.mjs
 node tests/conformance/frames.mjs
 
 step "end to end: headless Chromium pages (chat demo, groups through the JS API, tabs sharing one connection)"

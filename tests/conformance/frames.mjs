@@ -2,7 +2,7 @@
 //
 // Both SDKs run the same scenario through a recording WebSocket proxy in front of tim-server:
 // login, SDK_READY, a C2C text to a peer, getMessageList, getConversationList, setMessageRead,
-// logout. Then:
+// getMyProfile, updateMyProfile, getUserProfile, logout. Then:
 //   - every servcmd our SDK sends is one the official SDK sends in the same scenario;
 //   - for each servcmd both send, the head keys and the body keys (recursively) are the same;
 //   - what the official SDK sends and ours does not is only the telemetry we leave out.
@@ -92,6 +92,11 @@ async function scenario(which, path) {
   const list = await tim.getConversationList();
   assert.ok(list.data.conversationList.some((c) => c.conversationID === `C2C${peer}`), `${which}: conversation listed`);
   await tim.setMessageRead({ conversationID: `C2C${peer}` });
+  // Profiles: the own one (held since login), a change, another user's.
+  assert.equal((await tim.getMyProfile()).data.userID, me, `${which}: getMyProfile`);
+  const up = await tim.updateMyProfile({ nick: `nick ${which}`, gender: TIM.TYPES.GENDER_MALE, level: 2 });
+  assert.equal(up.data.nick, `nick ${which}`, `${which}: updateMyProfile`);
+  assert.equal((await tim.getUserProfile({ userIDList: [peer] })).data[0].userID, peer, `${which}: getUserProfile`);
   await sleep(300);
   await tim.logout();
   await sleep(300);
@@ -129,6 +134,12 @@ for (const [c, f] of ours) {
   if (JSON.stringify(hk) !== JSON.stringify(ok)) problems.push(`${c} head keys differ:\n  ours     ${hk}\n  official ${ok}`);
   const bk = [...keyPaths(f.body)].sort(), obk = [...keyPaths(o.body)].sort();
   if (JSON.stringify(bk) !== JSON.stringify(obk)) problems.push(`${c} body keys differ:\n  ours     ${bk}\n  official ${obk}`);
+}
+// updateMyProfile with the same options: the same tags, with values of the same types.
+const setItems = (list) => list.filter((f) => f.head && f.head.servcmd === 'profile.portrait_set')
+  .map((f) => f.body.ProfileItem.map((i) => `${i.Tag}:${typeof i.Value}`).sort().join(','));
+if (JSON.stringify(setItems(frames.ours)) !== JSON.stringify(setItems(frames.official))) {
+  problems.push(`portrait_set items differ:\n  ours     ${setItems(frames.ours)}\n  official ${setItems(frames.official)}`);
 }
 const missing = [...off.keys()].filter((c) => !ours.has(c) && !LEFT_OUT.has(c));
 if (missing.length) problems.push(`the official SDK sends, we do not: ${missing.join(', ')}`);

@@ -3,6 +3,7 @@
 mod cache;
 mod conversations;
 mod groups;
+mod profiles;
 mod rooms;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -192,6 +193,7 @@ mod ev {
     pub const KICKED_OUT: &str = "kickedOut";
     pub const ERROR: &str = "error";
     pub const NET_STATE_CHANGE: &str = "netStateChange";
+    pub const PROFILE_UPDATED: &str = "onProfileUpdated";
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -212,7 +214,6 @@ enum Purpose {
     Login { call: Option<u64> },
     PageGet,
     GetMsg,
-    SelfProfile,
     Send { call: u64, id: String },
     Roam { call: u64, conv: String, cursor: Option<String>, count: u64 },
     Read { call: u64 },
@@ -220,6 +221,7 @@ enum Purpose {
     Group { call: Option<u64>, op: groups::GroupOp, ctx: Value },
     Room { call: Option<u64>, op: rooms::RoomOp, ctx: Value },
     Conv { call: Option<u64>, op: conversations::ConvOp, ctx: Value },
+    Profile { call: Option<u64>, op: profiles::ProfileOp, ctx: Value },
 }
 
 #[derive(Debug)]
@@ -322,6 +324,8 @@ struct Session {
     conv_groups: Vec<(String, String)>,
     /// The total unread count last emitted.
     last_total: Option<u64>,
+    /// The own profile and other users' recently read ones.
+    profiles: profiles::Profiles,
 }
 
 /// The SDK engine of one `TIM.create` instance.
@@ -757,6 +761,7 @@ impl Engine {
             Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err, now),
             Purpose::Room { call, op, ctx } => self.room_fail(call, op, ctx, err, now),
             Purpose::Conv { call, op, .. } => self.conv_fail(call, op, err),
+            Purpose::Profile { call, .. } => self.profile_fail(call, err),
             Purpose::PageGet => self.page_done(now),
             Purpose::GetMsg => {
                 self.s.getmsg_running = false;
@@ -770,19 +775,7 @@ impl Engine {
             Purpose::Login { call } => self.login_reply(call, body, now),
             Purpose::PageGet => self.page_reply(body, now),
             Purpose::GetMsg => self.getmsg_reply(body, now),
-            Purpose::SelfProfile => {
-                for item in body["UserProfileItem"].as_array().into_iter().flatten() {
-                    if item["To_Account"].as_str() == Some(self.s.user.as_str()) {
-                        for p in item["ProfileItem"].as_array().into_iter().flatten() {
-                            match p["Tag"].as_str() {
-                                Some("Tag_Profile_IM_Nick") => self.s.nick = s(p, "Value"),
-                                Some("Tag_Profile_IM_Image") => self.s.avatar = s(p, "Value"),
-                                _ => {}
-                            }
-                        }
-                    }
-                }
-            }
+            Purpose::Profile { call, op, ctx } => self.profile_reply(call, op, ctx, body, now),
             Purpose::Send { call, id } => self.send_reply(call, id, body, now),
             Purpose::Roam { call, conv, cursor, count } => {
                 if conv.starts_with(CONV_GROUP) {
@@ -847,12 +840,7 @@ impl Engine {
         // The login sequence of tim-js.js 2.27.6 (WIRE.md §3.1), without the friendship module
         // and without telemetry.
         let me = self.s.user.clone();
-        self.request(
-            cmd::PORTRAIT_GET_ALL,
-            obj!{"From_Account": &me, "UserItem": Value::Array(vec![obj!{"To_Account": &me, "StandardSequence": 0, "CustomSequence": 0}])},
-            Purpose::SelfProfile,
-            now,
-        );
+        self.read_my_profile(now);
         self.request(
             cmd::BLACK_LIST_GET,
             obj! {"From_Account": &me, "StartIndex": 0, "MaxLimited": 100, "LastSequence": 0},
@@ -1130,6 +1118,9 @@ impl Engine {
         if let Some(list) = item["RecentContactMod"].as_array() {
             self.recent_contact_mod(list);
         }
+        if let Some(list) = item["ProfileDataMod"].as_array() {
+            self.profile_push(list, now);
+        }
         if u(item, "C2CReadAllMsg") == 1 {
             self.clear_all_unread(true, false);
         }
@@ -1246,7 +1237,10 @@ impl Engine {
         self.pending.retain(|_, p| matches!(p.purpose, Purpose::Heartbeat | Purpose::Ignore));
         for purpose in dropped {
             let call = match purpose {
-                Purpose::Login { call } | Purpose::Group { call, .. } | Purpose::Conv { call, .. } => call,
+                Purpose::Login { call }
+                | Purpose::Group { call, .. }
+                | Purpose::Conv { call, .. }
+                | Purpose::Profile { call, .. } => call,
                 Purpose::Send { call, .. } | Purpose::Roam { call, .. } | Purpose::Read { call } => Some(call),
                 _ => None,
             };
@@ -1409,6 +1403,7 @@ impl Engine {
                         .conv_call(method, &args, now)
                         .or_else(|| self.group_call(method, &a, now))
                         .or_else(|| self.room_call(method, &a, now))
+                        .or_else(|| self.profile_call(method, &a, now))
                         .unwrap_or_else(|| {
                             CallResult::Done(Err(ApiError::new(
                                 code::CANNOT_FIND_PROTOCOL,

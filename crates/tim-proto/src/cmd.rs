@@ -67,10 +67,16 @@ servcmds! {
     REST_RECENTCONTACT_GET_LIST = "recentcontact.get_list";
     /// REST: delete one conversation of `From_Account` (a thin mapping of `batch_delete`).
     REST_RECENTCONTACT_DELETE = "recentcontact.delete";
-    /// Profiles.
+    /// Profiles (`getMyProfile`, `getUserProfile`, member nicks; WIRE.md §4.10).
     PORTRAIT_GET_ALL = "profile.portrait_get_all";
-    /// Profile update.
+    /// Profile update (`updateMyProfile`; REST: any account's, by the admin).
     PORTRAIT_SET = "profile.portrait_set";
+    /// REST: profiles of `To_Account` (a list), optionally only the tags of `TagList`.
+    PORTRAIT_GET = "profile.portrait_get";
+    /// REST (admin, ours): register custom profile fields `Tag_Profile_Custom_*` of the app.
+    PROFILE_FIELD_ADD = "profile.custom_field_add";
+    /// REST (admin, ours): the app's registered custom profile fields.
+    PROFILE_FIELD_GET = "profile.custom_field_get";
     /// Blocklist.
     BLACK_LIST_GET = "sns.black_list_get";
     /// Friends.
@@ -567,67 +573,6 @@ pub struct MsgReadedReq {
     pub c2c_msg_readed: C2cMsgReaded,
 }
 
-/// One `UserItem` of `profile.portrait_get_all`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UserItem {
-    /// The user.
-    #[serde(rename = "To_Account")]
-    pub to_account: String,
-    /// 0.
-    #[serde(rename = "StandardSequence", default)]
-    pub standard_sequence: u64,
-    /// 0.
-    #[serde(rename = "CustomSequence", default)]
-    pub custom_sequence: u64,
-}
-
-/// `profile.portrait_get_all` request body (WIRE.md §4.10).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PortraitGetAllReq {
-    /// Self.
-    #[serde(rename = "From_Account", default)]
-    pub from_account: String,
-    /// The users asked for.
-    #[serde(rename = "UserItem", default)]
-    pub user_item: Vec<UserItem>,
-}
-
-/// A `{Tag, Value}` profile item.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProfileItem {
-    /// e.g. `Tag_Profile_IM_Nick`.
-    #[serde(rename = "Tag")]
-    pub tag: String,
-    /// String or number.
-    #[serde(rename = "Value")]
-    pub value: Value,
-}
-
-/// One user of a `portrait_get_all` reply.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct UserProfileItem {
-    /// The user.
-    #[serde(rename = "To_Account")]
-    pub to_account: String,
-    /// 0 = found.
-    #[serde(rename = "ResultCode", default)]
-    pub result_code: i64,
-    /// Tags.
-    #[serde(rename = "ProfileItem", default)]
-    pub profile_item: Vec<ProfileItem>,
-}
-
-/// `profile.portrait_get_all` reply body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PortraitGetAllRep {
-    /// Status.
-    #[serde(flatten)]
-    pub status: Status,
-    /// Users.
-    #[serde(rename = "UserProfileItem", default)]
-    pub user_profile_item: Vec<UserProfileItem>,
-}
-
 /// Push event numbers (WIRE.md §5.2).
 pub mod event {
     /// `C2cMsgArray`.
@@ -648,6 +593,8 @@ pub mod event {
     pub const RECENT_CONTACT: u32 = 11;
     /// `C2CReadAllMsg` (+ `GroupReadInfoArray`): everything read on another device.
     pub const READ_ALL: u32 = 14;
+    /// `ProfileDataMod`: a profile changed.
+    pub const PROFILE: u32 = 8;
 }
 
 /// `KickType` values (WIRE.md §1.4).

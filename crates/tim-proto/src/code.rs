@@ -55,6 +55,10 @@ pub const INVALID_MEMBER_ROLE: i64 = 2683;
 pub const CANNOT_SET_SELF_MEMBER_ROLE: i64 = 2684;
 /// SDK: `CANNOT_MUTE_SELF`.
 pub const CANNOT_MUTE_SELF: i64 = 2685;
+/// SDK: `UPDATE_PROFILE_INVALID_PARAM`, `updateMyProfile` options of the wrong type or value.
+pub const UPDATE_PROFILE_INVALID_PARAM: i64 = 2721;
+/// SDK: `UPDATE_PROFILE_NO_KEY`, `updateMyProfile` with nothing to change.
+pub const UPDATE_PROFILE_NO_KEY: i64 = 2722;
 /// Network error.
 pub const NETWORK_ERROR: i64 = 2800;
 /// A request timed out.
@@ -160,3 +164,23 @@ pub const GROUP_ATTR_RATE_LIMITED: i64 = 10049;
 pub const GROUP_ATTR_KEY_NOT_FOUND: i64 = 10050;
 /// Group attribute write conflict: refresh with `getGroupAttributes` and retry.
 pub const GROUP_ATTR_CONFLICT: i64 = 10056;
+
+// Profile server codes (Tencent's REST `portrait_get` / `portrait_set` and server error list:
+// `ERR_SVR_PROFILE_*`).
+
+/// `ERR_SVR_PROFILE_INVALID_PARAMETERS`: bad request (not a list, too many users, bad tag).
+pub const PROFILE_INVALID_PARAMETERS: i64 = 40001;
+/// `ERR_SVR_PROFILE_ACCOUNT_NOT_FOUND`: the account does not exist.
+pub const PROFILE_ACCOUNT_NOT_FOUND: i64 = 40003;
+/// `ERR_SVR_PROFILE_ADMIN_REQUIRED`: only the app admin may act for another account.
+pub const PROFILE_ADMIN_REQUIRED: i64 = 40004;
+/// `ERR_SVR_PROFILE_WRITE_PERMISSION_REQUIRED`: the field is not writable by this caller.
+pub const PROFILE_WRITE_PERMISSION_REQUIRED: i64 = 40008;
+/// `ERR_SVR_PROFILE_TAG_NOT_FOUND`: unknown tag (or a custom field that is not registered).
+pub const PROFILE_TAG_NOT_FOUND: i64 = 40009;
+/// `ERR_SVR_PROFILE_SIZE_LIMIT`: a value longer than 500 bytes.
+pub const PROFILE_SIZE_LIMIT: i64 = 40601;
+/// `ERR_SVR_PROFILE_VALUE_ERROR`: a standard field's value is not one it allows.
+pub const PROFILE_VALUE_ERROR: i64 = 40605;
+/// `ERR_SVR_PROFILE_INVALID_VALUE_FORMAT`: a value of the wrong type (string for number…).
+pub const PROFILE_INVALID_VALUE_FORMAT: i64 = 40610;

@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod code;
 pub mod frame;
 pub mod msg;
+pub mod profile;
 #[cfg(feature = "usersig")]
 pub mod usersig;
 

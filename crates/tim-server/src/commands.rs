@@ -111,8 +111,15 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
 /// [`dispatch`] for a caller that reached the server at `origin` (its base URL, used in upload
 /// URLs, see [`crate::uploads::origin`]).
 pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: Option<&str>) -> Option<Value> {
-    let admin_only =
-        matches!(servcmd, cmd::ACCOUNT_IMPORT | cmd::KICK | cmd::GET_GROUP_INFO | cmd::SEND_GROUP_SYSTEM_NOTIFICATION);
+    let admin_only = matches!(
+        servcmd,
+        cmd::ACCOUNT_IMPORT
+            | cmd::KICK
+            | cmd::GET_GROUP_INFO
+            | cmd::SEND_GROUP_SYSTEM_NOTIFICATION
+            | cmd::PROFILE_FIELD_ADD
+            | cmd::PROFILE_FIELD_GET
+    );
     if admin_only && !matches!(who, Who::Admin { .. }) {
         return Some(fail(code::REST_ADMIN_REQUIRED, format!("{servcmd} needs the app admin")));
     }
@@ -125,6 +132,9 @@ pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: O
     if let Some(reply) = crate::conversations::dispatch(st, who, servcmd, body) {
         return Some(reply);
     }
+    if let Some(reply) = crate::profiles::dispatch(st, who, servcmd, body) {
+        return Some(reply);
+    }
     Some(match servcmd {
         cmd::MSG_PUSH_ACK => return None,
         cmd::SENDMSG => sendmsg(st, who, body),
@@ -132,8 +142,6 @@ pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: O
         cmd::GETROAMMSG => getroammsg(st, who, body),
         cmd::MSGREADED => msgreaded(st, who, body),
         cmd::GET_PEER_READ_TIME => get_peer_read_time(st, who, body),
-        cmd::PORTRAIT_GET_ALL => portrait_get_all(st, who, body),
-        cmd::PORTRAIT_SET => portrait_set(st, who, body),
         cmd::ACCOUNT_IMPORT => account_import(st, who, body),
         cmd::KICK => kick(st, who, body),
         cmd::COS_PRE_SIG => crate::uploads::pre_sig(st, who, body, origin),
@@ -583,70 +591,6 @@ fn get_peer_read_time(st: &State, who: &Who, body: &Value) -> Value {
         .map(|p| json!({"To_Account": p, "ReadTime": st.store.read_time(sdkappid, p, &me).unwrap_or(0)}))
         .collect();
     ok_with(json!({"ReadTime": list}))
-}
-
-/// `profile.portrait_get_all` (WIRE.md §4.10): nick and avatar from the accounts table.
-fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Value {
-    let req: cmd::PortraitGetAllReq = match serde_json::from_value(body.clone()) {
-        Ok(r) => r,
-        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid portrait_get_all body: {e}")),
-    };
-    let sdkappid = who.sdkappid();
-    let items: Vec<cmd::UserProfileItem> = req
-        .user_item
-        .iter()
-        .map(|u| match st.store.account(sdkappid, &u.to_account) {
-            Ok(Some(a)) => cmd::UserProfileItem {
-                to_account: a.user_id,
-                result_code: 0,
-                profile_item: vec![
-                    cmd::ProfileItem { tag: "Tag_Profile_IM_Nick".into(), value: json!(a.nick) },
-                    cmd::ProfileItem { tag: "Tag_Profile_IM_Image".into(), value: json!(a.face_url) },
-                ],
-            },
-            _ => cmd::UserProfileItem {
-                to_account: u.to_account.clone(),
-                result_code: code::ACCOUNT_NOT_FOUND,
-                profile_item: vec![],
-            },
-        })
-        .collect();
-    serde_json::to_value(cmd::PortraitGetAllRep { status: Status::ok(), user_profile_item: items }).unwrap_or_default()
-}
-
-/// `profile.portrait_set` (WIRE.md §4.10): nick and avatar are stored; other tags are accepted
-/// and ignored for now. The user's other sessions get a `ProfileDataMod` push.
-fn portrait_set(st: &State, who: &Who, body: &Value) -> Value {
-    let sdkappid = who.sdkappid();
-    let me = who.me(body);
-    let Some(items) = body["ProfileItem"].as_array() else {
-        return fail(code::MISSING_FIELD, "ProfileItem must be an array");
-    };
-    let tag =
-        |name: &str| items.iter().find(|i| i["Tag"] == name).map(|i| i["Value"].as_str().unwrap_or("").to_string());
-    let (nick, face) = (tag("Tag_Profile_IM_Nick"), tag("Tag_Profile_IM_Image"));
-    let account = match ensure_user(st, sdkappid, &me) {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
-    let nick = nick.unwrap_or(account.nick);
-    let face = face.unwrap_or(account.face_url);
-    if let Err(e) = st.store.import_account(sdkappid, &me, &nick, &face, now()) {
-        return internal(e);
-    }
-    let list: Vec<Value> = items
-        .iter()
-        .filter_map(|i| {
-            let tag = i["Tag"].as_str()?;
-            Some(match &i["Value"] {
-                Value::Number(n) => json!({"Tag": tag, "ValueNum": n}),
-                v => json!({"Tag": tag, "ValueBytes": v.as_str().unwrap_or("")}),
-            })
-        })
-        .collect();
-    let push = json!({"EventArray":[{"Event": 8, "ProfileDataMod":[{"Profile_Account": me, "ProfileList": list}]}]});
-    st.hub.push_user(sdkappid, &me, who.conn_id(), &push);
-    ok()
 }
 
 fn user_id_field(body: &Value) -> Result<String, Value> {

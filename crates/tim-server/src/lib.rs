@@ -24,6 +24,7 @@ pub mod group_members;
 pub mod groups;
 pub mod hub;
 pub mod online;
+pub mod profiles;
 pub mod rest;
 pub mod store;
 pub mod topics;

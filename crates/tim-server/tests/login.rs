@@ -44,7 +44,9 @@ async fn login_reply_fields() {
     assert_eq!(prof["ErrorCode"], 0);
     assert_eq!(prof["UserProfileItem"][0]["ResultCode"], 0);
     assert_eq!(prof["UserProfileItem"][0]["ProfileItem"][0]["Tag"], "Tag_Profile_IM_Nick");
-    assert_eq!(prof["UserProfileItem"][1]["ResultCode"], 70107);
+    // An unknown account: 40003, and the NOT_FOUND account tim-js-sdk drops.
+    assert_eq!(prof["UserProfileItem"][1]["ResultCode"], 40003);
+    assert_eq!(prof["UserProfileItem"][1]["To_Account"], "@TLS#NOT_FOUND");
     assert_eq!(c.call("sns.black_list_get", json!({})).await["StartIndex"], 0);
     assert_eq!(c.call("sns.friend_get", json!({})).await["CompleteFlag"], 1);
     assert_eq!(c.call("recentcontact.page_get", json!({})).await["CompleteFlag"], 1);

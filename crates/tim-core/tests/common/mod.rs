@@ -377,3 +377,22 @@ pub fn err_code(r: Result<Value, ApiError>) -> i64 {
         Err(e) => e.code,
     }
 }
+
+/// `POST /v4/<path>` as the app admin (the REST API); the reply body.
+pub async fn rest(server: &ServerHandle, path: &str, body: &Value) -> Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sig = tim_proto::usersig::generate(APP, KEY, "administrator", 3600, now() / 1000);
+    let q = format!("sdkappid={APP}&identifier=administrator&usersig={sig}&random=1&contenttype=json");
+    let body = body.to_string();
+    let req = format!(
+        "POST /v4/{path}?{q} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = tokio::net::TcpStream::connect(server.local_addr()).await.unwrap();
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out).to_string();
+    let (_, reply) = text.split_once("\r\n\r\n").unwrap();
+    serde_json::from_str(reply).unwrap_or_else(|e| panic!("REST {path}: {e}: {text}"))
+}

@@ -172,7 +172,7 @@ pub(crate) const MSG_COLS: &str = "m.id, m.sdkappid, m.from_user, m.to_user, m.m
      m.client_time, m.from_tiny_id, m.body, m.cloud_custom_data, m.nick, m.headurl, m.flags";
 
 /// Persistent state of the server.
-pub trait Store: GroupStore + RoomStore + NoticeStore + ConvStore + Send + Sync {
+pub trait Store: GroupStore + RoomStore + NoticeStore + ConvStore + ProfileStore + Send + Sync {
     /// All persisted apps.
     fn apps(&self) -> StoreResult<Vec<App>>;
     /// Insert or update an app.
@@ -796,4 +796,101 @@ pub(crate) fn marks_to_db(m: u64) -> i64 {
 /// See [`marks_to_db`].
 pub(crate) fn marks_from_db(m: i64) -> u64 {
     u64::from_ne_bytes(m.to_ne_bytes())
+}
+
+/// A user's profile as stored: nick and avatar in their `accounts` columns (where sendmsg and
+/// member lists read them), every other field that was ever set in `profile`, a JSON object
+/// `{tag: value}` (standard `Tag_Profile_IM_*` tags and registered `Tag_Profile_Custom_*` ones).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    /// UserID.
+    pub user_id: String,
+    /// `Tag_Profile_IM_Nick`.
+    pub nick: String,
+    /// `Tag_Profile_IM_Image`.
+    pub face_url: String,
+    /// The other fields that were set.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Last change (seconds; 0 = never changed through the profile API).
+    pub updated: u64,
+}
+
+/// A change to a profile: `None` leaves a column as it is; `fields` are merged by tag.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfileUpdate {
+    /// New nick.
+    pub nick: Option<String>,
+    /// New avatar URL.
+    pub face_url: Option<String>,
+    /// Other fields to set.
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Outcome of [`ProfileStore::add_profile_field`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldAdded {
+    /// Registered now.
+    Added,
+    /// Already registered, with this type.
+    Exists(String),
+    /// The app has as many custom fields as it may.
+    Full,
+}
+
+/// User profiles and the app's registry of custom profile fields (`profile.*`).
+pub trait ProfileStore: Send + Sync {
+    /// The profiles of those of `users` that have an account (any order).
+    fn profiles(&self, sdkappid: u64, users: &[String]) -> StoreResult<Vec<Profile>>;
+    /// Apply `update` to `user`'s profile (one transaction) and return it; `None` when the
+    /// account does not exist.
+    fn update_profile(
+        &self,
+        sdkappid: u64,
+        user: &str,
+        update: &ProfileUpdate,
+        now: u64,
+    ) -> StoreResult<Option<Profile>>;
+    /// The app's custom fields `(tag, type)`, in registration order.
+    fn profile_fields(&self, sdkappid: u64) -> StoreResult<Vec<(String, String)>>;
+    /// Register a custom field unless the app has `max` already; an existing tag keeps its type.
+    fn add_profile_field(&self, sdkappid: u64, tag: &str, kind: &str, max: usize, now: u64) -> StoreResult<FieldAdded>;
+}
+
+/// Migration step of [`ProfileStore`], the same text on both backends: the fields other than
+/// nick and avatar (which stay where they are, so existing data is kept) and the registry.
+pub(crate) const PROFILES_SCHEMA: &str = r#"
+ALTER TABLE accounts ADD COLUMN profile TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE accounts ADD COLUMN profile_time BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE profile_fields (
+    sdkappid    BIGINT NOT NULL,
+    tag         TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    created     BIGINT NOT NULL,
+    seq         BIGINT NOT NULL,
+    PRIMARY KEY (sdkappid, tag)
+);
+"#;
+
+/// The profile columns both backends select, in the order [`profile_of`] takes them.
+pub(crate) const PROFILE_COLS: &str = "user_id, nick, face_url, profile, profile_time";
+
+/// A [`Profile`] from its columns (an unreadable `profile` text counts as empty).
+pub(crate) fn profile_of(user_id: String, nick: String, face_url: String, fields: &str, updated: i64) -> Profile {
+    let fields = match serde_json::from_str::<serde_json::Value>(fields) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    Profile { user_id, nick, face_url, fields, updated: u(updated) }
+}
+
+/// The `profile` text after merging `update`'s fields into `old`.
+pub(crate) fn merged_fields(old: &str, update: &ProfileUpdate) -> String {
+    let mut m = match serde_json::from_str::<serde_json::Value>(old) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    for (k, v) in &update.fields {
+        m.insert(k.clone(), v.clone());
+    }
+    serde_json::Value::Object(m).to_string()
 }

@@ -34,6 +34,9 @@ mod rooms;
 #[path = "postgres_convs.rs"]
 mod convs;
 
+#[path = "postgres_profiles.rs"]
+mod profiles;
+
 impl NoticeStore for PgStore {
     fn store_notices(&self, sdkappid: u64, items: &[(String, String)], now: u64) -> StoreResult<()> {
         let (users, texts): (Vec<String>, Vec<String>) = items.iter().cloned().unzip();
@@ -92,6 +95,7 @@ fn migrations() -> Vec<String> {
         TOPIC_MUTES_SCHEMA.to_string(),
         CONVS_SCHEMA.to_string(),
         JOIN_SEQ_SCHEMA.to_string(),
+        PROFILES_SCHEMA.to_string(),
     ]
 }
 

@@ -14,6 +14,9 @@ mod rooms;
 #[path = "sqlite_convs.rs"]
 mod convs;
 
+#[path = "sqlite_profiles.rs"]
+mod profiles;
+
 impl NoticeStore for SqliteStore {
     fn store_notices(&self, sdkappid: u64, items: &[(String, String)], now: u64) -> StoreResult<()> {
         let mut c = self.conn();
@@ -65,6 +68,7 @@ fn migrations() -> Vec<String> {
         TOPIC_MUTES_SCHEMA.to_string(),
         CONVS_SCHEMA.to_string(),
         JOIN_SEQ_SCHEMA.to_string(),
+        PROFILES_SCHEMA.to_string(),
     ]
 }
 
@@ -1209,5 +1213,29 @@ mod tests {
         assert!(s.ticket("x").expect("t").is_some_and(|t| t.revoked));
         drop(s);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn profile_migration_keeps_nick_and_avatar() {
+        // A database from before the profile step: accounts with nick and avatar.
+        let mut conn = Connection::open_in_memory().expect("db");
+        let steps = migrations();
+        let profile_step = steps.iter().position(|s| s == PROFILES_SCHEMA).expect("profile step");
+        conn.execute_batch("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)")
+            .expect("table");
+        for (n, step) in steps[..profile_step].iter().enumerate() {
+            conn.execute_batch(step).expect("old step");
+            conn.execute("INSERT INTO schema_migrations VALUES (?1, 0)", params![n as i64 + 1]).expect("v");
+        }
+        create_account(&conn, 1, "alice", "Alice", "http://a.png", 5).expect("old account");
+        migrate(&mut conn).expect("migrate");
+        let s = SqliteStore { conn: Mutex::new(conn) };
+        let p = s.profiles(1, &["alice".into()]).expect("read").pop().expect("alice");
+        assert_eq!((p.nick.as_str(), p.face_url.as_str(), p.fields.len(), p.updated), ("Alice", "http://a.png", 0, 0));
+        let mut u = ProfileUpdate::default();
+        u.fields.insert("Tag_Profile_IM_Level".into(), serde_json::json!(2));
+        let p = s.update_profile(1, "alice", &u, 9).expect("write").expect("alice");
+        assert_eq!((p.nick.as_str(), p.fields.len(), p.updated), ("Alice", 1, 9));
+        assert_eq!(s.account(1, "alice").expect("q").map(|a| a.nick), Some("Alice".into()));
     }
 }
