@@ -334,15 +334,19 @@ impl Inner {
                 };
                 for s in sessions {
                     if revoke {
+                        // The ticket is revoked before the kick goes out, so a kicked instance
+                        // that reconnects at once (to any node) is already refused.
                         let store = self.store.clone();
-                        let a2 = s.a2.clone();
+                        let delay = self.kick_delay;
                         self.rt.spawn_blocking(move || {
-                            if let Err(e) = store.revoke_ticket(&a2) {
+                            if let Err(e) = store.revoke_ticket(&s.a2) {
                                 tracing::error!(error = %e, "revoke ticket");
                             }
+                            s.kick(kick_type, delay);
                         });
+                    } else {
+                        s.kick(kick_type, self.kick_delay);
                     }
-                    s.kick(kick_type, self.kick_delay);
                 }
             }
             Envelope::Close { app, user, conn } => {
