@@ -1,7 +1,7 @@
 // User profiles through the public API of our built package (dist/pkg/tim-js.js) in Node,
 // against a running tim-server: getMyProfile in the SDK_READY handler, updateMyProfile with
 // every standard field (the resolved Profile, PROFILE_UPDATED), getUserProfile from another
-// user (plain objects, unknown IDs left out, more than 100 IDs truncated), tim-js-sdk's local
+// user (Profile instances with own data, as tim-js-sdk's; unknown IDs left out, more than 100 IDs truncated), tim-js-sdk's local
 // checks (2721, 2722, the synchronous throw), server refusals passed through (40605, 40009),
 // custom fields registered over REST, and a profile change by the REST admin reaching the
 // user's instance as PROFILE_UPDATED.
@@ -18,6 +18,8 @@ const PKG = new URL('../../dist/pkg/tim-js.js', import.meta.url).pathname;
 
 function loadTim() {
   delete require.cache[PKG];
+  // The package shares one TIM per process through globalThis: drop it for an independent copy.
+  delete globalThis[Symbol.for('tim-wasm.TIM')];
   return require(PKG);
 }
 async function sig(userID) {
@@ -42,7 +44,7 @@ function waitFor(tim, name, pred = () => true, ms = 10000) {
 const KEYS = ['adminForbidType', 'allowType', 'avatar', 'birthday', 'gender', 'language', 'lastUpdatedTime', 'level',
   'location', 'messageSettings', 'nick', 'profileCustomField', 'role', 'selfSignature', 'userID'];
 function assertProfile(p, what) {
-  assert.equal(Object.getPrototypeOf(p), Object.prototype, `${what}: a plain object`);
+  assert.notEqual(Object.getPrototypeOf(p), Object.prototype, `${what}: a Profile instance, as tim-js-sdk's`);
   assert.deepEqual(Object.keys(p).sort(), KEYS, `${what}: tim-js-sdk's keys, own and enumerable`);
   for (const k of ['birthday', 'language', 'messageSettings', 'level', 'role', 'lastUpdatedTime']) assert.equal(typeof p[k], 'number', `${what}.${k}`);
   for (const k of ['userID', 'nick', 'gender', 'location', 'selfSignature', 'allowType', 'avatar', 'adminForbidType']) assert.equal(typeof p[k], 'string', `${what}.${k}`);
