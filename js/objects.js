@@ -86,10 +86,6 @@ function shapeWith(messages) {
   }
   function shape(v) {
     if (!v || typeof v !== 'object') return v;
-    if (v instanceof Message) {
-      if (v.ID && !messages.get(v.ID)) messages.set(v.ID, v);
-      return v;
-    }
     if (Array.isArray(v)) {
       for (var i = 0; i < v.length; i++) v[i] = shape(v[i]);
       return v;

@@ -25,6 +25,17 @@ export function fail(msg) {
   process.exit(1);
 }
 
+/** Await the SDK call `p`: its `{code: 0}` result, else fail with what it answered. */
+export async function must(what, p) {
+  try {
+    const r = await p;
+    if (r.code !== 0) fail(`${what} code ${r.code}`);
+    return r;
+  } catch (e) {
+    return fail(`${what} rejected: ${e && (e.code || '')} ${e && e.message}`);
+  }
+}
+
 /** Poll `pred` every 50 ms until it returns something truthy, or fail after `ms`. */
 export async function until(what, pred, ms = 10000) {
   const end = Date.now() + ms;

@@ -15,20 +15,11 @@
 // then sees the pin, the mark and the group from the server.
 // Env as official-c2c.mjs (TIM_URL, TIM_USERSIG_URL, TIM_SDK_MODULE, TIM_SDK_LOG).
 import { createRequire } from 'node:module';
-import { client, fail, until, userSig, TIM_URL } from './node-env.mjs';
+import { client, fail, until, userSig, TIM_URL, must } from './node-env.mjs';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
 
-async function must(what, p) {
-  try {
-    const r = await p;
-    if (r.code !== 0) fail(`${what} code ${r.code}`);
-    return r;
-  } catch (e) {
-    fail(`${what} rejected: ${e && (e.code || '')} ${e && e.message}`);
-  }
-}
 
 /** `fn()`, again while the SDK refuses it locally with 3122: marks and conversation groups are
  * purchased features it enables once it has fetched the purchase bits, a few seconds after login. */

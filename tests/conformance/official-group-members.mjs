@@ -14,17 +14,8 @@
 // shows the role, the mute and a name card; alice transfers the group to bob; counters set and
 // increased by alice reach bob as GROUP_COUNTER_UPDATED and getGroupCounters.
 // Env as official-c2c.mjs (TIM_URL, TIM_USERSIG_URL, TIM_SDK_MODULE, TIM_SDK_LOG).
-import { client, fail, until } from './node-env.mjs';
+import { client, fail, until, must } from './node-env.mjs';
 
-async function must(what, p) {
-  try {
-    const r = await p;
-    if (r.code !== 0) fail(`${what} code ${r.code}`);
-    return r;
-  } catch (e) {
-    fail(`${what} rejected: ${e && (e.code || '')} ${e && e.message}`);
-  }
-}
 
 async function mustFail(what, p, code) {
   try {

@@ -11,17 +11,8 @@
 // group returns the messages (alice's and the SDK's own `group_create` custom message);
 // getGroupList lists the group for bob; bob quits and the group leaves his list.
 // Env as official-c2c.mjs (TIM_URL, TIM_USERSIG_URL, TIM_SDK_MODULE, TIM_SDK_LOG).
-import { client, fail, until } from './node-env.mjs';
+import { client, fail, until, must } from './node-env.mjs';
 
-async function must(what, p) {
-  try {
-    const r = await p;
-    if (r.code !== 0) fail(`${what} code ${r.code}`);
-    return r;
-  } catch (e) {
-    fail(`${what} rejected: ${e && (e.code || '')} ${e && e.message}`);
-  }
-}
 
 const tag = `${Date.now()}`;
 const alice = await client(`galice${tag}`);

@@ -15,20 +15,11 @@
 // ProfileDataMod push); tim-js-sdk's own checks (2721) stay local.
 // Env as official-c2c.mjs (TIM_URL, TIM_USERSIG_URL, TIM_SDK_MODULE, TIM_SDK_LOG).
 import { createRequire } from 'node:module';
-import { client, fail, until, userSig, TIM_URL } from './node-env.mjs';
+import { client, fail, until, userSig, TIM_URL, must } from './node-env.mjs';
 
 const require = createRequire(import.meta.url);
 const OURS = new URL('../../dist/pkg/tim-js.js', import.meta.url).pathname;
 
-async function must(what, p) {
-  try {
-    const r = await p;
-    if (r.code !== 0) fail(`${what} code ${r.code}`);
-    return r;
-  } catch (e) {
-    return fail(`${what} rejected: ${e && (e.code || '')} ${e && e.message}`);
-  }
-}
 async function refused(what, p, code) {
   try {
     await p;

@@ -15,17 +15,8 @@
 // alice creates a topic (bob gets TOPIC_CREATED), sends into it (bob receives it in
 // GROUP<topicID>), renames it (TOPIC_UPDATED), getTopicList / getJoinedCommunityList list it,
 // and deleting it fires TOPIC_DELETED.
-import { client, fail, until } from './node-env.mjs';
+import { client, fail, until, must } from './node-env.mjs';
 
-async function must(what, p) {
-  try {
-    const r = await p;
-    if (r.code !== 0) fail(`${what} code ${r.code}`);
-    return r;
-  } catch (e) {
-    fail(`${what} rejected: ${e && (e.code || '')} ${e && e.message}`);
-  }
-}
 
 const tag = `${Date.now()}`;
 const alice = await client(`ralice${tag}`);

@@ -17,17 +17,8 @@
 //   direction 0, each page the messages of the cursor's second on;
 // - a user who joins a Public group does not get the messages sent before in getMessageList.
 // Env as official-c2c.mjs (TIM_URL, TIM_USERSIG_URL, TIM_SDK_MODULE, TIM_SDK_LOG).
-import { client, fail, sleep, until } from './node-env.mjs';
+import { client, fail, sleep, until, must } from './node-env.mjs';
 
-async function must(what, p) {
-  try {
-    const r = await p;
-    if (r.code !== 0) fail(`${what} code ${r.code}`);
-    return r;
-  } catch (e) {
-    return fail(`${what} rejected: ${e && (e.code || '')} ${e && e.message}`);
-  }
-}
 
 async function sendText(from, to, text, type) {
   const T = from.TIM.TYPES;
