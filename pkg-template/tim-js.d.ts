@@ -257,7 +257,7 @@ declare namespace TIM {
     operationType: number;
     userIDList: string[];
     groupProfile: { groupID: string; groupName?: string; from?: string; to?: string };
-    memberList: unknown[];
+    memberList?: unknown[];
     newGroupProfile?: Record<string, unknown>;
     memberNum?: number;
     memberCount?: number;
@@ -293,7 +293,8 @@ declare namespace TIM {
   interface MessageBase {
     ID: string;
     conversationID: string;
-    conversationType: 'C2C' | 'GROUP' | '@TIM#SYSTEM';
+    /** `TOPIC` for a message in a topic (conversationID `GROUP<topicID>`). */
+    conversationType: ConversationType;
     to: string;
     from: string;
     flow: 'in' | 'out';
@@ -455,7 +456,8 @@ declare namespace TIM {
     nextMessageSeq: number;
   }
   interface TopicFailure { topicID: string; code: number; message: string }
-  interface GroupMemberChange { group: Group; member: GroupMember }
+  /** The result of a member change: the group, and the member's userID with the field that changed. */
+  interface GroupMemberChange<K extends keyof GroupMember> { group: Group; member: Pick<GroupMember, 'userID' | K> }
   interface CreateGroupOptions {
     name: string;
     type?: GroupType;
@@ -628,10 +630,10 @@ declare namespace TIM {
     /** AVChatRoom: the server's recent members, with userID, nick, avatar and joinTime filled; `offset` is its time cursor (0: done). */
     getGroupMemberList(options: { groupID: string; count?: number; offset?: number; filter?: number }): Promise<TimResponse<{ memberList: GroupMember[]; offset: number }>>;
     getGroupMemberProfile(options: { groupID: string; userIDList: string[]; memberCustomFieldFilter?: string[] }): Promise<TimResponse<{ memberList: GroupMember[] }>>;
-    setGroupMemberRole(options: { groupID: string; userID: string; role: GroupMemberRole }): Promise<TimResponse<GroupMemberChange>>;
-    setGroupMemberMuteTime(options: { groupID: string; userID: string; muteTime: number }): Promise<TimResponse<GroupMemberChange>>;
-    setGroupMemberNameCard(options: { groupID: string; userID?: string; nameCard: string }): Promise<TimResponse<GroupMemberChange>>;
-    setGroupMemberCustomField(options: { groupID: string; userID?: string; memberCustomField: KeyValue[] }): Promise<TimResponse<GroupMemberChange>>;
+    setGroupMemberRole(options: { groupID: string; userID: string; role: GroupMemberRole }): Promise<TimResponse<GroupMemberChange<'role'>>>;
+    setGroupMemberMuteTime(options: { groupID: string; userID: string; muteTime: number }): Promise<TimResponse<GroupMemberChange<'muteUntil'>>>;
+    setGroupMemberNameCard(options: { groupID: string; userID?: string; nameCard: string }): Promise<TimResponse<GroupMemberChange<'nameCard'>>>;
+    setGroupMemberCustomField(options: { groupID: string; userID?: string; memberCustomField: KeyValue[] }): Promise<TimResponse<GroupMemberChange<'memberCustomField'>>>;
     markGroupMemberList(options: { groupID: string; userIDList: string[]; markType: number; enableMark: boolean }): Promise<TimResponse<{ successUserIDList: string[]; failureUserIDList: string[] }>>;
 
     initGroupAttributes(options: { groupID: string; groupAttributes: Record<string, string> }): Promise<TimResponse<{ groupAttributes: Record<string, string> }>>;

@@ -83,6 +83,8 @@ node tests/node/unreachable.mjs
 node tests/node/objects.mjs
 TIM_SDK=official node tests/node/objects.mjs
 node tests/node/sdk-profiles.mjs
+# What the SDK hands out (events, results) compiled as its declared TypeScript types.
+node tests/node/sdk-types.mjs
 
 step "conformance: official tim-js-sdk 2.27.6"
 node tests/conformance/official-c2c.mjs
