@@ -229,28 +229,12 @@ declare namespace TIM {
   interface CustomPayload { data: string; description: string; extension: string }
   interface FacePayload { index: number; data: string }
   interface LocationPayload { description: string; longitude: number; latitude: number }
-  interface ImageInfo {
-    instanceID: number; sizeType: number; type: number; size: number; width: number; height: number;
-    imageUrl: string; url: string;
-  }
-  interface ImagePayload { imageFormat: number; uuid: string; imageInfoArray: ImageInfo[] }
-  interface FilePayload { downloadFlag: number; fileUrl: string; uuid: string; fileName: string; fileSize: number }
-  interface SoundPayload { downloadFlag: number; second: number; size: number; url: undefined; remoteAudioUrl: string; uuid: string }
-  interface VideoPayload {
-    remoteVideoUrl: string; videoFormat: string; videoSecond: number; videoSize: number; videoUrl: string;
-    videoDownloadFlag: number; videoUUID: string; thumbUUID: string; thumbFormat: string; thumbWidth: number;
-    snapshotWidth: number; thumbHeight: number; snapshotHeight: number; thumbSize: number; snapshotSize: number;
-    thumbDownloadFlag: number; thumbUrl: string; snapshotUrl: string;
-  }
-  interface RelayPayload {
-    downloadKey: string; pbDownloadKey: string; title: string; abstractList: string[]; compatibleText: string;
-    version: number; layersOverLimit: boolean;
-    messageList: {
-      from: string; messageSender: string; time: number; messageSequence: number; clientSequence: number;
-      messageRandom: number; cloudCustomData: string; ID: string; nick: string; avatar: string;
-      messageBody: { type: MessageType; payload: unknown }[]; receiverUserID: string; messageReceiver: string;
-    }[];
-  }
+  /**
+   * Image, sound, video, file and merged messages (rich media comes in a later release): the
+   * element's content as the server sent it, keys with their first letter lower-cased — not
+   * tim-js-sdk's payload fields yet.
+   */
+  type RawPayload = Record<string, unknown>;
   /** A group tip; `operationType` is a TIM.TYPES.GRP_TIP_* value. Other server fields are copied through. */
   interface GroupTipPayload {
     operatorID: string;
@@ -280,11 +264,11 @@ declare namespace TIM {
     TIMCustomElem: CustomPayload;
     TIMFaceElem: FacePayload;
     TIMLocationElem: LocationPayload;
-    TIMImageElem: ImagePayload;
-    TIMFileElem: FilePayload;
-    TIMSoundElem: SoundPayload;
-    TIMVideoFileElem: VideoPayload;
-    TIMRelayElem: RelayPayload;
+    TIMImageElem: RawPayload;
+    TIMFileElem: RawPayload;
+    TIMSoundElem: RawPayload;
+    TIMVideoFileElem: RawPayload;
+    TIMRelayElem: RawPayload;
     TIMGroupTipElem: GroupTipPayload;
     TIMGroupSystemNoticeElem: GroupSystemNoticePayload;
   }

@@ -51,7 +51,8 @@ tim.on(TIM.EVENT.MESSAGE_RECEIVED, (event) => {
     } else if (m.type === TIM.TYPES.MSG_LOCATION) {
       const where: number = m.payload.latitude + m.payload.longitude;
     } else if (m.type === TIM.TYPES.MSG_IMAGE) {
-      const url: string = m.payload.imageInfoArray[0].url;
+      // Rich media payloads are the server's element content (a later release maps them).
+      const raw: Record<string, unknown> = m.payload;
     } else if (m.type === TIM.TYPES.MSG_GRP_TIP) {
       const op: number = m.payload.operationType;
       const group: string = m.payload.groupProfile.groupID;
