@@ -1,5 +1,5 @@
 // The package's TypeScript types (dist/pkg/tim-js.d.ts, from pkg-template/) against the package
-// itself, with the TypeScript compiler (`tsc --noEmit --strict`):
+// itself, with the TypeScript compiler (`tsc --noEmit --strict`, TypeScript 7 and 5):
 // - the surface: the methods of a created instance are exactly the members of the `ChatSDK`
 //   interface (a method the instance lacks must not be declared, a method it has must be), and
 //   `typeof TIM.EVENT` / `typeof TIM.TYPES` have exactly the runtime keys, each with its runtime
@@ -21,7 +21,12 @@ import assert from 'node:assert/strict';
 const require = createRequire(import.meta.url);
 const root = new URL('../../', import.meta.url).pathname;
 const pkg = join(root, 'dist', 'pkg');
-const tsc = join(root, 'node_modules', '.bin', 'tsc');
+// Two compilers, by path (both packages install a `tsc` bin): TypeScript 7 (the native one) and
+// TypeScript 5, which most apps still build with.
+const compilers = [
+  ['TypeScript 7', join(root, 'node_modules', 'typescript', 'bin', 'tsc')],
+  ['TypeScript 5', join(root, 'node_modules', 'typescript5', 'bin', 'tsc')],
+];
 
 // ---------------------------------------------------------------- the runtime surface
 const TIM = require(join(pkg, 'tim-js.js'));
@@ -84,12 +89,14 @@ for (const run of runs) {
     else cpSync(join(usage, f), join(dir, run.folder, f));
   }
   const args = ['--noEmit', '--strict', '--target', 'es2020', ...run.flags, ...run.files.map((f) => `${run.folder}/${f}`)];
-  try {
-    execFileSync(tsc, args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    console.log(`ok: tsc --noEmit --strict (${run.name}): ${run.files.join(', ')}`);
-  } catch (e) {
-    failed++;
-    console.error(`FAIL: tsc --noEmit --strict (${run.name}) in ${dir}:\n${e.stdout || ''}${e.stderr || ''}`);
+  for (const [version, tsc] of compilers) {
+    try {
+      execFileSync(process.execPath, [tsc, ...args], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      console.log(`ok: ${version} tsc --noEmit --strict (${run.name}): ${run.files.join(', ')}`);
+    } catch (e) {
+      failed++;
+      console.error(`FAIL: ${version} tsc --noEmit --strict (${run.name}) in ${dir}:\n${e.stdout || ''}${e.stderr || ''}`);
+    }
   }
 }
 if (failed) process.exit(1);

@@ -185,7 +185,7 @@ const lines = [
 records.forEach((r, i) => lines.push(`// ${r.what}`, `export const v${i}: Plain<${r.type}> = ${JSON.stringify(r.value)};`));
 writeFileSync(join(dir, 'shapes.ts'), lines.join('\n') + '\n');
 try {
-  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', 'shapes.ts'],
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--target', 'es2020', '--module', 'esnext', '--moduleResolution', 'bundler', 'shapes.ts'],
     { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 } catch (e) {
   console.error(`FAIL: what the SDK handed out does not match its declared types (${join(dir, 'shapes.ts')}):\n${e.stdout || ''}${e.stderr || ''}`);
