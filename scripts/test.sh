@@ -4,10 +4,11 @@
 #     tim-core against an in-process server, tim-server over real WebSockets;
 #  2. the tim-server suite again on PostgreSQL, with the cluster tests over Redis (both started
 #     on loopback by scripts/services.sh and stopped at the end);
-#  3. the SDK build, wasm-bindgen tests in headless Chromium, and the JS tests against a real
-#     tim-server process (SQLite): package checks (with webpack 4/5 and Vite builds of a
-#     fixture app), our SDK in Node (also against an unreachable server), the official tim-js-sdk
-#     2.27.6 as conformance oracle (with our SDK on the other end), the two-page browser test;
+#  3. the SDK build and its size budget (size-budget.json), wasm-bindgen tests in headless
+#     Chromium, and the JS tests against a real tim-server process (SQLite): package checks
+#     (with webpack 4/5 and Vite builds of a fixture app, and the TypeScript types compiled
+#     with tsc --strict), our SDK in Node (also against an unreachable server), the official
+#     tim-js-sdk 2.27.6 as conformance oracle (with our SDK on the other end), the two-page browser test;
 #  4. two tim-server processes sharing PostgreSQL + Redis: the official SDK on one node and ours
 #     on the other, and the official conformance script against the PostgreSQL-backed node.
 set -euo pipefail
@@ -54,8 +55,10 @@ echo "PostgreSQL $TIM_TEST_POSTGRES_URL, Redis $TIM_TEST_REDIS_URL"
 step "tim-server suite on PostgreSQL, cluster tests over Redis"
 cargo test -p tim-server
 
-step "SDK build"
+step "SDK build and size budget (size-budget.json)"
 scripts/build-sdk.sh
+node scripts/size-budget.mjs
+node tests/js/size-budget.test.mjs
 
 step "start tim-server (SQLite)"
 data=$(mktemp -d)
@@ -67,9 +70,11 @@ echo "server $TIM_URL, SDKAppID $app"
 step "browser tests (wasm-bindgen-test, headless Chromium)"
 TIM_TEST_WS="${TIM_URL/http/ws}" TIM_TEST_SDKAPPID="$app" cargo test --target wasm32-unknown-unknown -p tim-wasm
 
-step "package checks (entry points; webpack 4, webpack 5, Vite and Node resolve one TIM)"
+step "package checks (entry points; webpack 4, webpack 5, Vite and Node resolve one TIM; TypeScript types)"
 node tests/js/package.test.mjs
 node tests/js/bundlers.test.mjs
+# tsc --noEmit --strict on tests/types (bundler, node16 ESM and CommonJS) and the d.ts against the instance.
+node tests/js/types.test.mjs
 
 step "our SDK in Node"
 node tests/node/sdk-c2c.mjs
@@ -78,6 +83,8 @@ node tests/node/unreachable.mjs
 node tests/node/objects.mjs
 TIM_SDK=official node tests/node/objects.mjs
 node tests/node/sdk-profiles.mjs
+# What the SDK hands out (events, results) compiled as its declared TypeScript types.
+node tests/node/sdk-types.mjs
 
 step "conformance: official tim-js-sdk 2.27.6"
 node tests/conformance/official-c2c.mjs
