@@ -10,6 +10,9 @@ pub const MAX_USER_ID_BYTES: usize = 32;
 pub const MAX_GROUP_ID_BYTES: usize = 48;
 /// Longest nick or avatar URL given to `account_import` (the profile value limit).
 pub const MAX_ACCOUNT_FIELD_BYTES: usize = 500;
+/// Longest `servcmd` echoed in the reply to a malformed frame (longer ones are answered with an
+/// empty `servcmd`; real ones are under 64 bytes).
+const MAX_SERVCMD_BYTES: usize = 128;
 /// Deepest nesting of merged-forward (`TIMRelayElem`) messages checked.
 const MAX_RELAY_DEPTH: usize = 8;
 
@@ -215,7 +218,8 @@ pub fn salvage_head(bytes: &[u8]) -> Option<(String, u64)> {
             Value::String(s) => s.parse().ok()?,
             _ => return None,
         };
-        return Some((head["servcmd"].as_str().unwrap_or("").to_string(), seq));
+        let servcmd = head["servcmd"].as_str().filter(|c| c.len() <= MAX_SERVCMD_BYTES).unwrap_or("");
+        return Some((servcmd.to_string(), seq));
     }
     // Not JSON serde accepts (e.g. `\ud800`): look for the keys in the text.
     let text = String::from_utf8_lossy(bytes);
@@ -227,6 +231,7 @@ pub fn salvage_head(bytes: &[u8]) -> Option<(String, u64)> {
     let servcmd = after_key(&text, "servcmd")
         .and_then(|rest| rest.strip_prefix('"'))
         .and_then(|rest| rest.find(['"', '\\']).filter(|&end| rest[end..].starts_with('"')).map(|end| &rest[..end]))
+        .filter(|c| c.len() <= MAX_SERVCMD_BYTES)
         .unwrap_or("");
     Some((servcmd.to_string(), seq))
 }

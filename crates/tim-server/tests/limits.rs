@@ -429,7 +429,7 @@ async fn user_values_cannot_forge_log_lines() {
     for _ in 0..100 {
         if let Ok(mut s) = tokio::net::TcpStream::connect(&addr).await {
             use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            let req = format!("GET /dev/usersig?userID=alice HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let req = "GET /dev/usersig?userID=alice HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_string();
             s.write_all(req.as_bytes()).await.unwrap();
             let mut out = String::new();
             s.read_to_string(&mut out).await.unwrap();
@@ -455,7 +455,7 @@ async fn user_values_cannot_forge_log_lines() {
     child.stderr.take().unwrap().read_to_string(&mut out).unwrap();
     let _ = child.wait();
     assert!(out.contains("FORGED"), "the values are logged: {out}");
-    let clean = |l: &str| l.replace(|c: char| c == '\u{1b}', "");
+    let clean = |l: &str| l.replace('\u{1b}', "");
     for line in out.lines() {
         let l = clean(line);
         assert!(!l.starts_with("2099") && !l.trim_start().starts_with("FORGED"), "forged log line: {line:?}");
