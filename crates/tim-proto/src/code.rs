@@ -119,6 +119,21 @@ pub const CONV_GROUP_NOT_FOUND: i64 = 51009;
 pub const CONV_GROUP_LIMIT: i64 = 51010;
 /// A conversation-group name of 0 or more than 32 bytes, or one already in use.
 pub const CONV_GROUP_NAME_INVALID: i64 = 51011;
+/// The request could not be parsed (`ERR_SVR_MSG_PKG_PARSE_FAILED`, same value as
+/// [`INVALID_REQUEST`]): a frame head field of the wrong type, or JSON the server cannot read.
+pub const PKG_PARSE_FAILED: i64 = 20001;
+/// REST: the app's REST calls exceed the configured rate (`ERR_SVR_COMM_REST_FREQ_LIMIT`).
+pub const REST_FREQ_LIMIT: i64 = 60007;
+/// A user's requests exceed the configured rate (`ERR_SVR_COMM_REQ_FREQ_LIMIT`).
+pub const REQ_FREQ_LIMIT: i64 = 60018;
+/// Too many logins from one address (`ERR_SVR_ACCOUNT_FREQ_LIMIT`); retry later.
+pub const ACCOUNT_FREQ_LIMIT: i64 = 70050;
+/// Too many accounts created (`ERR_SVR_ACCOUNT_COUNT_LIMIT`): here, by one user naming unknown
+/// identifiers (auto-import).
+pub const ACCOUNT_COUNT_LIMIT: i64 = 70398;
+/// Invalid parameter of an account request (`ERR_SVR_ACCOUNT_INVALID_PARAMETERS`): an
+/// identifier that breaks the UserID rules, an over-long nick or avatar URL.
+pub const ACCOUNT_INVALID_PARAMETERS: i64 = 70402;
 /// Internal server error (storage failure); retry later.
 pub const INTERNAL_ERROR: i64 = 90994;
 

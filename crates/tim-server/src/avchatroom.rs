@@ -131,7 +131,7 @@ pub fn join(st: &State, who: &Who, g: &Group, user: &str) -> Reply {
     if until > now() {
         return Err(banned_error(until));
     }
-    groups::ensure_user(st, sdkappid, user)?;
+    groups::ensure_user(st, who, sdkappid, user)?;
     let added = st
         .store
         .add_members(sdkappid, &g.group_id, &[groups::new_member(user, "Member", now())])
@@ -526,7 +526,7 @@ fn push_attrs(st: &State, who: &Who, g: &Group, operator: &str, main: u64, map: 
     let push = json!({"EventArray":[{"Event": event::GROUP_ONLINE, "GroupTips":[item]}]});
     match st.store.members(g.sdkappid, &g.group_id) {
         Ok(members) => groups::push_members(st, g.sdkappid, &members, groups::conn_id(who), &push),
-        Err(e) => tracing::warn!(error = %e, group = %g.group_id, "attribute push skipped"),
+        Err(e) => tracing::warn!(error = %e, group = ?g.group_id, "attribute push skipped"),
     }
 }
 
@@ -566,10 +566,10 @@ fn leave_rooms_if_offline(st: &State, sdkappid: u64, user: &str) {
             continue;
         }
         if let Err(e) = st.store.remove_members(sdkappid, &g.group_id, &[user.to_string()]) {
-            tracing::warn!(error = %e, user, group = %g.group_id, "AVChatRoom offline cleanup failed");
+            tracing::warn!(error = %e, user, group = ?g.group_id, "AVChatRoom offline cleanup failed");
             continue;
         }
-        tracing::debug!(user, group = %g.group_id, "offline member left the AVChatRoom");
+        tracing::debug!(user, group = ?g.group_id, "offline member left the AVChatRoom");
         if let Ok(g) = groups::load(st, sdkappid, &g.group_id) {
             let _ = tip(
                 st,

@@ -270,7 +270,7 @@ impl Inner {
                 self.remove_fields(key.clone(), vec![f]);
             } else if kick_others && p.plat == s.platform {
                 if (p.since, f.as_str()) < (s.since_us, mine.as_str()) {
-                    tracing::info!(user, node = %p.node, old_instance = %p.inst, "kicking older instance on another node");
+                    tracing::info!(user, node = %p.node, old_instance = ?p.inst, "kicking older instance on another node");
                     let env = Envelope::Kick {
                         app,
                         user: user.into(),
@@ -582,7 +582,7 @@ impl Hub for RedisHub {
             .wait("register", async move { inner.register_remote(sdkappid, &u, &me, kick_others).await })
             .unwrap_or(false);
         if kick_self {
-            tracing::info!(user, instance = %s.instance_id, "a newer instance logged in on another node");
+            tracing::info!(user, instance = ?s.instance_id, "a newer instance logged in on another node");
             self.inner.local.take(sdkappid, user, s.conn_id);
             self.inner.remove_fields(presence_key(sdkappid, user), vec![field(&self.inner.node, s.conn_id)]);
             out.kicked.push(s);

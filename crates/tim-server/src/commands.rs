@@ -152,18 +152,7 @@ pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: O
     })
 }
 
-/// Element types accepted in `MsgBody`.
-pub const KNOWN_ELEMS: &[&str] = &[
-    "TIMTextElem",
-    "TIMCustomElem",
-    "TIMFaceElem",
-    "TIMLocationElem",
-    "TIMImageElem",
-    "TIMFileElem",
-    "TIMVideoFileElem",
-    "TIMSoundElem",
-    "TIMRelayElem",
-];
+pub use crate::validate::KNOWN_ELEMS;
 
 /// Largest `MsgBody` + `CloudCustomData`, in bytes (Tencent's limit is 12 KB).
 pub const MAX_MSG_BYTES: usize = 12 * 1024;
@@ -192,17 +181,42 @@ fn wire_value(m: &C2cMsg) -> Value {
     serde_json::to_value(m).unwrap_or_default()
 }
 
-fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
+/// The account `user`, created when missing (`auto_import_accounts`, within the caller's
+/// auto-import limit). An identifier that breaks the UserID rules gets 20003.
+fn ensure_user(st: &State, who: &Who, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
+    if let Some(why) = crate::validate::user_id_problem(user) {
+        return Err(fail(code::TO_ACCOUNT_NOT_FOUND, why));
+    }
     match st.store.account(sdkappid, user) {
         Ok(Some(a)) => Ok(a),
-        Ok(None) if st.config.auto_import_accounts => st.store.ensure_account(sdkappid, user, now()).map_err(internal),
+        Ok(None) if st.config.auto_import_accounts => {
+            auto_import_allowed(st, who)?;
+            st.store.ensure_account(sdkappid, user, now()).map_err(internal)
+        }
         Ok(None) => Err(fail(code::TO_ACCOUNT_NOT_FOUND, format!("account {user} does not exist"))),
         Err(e) => Err(internal(e)),
     }
 }
 
+/// Whether the caller may create one more account by naming an unknown identifier: users
+/// within `limits.auto_import_per_user_*` (else 70398), the app admin always.
+pub fn auto_import_allowed(st: &State, who: &Who) -> Result<(), Value> {
+    match who {
+        Who::User { sdkappid, user, .. } if !st.limits.auto_import.allow(&format!("{sdkappid}:{user}")) => {
+            tracing::info!(sdkappid, user = ?user, "auto-import limit reached");
+            Err(crate::limits::auto_import_limited())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `openim.sendmsg` (WIRE.md §4.1), also `POST /v4/openim/sendmsg`.
 fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
+    if body.get("MsgBody").is_some() {
+        if let Err(why) = crate::validate::check_msg_body(&body["MsgBody"]) {
+            return fail(code::MSG_BODY_INVALID, why);
+        }
+    }
     let req: cmd::SendMsgReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
         Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid sendmsg body: {e}")),
@@ -229,18 +243,15 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     if req.msg_body.is_empty() {
         return fail(code::MSG_BODY_INVALID, "MsgBody is empty");
     }
-    if let Some(bad) = req.msg_body.iter().find(|e| !KNOWN_ELEMS.contains(&e.msg_type.as_str())) {
-        return fail(code::MSG_BODY_INVALID, format!("unknown MsgType {:?}", bad.msg_type));
-    }
     let body_json = serde_json::to_string(&req.msg_body).unwrap_or_default();
     if body_json.len() + req.cloud_custom_data.len() > MAX_MSG_BYTES {
         return fail(code::MSG_TOO_LONG, format!("message larger than {MAX_MSG_BYTES} bytes"));
     }
-    let sender = match ensure_user(st, sdkappid, &from) {
+    let sender = match ensure_user(st, who, sdkappid, &from) {
         Ok(a) => a,
         Err(e) => return e,
     };
-    if let Err(e) = ensure_user(st, sdkappid, &req.to_account) {
+    if let Err(e) = ensure_user(st, who, sdkappid, &req.to_account) {
         return e;
     }
     let control = req.send_msg_control.clone().unwrap_or_default();
@@ -270,8 +281,9 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
         from_tiny_id: sender.tiny_id,
         body: body_json,
         cloud_custom_data: req.cloud_custom_data.clone(),
-        nick: req.from_account_nick.clone().filter(|s| !s.is_empty()).unwrap_or(sender.nick),
-        headurl: req.from_account_headurl.clone().filter(|s| !s.is_empty()).unwrap_or(sender.face_url),
+        // The sender's stored profile, never the request's `From_AccountNick`/`…Headurl`.
+        nick: sender.nick,
+        headurl: sender.face_url,
         flags: 0,
     };
     let online_only = req.msg_life_time == Some(0);
@@ -282,7 +294,7 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
         match st.store.store_c2c(&msg, fanout) {
             Ok(Inserted::New(m)) => m,
             Ok(Inserted::Duplicate(m)) => {
-                tracing::debug!(from = %m.from, to = %m.to, seq = m.msg_seq, "sendmsg resend, answering the original");
+                tracing::debug!(from = ?m.from, to = ?m.to, seq = m.msg_seq, "sendmsg resend, answering the original");
                 return sendmsg_reply(&m);
             }
             Err(e) => return internal(e),
@@ -370,7 +382,12 @@ fn parse_cookie(c: &str) -> Option<Cursor> {
 fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     let sdkappid = who.sdkappid();
     let me = who.me(body);
-    let cursor = match parse_cookie(body["Cookie"].as_str().unwrap_or("")) {
+    let cookie = match &body["Cookie"] {
+        Value::Null => "",
+        Value::String(c) => c.as_str(),
+        _ => return fail(code::REST_INVALID_JSON, "Cookie must be a string"),
+    };
+    let cursor = match parse_cookie(cookie) {
         Some(c) => c,
         None => match st.store.stream_end(sdkappid, &me) {
             Ok(end) => Cursor { pos: 0, notices: 0, unread_upto: Some(end) },
@@ -595,8 +612,22 @@ fn get_peer_read_time(st: &State, who: &Who, body: &Value) -> Value {
 
 fn user_id_field(body: &Value) -> Result<String, Value> {
     match body["UserID"].as_str() {
-        Some(u) if !u.is_empty() && u.len() <= 32 => Ok(u.to_string()),
+        Some(u) if crate::validate::user_id_ok(u) => Ok(u.to_string()),
+        Some(u) if !u.is_empty() => Err(fail(
+            code::ACCOUNT_INVALID_PARAMETERS,
+            crate::validate::user_id_problem(u).unwrap_or_else(|| "invalid UserID".into()),
+        )),
         _ => Err(fail(code::MISSING_FIELD, "UserID must be a string of 1 to 32 bytes")),
+    }
+}
+
+/// An optional string field of `account_import` (`Nick`, `FaceUrl`): at most 500 bytes, else 70402.
+fn account_field<'a>(body: &'a Value, key: &str) -> Result<&'a str, Value> {
+    let max = crate::validate::MAX_ACCOUNT_FIELD_BYTES;
+    match &body[key] {
+        Value::Null => Ok(""),
+        Value::String(s) if s.len() <= max => Ok(s),
+        _ => Err(fail(code::ACCOUNT_INVALID_PARAMETERS, format!("{key} must be a string of at most {max} bytes"))),
     }
 }
 
@@ -606,8 +637,14 @@ fn account_import(st: &State, who: &Who, body: &Value) -> Value {
         Ok(u) => u,
         Err(e) => return e,
     };
-    let nick = body["Nick"].as_str().unwrap_or("");
-    let face = body["FaceUrl"].as_str().unwrap_or("");
+    let nick = match account_field(body, "Nick") {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let face = match account_field(body, "FaceUrl") {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
     match st.store.import_account(who.sdkappid(), &user, nick, face, now()) {
         Ok(_) => ok(),
         Err(e) => internal(e),

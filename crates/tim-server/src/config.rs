@@ -173,6 +173,45 @@ impl Default for ConversationsConfig {
     }
 }
 
+/// Request rate limits (`[limits]`, docs/security.md): token buckets per node; 0 = unlimited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// WebSocket commands per second of one logged-in user (heartbeats and acks not counted);
+    /// more get 60018.
+    pub user_cmds_per_sec: u32,
+    /// Commands one user may send at once before `user_cmds_per_sec` applies.
+    pub user_cmds_burst: u32,
+    /// REST calls per second of one app; more get 60007.
+    pub rest_per_sec: u32,
+    /// REST calls one app may make at once.
+    pub rest_burst: u32,
+    /// `wslogin` attempts with identifier + userSig per second from one IP address; more get 70050.
+    pub logins_per_ip_per_sec: u32,
+    /// Logins one IP address may make at once.
+    pub logins_per_ip_burst: u32,
+    /// Accounts one user may create per second by naming unknown identifiers (sending to them,
+    /// adding them to a group), with `auto_import_accounts`; more get 70398.
+    pub auto_import_per_user_per_sec: u32,
+    /// Accounts one user may create that way at once.
+    pub auto_import_per_user_burst: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            user_cmds_per_sec: 100,
+            user_cmds_burst: 1000,
+            rest_per_sec: 1000,
+            rest_burst: 2000,
+            logins_per_ip_per_sec: 20,
+            logins_per_ip_burst: 200,
+            auto_import_per_user_per_sec: 1,
+            auto_import_per_user_burst: 200,
+        }
+    }
+}
+
 /// The whole server configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -220,6 +259,8 @@ pub struct Config {
     pub groups: GroupsConfig,
     /// Conversation lists.
     pub conversations: ConversationsConfig,
+    /// Request rate limits.
+    pub limits: LimitsConfig,
     /// Length of the AVChatRoom recent-member list (`getGroupMemberList` on a room), 1 to 1000.
     pub avchatroom_member_list_max: usize,
     /// An AVChatRoom member whose sockets are all closed leaves the room after this many
@@ -250,6 +291,7 @@ impl Default for Config {
             uploads: UploadsConfig::default(),
             groups: GroupsConfig::default(),
             conversations: ConversationsConfig::default(),
+            limits: LimitsConfig::default(),
             avchatroom_member_list_max: 30,
             avchatroom_offline_grace_secs: 60,
         }
@@ -342,7 +384,28 @@ impl Config {
                 _ => return Err(ConfigError::Env("TIM_MULTI_INSTANCE (use kick or allow)")),
             };
         }
+        self.apply_limits_env(&get)?;
         self.apply_uploads_env(&get)
+    }
+
+    fn apply_limits_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let l = &mut self.limits;
+        let numbers: [(&'static str, &mut u32); 8] = [
+            ("TIM_LIMITS_USER_CMDS_PER_SEC", &mut l.user_cmds_per_sec),
+            ("TIM_LIMITS_USER_CMDS_BURST", &mut l.user_cmds_burst),
+            ("TIM_LIMITS_REST_PER_SEC", &mut l.rest_per_sec),
+            ("TIM_LIMITS_REST_BURST", &mut l.rest_burst),
+            ("TIM_LIMITS_LOGINS_PER_IP_PER_SEC", &mut l.logins_per_ip_per_sec),
+            ("TIM_LIMITS_LOGINS_PER_IP_BURST", &mut l.logins_per_ip_burst),
+            ("TIM_LIMITS_AUTO_IMPORT_PER_USER_PER_SEC", &mut l.auto_import_per_user_per_sec),
+            ("TIM_LIMITS_AUTO_IMPORT_PER_USER_BURST", &mut l.auto_import_per_user_burst),
+        ];
+        for (name, slot) in numbers {
+            if let Some(v) = get(name).filter(|v| !v.is_empty()) {
+                *slot = v.parse().map_err(|_| ConfigError::Env(name))?;
+            }
+        }
+        Ok(())
     }
 
     fn apply_uploads_env(&mut self, get: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -438,6 +501,17 @@ mod tests {
         })
         .expect("valid env");
         assert_eq!((c.cluster.redis_url.as_deref(), c.cluster.node_id.as_deref()), (Some("redis://r"), Some("b")));
+    }
+
+    #[test]
+    fn limits_toml_and_env() {
+        assert_eq!(Config::default().limits.user_cmds_per_sec, 100);
+        let mut c = Config::from_toml("[limits]\nrest_per_sec = 5\nuser_cmds_burst = 7").expect("valid toml");
+        assert_eq!((c.limits.rest_per_sec, c.limits.user_cmds_burst, c.limits.rest_burst), (5, 7, 2000));
+        assert!(Config::from_toml("[limits]\nrest = 5").is_err());
+        c.apply_env(|k| (k == "TIM_LIMITS_LOGINS_PER_IP_BURST").then(|| "3".to_string())).expect("valid env");
+        assert_eq!(c.limits.logins_per_ip_burst, 3);
+        assert!(c.apply_env(|k| (k == "TIM_LIMITS_REST_PER_SEC").then(|| "many".to_string())).is_err());
     }
 
     #[test]

@@ -341,7 +341,7 @@ fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
         );
         return Ok(ok());
     }
-    ensure_user(st, sdkappid, &app.applicant)?;
+    ensure_user(st, who, sdkappid, &app.applicant)?;
     if let Err(e) = check_joined_limit(st, sdkappid, &app.applicant) {
         let _ = st.store.put_application(&app);
         return Err(e);

@@ -80,8 +80,8 @@ pub(crate) fn str_field<'a>(body: &'a Value, key: &str) -> &'a str {
 
 pub(crate) fn group_id_field(body: &Value) -> Result<String, Value> {
     match body["GroupId"].as_str() {
-        Some(g) if !g.is_empty() && g.len() <= 48 => Ok(g.to_string()),
-        _ => Err(fail(code::GROUP_INVALID_PARAMETERS, "GroupId must be a string of 1 to 48 bytes")),
+        Some(g) if crate::validate::group_id_ok(g) => Ok(g.to_string()),
+        _ => Err(fail(code::GROUP_INVALID_PARAMETERS, "GroupId must be 1 to 48 bytes of printable ASCII")),
     }
 }
 
@@ -117,10 +117,18 @@ pub(crate) fn deny(what: &str) -> Value {
     fail(code::GROUP_PERMISSION_DENY, format!("no permission: {what}"))
 }
 
-pub(crate) fn ensure_user(st: &State, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
+/// The account `user`, created when missing (`auto_import_accounts`, within the caller's
+/// auto-import limit, 70398). An identifier that breaks the UserID rules gets 10004.
+pub(crate) fn ensure_user(st: &State, who: &Who, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
+    if let Some(why) = crate::validate::user_id_problem(user) {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, why));
+    }
     match st.store.account(sdkappid, user) {
         Ok(Some(a)) => Ok(a),
-        Ok(None) if st.config.auto_import_accounts => st.store.ensure_account(sdkappid, user, now()).map_err(internal),
+        Ok(None) if st.config.auto_import_accounts => {
+            crate::commands::auto_import_allowed(st, who)?;
+            st.store.ensure_account(sdkappid, user, now()).map_err(internal)
+        }
         Ok(None) => Err(fail(code::GROUP_ACCOUNT_NOT_FOUND, format!("account {user} does not exist"))),
         Err(e) => Err(internal(e)),
     }
@@ -364,7 +372,7 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         Some(_) => group_id_field(body)?,
         None => new_group_id(kind),
     };
-    ensure_user(st, sdkappid, &owner)?;
+    ensure_user(st, who, sdkappid, &owner)?;
     if kind != "AVChatRoom" && !is_admin(who) {
         crate::group_members::check_joined_limit(st, sdkappid, &owner)?;
     }
@@ -380,7 +388,7 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         if members.iter().any(|m| m.user == user) {
             continue;
         }
-        ensure_user(st, sdkappid, user)?;
+        ensure_user(st, who, sdkappid, user)?;
         if crate::group_members::at_joined_limit(st, sdkappid, user)? {
             over_limit.push(user.to_string());
             continue;
@@ -525,7 +533,7 @@ fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
     if g.kind == "Public" && info.apply_join_option == "DisableApply" {
         return Err(deny("the group does not accept join requests (DisableApply)"));
     }
-    ensure_user(st, sdkappid, &user)?;
+    ensure_user(st, who, sdkappid, &user)?;
     if g.kind == "Public" && info.apply_join_option != "FreeAccess" {
         // NeedPermission (and anything unknown): a pending application for the owner and admins.
         return crate::group_members::apply(st, who, &g, &user, body);
@@ -614,7 +622,7 @@ fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
     let t = now();
     let (mut results, mut to_add) = (Vec::new(), Vec::new());
     for w in &wanted {
-        if ensure_user(st, sdkappid, w).is_err() {
+        if ensure_user(st, who, sdkappid, w).is_err() {
             results.push((w.clone(), 0));
         } else if membership(st, &g, w)?.is_none() && crate::group_members::at_joined_limit(st, sdkappid, w)? {
             results.push((w.clone(), 4)); // over the per-user joined-group limit
@@ -797,20 +805,27 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
     crate::group_members::check_may_send(st, who, &g, sender_member.as_ref())?;
     let g = crate::topics::target(st, g, body)?;
     crate::topics::check_may_send(st, who, &g, sender_member.as_ref())?;
+    crate::validate::check_msg_body(&body["MsgBody"]).map_err(|why| fail(code::MSG_BODY_INVALID, why))?;
     let elems: Vec<MsgElem> = serde_json::from_value(body["MsgBody"].clone())
         .map_err(|e| fail(code::MSG_BODY_INVALID, format!("invalid MsgBody: {e}")))?;
-    if elems.is_empty() {
-        return Err(fail(code::MSG_BODY_INVALID, "MsgBody is empty"));
-    }
-    if let Some(bad) = elems.iter().find(|e| !crate::commands::KNOWN_ELEMS.contains(&e.msg_type.as_str())) {
-        return Err(fail(code::MSG_BODY_INVALID, format!("unknown MsgType {:?}", bad.msg_type)));
+    let random = match &body["Random"] {
+        Value::Null => u64::from(rand::random::<u32>()),
+        v => v
+            .as_u64()
+            .filter(|r| *r <= u64::from(u32::MAX))
+            .ok_or_else(|| fail(code::GROUP_INVALID_PARAMETERS, "Random must be an integer from 0 to 4294967295"))?,
+    };
+    for key in ["ClientSeq", "MsgClientTime", "OnlineOnlyFlag"] {
+        if !body[key].is_null() && body[key].as_u64().is_none() {
+            return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("{key} must be a non-negative integer")));
+        }
     }
     let body_json = serde_json::to_string(&elems).unwrap_or_default();
     let cloud = str_field(body, "CloudCustomData").to_string();
     if body_json.len() + cloud.len() > crate::commands::MAX_MSG_BYTES {
         return Err(fail(code::MSG_TOO_LONG, "message too large"));
     }
-    let sender = ensure_user(st, sdkappid, &from)?;
+    let sender = ensure_user(st, who, sdkappid, &from)?;
     let mut extra = serde_json::Map::new();
     for key in ["GroupAtInfo", "MsgPriority", "NeedReadReceipt", "SupportMessageExtension", "SendMsgControl"] {
         if !body[key].is_null() {
@@ -818,7 +833,6 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
         }
     }
     let t = now();
-    let random = body["Random"].as_u64().unwrap_or_else(|| u64::from(rand::random::<u32>()));
     let msg = GroupMsg {
         id: 0,
         sdkappid,
@@ -832,8 +846,9 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
         from_tiny_id: sender.tiny_id,
         body: body_json,
         cloud_custom_data: cloud,
-        nick: body["From_AccountNick"].as_str().filter(|s| !s.is_empty()).unwrap_or(&sender.nick).to_string(),
-        headurl: body["From_AccountHeadurl"].as_str().filter(|s| !s.is_empty()).unwrap_or(&sender.face_url).to_string(),
+        // The sender's stored profile, never the request's `From_AccountNick`/`…Headurl`.
+        nick: sender.nick,
+        headurl: sender.face_url,
         extra: Value::Object(extra).to_string(),
         event: 0,
         flags: 0,
@@ -853,7 +868,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
     let stored = match st.store.store_group_msg(&msg).map_err(internal)? {
         GroupInserted::New(m) => m,
         GroupInserted::Duplicate(m) => {
-            tracing::debug!(group = %m.group_id, seq = m.msg_seq, "send_group_msg resend, answering the original");
+            tracing::debug!(group = ?m.group_id, seq = m.msg_seq, "send_group_msg resend, answering the original");
             return Ok(ok_with(json!({"MsgSeq": m.msg_seq, "MsgTime": m.msg_time})));
         }
         GroupInserted::NoGroup => return Err(fail(code::GROUP_NOT_FOUND, "group does not exist")),

@@ -23,15 +23,19 @@ pub mod group_admin;
 pub mod group_members;
 pub mod groups;
 pub mod hub;
+pub mod limits;
 pub mod online;
 pub mod profiles;
 pub mod rest;
 pub mod store;
 pub mod topics;
 pub mod uploads;
+pub mod validate;
 pub mod ws;
 
-pub use config::{AppConfig, ClusterConfig, Config, MultiInstance, Storage, UploadBackend, UploadsConfig};
+pub use config::{
+    AppConfig, ClusterConfig, Config, LimitsConfig, MultiInstance, Storage, UploadBackend, UploadsConfig,
+};
 pub use store::{App, PgStore, SqliteStore, Store};
 
 use axum::routing::{get, post};
@@ -66,6 +70,8 @@ pub struct State {
     pub blobs: Arc<dyn uploads::BlobStore>,
     /// AVChatRoom rate limits (per node).
     pub rooms: avchatroom::Rooms,
+    /// Request rate limits (per node).
+    pub limits: limits::Limits,
     apps: RwLock<HashMap<u64, App>>,
     shutdown: watch::Receiver<bool>,
 }
@@ -230,6 +236,7 @@ impl Server {
             hub,
             blobs,
             rooms: avchatroom::Rooms::default(),
+            limits: limits::Limits::new(&config.limits),
             apps: RwLock::new(apps.into_iter().map(|a| (a.sdkappid, a)).collect()),
             shutdown: rx.clone(),
             config,
@@ -244,7 +251,10 @@ impl Server {
                     }
                 }
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!(error = %e, "server error");
             }
         });

@@ -29,6 +29,12 @@ pub async fn v4(
         Ok(w) => w,
         Err(e) => return Json(e),
     };
+    if let Who::Admin { sdkappid, .. } = &who {
+        if !st.limits.rest.allow(&sdkappid.to_string()) {
+            tracing::debug!(sdkappid, servcmd = ?servcmd, "REST call rate exceeded");
+            return Json(crate::limits::rest_limited());
+        }
+    }
     let body: Value = if body.iter().all(|b| b.is_ascii_whitespace()) {
         json!({})
     } else {
@@ -37,7 +43,7 @@ pub async fn v4(
             _ => return Json(fail(code::REST_INVALID_JSON, "request body is not a JSON object")),
         }
     };
-    tracing::debug!(%servcmd, "REST call");
+    tracing::debug!(servcmd = ?servcmd, "REST call");
     let reply =
         tokio::task::spawn_blocking(move || commands::dispatch_at(&st, &who, &servcmd, &body, origin.as_deref()))
             .await

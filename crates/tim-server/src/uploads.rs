@@ -487,7 +487,7 @@ pub fn pre_sig(st: &State, who: &Who, body: &Value, origin: Option<&str>) -> Val
     };
     let expires = now().saturating_add(ttl);
     let token = upload_token(&app.secret_key, sdkappid, &key, expires);
-    tracing::debug!(sdkappid, %key, "upload signed");
+    tracing::debug!(sdkappid, key = ?key, "upload signed");
     ok_with(json!({
         "upload_url": format!("{base}/uploads/{key}?token={token}"),
         "download_url": format!("{base}/uploads/{key}"),
@@ -544,7 +544,7 @@ pub async fn put_upload(
     let size = data.len();
     match st.blobs.put(&key, data.into(), &ct).await {
         Ok(()) => {
-            tracing::info!(sdkappid = app.sdkappid, %key, size, "upload stored");
+            tracing::info!(sdkappid = app.sdkappid, key = ?key, size, "upload stored");
             StatusCode::OK.into_response()
         }
         Err(e) => {

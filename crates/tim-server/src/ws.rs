@@ -1,12 +1,13 @@
 //! The WebSocket gateway: `/binfo` (binary frames) and `/info` (text frames), WIRE.md §1–§3.
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State as AxState};
+use axum::extract::{ConnectInfo, Query, State as AxState};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +40,8 @@ struct Conn {
     login: Option<Login>,
     /// The server's base URL as this client reached it (upload URLs).
     origin: Option<String>,
+    /// The client's address (per-IP login limit).
+    peer_ip: IpAddr,
 }
 
 /// How long a command's pushes may wait for its reply to be written (`hub::hold_pushes`).
@@ -55,9 +58,10 @@ pub async fn binfo(
     ws: WebSocketUpgrade,
     q: Query<HashMap<String, String>>,
     st: AxState<Arc<State>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    upgrade(ws, q, st, &headers, true)
+    upgrade(ws, q, st, peer, &headers, true)
 }
 
 /// `GET /info`.
@@ -65,15 +69,17 @@ pub async fn info(
     ws: WebSocketUpgrade,
     q: Query<HashMap<String, String>>,
     st: AxState<Arc<State>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    upgrade(ws, q, st, &headers, false)
+    upgrade(ws, q, st, peer, &headers, false)
 }
 
 fn upgrade(
     ws: WebSocketUpgrade,
     Query(q): Query<HashMap<String, String>>,
     AxState(st): AxState<Arc<State>>,
+    peer: SocketAddr,
     headers: &HeaderMap,
     binary: bool,
 ) -> Response {
@@ -95,6 +101,7 @@ fn upgrade(
             kicked: Arc::new(AtomicU32::new(0)),
             login: None,
             origin,
+            peer_ip: peer.ip(),
         };
         run(st, socket, conn, rx, mode).await;
     })
@@ -139,7 +146,7 @@ fn encode_shared(frame: &SharedFrame, mode: Mode, threshold: usize) -> Message {
 
 async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::UnboundedReceiver<Out>, mode: Mode) {
     let conn_id = conn.id;
-    tracing::debug!(conn_id, instance = %conn.instance_id, "socket open");
+    tracing::debug!(conn_id, instance = ?conn.instance_id, "socket open");
     let mut shutdown = st.shutdown.clone();
     let mut conn = Some(conn);
     let mut close_at: Option<tokio::time::Instant> = None;
@@ -174,8 +181,21 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
                 }
                 let frame = match Frame::from_bytes(&bytes) {
                     Ok(f) if !f.head.servcmd.is_empty() => f,
-                    Ok(_) => { tracing::debug!(conn_id, "frame without servcmd dropped"); continue }
-                    Err(e) => { tracing::debug!(conn_id, error = %e, "malformed frame dropped"); continue }
+                    parsed => {
+                        // Answer what can be answered (its seq is readable) instead of leaving
+                        // the client to its timeout.
+                        let why = parsed.err().map_or_else(|| "frame without servcmd".to_string(), |e| e.to_string());
+                        match crate::validate::salvage_head(&bytes) {
+                            Some((servcmd, seq)) => {
+                                tracing::debug!(conn_id, servcmd = ?servcmd, seq, error = ?why, "malformed frame answered");
+                                let body = commands::fail(code::PKG_PARSE_FAILED, format!("invalid request frame: {why}"));
+                                let f = Frame::new(Head::reply(servcmd, seq), body);
+                                if socket.send(encode(&f, mode, threshold)).await.is_err() { break }
+                            }
+                            None => tracing::debug!(conn_id, error = ?why, "malformed frame without a readable seq dropped"),
+                        }
+                        continue;
+                    }
                 };
                 let Some(c) = conn.take() else { break };
                 let st2 = st.clone();
@@ -303,6 +323,10 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
         }
         _ => {}
     }
+    if !st.limits.user_cmds.allow(&format!("{}:{}", login.sdkappid, login.user)) {
+        tracing::debug!(conn_id = c.id, user = ?login.user, servcmd, "user command rate exceeded");
+        return Some(crate::limits::user_limited());
+    }
     let who = Who::User { sdkappid: login.sdkappid, user: login.user, conn_id: c.id };
     commands::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())
 }
@@ -313,6 +337,9 @@ fn usersig_user(st: &State, c: &Conn, head: &Head) -> Result<Who, Value> {
     let usersig = head.usersig.as_deref().unwrap_or("");
     if identifier.is_empty() || usersig.is_empty() {
         return Err(sig_fail("not logged in"));
+    }
+    if let Some(why) = crate::validate::user_id_problem(identifier) {
+        return Err(fail(code::ACCOUNT_INVALID_PARAMETERS, why));
     }
     let sdkappid = head.sdkappid.or(c.url_sdkappid).ok_or_else(|| sig_fail("no sdkappid"))?;
     let app = st.app(sdkappid).ok_or_else(|| sig_fail(format!("SDKAppID {sdkappid} is not served by this server")))?;
@@ -333,6 +360,13 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
             None => sig_fail("wslogin needs identifier and usersig, or a2"),
         };
     }
+    if !st.limits.login_ip.allow(&c.peer_ip.to_string()) {
+        tracing::info!(ip = %c.peer_ip, "login rate from this address exceeded");
+        return crate::limits::login_limited();
+    }
+    if let Some(why) = crate::validate::user_id_problem(identifier) {
+        return fail(code::ACCOUNT_INVALID_PARAMETERS, why);
+    }
     let Some(sdkappid) = head.sdkappid.or(c.url_sdkappid) else {
         return sig_fail("no sdkappid");
     };
@@ -343,7 +377,7 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
     let info = match tim_proto::usersig::verify(usersig, sdkappid, &app.secret_key, identifier, t) {
         Ok(i) => i,
         Err(e) => {
-            tracing::info!(sdkappid, user = identifier, error = %e, "login refused");
+            tracing::info!(sdkappid, user = ?identifier, error = %e, "login refused");
             return sig_fail(e.to_string());
         }
     };
@@ -369,7 +403,7 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
         return internal(e);
     }
     bind(st, c, &ticket);
-    tracing::info!(sdkappid, user = %ticket.user_id, instance = %c.instance_id, "login");
+    tracing::info!(sdkappid, user = ?ticket.user_id, instance = ?c.instance_id, "login");
     login_reply(st, &ticket)
 }
 
@@ -427,7 +461,7 @@ fn bind(st: &State, c: &mut Conn, t: &Ticket) {
         let _ = s.tx.send(Out::Close(0));
     }
     for s in displaced.kicked {
-        tracing::info!(user = %t.user_id, old_instance = %s.instance_id, "kicking older instance");
+        tracing::info!(user = ?t.user_id, old_instance = ?s.instance_id, "kicking older instance");
         if let Err(e) = st.store.revoke_ticket(&s.a2) {
             tracing::error!(error = %e, "revoke ticket");
         }
