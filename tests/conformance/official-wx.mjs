@@ -8,7 +8,8 @@
 //
 // What it checks: bob logs in with tim-wx-sdk in the simulated Mini Program, alice with tim-js-sdk
 // in Node; one-to-one messages go both ways live (22 of them, more than one page of the SDK's
-// recovery) and a Work group message reaches bob live; bob reads both conversations. Bob's app
+// recovery) and a Work group message reaches bob live; bob reads both conversations. A short trip
+// to the background (under 5 s) changes nothing: the next message comes live. Then bob's app
 // goes to the background and WeChat suspends it 5 s later: its socket is cut and nothing of it
 // runs. alice then sends three one-to-one messages and two group messages, which bob misses.
 // When the app comes back, the SDK reconnects and recovers them (one-to-one with
@@ -103,10 +104,23 @@ await must('bob setMessageRead (group)', bob.tim.setMessageRead({ conversationID
 await until('bob group unread 0', async () => (await unreadOf(groupConvID)) === 0);
 console.log('group message live, read');
 
-// 3. Background: suspended 5 s after hiding, socket cut; alice sends while bob cannot receive.
+// 3. A short trip to the background (under WeChat's 5 s): the app keeps running and its socket.
+{
+  const suspended = env.hide();
+  await send(bobID, 'while briefly hidden');
+  await until('bob receives a message while briefly hidden', () => bob.received.some((m) => m.payload?.text === 'while briefly hidden'));
+  env.show();
+  if (await suspended) fail('the app was suspended within 5 s');
+  if (env.openSockets !== 1) fail(`after a short background the Mini Program has ${env.openSockets} sockets`);
+  await must('bob setMessageRead', bob.tim.setMessageRead({ conversationID: c2cID }));
+  await until('bob unread 0 from alice', async () => (await unreadOf(c2cID)) === 0);
+  console.log('short background: the message came live');
+}
+
+// 4. Background: suspended 5 s after hiding, socket cut; alice sends while bob cannot receive.
 await sleep(1100); // the missed messages in a later second than bob's last one
 const before = bob.received.length;
-await env.hide();
+if (!(await env.hide())) fail('the app was not suspended');
 if (env.openSockets !== 0) fail(`the suspended Mini Program still has ${env.openSockets} sockets`);
 console.log('bob hidden and suspended, socket cut');
 const missed = ['missed 1', 'missed 2', 'missed 3'];
@@ -118,14 +132,14 @@ await sleep(1000);
 if (bob.received.length !== before) fail('the suspended Mini Program received messages');
 console.log('alice sent', missed.length, 'one-to-one and', missedGroup.length, 'group messages while bob was away');
 
-// 4. Foreground: the SDK reconnects and recovers what it missed.
+// 5. Foreground: the SDK reconnects and recovers what it missed.
 env.show();
 const inC2C = () => bob.received.filter((m) => m.conversationID === c2cID);
 const inGroup = () => bob.received.filter((m) => m.conversationID === groupConvID && m.type === WxTIM.TYPES.MSG_TEXT);
 await until('bob recovers the missed one-to-one messages', () => missed.every((t) => inC2C().some((m) => m.payload?.text === t)), 20000);
 await until('bob recovers the missed group messages', () => missedGroup.every((t) => inGroup().some((m) => m.payload?.text === t)), 20000);
 await sleep(3000); // whatever else the recovery brings has come by now
-if (!same(texts(inC2C()), [...earlier, 'live 1', ...missed])) fail(`bob's one-to-one MESSAGE_RECEIVED: ${JSON.stringify(texts(inC2C()))}`);
+if (!same(texts(inC2C()), [...earlier, 'live 1', 'while briefly hidden', ...missed])) fail(`bob's one-to-one MESSAGE_RECEIVED: ${JSON.stringify(texts(inC2C()))}`);
 if (!same(texts(inGroup()), ['group live', ...missedGroup])) fail(`bob's group MESSAGE_RECEIVED: ${JSON.stringify(texts(inGroup()))}`);
 const ids = bob.received.map((m) => m.ID);
 if (new Set(ids).size !== ids.length) fail('a message came twice through MESSAGE_RECEIVED');
@@ -140,7 +154,7 @@ if (groupUnread !== missedGroup.length) fail(`bob's group unread ${groupUnread},
 console.log(`unread: one-to-one ${c2cUnread}, group ${groupUnread}`);
 
 const list = await must('bob getMessageList', bob.tim.getMessageList({ conversationID: c2cID, count: 15 }));
-if (!same(texts(list.data.messageList).slice(-5), ['live 1', 'reply', ...missed])) {
+if (!same(texts(list.data.messageList).slice(-6), ['live 1', 'reply', 'while briefly hidden', ...missed])) {
   fail(`bob's one-to-one history ${JSON.stringify(texts(list.data.messageList))}`);
 }
 if (!bob.states.includes(WxTIM.TYPES.NET_STATE_CONNECTED)) fail(`NET_STATE_CHANGE ${JSON.stringify(bob.states)}`);

@@ -51,6 +51,7 @@ export function createWxRuntime(options = {}) {
   let hidden = false;
   let suspended = false;
   let suspendTimer = null;
+  let resumedEarly = null; // settles hide()'s promise when the app shows before suspension
   const waiting = []; // callbacks held while suspended, run in order on resume
   const run = (fn, ...args) => {
     if (suspended) waiting.push(() => fn(...args));
@@ -295,14 +296,19 @@ export function createWxRuntime(options = {}) {
     get suspended() { return suspended; },
     /** Sockets open or connecting. */
     get openSockets() { return sockets.size; },
-    /** The app goes to the background; resolves once WeChat has suspended it. */
+    /**
+     * The app goes to the background. Resolves `true` once WeChat has suspended it, or `false`
+     * when it came back before that.
+     */
     hide() {
       if (hidden) throw new Error('already hidden');
       hidden = true;
       for (const cb of [...hideListeners]) run(cb);
       return new Promise((resolve) => {
+        resumedEarly = () => resolve(false);
         suspendTimer = setTimeout(() => {
           suspendTimer = null;
+          resumedEarly = null;
           suspended = true;
           for (const task of [...sockets]) {
             sockets.delete(task);
@@ -311,7 +317,7 @@ export function createWxRuntime(options = {}) {
             task._ws.terminate();
             cut.push(task);
           }
-          resolve();
+          resolve(true);
         }, suspendAfterMs);
       });
     },
@@ -320,6 +326,7 @@ export function createWxRuntime(options = {}) {
       if (!hidden) throw new Error('not hidden');
       hidden = false;
       if (suspendTimer) { clearTimeout(suspendTimer); suspendTimer = null; }
+      if (resumedEarly) { resumedEarly(); resumedEarly = null; }
       const wasSuspended = suspended;
       suspended = false;
       if (wasSuspended) {
