@@ -8,7 +8,8 @@
 #     Chromium, and the JS tests against a real tim-server process (SQLite): package checks
 #     (with webpack 4/5 and Vite builds of a fixture app, and the TypeScript types compiled
 #     with tsc --strict), our SDK in Node (also against an unreachable server), the official
-#     tim-js-sdk 2.27.6 as conformance oracle (with our SDK on the other end), the two-page browser test;
+#     tim-js-sdk 2.27.6 as conformance oracle (with our SDK on the other end), the official Mini
+#     Program SDK tim-wx-sdk 2.27.6 in a simulated WeChat runtime, the two-page browser test;
 #  4. two tim-server processes sharing PostgreSQL + Redis: the official SDK on one node and ours
 #     on the other, and the official conformance script against the PostgreSQL-backed node.
 set -euo pipefail
@@ -95,6 +96,9 @@ node tests/conformance/official-conversations.mjs
 node tests/conformance/official-sync.mjs
 node tests/conformance/official-profiles.mjs
 node tests/conformance/frames.mjs
+# The official Mini Program SDK (tim-wx-sdk 2.27.6) in a simulated WeChat runtime: background,
+# suspension and recovery of what it missed.
+node tests/conformance/official-wx.mjs
 
 step "end to end: headless Chromium pages (chat demo, groups through the JS API, tabs sharing one connection)"
 node tests/e2e/browser.mjs
