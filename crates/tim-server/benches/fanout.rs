@@ -338,7 +338,7 @@ mod clients {
         loop {
             let m = ws.next().await.expect("socket open").unwrap();
             let Some(b) = frame_text(m) else { continue };
-            let f = tim_proto::Frame::from_bytes(&b).unwrap();
+            let f = tim_proto::Frame::from_bytes(&b, 64 << 20).unwrap();
             if f.head.servcmd == "im_open_status.wslogin" {
                 assert_eq!(f.body["ErrorCode"], 0, "wslogin {u}: {}", f.body);
                 return (ws, f.body["A2Key"].as_str().unwrap().to_string());
@@ -367,7 +367,7 @@ mod clients {
                     }
                     continue;
                 }
-                let f = tim_proto::Frame::from_bytes(&b).unwrap();
+                let f = tim_proto::Frame::from_bytes(&b, 64 << 20).unwrap();
                 let _ = seen.send(Seen::Reply(at, f.body));
                 continue;
             }
@@ -384,7 +384,7 @@ mod clients {
             assert!(ok, "unexpected frame at {}: {}", user(i), String::from_utf8_lossy(&b));
             // One in a hundred is read in full.
             if i % 100 == 1 {
-                let f = tim_proto::Frame::from_bytes(&b).unwrap();
+                let f = tim_proto::Frame::from_bytes(&b, 64 << 20).unwrap();
                 let ev = &f.body["EventArray"][0];
                 let msg = if group_push { &ev["GroupMsgArray"][0] } else { &ev["C2cMsgArray"][0] };
                 assert_eq!(msg["From_Account"], "u0", "{}", f.body);

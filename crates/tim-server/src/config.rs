@@ -201,7 +201,8 @@ pub struct Config {
     /// Create accounts on first login, and receivers on first message (Tencent requires an
     /// explicit `account_import`; this is friendlier for demos). Default true.
     pub auto_import_accounts: bool,
-    /// Inbound frames larger than this many bytes are dropped.
+    /// Inbound frames larger than this many bytes are dropped; a `COMP` frame that inflates to
+    /// more closes the socket (1009).
     pub max_frame_bytes: usize,
     /// Outbound binary frames larger than this are sent `COMP`+zlib when the client allows it.
     pub compress_threshold: usize,
@@ -225,6 +226,8 @@ pub struct Config {
     /// An AVChatRoom member whose sockets are all closed leaves the room after this many
     /// seconds (a reconnect within it keeps the membership).
     pub avchatroom_offline_grace_secs: u64,
+    /// Transport limits: header-read timeout, per-IP caps, outbound queues, buffers.
+    pub transport: crate::transport::TransportConfig,
 }
 
 impl Default for Config {
@@ -252,6 +255,7 @@ impl Default for Config {
             conversations: ConversationsConfig::default(),
             avchatroom_member_list_max: 30,
             avchatroom_offline_grace_secs: 60,
+            transport: crate::transport::TransportConfig::default(),
         }
     }
 }
@@ -342,6 +346,7 @@ impl Config {
                 _ => return Err(ConfigError::Env("TIM_MULTI_INSTANCE (use kick or allow)")),
             };
         }
+        self.transport.apply_env(&get)?;
         self.apply_uploads_env(&get)
     }
 

@@ -1,21 +1,24 @@
 //! The WebSocket gateway: `/binfo` (binary frames) and `/info` (text frames), WIRE.md §1–§3.
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State as AxState};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, Query, State as AxState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tim_proto::{cmd, code, frame::COMP_PREFIX, Frame, Head};
-use tokio::sync::mpsc;
+use tim_proto::frame::{FrameError, COMP_PREFIX};
+use tim_proto::{cmd, code, Frame, Head};
 
 use crate::commands::{self, fail, ok, ok_with, Who};
 use crate::config::MultiInstance;
 use crate::hub::{Out, SessionRef, SharedFrame};
+use crate::outbox::{outbox, OutRx, OutTx, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON};
 use crate::store::Ticket;
 use crate::{now, State};
 
@@ -34,7 +37,7 @@ struct Conn {
     url_sdkappid: Option<u64>,
     instance_id: String,
     platform: u32,
-    tx: mpsc::UnboundedSender<Out>,
+    tx: OutTx,
     kicked: Arc<AtomicU32>,
     login: Option<Login>,
     /// The server's base URL as this client reached it (upload URLs).
@@ -50,14 +53,19 @@ struct Mode {
     compress: bool,
 }
 
+/// The close code of a socket that sent a frame larger than `max_frame_bytes` once inflated
+/// (RFC 6455 1009, message too big).
+pub const FRAME_TOO_LARGE_CLOSE: u16 = 1009;
+
 /// `GET /binfo`.
 pub async fn binfo(
     ws: WebSocketUpgrade,
     q: Query<HashMap<String, String>>,
     st: AxState<Arc<State>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
-    upgrade(ws, q, st, &headers, true)
+    upgrade(ws, q, st, peer, &headers, true)
 }
 
 /// `GET /info`.
@@ -65,18 +73,32 @@ pub async fn info(
     ws: WebSocketUpgrade,
     q: Query<HashMap<String, String>>,
     st: AxState<Arc<State>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
-    upgrade(ws, q, st, &headers, false)
+    upgrade(ws, q, st, peer, &headers, false)
 }
 
 fn upgrade(
     ws: WebSocketUpgrade,
     Query(q): Query<HashMap<String, String>>,
     AxState(st): AxState<Arc<State>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: &HeaderMap,
     binary: bool,
 ) -> Response {
+    // One slot of `max_websockets_per_ip`, held for the socket's life.
+    let slot = match peer {
+        Some(Extension(ConnectInfo(addr))) => match st.transport.websockets.acquire(addr.ip()) {
+            Some(slot) => Some(slot),
+            None => {
+                st.transport.metrics.websockets_refused_per_ip.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(ip = %addr.ip(), "WebSocket refused: max_websockets_per_ip reached");
+                return (StatusCode::TOO_MANY_REQUESTS, "too many WebSockets from this IP address").into_response();
+            }
+        },
+        None => None,
+    };
     let origin = crate::uploads::origin(&st.config, headers);
     let mode = Mode { binary, compress: binary && q.get("compress").is_some_and(|v| v == "gzip") };
     let url_sdkappid = q.get("sdkappid").and_then(|v| v.parse().ok());
@@ -84,8 +106,16 @@ fn upgrade(
     let platform = q.get("platform").and_then(|v| v.parse().ok()).unwrap_or(7);
     // Oversized frames are dropped by `run` (max_frame_bytes); this is the hard transport limit.
     let limit = st.config.max_frame_bytes.saturating_mul(4).max(64 * 1024);
-    ws.max_message_size(limit).on_upgrade(move |socket| async move {
-        let (tx, rx) = mpsc::unbounded_channel();
+    let t = &st.config.transport;
+    let (read_buffer, queue_frames, queue_bytes) =
+        (t.ws_read_buffer_bytes.max(1024), t.outbound_queue_frames, t.outbound_queue_bytes);
+    // Small buffers: tungstenite's defaults (128 KiB read buffer, zero-filled) would be resident
+    // for every idle socket. Writes go out per frame (write buffer 0); each send waits until its
+    // frame is written, so a socket that does not read holds one frame here and the rest in its
+    // bounded outbound queue.
+    ws.max_message_size(limit).read_buffer_size(read_buffer).write_buffer_size(0).on_upgrade(move |socket| async move {
+        let _slot = slot;
+        let (tx, rx) = outbox(queue_frames, queue_bytes);
         let conn = Conn {
             id: st.hub.next_conn_id(),
             url_sdkappid,
@@ -137,7 +167,50 @@ fn encode_shared(frame: &SharedFrame, mode: Mode, threshold: usize) -> Message {
     Message::Binary(json.clone())
 }
 
-async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::UnboundedReceiver<Out>, mode: Mode) {
+/// Why the socket's loop ended with a close of the server's own.
+enum Stop {
+    /// The outbound queue overflowed.
+    SlowConsumer,
+    /// An inbound `COMP` frame inflated to more than `max_frame_bytes`.
+    TooLarge,
+}
+
+async fn run(st: Arc<State>, socket: WebSocket, conn: Conn, rx: OutRx, mode: Mode) {
+    let metrics = &st.transport.metrics;
+    metrics.websockets_opened.fetch_add(1, Ordering::Relaxed);
+    let instance = conn.instance_id.clone();
+    let conn_id = conn.id;
+    let (stop, login) = run_loop(&st, socket, conn, rx, mode).await;
+    let user = login.as_ref().map(|l| l.user.as_str());
+    match stop {
+        Some((Stop::SlowConsumer, (frames, bytes))) => {
+            metrics.slow_consumer_closes.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(conn_id, user, instance = %instance, frames, bytes, "slow consumer closed: outbound queue full");
+        }
+        Some((Stop::TooLarge, _)) => {
+            metrics.frame_too_large_closes.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(conn_id, user, instance = %instance, max = st.config.max_frame_bytes,
+                "socket closed: compressed frame inflates past max_frame_bytes");
+        }
+        None => {}
+    }
+    if let Some(Login { sdkappid, user, .. }) = login {
+        st.hub.unregister(sdkappid, &user, conn_id);
+        crate::avchatroom::on_socket_closed(&st, sdkappid, &user);
+    }
+    metrics.websockets_closed.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(conn_id, "socket closed");
+}
+
+/// Send a close frame, giving up after a second (a client that does not read never takes it).
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(frame)).await;
+}
+
+type Ended = (Option<(Stop, (usize, usize))>, Option<Login>);
+
+async fn run_loop(st: &Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: OutRx, mode: Mode) -> Ended {
     let conn_id = conn.id;
     tracing::debug!(conn_id, instance = %conn.instance_id, "socket open");
     let mut shutdown = st.shutdown.clone();
@@ -146,6 +219,8 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
     let threshold = st.config.compress_threshold;
     let idle = Duration::from_secs(st.config.idle_timeout_secs.max(1));
     let mut last_inbound = tokio::time::Instant::now();
+    let mut ended: Option<Stop> = None;
+    let overflow = rx.overflow();
     loop {
         let close_sleep = async {
             match close_at {
@@ -168,25 +243,44 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
                     Some(Err(e)) => { tracing::debug!(conn_id, error = %e, "socket error"); break }
                     None => break,
                 };
-                if bytes.len() > st.config.max_frame_bytes {
+                let max = st.config.max_frame_bytes;
+                if bytes.len() > max {
                     tracing::debug!(conn_id, len = bytes.len(), "oversized frame dropped");
                     continue;
                 }
-                let frame = match Frame::from_bytes(&bytes) {
-                    Ok(f) if !f.head.servcmd.is_empty() => f,
-                    Ok(_) => { tracing::debug!(conn_id, "frame without servcmd dropped"); continue }
-                    Err(e) => { tracing::debug!(conn_id, error = %e, "malformed frame dropped"); continue }
-                };
                 let Some(c) = conn.take() else { break };
                 let st2 = st.clone();
+                // Decoding (inflating a `COMP` frame, at most `max_frame_bytes`; parsing up to
+                // 1 MB of JSON) runs on the blocking pool with the command, not on the runtime.
                 let joined = tokio::task::spawn_blocking(move || {
                     let mut c = c;
+                    let frame = match Frame::from_bytes(&bytes, max) {
+                        Ok(f) if !f.head.servcmd.is_empty() => f,
+                        Ok(_) => { tracing::debug!(conn_id, "frame without servcmd dropped"); return (c, Err(None)) }
+                        Err(FrameError::TooLarge(_)) => return (c, Err(Some(Stop::TooLarge))),
+                        Err(e) => { tracing::debug!(conn_id, error = %e, "malformed frame dropped"); return (c, Err(None)) }
+                    };
                     // The command's pushes wait until its reply is written (hub::hold_pushes).
                     let (reply, held) = crate::hub::hold_pushes(|| handle(&st2, &mut c, &frame));
-                    (c, frame.head, reply, held)
+                    (c, Ok((frame.head, reply, held)))
                 }).await;
+                let joined = match joined {
+                    Ok((c, Err(stop))) => {
+                        conn = Some(c);
+                        match stop {
+                            Some(stop) => {
+                                close(&mut socket, FRAME_TOO_LARGE_CLOSE, "frame too large").await;
+                                ended = Some(stop);
+                                break;
+                            }
+                            None => continue,
+                        }
+                    }
+                    Ok((c, Ok(done))) => Ok((c, done)),
+                    Err(e) => Err(e),
+                };
                 match joined {
-                    Ok((c, head, reply, held)) => {
+                    Ok((c, (head, reply, held))) => {
                         conn = Some(c);
                         let mut held = Some(held);
                         let sent = match reply {
@@ -200,7 +294,10 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
                                     r = &mut send => r.is_ok(),
                                     _ = tokio::time::sleep(HOLD_MAX) => {
                                         if let Some(h) = held.take() { h.release() }
-                                        send.await.is_ok()
+                                        tokio::select! {
+                                            r = send => r.is_ok(),
+                                            _ = overflow.wait() => false,
+                                        }
                                     }
                                 }
                             }
@@ -212,9 +309,25 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
                     Err(e) => { tracing::error!(conn_id, error = %e, "command handler failed"); break }
                 }
             }
+            // A queue that overflowed is not drained: the socket is closed.
+            _ = overflow.wait() => {
+                ended = Some(Stop::SlowConsumer);
+                break;
+            }
             out = rx.recv() => match out {
-                Some(Out::Frame(f)) => if socket.send(encode(&f, mode, threshold)).await.is_err() { break },
-                Some(Out::Shared(f)) => if socket.send(encode_shared(&f, mode, threshold)).await.is_err() { break },
+                Some(out @ (Out::Frame(_) | Out::Shared(_))) => {
+                    let msg = match &out {
+                        Out::Frame(f) => encode(f, mode, threshold),
+                        Out::Shared(f) => encode_shared(f, mode, threshold),
+                        Out::Close(_) => continue,
+                    };
+                    // A client that does not read blocks this write; its queue then overflows.
+                    let sent = tokio::select! {
+                        r = socket.send(msg) => r.is_ok(),
+                        _ = overflow.wait() => { ended = Some(Stop::SlowConsumer); false }
+                    };
+                    if !sent { break }
+                }
                 Some(Out::Close(ms)) => {
                     let at = tokio::time::Instant::now() + Duration::from_millis(ms);
                     close_at = Some(close_at.map_or(at, |t| t.min(at)));
@@ -231,11 +344,11 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
             }
         }
     }
-    if let Some(Login { sdkappid, user, .. }) = conn.and_then(|c| c.login) {
-        st.hub.unregister(sdkappid, &user, conn_id);
-        crate::avchatroom::on_socket_closed(&st, sdkappid, &user);
+    if let Some(Stop::SlowConsumer) = ended {
+        close(&mut socket, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON).await;
     }
-    tracing::debug!(conn_id, "socket closed");
+    let queued = rx.len();
+    (ended.map(|s| (s, queued)), conn.and_then(|c| c.login))
 }
 
 fn sig_fail(info: impl Into<String>) -> Value {
