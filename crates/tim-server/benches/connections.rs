@@ -11,9 +11,10 @@
 //! The server runs in this process (SQLite in a temporary data dir, accounts created at first
 //! login); a copy of this program in a child process opens `CONN_N` `/binfo` WebSockets and logs
 //! each in with `wslogin` and a real userSig, then keeps them open without sending. The server's
-//! resident set (`VmRSS`) is read before (after one warm-up login) and once every socket is
-//! logged in and idle; the difference divided by N is the cost of one connection: the socket's
-//! task, its WebSocket buffers, its queue and session, the kernel's share not included.
+//! resident set (`VmRSS`) is read before (after a warm-up: 1,000 connections logged in the same
+//! way, then closed) and once every socket is logged in and idle; the difference divided by N is
+//! the cost of one connection: the socket's task, its WebSocket buffers, its queue and session,
+//! its rows in SQLite's cache; the kernel's share (socket buffers) not included.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures_util::{SinkExt, StreamExt};
@@ -80,11 +81,14 @@ async fn parent() {
     let server = tim_server::Server::start(config).await.unwrap();
     let addr = server.local_addr().to_string();
 
-    // Warm-up: one connection (runtime threads, SQLite pages, allocator arenas), then closed.
-    let mut child = spawn_child(&addr, 1, 1_000_000);
+    // Warm-up: logins at the same concurrency as below (runtime and blocking-pool threads, their
+    // allocator arenas, SQLite pages), then closed: what remains after it is the cost of the
+    // sockets themselves, not the one-off growth of a login burst.
+    let warm = if smoke() { 5 } else { 1000.min(n) };
+    let mut child = spawn_child(&addr, warm, 1_000_000);
     child.wait_ready();
     child.finish();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let before = rss();
 
     let t = Instant::now();

@@ -51,7 +51,7 @@ impl Default for TransportConfig {
             max_websockets_per_ip: 1024,
             outbound_queue_frames: 1024,
             outbound_queue_bytes: 8 * 1024 * 1024,
-            ws_read_buffer_bytes: 4096,
+            ws_read_buffer_bytes: 2048,
         }
     }
 }

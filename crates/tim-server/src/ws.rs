@@ -18,7 +18,7 @@ use tim_proto::{cmd, code, Frame, Head};
 use crate::commands::{self, fail, ok, ok_with, Who};
 use crate::config::MultiInstance;
 use crate::hub::{Out, SessionRef, SharedFrame};
-use crate::outbox::{outbox, OutRx, OutTx, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON};
+use crate::outbox::{outbox, OutRx, OutTx, Overflow, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON};
 use crate::store::Ticket;
 use crate::{now, State};
 
@@ -243,70 +243,15 @@ async fn run_loop(st: &Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: Ou
                     Some(Err(e)) => { tracing::debug!(conn_id, error = %e, "socket error"); break }
                     None => break,
                 };
-                let max = st.config.max_frame_bytes;
-                if bytes.len() > max {
-                    tracing::debug!(conn_id, len = bytes.len(), "oversized frame dropped");
-                    continue;
-                }
-                let Some(c) = conn.take() else { break };
-                let st2 = st.clone();
-                // Decoding (inflating a `COMP` frame, at most `max_frame_bytes`; parsing up to
-                // 1 MB of JSON) runs on the blocking pool with the command, not on the runtime.
-                let joined = tokio::task::spawn_blocking(move || {
-                    let mut c = c;
-                    let frame = match Frame::from_bytes(&bytes, max) {
-                        Ok(f) if !f.head.servcmd.is_empty() => f,
-                        Ok(_) => { tracing::debug!(conn_id, "frame without servcmd dropped"); return (c, Err(None)) }
-                        Err(FrameError::TooLarge(_)) => return (c, Err(Some(Stop::TooLarge))),
-                        Err(e) => { tracing::debug!(conn_id, error = %e, "malformed frame dropped"); return (c, Err(None)) }
-                    };
-                    // The command's pushes wait until its reply is written (hub::hold_pushes).
-                    let (reply, held) = crate::hub::hold_pushes(|| handle(&st2, &mut c, &frame));
-                    (c, Ok((frame.head, reply, held)))
-                }).await;
-                let joined = match joined {
-                    Ok((c, Err(stop))) => {
-                        conn = Some(c);
-                        match stop {
-                            Some(stop) => {
-                                close(&mut socket, FRAME_TOO_LARGE_CLOSE, "frame too large").await;
-                                ended = Some(stop);
-                                break;
-                            }
-                            None => continue,
-                        }
+                // Boxed: the command's state (its blocking task, the reply being written) is
+                // allocated while it runs instead of in every idle socket's task.
+                match Box::pin(command(st, &mut socket, &mut conn, bytes, &overflow, mode)).await {
+                    Flow::Continue => {}
+                    Flow::Break => break,
+                    Flow::Stop(stop) => {
+                        ended = Some(stop);
+                        break;
                     }
-                    Ok((c, Ok(done))) => Ok((c, done)),
-                    Err(e) => Err(e),
-                };
-                match joined {
-                    Ok((c, (head, reply, held))) => {
-                        conn = Some(c);
-                        let mut held = Some(held);
-                        let sent = match reply {
-                            Some(body) => {
-                                let f = Frame::new(Head::reply(head.servcmd, head.seq), body);
-                                let send = socket.send(encode(&f, mode, threshold));
-                                tokio::pin!(send);
-                                // A sender whose socket is slow to take its reply must not delay
-                                // everyone else's pushes: released after HOLD_MAX at the latest.
-                                tokio::select! {
-                                    r = &mut send => r.is_ok(),
-                                    _ = tokio::time::sleep(HOLD_MAX) => {
-                                        if let Some(h) = held.take() { h.release() }
-                                        tokio::select! {
-                                            r = send => r.is_ok(),
-                                            _ = overflow.wait() => false,
-                                        }
-                                    }
-                                }
-                            }
-                            None => true,
-                        };
-                        if let Some(h) = held.take() { h.release() }
-                        if !sent { break }
-                    }
-                    Err(e) => { tracing::error!(conn_id, error = %e, "command handler failed"); break }
                 }
             }
             // A queue that overflowed is not drained: the socket is closed.
@@ -349,6 +294,99 @@ async fn run_loop(st: &Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: Ou
     }
     let queued = rx.len();
     (ended.map(|s| (s, queued)), conn.and_then(|c| c.login))
+}
+
+/// What the socket's loop does after a command.
+enum Flow {
+    Continue,
+    Break,
+    Stop(Stop),
+}
+
+/// Decode and run one inbound frame and write its reply.
+async fn command(
+    st: &Arc<State>,
+    socket: &mut WebSocket,
+    conn: &mut Option<Conn>,
+    bytes: Vec<u8>,
+    overflow: &Overflow,
+    mode: Mode,
+) -> Flow {
+    let max = st.config.max_frame_bytes;
+    let Some(c) = conn.take() else { return Flow::Break };
+    let conn_id = c.id;
+    if bytes.len() > max {
+        tracing::debug!(conn_id, len = bytes.len(), "oversized frame dropped");
+        *conn = Some(c);
+        return Flow::Continue;
+    }
+    let st2 = st.clone();
+    // Decoding (inflating a `COMP` frame, at most `max_frame_bytes`; parsing up to 1 MB of JSON)
+    // runs on the blocking pool with the command, not on the runtime.
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut c = c;
+        let frame = match Frame::from_bytes(&bytes, max) {
+            Ok(f) if !f.head.servcmd.is_empty() => f,
+            Ok(_) => {
+                tracing::debug!(conn_id, "frame without servcmd dropped");
+                return (c, Err(None));
+            }
+            Err(FrameError::TooLarge(_)) => return (c, Err(Some(Stop::TooLarge))),
+            Err(e) => {
+                tracing::debug!(conn_id, error = %e, "malformed frame dropped");
+                return (c, Err(None));
+            }
+        };
+        // The command's pushes wait until its reply is written (hub::hold_pushes).
+        let (reply, held) = crate::hub::hold_pushes(|| handle(&st2, &mut c, &frame));
+        (c, Ok((frame.head, reply, held)))
+    })
+    .await;
+    let (c, result) = match joined {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::error!(conn_id, error = %e, "command handler failed");
+            return Flow::Break;
+        }
+    };
+    *conn = Some(c);
+    let (head, reply, held) = match result {
+        Ok(done) => done,
+        Err(None) => return Flow::Continue,
+        Err(Some(stop)) => {
+            close(socket, FRAME_TOO_LARGE_CLOSE, "frame too large").await;
+            return Flow::Stop(stop);
+        }
+    };
+    let mut held = Some(held);
+    let sent = match reply {
+        Some(body) => {
+            let f = Frame::new(Head::reply(head.servcmd, head.seq), body);
+            let send = socket.send(encode(&f, mode, st.config.compress_threshold));
+            tokio::pin!(send);
+            // A sender whose socket is slow to take its reply must not delay everyone else's
+            // pushes: released after HOLD_MAX at the latest.
+            tokio::select! {
+                r = &mut send => r.is_ok(),
+                _ = tokio::time::sleep(HOLD_MAX) => {
+                    if let Some(h) = held.take() { h.release() }
+                    tokio::select! {
+                        r = send => r.is_ok(),
+                        _ = overflow.wait() => false,
+                    }
+                }
+            }
+        }
+        None => true,
+    };
+    if let Some(h) = held.take() {
+        h.release()
+    }
+    if sent {
+        Flow::Continue
+    } else {
+        Flow::Break
+    }
 }
 
 fn sig_fail(info: impl Into<String>) -> Value {
