@@ -60,12 +60,34 @@ function defaultServer() {
 }
 
 // Inflate a `COMP` frame (zlib or gzip) with the platform's DecompressionStream. Where there is
-// none, the SDK does not ask the server for compressed frames.
-var inflate = typeof DecompressionStream === 'function' && typeof Response === 'function' && typeof Blob === 'function'
+// none, the SDK does not ask the server for compressed frames. Inflating stops (and the frame is
+// dropped) past MAX_INFLATED bytes, the engine's MAX_INBOUND_FRAME_BYTES: a small frame that
+// inflates to gigabytes costs no more than that.
+var MAX_INFLATED = 16 * 1024 * 1024;
+var inflate = typeof DecompressionStream === 'function' && typeof Blob === 'function'
   ? function (bytes) {
     var format = bytes[0] === 0x1f && bytes[1] === 0x8b ? 'gzip' : 'deflate';
-    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
-    return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); });
+    var reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format)).getReader();
+    var chunks = [];
+    var total = 0;
+    function next() {
+      return reader.read().then(function (r) {
+        if (r.done) {
+          var out = new Uint8Array(total);
+          var at = 0;
+          for (var i = 0; i < chunks.length; i++) { out.set(chunks[i], at); at += chunks[i].length; }
+          return out;
+        }
+        total += r.value.length;
+        if (total > MAX_INFLATED) {
+          reader.cancel().catch(function () {});
+          throw new Error('compressed frame inflates to more than ' + MAX_INFLATED + ' bytes');
+        }
+        chunks.push(r.value);
+        return next();
+      });
+    }
+    return next();
   }
   : undefined;
 

@@ -47,6 +47,9 @@ start_node() { # start_node <data dir> <log name> [VAR=value...]
 
 step "native tests (SQLite, single node, no services)"
 env -u TIM_TEST_POSTGRES_URL -u TIM_TEST_REDIS_URL -u TIM_TEST_S3_ENDPOINT -u TIM_TEST_S3_BUCKET cargo test --workspace
+# Every benchmark in its smoke mode (tiny sizes, debug build): a benchmark that no longer runs
+# fails here. The measurements themselves: `cargo bench -p tim-server` (docs/BENCHMARKS.md).
+env -u TIM_TEST_POSTGRES_URL TIM_BENCH_SMOKE=1 cargo test -p tim-server --bench fanout --bench connections
 cargo build -p tim-server
 
 step "services: PostgreSQL + Redis on loopback"
@@ -80,6 +83,8 @@ node tests/js/types.test.mjs
 step "our SDK in Node"
 node tests/node/sdk-c2c.mjs
 node tests/node/unreachable.mjs
+# A COMP frame that inflates past 16 MiB is dropped with bounded memory.
+node tests/node/inflate-cap.mjs
 # Object layout and identity, calls that must not fail: ours, then the official SDK as control.
 node tests/node/objects.mjs
 TIM_SDK=official node tests/node/objects.mjs

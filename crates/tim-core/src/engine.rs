@@ -36,6 +36,11 @@ const BACKOFF_MS: [u64; 7] = [0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 /// How long the C2C sync waits for the platform's cache (e.g. an IndexedDB open blocked by
 /// another tab) before it goes ahead without it.
 const CACHE_WAIT_MS: u64 = 3_000;
+/// Largest inbound frame the engine reads, in bytes of JSON (a `COMP` frame is inflated no
+/// further): a server's largest replies (a page of 100 messages of 12 KB) are far smaller, and a
+/// frame that inflates to more is dropped like one that does not inflate. `js/facade.js` caps
+/// the platform's inflation at the same size.
+pub const MAX_INBOUND_FRAME_BYTES: usize = 16 << 20;
 
 /// Identifies one WebSocket the engine asked the platform to open.
 pub type SocketId = u64;
@@ -577,9 +582,10 @@ impl Engine {
         self.schedule_reconnect(now);
     }
 
-    /// A frame arrived as bytes (binary frame: JSON or `COMP` + zlib/gzip).
+    /// A frame arrived as bytes (binary frame: JSON or `COMP` + zlib/gzip). Frames of more than
+    /// [`MAX_INBOUND_FRAME_BYTES`] (inflated) are dropped.
     pub fn on_bytes(&mut self, socket: SocketId, bytes: &[u8], now: u64) {
-        if let Ok(frame) = tim_proto::frame::value_from_bytes(bytes) {
+        if let Ok(frame) = tim_proto::frame::value_from_bytes(bytes, MAX_INBOUND_FRAME_BYTES) {
             self.on_frame(socket, frame, now);
         }
     }

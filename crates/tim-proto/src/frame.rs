@@ -86,6 +86,10 @@ pub struct Frame {
 pub enum FrameError {
     /// `COMP` payload that neither zlib nor gzip could inflate.
     Inflate,
+    /// The frame (inflated, for `COMP`) is larger than the caller's limit of this many bytes.
+    /// Inflating stops at the limit: a small `COMP` frame that would inflate to gigabytes
+    /// allocates no more than the limit.
+    TooLarge(usize),
     /// Not a JSON object with a `head`.
     Json(String),
 }
@@ -94,6 +98,7 @@ impl std::fmt::Display for FrameError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FrameError::Inflate => f.write_str("compressed frame could not be inflated"),
+            FrameError::TooLarge(max) => write!(f, "frame larger than {max} bytes"),
             FrameError::Json(e) => write!(f, "frame is not valid JSON: {e}"),
         }
     }
@@ -119,56 +124,74 @@ impl Frame {
     }
 
     /// Parse a frame from the bytes of a binary WebSocket message: plain UTF-8 JSON, or `COMP`
-    /// followed by a zlib (RFC 1950) or gzip (RFC 1952) stream (WIRE.md §1.2).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FrameError> {
-        let json = plain(bytes)?;
+    /// followed by a zlib (RFC 1950) or gzip (RFC 1952) stream (WIRE.md §1.2). A frame whose
+    /// JSON is longer than `max_bytes` is [`FrameError::TooLarge`]; a `COMP` stream is inflated
+    /// no further than that.
+    pub fn from_bytes(bytes: &[u8], max_bytes: usize) -> Result<Self, FrameError> {
+        let json = plain(bytes, max_bytes)?;
         serde_json::from_slice(&json).map_err(|e| FrameError::Json(e.to_string()))
     }
 }
 
 /// Parse the bytes of a binary WebSocket message (plain JSON, or `COMP` + zlib/gzip) into a
 /// JSON value, without typed decoding (the SDK's path: one `Value` parser keeps the wasm small).
-pub fn value_from_bytes(bytes: &[u8]) -> Result<Value, FrameError> {
-    let json = plain(bytes)?;
+/// The JSON may be at most `max_bytes` long, as in [`Frame::from_bytes`].
+pub fn value_from_bytes(bytes: &[u8], max_bytes: usize) -> Result<Value, FrameError> {
+    let json = plain(bytes, max_bytes)?;
     serde_json::from_slice(&json).map_err(|e| FrameError::Json(e.to_string()))
 }
 
-/// The JSON bytes of a frame: as they are, or inflated after `COMP`. Without the `inflate`
-/// feature a `COMP` frame is an error (the platform must inflate it first).
-fn plain(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, FrameError> {
+/// The JSON bytes of a frame: as they are, or inflated after `COMP`, at most `max_bytes`.
+/// Without the `inflate` feature a `COMP` frame is an error (the platform must inflate it first).
+fn plain(bytes: &[u8], max_bytes: usize) -> Result<std::borrow::Cow<'_, [u8]>, FrameError> {
     match bytes.strip_prefix(COMP_PREFIX.as_slice()) {
         #[cfg(feature = "inflate")]
-        Some(packed) => inflate(packed).map(std::borrow::Cow::Owned).ok_or(FrameError::Inflate),
+        Some(packed) => inflate(packed, max_bytes).map(std::borrow::Cow::Owned),
         #[cfg(not(feature = "inflate"))]
         Some(_) => Err(FrameError::Inflate),
+        None if bytes.len() > max_bytes => Err(FrameError::TooLarge(max_bytes)),
         None => Ok(std::borrow::Cow::Borrowed(bytes)),
     }
 }
 
-/// Inflate a zlib or gzip stream, detecting the container from its first bytes.
+/// Inflate a zlib or gzip stream, detecting the container from its first bytes, to at most
+/// `max_bytes`: a stream that inflates to more is [`FrameError::TooLarge`] and costs at most
+/// about `max_bytes` of memory (the output grows as it is produced, never past the limit).
+/// There is no uncapped variant.
 #[cfg(feature = "inflate")]
-pub fn inflate(data: &[u8]) -> Option<Vec<u8>> {
-    use miniz_oxide::inflate::{decompress_to_vec, decompress_to_vec_zlib};
-    if data.len() >= 10 && data[0] == 0x1f && data[1] == 0x8b {
-        // gzip: fixed 10-byte header, then optional fields selected by FLG (RFC 1952 §2.3).
-        let flags = data[3];
-        let mut pos = 10usize;
-        if flags & 0x04 != 0 {
-            let xlen = usize::from(*data.get(pos)?) | usize::from(*data.get(pos + 1)?) << 8;
-            pos += 2 + xlen;
-        }
-        for bit in [0x08u8, 0x10] {
-            if flags & bit != 0 {
-                pos += data.get(pos..)?.iter().position(|&b| b == 0)? + 1;
-            }
-        }
-        if flags & 0x02 != 0 {
-            pos += 2;
-        }
-        decompress_to_vec(data.get(pos..)?).ok()
+pub fn inflate(data: &[u8], max_bytes: usize) -> Result<Vec<u8>, FrameError> {
+    use miniz_oxide::inflate::{decompress_to_vec_with_limit, decompress_to_vec_zlib_with_limit, TINFLStatus};
+    let result = if data.len() >= 10 && data[0] == 0x1f && data[1] == 0x8b {
+        let body = gzip_body(data).ok_or(FrameError::Inflate)?;
+        decompress_to_vec_with_limit(body, max_bytes)
     } else {
-        decompress_to_vec_zlib(data).ok()
+        decompress_to_vec_zlib_with_limit(data, max_bytes)
+    };
+    result.map_err(|e| match e.status {
+        TINFLStatus::HasMoreOutput => FrameError::TooLarge(max_bytes),
+        _ => FrameError::Inflate,
+    })
+}
+
+/// The deflate stream of a gzip member: after the fixed 10-byte header and the optional fields
+/// selected by FLG (RFC 1952 §2.3).
+#[cfg(feature = "inflate")]
+fn gzip_body(data: &[u8]) -> Option<&[u8]> {
+    let flags = *data.get(3)?;
+    let mut pos = 10usize;
+    if flags & 0x04 != 0 {
+        let xlen = usize::from(*data.get(pos)?) | usize::from(*data.get(pos + 1)?) << 8;
+        pos += 2 + xlen;
     }
+    for bit in [0x08u8, 0x10] {
+        if flags & bit != 0 {
+            pos += data.get(pos..)?.iter().position(|&b| b == 0)? + 1;
+        }
+    }
+    if flags & 0x02 != 0 {
+        pos += 2;
+    }
+    data.get(pos..)
 }
 
 #[cfg(test)]
@@ -186,11 +209,12 @@ mod tests {
 
     #[test]
     fn plain_and_malformed_bytes() {
-        let f = Frame::from_bytes(br#"{"head":{"servcmd":"a.b","seq":3},"body":{"X":1}}"#).unwrap();
+        let f = Frame::from_bytes(br#"{"head":{"servcmd":"a.b","seq":3},"body":{"X":1}}"#, 1024).unwrap();
         assert_eq!(f.head.match_key(), "a.b3");
         assert_eq!(f.body["X"], 1);
-        assert!(Frame::from_bytes(b"not json").is_err());
-        assert_eq!(Frame::from_bytes(b"COMPgarbage"), Err(FrameError::Inflate));
+        assert!(Frame::from_bytes(b"not json", 1024).is_err());
+        assert_eq!(Frame::from_bytes(b"COMPgarbage", 1024), Err(FrameError::Inflate));
+        assert_eq!(Frame::from_bytes(br#"{"head":{"servcmd":"a.b","seq":3}}"#, 10), Err(FrameError::TooLarge(10)));
     }
 
     #[test]
@@ -207,7 +231,35 @@ mod tests {
         for packed in [zlib, gz] {
             let mut bytes = COMP_PREFIX.to_vec();
             bytes.extend_from_slice(&packed);
-            assert_eq!(Frame::from_bytes(&bytes).unwrap().head.servcmd, "x.y");
+            assert_eq!(Frame::from_bytes(&bytes, json.len()).unwrap().head.servcmd, "x.y");
+            // One byte short of the inflated size: refused, not truncated.
+            assert_eq!(Frame::from_bytes(&bytes, json.len() - 1), Err(FrameError::TooLarge(json.len() - 1)));
         }
+    }
+
+    #[test]
+    #[cfg(feature = "inflate")]
+    fn a_zlib_bomb_stops_at_the_limit() {
+        // 64 MiB of spaces compress to about 64 KB; the limit is 1 MiB.
+        let big = vec![b' '; 64 << 20];
+        for packed in [miniz_oxide::deflate::compress_to_vec_zlib(&big, 9), gzip(&big)] {
+            assert!(packed.len() < 128 * 1024, "{}", packed.len());
+            let started = std::time::Instant::now();
+            assert_eq!(inflate(&packed, 1 << 20), Err(FrameError::TooLarge(1 << 20)));
+            let mut frame = COMP_PREFIX.to_vec();
+            frame.extend_from_slice(&packed);
+            assert_eq!(value_from_bytes(&frame, 1 << 20), Err(FrameError::TooLarge(1 << 20)));
+            // Stopping early is what keeps it cheap (inflating all 64 MiB takes far longer).
+            assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        }
+        assert_eq!(inflate(&miniz_oxide::deflate::compress_to_vec_zlib(b"abc", 6), 3).unwrap(), b"abc");
+    }
+
+    #[cfg(feature = "inflate")]
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+        gz.extend_from_slice(&miniz_oxide::deflate::compress_to_vec(data, 9));
+        gz.extend_from_slice(&[0; 8]);
+        gz
     }
 }

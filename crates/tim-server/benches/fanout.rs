@@ -4,6 +4,7 @@
 //! cargo bench -p tim-server --bench fanout
 //! FANOUT_MEMBERS=2000 FANOUT_ROUNDS=3 FANOUT_BASELINE=none cargo bench -p tim-server --bench fanout
 //! FANOUT_TEXT_BYTES=2000 cargo bench -p tim-server --bench fanout   # compressed push frames
+//! TIM_BENCH_SMOKE=1 cargo test -p tim-server --bench fanout  # 20 members, 1 round: a smoke run
 //! ```
 //!
 //! What it does, all through the real API:
@@ -46,6 +47,11 @@ const FD_RESERVE: usize = 100;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// `TIM_BENCH_SMOKE=1`: a tiny run (20 members, one round) that only checks the benchmark works.
+fn smoke() -> bool {
+    std::env::var("TIM_BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 /// (soft, hard) open-file limit of this process, from `/proc/self/limits`.
@@ -173,7 +179,8 @@ impl Rest {
 }
 
 async fn server_side() {
-    let wanted = env_usize("FANOUT_MEMBERS", 10_000).max(2);
+    let wanted = if smoke() { 20 } else { env_usize("FANOUT_MEMBERS", 10_000).max(2) };
+    let _ = tim_server::transport::raise_nofile_limit();
     let (soft, hard) = fd_limits();
     // Each process holds one socket per member (the server here, the clients in the child).
     let n = wanted.min(soft.saturating_sub(FD_RESERVE)).max(2);
@@ -186,7 +193,7 @@ async fn server_side() {
     }
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("fanout-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let config = tim_server::Config {
+    let mut config = tim_server::Config {
         listen: "127.0.0.1:0".into(),
         data_dir: dir.clone(),
         apps: vec![tim_server::AppConfig { sdkappid: APP, secret_key: KEY.into(), admin: ADMIN.into() }],
@@ -195,6 +202,11 @@ async fn server_side() {
         idle_timeout_secs: 3600,
         ..tim_server::Config::default()
     };
+    // The group holds every member (the default cap of a Public group is 2,000), and every
+    // client connects from 127.0.0.1.
+    config.groups.max_members = n as u64;
+    config.transport.max_connections_per_ip = 0;
+    config.transport.max_websockets_per_ip = 0;
     let server = tim_server::Server::start(config).await.unwrap();
     let addr = server.local_addr().to_string();
 
@@ -260,6 +272,7 @@ async fn server_side() {
             .env("FANOUT_ADDR", &addr)
             .env("FANOUT_GROUP", &group)
             .env("FANOUT_N", n.to_string())
+            .env("FANOUT_ROUNDS", if smoke() { "1".to_string() } else { env_usize("FANOUT_ROUNDS", 5).to_string() })
             .status()
             .unwrap()
     })
@@ -338,7 +351,7 @@ mod clients {
         loop {
             let m = ws.next().await.expect("socket open").unwrap();
             let Some(b) = frame_text(m) else { continue };
-            let f = tim_proto::Frame::from_bytes(&b).unwrap();
+            let f = tim_proto::Frame::from_bytes(&b, 64 << 20).unwrap();
             if f.head.servcmd == "im_open_status.wslogin" {
                 assert_eq!(f.body["ErrorCode"], 0, "wslogin {u}: {}", f.body);
                 return (ws, f.body["A2Key"].as_str().unwrap().to_string());
@@ -367,7 +380,7 @@ mod clients {
                     }
                     continue;
                 }
-                let f = tim_proto::Frame::from_bytes(&b).unwrap();
+                let f = tim_proto::Frame::from_bytes(&b, 64 << 20).unwrap();
                 let _ = seen.send(Seen::Reply(at, f.body));
                 continue;
             }
@@ -384,7 +397,7 @@ mod clients {
             assert!(ok, "unexpected frame at {}: {}", user(i), String::from_utf8_lossy(&b));
             // One in a hundred is read in full.
             if i % 100 == 1 {
-                let f = tim_proto::Frame::from_bytes(&b).unwrap();
+                let f = tim_proto::Frame::from_bytes(&b, 64 << 20).unwrap();
                 let ev = &f.body["EventArray"][0];
                 let msg = if group_push { &ev["GroupMsgArray"][0] } else { &ev["C2cMsgArray"][0] };
                 assert_eq!(msg["From_Account"], "u0", "{}", f.body);

@@ -240,7 +240,8 @@ pub struct Config {
     /// Create accounts on first login, and receivers on first message (Tencent requires an
     /// explicit `account_import`; this is friendlier for demos). Default true.
     pub auto_import_accounts: bool,
-    /// Inbound frames larger than this many bytes are dropped.
+    /// Inbound frames larger than this many bytes are dropped; a `COMP` frame that inflates to
+    /// more closes the socket (1009).
     pub max_frame_bytes: usize,
     /// Outbound binary frames larger than this are sent `COMP`+zlib when the client allows it.
     pub compress_threshold: usize,
@@ -266,6 +267,8 @@ pub struct Config {
     /// An AVChatRoom member whose sockets are all closed leaves the room after this many
     /// seconds (a reconnect within it keeps the membership).
     pub avchatroom_offline_grace_secs: u64,
+    /// Transport limits: header-read timeout, per-IP caps, outbound queues, buffers.
+    pub transport: crate::transport::TransportConfig,
 }
 
 impl Default for Config {
@@ -294,6 +297,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             avchatroom_member_list_max: 30,
             avchatroom_offline_grace_secs: 60,
+            transport: crate::transport::TransportConfig::default(),
         }
     }
 }
@@ -385,6 +389,7 @@ impl Config {
             };
         }
         self.apply_limits_env(&get)?;
+        self.transport.apply_env(&get)?;
         self.apply_uploads_env(&get)
     }
 

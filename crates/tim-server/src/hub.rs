@@ -13,7 +13,8 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tim_proto::{cmd, Frame, Head};
-use tokio::sync::mpsc::UnboundedSender;
+
+use crate::outbox::OutTx;
 
 /// A boxed future (the hub trait is object safe).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -96,8 +97,8 @@ pub fn shared_push(body: &Value) -> Arc<SharedFrame> {
 
 /// Something queued for a socket while a command's pushes are held back.
 enum Held {
-    One(UnboundedSender<Out>, Out),
-    Many(Vec<UnboundedSender<Out>>, Arc<SharedFrame>),
+    One(OutTx, Out),
+    Many(Vec<OutTx>, Arc<SharedFrame>),
 }
 
 thread_local! {
@@ -117,7 +118,7 @@ fn hold(held: Held) -> Option<Held> {
 }
 
 /// Queue `out` for a socket (held back during [`hold_pushes`]); a closed socket is ignored.
-fn enqueue(tx: &UnboundedSender<Out>, out: Out) {
+fn enqueue(tx: &OutTx, out: Out) {
     if let Some(Held::One(tx, out)) = hold(Held::One(tx.clone(), out)) {
         let _ = tx.send(out);
     }
@@ -190,8 +191,8 @@ pub struct SessionRef {
     pub platform: u32,
     /// The A2 key the socket is logged in with.
     pub a2: String,
-    /// The socket's outbound queue.
-    pub tx: UnboundedSender<Out>,
+    /// The socket's outbound queue (bounded: [`crate::outbox`]).
+    pub tx: OutTx,
     /// Non-zero: the `KickType` this socket was kicked with.
     pub kicked: Arc<AtomicU32>,
     /// When the socket logged in (Unix microseconds; in cluster mode by the Redis server's clock,
@@ -325,7 +326,7 @@ impl LocalHub {
     ///
     /// Under [`hold_pushes`] the whole fan-out is held as one entry.
     pub fn push_local_many(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) -> usize {
-        let targets: Vec<UnboundedSender<Out>> = {
+        let targets: Vec<OutTx> = {
             let map = self.lock();
             let mut key = (sdkappid, String::new());
             let mut targets = Vec::new();
@@ -393,10 +394,10 @@ impl Hub for LocalHub {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+    use crate::outbox::{outbox, OutRx};
 
-    fn session(hub: &LocalHub, user: &str, instance: &str) -> (SessionRef, UnboundedReceiver<Out>) {
-        let (tx, rx) = unbounded_channel();
+    fn session(hub: &LocalHub, user: &str, instance: &str) -> (SessionRef, OutRx) {
+        let (tx, rx) = outbox(0, 0);
         let s = SessionRef {
             conn_id: hub.next_conn_id(),
             instance_id: instance.into(),
@@ -419,8 +420,8 @@ mod tests {
         let body = json!({"EventArray":[{"Event": 3, "GroupMsgArray":[{"MsgSeq": 7}]}]});
         let n = hub.push_local_many(1, &["a", "b", "nobody"], Some(a1.conn_id), &body);
         assert_eq!(n, 2);
-        assert!(a1_rx.try_recv().is_err(), "the sending socket gets nothing");
-        let (Ok(Out::Shared(x)), Ok(Out::Shared(y))) = (a2_rx.try_recv(), b_rx.try_recv()) else {
+        assert!(a1_rx.try_recv().is_none(), "the sending socket gets nothing");
+        let (Some(Out::Shared(x)), Some(Out::Shared(y))) = (a2_rx.try_recv(), b_rx.try_recv()) else {
             panic!("a shared frame for each other socket");
         };
         assert!(Arc::ptr_eq(&x, &y), "serialised once");
@@ -451,19 +452,19 @@ mod tests {
             hub.push_local_many(1, &["a", "b"], None, &json!({"n": 2}));
             a.kick(1, 0);
         });
-        assert!(a_rx.try_recv().is_err() && b_rx.try_recv().is_err(), "nothing queued while held");
+        assert!(a_rx.try_recv().is_none() && b_rx.try_recv().is_none(), "nothing queued while held");
         // Outside hold_pushes, pushes go out at once.
         hub.push_local_many(1, &["b"], None, &json!({"n": 0}));
-        assert!(matches!(b_rx.try_recv(), Ok(Out::Shared(_))));
+        assert!(matches!(b_rx.try_recv(), Some(Out::Shared(_))));
         held.release();
         let n = |o: Out| match o {
             Out::Frame(f) => f.body["n"].as_u64(),
             Out::Shared(f) => Frame::from_json(std::str::from_utf8(f.json()).unwrap()).unwrap().body["n"].as_u64(),
             Out::Close(_) => Some(99),
         };
-        let got: Vec<Option<u64>> = std::iter::from_fn(|| a_rx.try_recv().ok()).map(n).collect();
+        let got: Vec<Option<u64>> = std::iter::from_fn(|| a_rx.try_recv()).map(n).collect();
         // 1, the fan-out, the kick notice (no "n"), the close.
         assert_eq!(got, vec![Some(1), Some(2), None, Some(99)]);
-        assert_eq!(b_rx.try_recv().ok().and_then(n), Some(2));
+        assert_eq!(b_rx.try_recv().and_then(n), Some(2));
     }
 }

@@ -25,10 +25,12 @@ pub mod groups;
 pub mod hub;
 pub mod limits;
 pub mod online;
+pub mod outbox;
 pub mod profiles;
 pub mod rest;
 pub mod store;
 pub mod topics;
+pub mod transport;
 pub mod uploads;
 pub mod validate;
 pub mod ws;
@@ -72,6 +74,8 @@ pub struct State {
     pub rooms: avchatroom::Rooms,
     /// Request rate limits (per node).
     pub limits: limits::Limits,
+    /// Transport counters and per-IP limits.
+    pub transport: transport::Transport,
     apps: RwLock<HashMap<u64, App>>,
     shutdown: watch::Receiver<bool>,
 }
@@ -237,27 +241,13 @@ impl Server {
             blobs,
             rooms: avchatroom::Rooms::default(),
             limits: limits::Limits::new(&config.limits),
+            transport: transport::Transport::new(&config.transport),
             apps: RwLock::new(apps.into_iter().map(|a| (a.sdkappid, a)).collect()),
             shutdown: rx.clone(),
             config,
         });
         let app = router(state.clone());
-        let mut stop = rx;
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                while !*stop.borrow() {
-                    if stop.changed().await.is_err() {
-                        break;
-                    }
-                }
-            };
-            if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "server error");
-            }
-        });
+        let task = tokio::spawn(transport::serve(listener, app, state.clone(), rx));
         tracing::info!(%addr, node = node_id.as_deref().unwrap_or("-"), uploads = %state.blobs.describe(), "tim-server listening");
         Ok(ServerHandle { addr, state, created_app, node_id, shutdown: tx, task })
     }
@@ -268,6 +258,7 @@ fn router(state: Arc<State>) -> Router {
         .route("/binfo", get(ws::binfo))
         .route("/info", get(ws::info))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(transport::metrics))
         .route("/v4/{service}/{command}", post(rest::v4))
         // The upload plugin PUTs from the page's origin: CORS open, the token is the auth.
         .route(

@@ -87,6 +87,11 @@ fn usersig(config: Config, sdkappid: Option<u64>, user: &str, expire: u64) -> Ex
 }
 
 fn serve(config: Config) -> ExitCode {
+    // Every socket is a file: the soft limit (often 1024) would cap the connections.
+    match tim_server::transport::raise_nofile_limit() {
+        Ok((soft, hard)) => tracing::info!(soft, hard, "open-file limit (RLIMIT_NOFILE)"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit (RLIMIT_NOFILE)"),
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

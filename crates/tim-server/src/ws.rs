@@ -2,21 +2,23 @@
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State as AxState};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tim_proto::{cmd, code, frame::COMP_PREFIX, Frame, Head};
-use tokio::sync::mpsc;
+use tim_proto::frame::{FrameError, COMP_PREFIX};
+use tim_proto::{cmd, code, Frame, Head};
 
 use crate::commands::{self, fail, ok, ok_with, Who};
 use crate::config::MultiInstance;
 use crate::hub::{Out, SessionRef, SharedFrame};
+use crate::outbox::{outbox, OutRx, OutTx, Overflow, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON};
 use crate::store::Ticket;
 use crate::{now, State};
 
@@ -35,7 +37,7 @@ struct Conn {
     url_sdkappid: Option<u64>,
     instance_id: String,
     platform: u32,
-    tx: mpsc::UnboundedSender<Out>,
+    tx: OutTx,
     kicked: Arc<AtomicU32>,
     login: Option<Login>,
     /// The server's base URL as this client reached it (upload URLs).
@@ -53,12 +55,16 @@ struct Mode {
     compress: bool,
 }
 
+/// The close code of a socket that sent a frame larger than `max_frame_bytes` once inflated
+/// (RFC 6455 1009, message too big).
+pub const FRAME_TOO_LARGE_CLOSE: u16 = 1009;
+
 /// `GET /binfo`.
 pub async fn binfo(
     ws: WebSocketUpgrade,
     q: Query<HashMap<String, String>>,
     st: AxState<Arc<State>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
     upgrade(ws, q, st, peer, &headers, true)
@@ -69,7 +75,7 @@ pub async fn info(
     ws: WebSocketUpgrade,
     q: Query<HashMap<String, String>>,
     st: AxState<Arc<State>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
     upgrade(ws, q, st, peer, &headers, false)
@@ -79,10 +85,24 @@ fn upgrade(
     ws: WebSocketUpgrade,
     Query(q): Query<HashMap<String, String>>,
     AxState(st): AxState<Arc<State>>,
-    peer: SocketAddr,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: &HeaderMap,
     binary: bool,
 ) -> Response {
+    // Without connection info (a router served by other means) per-IP limits see 0.0.0.0.
+    let peer_ip = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |Extension(ConnectInfo(a))| a.ip());
+    // One slot of `max_websockets_per_ip`, held for the socket's life.
+    let slot = match peer {
+        Some(Extension(ConnectInfo(addr))) => match st.transport.websockets.acquire(addr.ip()) {
+            Some(slot) => Some(slot),
+            None => {
+                st.transport.metrics.websockets_refused_per_ip.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(ip = %addr.ip(), "WebSocket refused: max_websockets_per_ip reached");
+                return (StatusCode::TOO_MANY_REQUESTS, "too many WebSockets from this IP address").into_response();
+            }
+        },
+        None => None,
+    };
     let origin = crate::uploads::origin(&st.config, headers);
     let mode = Mode { binary, compress: binary && q.get("compress").is_some_and(|v| v == "gzip") };
     let url_sdkappid = q.get("sdkappid").and_then(|v| v.parse().ok());
@@ -90,8 +110,16 @@ fn upgrade(
     let platform = q.get("platform").and_then(|v| v.parse().ok()).unwrap_or(7);
     // Oversized frames are dropped by `run` (max_frame_bytes); this is the hard transport limit.
     let limit = st.config.max_frame_bytes.saturating_mul(4).max(64 * 1024);
-    ws.max_message_size(limit).on_upgrade(move |socket| async move {
-        let (tx, rx) = mpsc::unbounded_channel();
+    let t = &st.config.transport;
+    let (read_buffer, queue_frames, queue_bytes) =
+        (t.ws_read_buffer_bytes.max(1024), t.outbound_queue_frames, t.outbound_queue_bytes);
+    // Small buffers: tungstenite's defaults (128 KiB read buffer, zero-filled) would be resident
+    // for every idle socket. Writes go out per frame (write buffer 0); each send waits until its
+    // frame is written, so a socket that does not read holds one frame here and the rest in its
+    // bounded outbound queue.
+    ws.max_message_size(limit).read_buffer_size(read_buffer).write_buffer_size(0).on_upgrade(move |socket| async move {
+        let _slot = slot;
+        let (tx, rx) = outbox(queue_frames, queue_bytes);
         let conn = Conn {
             id: st.hub.next_conn_id(),
             url_sdkappid,
@@ -101,7 +129,7 @@ fn upgrade(
             kicked: Arc::new(AtomicU32::new(0)),
             login: None,
             origin,
-            peer_ip: peer.ip(),
+            peer_ip,
         };
         run(st, socket, conn, rx, mode).await;
     })
@@ -144,7 +172,50 @@ fn encode_shared(frame: &SharedFrame, mode: Mode, threshold: usize) -> Message {
     Message::Binary(json.clone())
 }
 
-async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::UnboundedReceiver<Out>, mode: Mode) {
+/// Why the socket's loop ended with a close of the server's own.
+enum Stop {
+    /// The outbound queue overflowed.
+    SlowConsumer,
+    /// An inbound `COMP` frame inflated to more than `max_frame_bytes`.
+    TooLarge,
+}
+
+async fn run(st: Arc<State>, socket: WebSocket, conn: Conn, rx: OutRx, mode: Mode) {
+    let metrics = &st.transport.metrics;
+    metrics.websockets_opened.fetch_add(1, Ordering::Relaxed);
+    let instance = conn.instance_id.clone();
+    let conn_id = conn.id;
+    let (stop, login) = run_loop(&st, socket, conn, rx, mode).await;
+    let user = login.as_ref().map(|l| l.user.as_str());
+    match stop {
+        Some((Stop::SlowConsumer, (frames, bytes))) => {
+            metrics.slow_consumer_closes.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(conn_id, user, instance = %instance, frames, bytes, "slow consumer closed: outbound queue full");
+        }
+        Some((Stop::TooLarge, _)) => {
+            metrics.frame_too_large_closes.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(conn_id, user, instance = %instance, max = st.config.max_frame_bytes,
+                "socket closed: compressed frame inflates past max_frame_bytes");
+        }
+        None => {}
+    }
+    if let Some(Login { sdkappid, user, .. }) = login {
+        st.hub.unregister(sdkappid, &user, conn_id);
+        crate::avchatroom::on_socket_closed(&st, sdkappid, &user);
+    }
+    metrics.websockets_closed.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(conn_id, "socket closed");
+}
+
+/// Send a close frame, giving up after a second (a client that does not read never takes it).
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(frame)).await;
+}
+
+type Ended = (Option<(Stop, (usize, usize))>, Option<Login>);
+
+async fn run_loop(st: &Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: OutRx, mode: Mode) -> Ended {
     let conn_id = conn.id;
     tracing::debug!(conn_id, instance = ?conn.instance_id, "socket open");
     let mut shutdown = st.shutdown.clone();
@@ -153,6 +224,8 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
     let threshold = st.config.compress_threshold;
     let idle = Duration::from_secs(st.config.idle_timeout_secs.max(1));
     let mut last_inbound = tokio::time::Instant::now();
+    let mut ended: Option<Stop> = None;
+    let overflow = rx.overflow();
     loop {
         let close_sleep = async {
             match close_at {
@@ -175,66 +248,36 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
                     Some(Err(e)) => { tracing::debug!(conn_id, error = %e, "socket error"); break }
                     None => break,
                 };
-                if bytes.len() > st.config.max_frame_bytes {
-                    tracing::debug!(conn_id, len = bytes.len(), "oversized frame dropped");
-                    continue;
-                }
-                let frame = match Frame::from_bytes(&bytes) {
-                    Ok(f) if !f.head.servcmd.is_empty() => f,
-                    parsed => {
-                        // Answer what can be answered (its seq is readable) instead of leaving
-                        // the client to its timeout.
-                        let why = parsed.err().map_or_else(|| "frame without servcmd".to_string(), |e| e.to_string());
-                        match crate::validate::salvage_head(&bytes) {
-                            Some((servcmd, seq)) => {
-                                tracing::debug!(conn_id, servcmd = ?servcmd, seq, error = ?why, "malformed frame answered");
-                                let body = commands::fail(code::PKG_PARSE_FAILED, format!("invalid request frame: {why}"));
-                                let f = Frame::new(Head::reply(servcmd, seq), body);
-                                if socket.send(encode(&f, mode, threshold)).await.is_err() { break }
-                            }
-                            None => tracing::debug!(conn_id, error = ?why, "malformed frame without a readable seq dropped"),
-                        }
-                        continue;
+                // Boxed: the command's state (its blocking task, the reply being written) is
+                // allocated while it runs instead of in every idle socket's task.
+                match Box::pin(command(st, &mut socket, &mut conn, bytes, &overflow, mode)).await {
+                    Flow::Continue => {}
+                    Flow::Break => break,
+                    Flow::Stop(stop) => {
+                        ended = Some(stop);
+                        break;
                     }
-                };
-                let Some(c) = conn.take() else { break };
-                let st2 = st.clone();
-                let joined = tokio::task::spawn_blocking(move || {
-                    let mut c = c;
-                    // The command's pushes wait until its reply is written (hub::hold_pushes).
-                    let (reply, held) = crate::hub::hold_pushes(|| handle(&st2, &mut c, &frame));
-                    (c, frame.head, reply, held)
-                }).await;
-                match joined {
-                    Ok((c, head, reply, held)) => {
-                        conn = Some(c);
-                        let mut held = Some(held);
-                        let sent = match reply {
-                            Some(body) => {
-                                let f = Frame::new(Head::reply(head.servcmd, head.seq), body);
-                                let send = socket.send(encode(&f, mode, threshold));
-                                tokio::pin!(send);
-                                // A sender whose socket is slow to take its reply must not delay
-                                // everyone else's pushes: released after HOLD_MAX at the latest.
-                                tokio::select! {
-                                    r = &mut send => r.is_ok(),
-                                    _ = tokio::time::sleep(HOLD_MAX) => {
-                                        if let Some(h) = held.take() { h.release() }
-                                        send.await.is_ok()
-                                    }
-                                }
-                            }
-                            None => true,
-                        };
-                        if let Some(h) = held.take() { h.release() }
-                        if !sent { break }
-                    }
-                    Err(e) => { tracing::error!(conn_id, error = %e, "command handler failed"); break }
                 }
             }
+            // A queue that overflowed is not drained: the socket is closed.
+            _ = overflow.wait() => {
+                ended = Some(Stop::SlowConsumer);
+                break;
+            }
             out = rx.recv() => match out {
-                Some(Out::Frame(f)) => if socket.send(encode(&f, mode, threshold)).await.is_err() { break },
-                Some(Out::Shared(f)) => if socket.send(encode_shared(&f, mode, threshold)).await.is_err() { break },
+                Some(out @ (Out::Frame(_) | Out::Shared(_))) => {
+                    let msg = match &out {
+                        Out::Frame(f) => encode(f, mode, threshold),
+                        Out::Shared(f) => encode_shared(f, mode, threshold),
+                        Out::Close(_) => continue,
+                    };
+                    // A client that does not read blocks this write; its queue then overflows.
+                    let sent = tokio::select! {
+                        r = socket.send(msg) => r.is_ok(),
+                        _ = overflow.wait() => { ended = Some(Stop::SlowConsumer); false }
+                    };
+                    if !sent { break }
+                }
                 Some(Out::Close(ms)) => {
                     let at = tokio::time::Instant::now() + Duration::from_millis(ms);
                     close_at = Some(close_at.map_or(at, |t| t.min(at)));
@@ -251,11 +294,109 @@ async fn run(st: Arc<State>, mut socket: WebSocket, conn: Conn, mut rx: mpsc::Un
             }
         }
     }
-    if let Some(Login { sdkappid, user, .. }) = conn.and_then(|c| c.login) {
-        st.hub.unregister(sdkappid, &user, conn_id);
-        crate::avchatroom::on_socket_closed(&st, sdkappid, &user);
+    if let Some(Stop::SlowConsumer) = ended {
+        close(&mut socket, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON).await;
     }
-    tracing::debug!(conn_id, "socket closed");
+    let queued = rx.len();
+    (ended.map(|s| (s, queued)), conn.and_then(|c| c.login))
+}
+
+/// What the socket's loop does after a command.
+enum Flow {
+    Continue,
+    Break,
+    Stop(Stop),
+}
+
+/// Decode and run one inbound frame and write its reply.
+async fn command(
+    st: &Arc<State>,
+    socket: &mut WebSocket,
+    conn: &mut Option<Conn>,
+    bytes: Vec<u8>,
+    overflow: &Overflow,
+    mode: Mode,
+) -> Flow {
+    let max = st.config.max_frame_bytes;
+    let Some(c) = conn.take() else { return Flow::Break };
+    let conn_id = c.id;
+    if bytes.len() > max {
+        tracing::debug!(conn_id, len = bytes.len(), "oversized frame dropped");
+        *conn = Some(c);
+        return Flow::Continue;
+    }
+    let st2 = st.clone();
+    // Decoding (inflating a `COMP` frame, at most `max_frame_bytes`; parsing up to 1 MB of JSON)
+    // runs on the blocking pool with the command, not on the runtime.
+    let joined = tokio::task::spawn_blocking(move || {
+        let mut c = c;
+        let frame = match Frame::from_bytes(&bytes, max) {
+            Ok(f) if !f.head.servcmd.is_empty() => f,
+            Err(FrameError::TooLarge(_)) => return (c, Err(Some(Stop::TooLarge))),
+            parsed => {
+                // Answer what can be answered (its seq is readable) instead of leaving the
+                // client to its timeout.
+                let why = parsed.err().map_or_else(|| "frame without servcmd".to_string(), |e| e.to_string());
+                let Some((servcmd, seq)) = crate::validate::salvage_head(&bytes) else {
+                    tracing::debug!(conn_id, error = ?why, "malformed frame without a readable seq dropped");
+                    return (c, Err(None));
+                };
+                tracing::debug!(conn_id, servcmd = ?servcmd, seq, error = ?why, "malformed frame answered");
+                let body = commands::fail(code::PKG_PARSE_FAILED, format!("invalid request frame: {why}"));
+                let (reply, held) = crate::hub::hold_pushes(|| Some(body));
+                return (c, Ok((Head::reply(servcmd, seq), reply, held)));
+            }
+        };
+        // The command's pushes wait until its reply is written (hub::hold_pushes).
+        let (reply, held) = crate::hub::hold_pushes(|| handle(&st2, &mut c, &frame));
+        (c, Ok((frame.head, reply, held)))
+    })
+    .await;
+    let (c, result) = match joined {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::error!(conn_id, error = %e, "command handler failed");
+            return Flow::Break;
+        }
+    };
+    *conn = Some(c);
+    let (head, reply, held) = match result {
+        Ok(done) => done,
+        Err(None) => return Flow::Continue,
+        Err(Some(stop)) => {
+            close(socket, FRAME_TOO_LARGE_CLOSE, "frame too large").await;
+            return Flow::Stop(stop);
+        }
+    };
+    let mut held = Some(held);
+    let sent = match reply {
+        Some(body) => {
+            let f = Frame::new(Head::reply(head.servcmd, head.seq), body);
+            let send = socket.send(encode(&f, mode, st.config.compress_threshold));
+            tokio::pin!(send);
+            // A sender whose socket is slow to take its reply must not delay everyone else's
+            // pushes: released after HOLD_MAX at the latest.
+            tokio::select! {
+                r = &mut send => r.is_ok(),
+                _ = tokio::time::sleep(HOLD_MAX) => {
+                    if let Some(h) = held.take() { h.release() }
+                    tokio::select! {
+                        r = send => r.is_ok(),
+                        _ = overflow.wait() => false,
+                    }
+                }
+            }
+        }
+        None => true,
+    };
+    if let Some(h) = held.take() {
+        h.release()
+    }
+    if sent {
+        Flow::Continue
+    } else {
+        Flow::Break
+    }
 }
 
 fn sig_fail(info: impl Into<String>) -> Value {

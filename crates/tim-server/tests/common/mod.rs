@@ -103,7 +103,7 @@ pub fn sig(user: &str) -> String {
     tim_proto::usersig::generate(APP, KEY, user, 86400, tim_server::now())
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A client socket.
 pub struct Client {
@@ -141,6 +141,11 @@ impl Client {
             "ws://{addr}/{path}?sdkappid={sdkappid}&instanceid={instance_id}&random=0.5&platform={platform}&host=unknown&version=-1&sdkversion=2.27.6&compress=gzip"
         );
         let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+        Self::from_ws(ws, instance_id, sdkappid)
+    }
+
+    /// A client on a WebSocket opened by the caller (a socket with special options).
+    pub fn from_ws(ws: Ws, instance_id: &str, sdkappid: u64) -> Client {
         Client {
             ws,
             seq: 10_000 + u64::from(rand::random::<u16>()),
@@ -203,7 +208,7 @@ impl Client {
                     if b.starts_with(b"COMP") {
                         self.compressed += 1;
                     }
-                    return Some(Frame::from_bytes(&b).unwrap());
+                    return Some(Frame::from_bytes(&b, 64 << 20).unwrap());
                 }
                 Message::Text(t) => return Some(Frame::from_json(t.as_str()).unwrap()),
                 Message::Close(_) => {
@@ -213,6 +218,11 @@ impl Client {
                 _ => continue,
             }
         }
+    }
+
+    /// The next WebSocket message as it is (close frames included).
+    pub async fn next_raw(&mut self) -> Option<Result<Message, tokio_tungstenite::tungstenite::Error>> {
+        self.ws.next().await
     }
 
     /// Wait for the reply to (servcmd, seq), queueing pushes.
