@@ -439,7 +439,8 @@ fn ws_frames_with_mutated_heads_and_bodies_never_break_the_socket() {
         (bin, text)
     });
     // No shrinking: the sockets are state, and a case that broke one is the one to report.
-    let mut runner = TestRunner::new(Config { max_shrink_iters: 0, ..config(384) });
+    // 256 by default: each case is two frames and a reply (~20 ms in a debug build).
+    let mut runner = TestRunner::new(Config { max_shrink_iters: 0, ..config(256) });
     // The runner takes a `Fn`: the sockets are borrowed per case.
     let sockets = RefCell::new([bin, text]);
     let result = runner.run(&(arb_ws_case(), any::<bool>()), |(case, on_text)| {
