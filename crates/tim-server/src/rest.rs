@@ -35,13 +35,9 @@ pub async fn v4(
             return Json(crate::limits::rest_limited());
         }
     }
-    let body: Value = if body.iter().all(|b| b.is_ascii_whitespace()) {
-        json!({})
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => return Json(fail(code::REST_INVALID_JSON, "request body is not a JSON object")),
-        }
+    let body = match parse_body(&body) {
+        Ok(b) => b,
+        Err(e) => return Json(e),
     };
     tracing::debug!(servcmd = ?servcmd, "REST call");
     let reply =
@@ -49,6 +45,18 @@ pub async fn v4(
             .await
             .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
     Json(reply.unwrap_or_else(commands::ok))
+}
+
+/// The command body of a REST request: its JSON object, `{}` for an empty (all-whitespace) body,
+/// or the `REST_INVALID_JSON` (90001) reply for anything else (not JSON, not an object).
+pub fn parse_body(body: &[u8]) -> Result<Value, Value> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok(json!({}));
+    }
+    match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(fail(code::REST_INVALID_JSON, "request body is not a JSON object")),
+    }
 }
 
 fn authenticate(st: &State, q: &HashMap<String, String>) -> Result<Who, Value> {
