@@ -49,7 +49,7 @@ step "native tests (SQLite, single node, no services)"
 env -u TIM_TEST_POSTGRES_URL -u TIM_TEST_REDIS_URL -u TIM_TEST_S3_ENDPOINT -u TIM_TEST_S3_BUCKET cargo test --workspace
 # Every benchmark in its smoke mode (tiny sizes, debug build): a benchmark that no longer runs
 # fails here. The measurements themselves: `cargo bench -p tim-server` (docs/BENCHMARKS.md).
-env -u TIM_TEST_POSTGRES_URL TIM_BENCH_SMOKE=1 cargo test -p tim-server --bench fanout --bench connections
+env -u TIM_TEST_POSTGRES_URL TIM_BENCH_SMOKE=1 cargo test -p tim-server --bench fanout --bench connections --bench roundtrip
 cargo build -p tim-server
 
 step "services: PostgreSQL + Redis on loopback"

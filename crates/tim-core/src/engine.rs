@@ -21,8 +21,8 @@ use tim_proto::{
 };
 
 use crate::model::{
-    c2c_from_json, elem_from_json, elems_to_json, is_intl, Conversation, Draft, Message, CONV_C2C, CONV_GROUP, CONV_SYSTEM,
-    MSG_CUSTOM, MSG_TEXT,
+    c2c_from_json, elem_from_json, elems_to_json, is_intl, Conversation, Draft, Message, CONV_C2C, CONV_GROUP,
+    CONV_SYSTEM, MSG_CUSTOM, MSG_TEXT,
 };
 
 /// `TIM.VERSION`: the tim-js-sdk release whose API and wire behaviour we reproduce.

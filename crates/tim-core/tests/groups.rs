@@ -500,7 +500,8 @@ async fn test_system_notices_show_their_placeholder_stay_out_of_the_total_and_un
     received_where(&mut a, "custom message", |m| m["type"] == "TIMCustomElem").await;
     a.pump(1_200).await;
     let list = a.call("getConversationList", json!([])).await.unwrap();
-    let conv = |id: &str| list["conversationList"].as_array().unwrap().iter().find(|c| c["conversationID"] == id).cloned();
+    let conv =
+        |id: &str| list["conversationList"].as_array().unwrap().iter().find(|c| c["conversationID"] == id).cloned();
     let sys = conv("@TIM#SYSTEM").unwrap_or_else(|| panic!("no @TIM#SYSTEM: {list}"));
     assert_eq!(sys["lastMessage"]["messageForShow"], "[群系统通知]");
     assert_eq!(sys["unreadCount"], 1);

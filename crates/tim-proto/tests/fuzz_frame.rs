@@ -46,7 +46,17 @@ fn arb_str() -> impl Strategy<Value = String> {
         "[a-zA-Z0-9_.@#-]{0,12}",
         any::<String>().prop_map(|s| s.chars().take(24).collect()),
         prop::sample::select(vec![
-            "", "\0", "\n", "v4", "json", "1.7.3", "COMP", "\u{feff}", "\u{10ffff}", "🦀", "a\u{0}b",
+            "",
+            "\0",
+            "\n",
+            "v4",
+            "json",
+            "1.7.3",
+            "COMP",
+            "\u{feff}",
+            "\u{10ffff}",
+            "🦀",
+            "a\u{0}b",
         ])
         .prop_map(String::from),
         prop::sample::select(cmd::ALL.to_vec()).prop_map(String::from),
@@ -67,7 +77,8 @@ fn arb_value(floats: bool) -> BoxedStrategy<Value> {
         prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::from), num, float, arb_str().prop_map(Value::from)]
             .boxed()
     } else {
-        prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::from), num, arb_str().prop_map(Value::from)].boxed()
+        prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::from), num, arb_str().prop_map(Value::from)]
+            .boxed()
     };
     leaf.prop_recursive(3, 24, 5, |inner| {
         prop_oneof![
@@ -220,8 +231,28 @@ enum Mutation {
 
 /// JSON fragments that stress a parser.
 const TOKENS: &[&str] = &[
-    r#""\ud800""#, r#""\udc00\ud800""#, r#"\u0000"#, "1e999", "-0", "18446744073709551616", "-1", "[", "]",
-    "{", "}", ",", ":", "\"", "\\", "null", "true", r#""head":"#, r#""seq":"#, "\u{0}", "\u{fffd}", "\u{feff}",
+    r#""\ud800""#,
+    r#""\udc00\ud800""#,
+    r#"\u0000"#,
+    "1e999",
+    "-0",
+    "18446744073709551616",
+    "-1",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "\"",
+    "\\",
+    "null",
+    "true",
+    r#""head":"#,
+    r#""seq":"#,
+    "\u{0}",
+    "\u{fffd}",
+    "\u{feff}",
 ];
 
 fn arb_mutation() -> impl Strategy<Value = Mutation> {
@@ -230,7 +261,8 @@ fn arb_mutation() -> impl Strategy<Value = Mutation> {
         (any::<prop::sample::Index>(), 1..=255u8).prop_map(|(i, x)| Mutation::Flip(i, x)),
         (any::<prop::sample::Index>(), prop::sample::select(TOKENS.to_vec()).prop_map(|t| t.as_bytes().to_vec()))
             .prop_map(|(i, t)| Mutation::Insert(i, t)),
-        (any::<prop::sample::Index>(), prop::collection::vec(any::<u8>(), 1..4)).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        (any::<prop::sample::Index>(), prop::collection::vec(any::<u8>(), 1..4))
+            .prop_map(|(i, b)| Mutation::Insert(i, b)),
         (any::<prop::sample::Index>(), 1..16usize).prop_map(|(i, n)| Mutation::Delete(i, n)),
     ]
 }
@@ -265,7 +297,13 @@ enum Pack {
     Plain,
     Zlib(u8),
     /// gzip with FLG bits (FHCRC, FEXTRA, FNAME, FCOMMENT) and the optional fields' bytes.
-    Gzip { level: u8, flags: u8, extra: Vec<u8>, name: Vec<u8>, comment: Vec<u8> },
+    Gzip {
+        level: u8,
+        flags: u8,
+        extra: Vec<u8>,
+        name: Vec<u8>,
+        comment: Vec<u8>,
+    },
 }
 
 fn arb_pack() -> impl Strategy<Value = Pack> {

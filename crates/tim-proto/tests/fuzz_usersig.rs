@@ -174,9 +174,8 @@ fn arb_doc() -> impl Strategy<Value = Doc> {
         ),
         0..3,
     );
-    (identifier, (app, arb_num()), (time, arb_num()), (expire, arb_num()), arb_sig_field(), extra).prop_map(
-        |(identifier, app, time, expire, sig, extra)| Doc { identifier, app, time, expire, sig, extra },
-    )
+    (identifier, (app, arb_num()), (time, arb_num()), (expire, arb_num()), arb_sig_field(), extra)
+        .prop_map(|(identifier, app, time, expire, sig, extra)| Doc { identifier, app, time, expire, sig, extra })
 }
 
 /// The document's JSON and the result the verifier must give for it.

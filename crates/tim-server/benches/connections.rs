@@ -76,6 +76,7 @@ async fn parent() {
     // Every client is on 127.0.0.1.
     config.transport.max_connections_per_ip = 0;
     config.transport.max_websockets_per_ip = 0;
+    config.limits = tim_server::LimitsConfig::unlimited();
     let read_buffer = env_usize("CONN_READ_BUFFER", config.transport.ws_read_buffer_bytes);
     config.transport.ws_read_buffer_bytes = read_buffer;
     let server = tim_server::Server::start(config).await.unwrap();

@@ -207,6 +207,7 @@ async fn server_side() {
     config.groups.max_members = n as u64;
     config.transport.max_connections_per_ip = 0;
     config.transport.max_websockets_per_ip = 0;
+    config.limits = tim_server::LimitsConfig::unlimited();
     let server = tim_server::Server::start(config).await.unwrap();
     let addr = server.local_addr().to_string();
 

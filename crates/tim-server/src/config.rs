@@ -197,6 +197,22 @@ pub struct LimitsConfig {
     pub auto_import_per_user_burst: u32,
 }
 
+impl LimitsConfig {
+    /// Every limit off (benchmarks and load tests that play many users from one address).
+    pub fn unlimited() -> Self {
+        LimitsConfig {
+            user_cmds_per_sec: 0,
+            user_cmds_burst: 0,
+            rest_per_sec: 0,
+            rest_burst: 0,
+            logins_per_ip_per_sec: 0,
+            logins_per_ip_burst: 0,
+            auto_import_per_user_per_sec: 0,
+            auto_import_per_user_burst: 0,
+        }
+    }
+}
+
 impl Default for LimitsConfig {
     fn default() -> Self {
         LimitsConfig {

@@ -9,8 +9,6 @@
 //! and are pushed as an online-only `Event 6` item carrying `GroupCounterInfo`.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
-use std::time::Instant;
 
 use serde_json::{json, Value};
 use tim_proto::cmd::{self, event};
@@ -209,41 +207,10 @@ pub fn check_may_send(st: &State, who: &Who, g: &Group, m: Option<&Member>) -> R
             return Err(fail(code::GROUP_MEMBER_MUTED, "all members are muted"));
         }
     }
-    if !rate_allows(g.sdkappid, &g.group_id, st.config.groups.msg_rate_per_sec) {
+    if !st.limits.group_msgs.allow(&format!("{}:{}", g.sdkappid, g.group_id)) {
         return Err(fail(code::GROUP_RATE_LIMITED, "too many messages in this group, retry in a moment"));
     }
     Ok(())
-}
-
-/// A token bucket per group (in memory, per node: a cluster of N nodes lets up to N × rate
-/// through).
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-static BUCKETS: LazyLock<Mutex<HashMap<(u64, String), Bucket>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-
-fn rate_allows(sdkappid: u64, group_id: &str, rate: u32) -> bool {
-    if rate == 0 {
-        return true;
-    }
-    let rate = f64::from(rate);
-    let t = Instant::now();
-    let mut buckets = BUCKETS.lock().unwrap_or_else(|e| e.into_inner());
-    if buckets.len() > 100_000 {
-        // Idle buckets are full again; forgetting them changes nothing.
-        buckets.retain(|_, b| t.duration_since(b.at).as_secs_f64() * rate < rate);
-    }
-    let b = buckets.entry((sdkappid, group_id.to_string())).or_insert(Bucket { tokens: rate, at: t });
-    b.tokens = (b.tokens + t.duration_since(b.at).as_secs_f64() * rate).min(rate);
-    b.at = t;
-    if b.tokens >= 1.0 {
-        b.tokens -= 1.0;
-        true
-    } else {
-        false
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -240,7 +240,7 @@ impl Server {
             hub,
             blobs,
             rooms: avchatroom::Rooms::default(),
-            limits: limits::Limits::new(&config.limits),
+            limits: limits::Limits::new(&config.limits, config.groups.msg_rate_per_sec),
             transport: transport::Transport::new(&config.transport),
             apps: RwLock::new(apps.into_iter().map(|a| (a.sdkappid, a)).collect()),
             shutdown: rx.clone(),

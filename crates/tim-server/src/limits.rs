@@ -3,67 +3,50 @@
 //! N times each rate through (a user's socket lives on one node, so the per-user limit holds as
 //! long as the user keeps one connection).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::num::NonZeroU32;
 
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::Value;
 use tim_proto::code;
 
 use crate::commands::fail;
 use crate::config::LimitsConfig;
 
-/// One kind of limit: a token bucket per key (user, app or IP address).
+/// One kind of limit: a `governor` keyed limiter (GCRA, equivalent to a token bucket of `burst`
+/// refilled at `per_sec`) per key (user, app, group or IP address), with a bounded key set.
 #[derive(Debug)]
 pub struct Limiter {
-    /// Tokens added per second (0 = unlimited).
-    rate: f64,
-    /// Bucket size: how many requests may come at once after a quiet period.
-    burst: f64,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    /// `None` when the limit is off (`per_sec` 0).
+    inner: Option<DefaultKeyedRateLimiter<String>>,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-/// Buckets kept before idle (full) ones are dropped.
-const MAX_KEYS: usize = 100_000;
+/// Keys tracked before the ones whose state is back to "fresh" (idle for `burst / per_sec`
+/// seconds) are dropped. About 100 bytes each: at most ~100 MB per limiter. When that many keys
+/// are all still limited, requests are refused (fail closed) until some become fresh again.
+const MAX_KEYS: usize = 1_000_000;
 
 impl Limiter {
-    /// A limiter refilling `per_sec` tokens a second, holding at most `burst` (at least 1, and at
-    /// least `per_sec`). `per_sec` 0 disables it.
+    /// A limiter allowing `per_sec` requests a second per key, and `burst` at once (at least 1,
+    /// and at least `per_sec`). `per_sec` 0 disables it.
     pub fn new(per_sec: u32, burst: u32) -> Self {
-        let rate = f64::from(per_sec);
-        Limiter { rate, burst: f64::from(burst.max(per_sec).max(1)), buckets: Mutex::new(HashMap::new()) }
+        let inner = NonZeroU32::new(per_sec).map(|rate| {
+            let burst = NonZeroU32::new(burst.max(per_sec)).unwrap_or(rate);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
+        Limiter { inner }
     }
 
-    /// Take one token for `key`; false when the bucket is empty (the request must be refused).
+    /// Count one request under `key`; false when it must be refused.
     pub fn allow(&self, key: &str) -> bool {
-        if self.rate <= 0.0 {
-            return true;
-        }
-        let t = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
-            // A bucket idle long enough to be full again changes nothing when forgotten.
-            let (rate, burst) = (self.rate, self.burst);
-            buckets.retain(|_, b| b.tokens + t.duration_since(b.at).as_secs_f64() * rate < burst);
-            if buckets.len() >= MAX_KEYS {
+        let Some(l) = &self.inner else { return true };
+        if l.len() >= MAX_KEYS {
+            l.retain_recent();
+            l.shrink_to_fit();
+            if l.len() >= MAX_KEYS {
                 return false;
             }
         }
-        let b = buckets.entry(key.to_string()).or_insert(Bucket { tokens: self.burst, at: t });
-        b.tokens = (b.tokens + t.duration_since(b.at).as_secs_f64() * self.rate).min(self.burst);
-        b.at = t;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        l.check_key(&key.to_string()).is_ok()
     }
 }
 
@@ -78,16 +61,19 @@ pub struct Limits {
     pub login_ip: Limiter,
     /// Accounts created by a user sending to (or adding) unknown identifiers (`sdkappid:user`).
     pub auto_import: Limiter,
+    /// Messages sent to one group (`sdkappid:group`), `[groups] msg_rate_per_sec`; more get 10006.
+    pub group_msgs: Limiter,
 }
 
 impl Limits {
     /// The limiters of a `[limits]` section.
-    pub fn new(c: &LimitsConfig) -> Self {
+    pub fn new(c: &LimitsConfig, group_msgs_per_sec: u32) -> Self {
         Limits {
             user_cmds: Limiter::new(c.user_cmds_per_sec, c.user_cmds_burst),
             rest: Limiter::new(c.rest_per_sec, c.rest_burst),
             login_ip: Limiter::new(c.logins_per_ip_per_sec, c.logins_per_ip_burst),
             auto_import: Limiter::new(c.auto_import_per_user_per_sec, c.auto_import_per_user_burst),
+            group_msgs: Limiter::new(group_msgs_per_sec, group_msgs_per_sec),
         }
     }
 }

@@ -41,6 +41,10 @@ pub struct TransportConfig {
     /// Size of each WebSocket's read buffer in bytes (tungstenite's default is 128 KiB, resident
     /// for every idle socket).
     pub ws_read_buffer_bytes: usize,
+    /// `TCP_NODELAY` on accepted sockets (`TIM_TCP_NODELAY`, default on): a small frame (a reply,
+    /// a push) leaves at once instead of waiting for the peer's ACK of the previous one (Nagle's
+    /// algorithm with delayed ACKs costs up to ~40 ms per exchange; docs/BENCHMARKS.md).
+    pub tcp_nodelay: bool,
 }
 
 impl Default for TransportConfig {
@@ -52,6 +56,7 @@ impl Default for TransportConfig {
             outbound_queue_frames: 1024,
             outbound_queue_bytes: 8 * 1024 * 1024,
             ws_read_buffer_bytes: 2048,
+            tcp_nodelay: true,
         }
     }
 }
@@ -63,6 +68,13 @@ impl TransportConfig {
         if let Some(v) = secs {
             self.header_read_timeout_secs =
                 v.parse().map_err(|_| crate::config::ConfigError::Env("TIM_HEADER_READ_TIMEOUT_SECS (a number)"))?;
+        }
+        if let Some(v) = get("TIM_TCP_NODELAY").filter(|v| !v.is_empty()) {
+            self.tcp_nodelay = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "on" | "yes" => true,
+                "0" | "false" | "off" | "no" => false,
+                _ => return Err(crate::config::ConfigError::Env("TIM_TCP_NODELAY (true or false)")),
+            };
         }
         let counts: [(&'static str, &mut usize); 4] = [
             ("TIM_MAX_CONNECTIONS_PER_IP", &mut self.max_connections_per_ip),
@@ -226,11 +238,11 @@ impl Transport {
     }
 }
 
-/// Accept one connection and prepare it: `TCP_NODELAY` on. The accept loop takes every
-/// connection through here.
-pub async fn accept(listener: &TcpListener) -> std::io::Result<(TcpStream, SocketAddr)> {
+/// Accept one connection and prepare it: `TCP_NODELAY` as `nodelay`. The accept loop takes
+/// every connection through here.
+pub async fn accept(listener: &TcpListener, nodelay: bool) -> std::io::Result<(TcpStream, SocketAddr)> {
     let (stream, addr) = listener.accept().await?;
-    stream.set_nodelay(true)?;
+    stream.set_nodelay(nodelay)?;
     Ok((stream, addr))
 }
 
@@ -243,11 +255,12 @@ const REFUSED: &[u8] =
 /// the same signal).
 pub async fn serve(listener: TcpListener, router: Router, st: Arc<crate::State>, mut stop: watch::Receiver<bool>) {
     let header_timeout = Duration::from_secs(st.config.transport.header_read_timeout_secs.max(1));
+    let nodelay = st.config.transport.tcp_nodelay;
     // Every connection task holds a receiver; `closed()` completes when all are gone.
     let (done_tx, done_rx) = watch::channel(());
     loop {
         let accepted = tokio::select! {
-            r = accept(&listener) => r,
+            r = accept(&listener, nodelay) => r,
             _ = stopped(&mut stop) => break,
         };
         let (stream, addr) = match accepted {
@@ -329,9 +342,12 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         let client = TcpStream::connect(addr).await.unwrap();
         assert!(!client.nodelay().unwrap(), "off by default, so the check below means something");
-        let (server_side, peer) = accept(&listener).await.unwrap();
+        let (server_side, peer) = accept(&listener, true).await.unwrap();
         assert_eq!(peer, client.local_addr().unwrap());
         assert!(server_side.nodelay().unwrap());
+        let _other = TcpStream::connect(addr).await.unwrap();
+        let (off, _) = accept(&listener, false).await.unwrap();
+        assert!(!off.nodelay().unwrap(), "tcp_nodelay = false leaves Nagle on");
     }
 
     #[test]
@@ -371,5 +387,9 @@ mod tests {
         .unwrap();
         assert_eq!((c.max_connections_per_ip, c.outbound_queue_bytes, c.header_read_timeout_secs), (3, 65536, 2));
         assert!(c.apply_env(&|k: &str| (k == "TIM_MAX_WEBSOCKETS_PER_IP").then(|| "many".into())).is_err());
+        assert!(c.tcp_nodelay);
+        c.apply_env(&|k: &str| (k == "TIM_TCP_NODELAY").then(|| "false".into())).unwrap();
+        assert!(!c.tcp_nodelay);
+        assert!(c.apply_env(&|k: &str| (k == "TIM_TCP_NODELAY").then(|| "maybe".into())).is_err());
     }
 }

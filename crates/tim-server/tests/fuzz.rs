@@ -35,25 +35,125 @@ fn config(default: u32) -> Config {
 
 /// Body keys the commands read (server sources and tim-proto body types).
 const KEYS: &[&str] = &[
-    "From_Account", "To_Account", "MsgSeq", "MsgRandom", "MsgBody", "MsgType", "MsgContent", "Text", "Data", "Desc",
-    "Ext", "CloudCustomData", "MsgClientTime", "SyncOtherMachine", "SendMsgControl", "Cookie", "SyncFlag",
-    "Peer_Account", "MaxCnt", "LastMsgTime", "MsgKey", "C2CMsgReaded", "C2CMsgReadedItem", "PeerAccount",
-    "LastedMsgTime", "GroupId", "Type", "Name", "Owner_Account", "MemberList", "Member_Account", "Role", "Random",
-    "ReqMsgSeq", "ReqMsgNumber", "AppDefinedData", "Key", "Value", "GroupAttr", "key", "value", "ProfileItem", "Tag",
-    "TagList", "UserID", "Nick", "FaceUrl", "TimeStamp", "StartIndex", "TopTimeStamp", "TopStartIndex", "AssistFlags",
-    "TopicId", "TopicName", "Members_Account", "MuteTime", "ShutUpTime", "NewOwner_Account", "Offset", "Limit",
-    "NameCard", "MsgSeqList", "GroupIdList", "TopicIdList", "ContactItem", "ContactGroupId", "Marks", "MarkItem",
-    "GroupCounter", "GroupCounterKeys", "Mode", "CommandType", "ApplyJoinOption", "MaxMemberCount", "Operator_Account",
-    "MemberToDel_Account", "Silence", "Reason", "OrderKey", "OptType", "UpdateGroup", "UserItem", "ToMembers_Account",
-    "Content", "DelMsgList", "RecentContactItem", "ClientSeq", "GroupReadInfo", "LastMsgSeq", "ReqMsgSeq", "MsgReadedSeq",
-    "AttrControl", "AttrMainSeq", "file_type", "file_name", "FieldList", "IsNeedDetail", "OnlineOnlyFlag",
-    "MemberRoleFilter", "AppDefinedDataFilter_GroupMember", "SupportTopic", "StandardMark", "CustomMark",
+    "From_Account",
+    "To_Account",
+    "MsgSeq",
+    "MsgRandom",
+    "MsgBody",
+    "MsgType",
+    "MsgContent",
+    "Text",
+    "Data",
+    "Desc",
+    "Ext",
+    "CloudCustomData",
+    "MsgClientTime",
+    "SyncOtherMachine",
+    "SendMsgControl",
+    "Cookie",
+    "SyncFlag",
+    "Peer_Account",
+    "MaxCnt",
+    "LastMsgTime",
+    "MsgKey",
+    "C2CMsgReaded",
+    "C2CMsgReadedItem",
+    "PeerAccount",
+    "LastedMsgTime",
+    "GroupId",
+    "Type",
+    "Name",
+    "Owner_Account",
+    "MemberList",
+    "Member_Account",
+    "Role",
+    "Random",
+    "ReqMsgSeq",
+    "ReqMsgNumber",
+    "AppDefinedData",
+    "Key",
+    "Value",
+    "GroupAttr",
+    "key",
+    "value",
+    "ProfileItem",
+    "Tag",
+    "TagList",
+    "UserID",
+    "Nick",
+    "FaceUrl",
+    "TimeStamp",
+    "StartIndex",
+    "TopTimeStamp",
+    "TopStartIndex",
+    "AssistFlags",
+    "TopicId",
+    "TopicName",
+    "Members_Account",
+    "MuteTime",
+    "ShutUpTime",
+    "NewOwner_Account",
+    "Offset",
+    "Limit",
+    "NameCard",
+    "MsgSeqList",
+    "GroupIdList",
+    "TopicIdList",
+    "ContactItem",
+    "ContactGroupId",
+    "Marks",
+    "MarkItem",
+    "GroupCounter",
+    "GroupCounterKeys",
+    "Mode",
+    "CommandType",
+    "ApplyJoinOption",
+    "MaxMemberCount",
+    "Operator_Account",
+    "MemberToDel_Account",
+    "Silence",
+    "Reason",
+    "OrderKey",
+    "OptType",
+    "UpdateGroup",
+    "UserItem",
+    "ToMembers_Account",
+    "Content",
+    "DelMsgList",
+    "RecentContactItem",
+    "ClientSeq",
+    "GroupReadInfo",
+    "LastMsgSeq",
+    "ReqMsgSeq",
+    "MsgReadedSeq",
+    "AttrControl",
+    "AttrMainSeq",
+    "file_type",
+    "file_name",
+    "FieldList",
+    "IsNeedDetail",
+    "OnlineOnlyFlag",
+    "MemberRoleFilter",
+    "AppDefinedDataFilter_GroupMember",
+    "SupportTopic",
+    "StandardMark",
+    "CustomMark",
 ];
 
 /// Element types, documented and not.
 const ELEMS: &[&str] = &[
-    "TIMTextElem", "TIMCustomElem", "TIMFaceElem", "TIMLocationElem", "TIMImageElem", "TIMFileElem",
-    "TIMVideoFileElem", "TIMSoundElem", "TIMRelayElem", "TIMGroupTipElem", "", "X",
+    "TIMTextElem",
+    "TIMCustomElem",
+    "TIMFaceElem",
+    "TIMLocationElem",
+    "TIMImageElem",
+    "TIMFileElem",
+    "TIMVideoFileElem",
+    "TIMSoundElem",
+    "TIMRelayElem",
+    "TIMGroupTipElem",
+    "",
+    "X",
 ];
 
 fn arb_string() -> impl Strategy<Value = String> {
@@ -128,8 +228,10 @@ fn template(servcmd: &str) -> Value {
         "group_open_http_svc.get_group_member_info" => json!({"GroupId": "g1", "Limit": 10, "Offset": 0}),
         "group_open_http_svc.modify_group_member_info" => json!({"GroupId": "g1", "Member_Account": "bob",
             "NameCard": "B", "Role": "Admin"}),
-        "group_open_http_svc.update_group_counter" => json!({"GroupId": "g1", "GroupCounter": [{"key": "c", "value": 1}],
-            "Mode": "Set"}),
+        "group_open_http_svc.update_group_counter" => {
+            json!({"GroupId": "g1", "GroupCounter": [{"key": "c", "value": 1}],
+            "Mode": "Set"})
+        }
         "group_open_http_svc.msg_read_report" => json!({"GroupId": "g1", "MsgReadedSeq": 1}),
         "group_open_http_svc.get_group_info" => json!({"GroupIdList": ["g1"]}),
         "million_group_open_http_svc.create_topic" => json!({"GroupId": "g1", "TopicName": "t"}),
@@ -222,13 +324,25 @@ fn bad_query(which: usize, now: u64) -> (String, i64) {
         (format!("sdkappid=abc&identifier=administrator&usersig={admin}"), code::REST_INVALID_SDKAPPID),
         (format!("sdkappid=-1&identifier=administrator&usersig={admin}"), code::REST_INVALID_SDKAPPID),
         (format!("sdkappid=1&identifier=administrator&usersig={admin}"), code::REST_INVALID_SDKAPPID),
-        (format!("sdkappid={APP}&identifier=alice&usersig={}", usersig::generate(APP, KEY, "alice", 3600, now)),
-            code::REST_ADMIN_REQUIRED),
+        (
+            format!("sdkappid={APP}&identifier=alice&usersig={}", usersig::generate(APP, KEY, "alice", 3600, now)),
+            code::REST_ADMIN_REQUIRED,
+        ),
         (format!("sdkappid={APP}&identifier=administrator&usersig=eJwrSS0uAQAEXQHB"), code::REST_INVALID_ADMIN),
-        (format!("sdkappid={APP}&identifier=administrator&usersig={}",
-            usersig::generate(OTHER_APP, OTHER_KEY, "administrator", 3600, now)), code::REST_INVALID_ADMIN),
-        (format!("sdkappid={APP}&identifier=administrator&usersig={}",
-            usersig::generate(APP, KEY, "administrator", 1, now - 10)), code::ACCOUNT_USERSIG_EXPIRED),
+        (
+            format!(
+                "sdkappid={APP}&identifier=administrator&usersig={}",
+                usersig::generate(OTHER_APP, OTHER_KEY, "administrator", 3600, now)
+            ),
+            code::REST_INVALID_ADMIN,
+        ),
+        (
+            format!(
+                "sdkappid={APP}&identifier=administrator&usersig={}",
+                usersig::generate(APP, KEY, "administrator", 1, now - 10)
+            ),
+            code::ACCOUNT_USERSIG_EXPIRED,
+        ),
     ];
     cases[which % cases.len()].clone()
 }
@@ -360,8 +474,22 @@ struct WsCase {
 }
 
 const HEAD_KEYS: &[&str] = &[
-    "ver", "platform", "websdkappid", "websdkversion", "identifier", "usersig", "a2", "tinyid", "status_instid",
-    "sdkappid", "contenttype", "reqtime", "sdkability", "tjgID", "servcmd", "seq",
+    "ver",
+    "platform",
+    "websdkappid",
+    "websdkversion",
+    "identifier",
+    "usersig",
+    "a2",
+    "tinyid",
+    "status_instid",
+    "sdkappid",
+    "contenttype",
+    "reqtime",
+    "sdkability",
+    "tjgID",
+    "servcmd",
+    "seq",
 ];
 
 fn arb_ws_case() -> impl Strategy<Value = WsCase> {
@@ -482,7 +610,9 @@ fn ws_frames_with_mutated_heads_and_bodies_never_break_the_socket() {
     // Both sockets are still logged in and served.
     rt.block_on(async {
         for c in sockets.into_inner().iter_mut() {
-            let r = c.call("profile.portrait_get", json!({"To_Account": ["alice"], "TagList": ["Tag_Profile_IM_Nick"]})).await;
+            let r = c
+                .call("profile.portrait_get", json!({"To_Account": ["alice"], "TagList": ["Tag_Profile_IM_Nick"]}))
+                .await;
             assert_eq!(r["ErrorCode"], 0, "{r}");
         }
     });

@@ -97,7 +97,9 @@ async fn slow_client(server: &tim_server::ServerHandle, user: &str) -> Client {
 #[tokio::test]
 async fn a_client_that_stops_reading_is_closed_and_later_syncs_every_message() {
     let transport = TransportConfig { outbound_queue_frames: 64, ..TransportConfig::default() };
-    let server = start_with(tim_server::Config { transport, ..config() }).await;
+    // The sender sends up to 3,000 messages as fast as it can: past the per-user command limit.
+    let limits = tim_server::LimitsConfig::unlimited();
+    let server = start_with(tim_server::Config { transport, limits, ..config() }).await;
     let (slow_user, sender_user) = (uniq("slow"), uniq("sender"));
     let mut slow = slow_client(&server, &slow_user).await;
     let mut sender = Client::connect(&server, "sender").await;

@@ -870,8 +870,11 @@ impl Engine {
 
     /// tim-js-sdk sends this custom message to every new group it creates (WIRE.md §4.2).
     fn send_group_create_message(&mut self, group_id: &str, now: u64) {
-        let ext =
-            if self.intl() { format!("{} created a group", self.s.user) } else { format!("{}创建群组", self.s.user) };
+        let ext = if self.intl() {
+            format!("{} created a group", self.s.user)
+        } else {
+            format!("{}创建群组", self.s.user)
+        };
         let msg = obj! {"to": &group_id, "conversationType": &CONV_GROUP, "payload": obj!{"data": "group_create", "description": "", "extension": &ext}};
         if let CallResult::Done(Ok(m)) = self.create_message("createCustomMessage", msg, now) {
             let _ = self.send_message(m, Value::Null, now);
