@@ -444,7 +444,8 @@ fn rest_calls_with_mutated_bodies_never_panic() {
                 None => {
                     let v = rest_call(&addr, servcmd, &admin, &bytes).await?;
                     *codes.borrow_mut().entry(v["ErrorCode"].as_i64().unwrap_or(-1)).or_default() += 1;
-                    if packing <= 1 {
+                    // Half of a one-character body is empty, which is `{}` (parse_body's rule).
+                    if packing <= 1 && !bytes.iter().all(u8::is_ascii_whitespace) {
                         prop_assert_eq!(&v["ErrorCode"], code::REST_INVALID_JSON, "{}", v);
                     }
                 }
