@@ -26,6 +26,13 @@ const created = await must('createGroup', alice.tim.createGroup({
 const groupID = created.data.group.groupID;
 if (!groupID || !groupID.startsWith('@TGS#')) fail(`groupID ${groupID}`);
 console.log('alice created', groupID);
+// The SDK sends its `group_create` custom message after createGroup resolves. Bob joins once it
+// is sent: joining first makes it a message from alice after bob's join, unread like the text
+// (unread 2; a race of this script, not of the server).
+await until('alice group_create message sent', async () => {
+  const r = await alice.tim.getMessageList({ conversationID: `GROUP${groupID}`, count: 15 });
+  return r.data.messageList.some((m) => m.type === T.MSG_CUSTOM && m.payload.data === 'group_create' && m.status === 'success');
+});
 
 const joined = await must('joinGroup', bob.tim.joinGroup({ groupID, type: T.GRP_PUBLIC }));
 if (joined.data.status !== bob.TIM.TYPES.JOIN_STATUS_SUCCESS) fail(`joinGroup status ${joined.data.status}`);
