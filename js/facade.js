@@ -3,7 +3,10 @@
 // API call goes to the wasm engine (`WasmTim.call`), which answers at once or settles later.
 //
 // This file is concatenated into each entry point by scripts/build-pkg.mjs, inside a function
-// scope where `wasm_bindgen` (the wasm-bindgen glue) and `loadWasmBytes()` are defined.
+// scope where `wasm_bindgen` (the wasm-bindgen glue), `loadWasmBytes()` and `METHODS` (the
+// edition's engine methods from api/methods.json: `{sync: [...], async: [...]}`) are defined.
+// The methods implemented here (login, logout, destroy, on, off, once, setLogLevel,
+// registerPlugin) are the manifest's `facade` entries.
 // It must stay ES2019 (webpack 4's parser): no optional chaining, no nullish coalescing, no
 // module-relative URLs.
 
@@ -316,30 +319,18 @@ function createInstance(options, appID) {
     delete instances[appID];
     return r;
   };
-  // Synchronous, as in tim-js-sdk: a number.
-  tim.getTotalUnreadMessageCount = function () { return call('getTotalUnreadMessageCount', [], true); };
-  ['createTextMessage', 'createTextAtMessage', 'createCustomMessage'].forEach(function (m) {
+  // The engine's methods: api/methods.json's present `sync` and `async` methods of this edition,
+  // injected by scripts/build-pkg.mjs as METHODS. Synchronous ones return the value, as in
+  // tim-js-sdk: getTotalUnreadMessageCount a number (no arguments), create*Message a Message
+  // (a follower tab's is made by the leader tab's engine).
+  METHODS.sync.forEach(function (m) {
+    var create = /^create/.test(m);
     tim[m] = function (o) {
-      if (tabs && tabs.routed()) return createRouted(m, o);
-      return call(m, [o], true);
+      if (create && tabs && tabs.routed()) return createRouted(m, o);
+      return call(m, create ? [o] : [], true);
     };
   });
-  [
-    'sendMessage', 'getMessageList', 'getConversationList', 'setMessageRead',
-    'getConversationProfile', 'deleteConversation', 'pinConversation', 'setAllMessageRead',
-    'markConversation', 'setConversationCustomData', 'setConversationDraft',
-    'getConversationGroupList', 'createConversationGroup', 'deleteConversationGroup',
-    'renameConversationGroup', 'addConversationsToGroup', 'deleteConversationsFromGroup',
-    'getGroupList', 'getGroupProfile', 'createGroup', 'joinGroup', 'quitGroup', 'dismissGroup',
-    'changeGroupOwner', 'updateGroupProfile', 'addGroupMember', 'deleteGroupMember',
-    'getGroupMemberList', 'getGroupMemberProfile', 'setGroupMemberRole', 'setGroupMemberMuteTime',
-    'setGroupMemberNameCard', 'setGroupMemberCustomField', 'searchGroupByID',
-    'getGroupApplicationList', 'handleGroupApplication', 'getGroupOnlineMemberCount',
-    'markGroupMemberList', 'initGroupAttributes', 'setGroupAttributes', 'deleteGroupAttributes',
-    'getGroupAttributes', 'setGroupCounters', 'increaseGroupCounter', 'decreaseGroupCounter',
-    'getGroupCounters', 'getJoinedCommunityList', 'createTopicInCommunity', 'deleteTopicFromCommunity',
-    'updateTopicProfile', 'getTopicList', 'getMyProfile', 'getUserProfile', 'updateMyProfile',
-  ].forEach(function (m) {
+  METHODS.async.forEach(function (m) {
     tim[m] = function () { return call(m, Array.prototype.slice.call(arguments)); };
   });
 

@@ -5,6 +5,9 @@
 // Every copy registers its TIM on globalThis under Symbol.for('tim-wasm.TIM'); a copy that
 // finds one there (the UMD and the ES file both loaded, two copies bundled) returns it instead
 // of starting a second SDK, so one app never has two instances for one SDKAppID.
+// The instance's engine methods come from api/methods.json (docs/architecture.md "Method
+// manifest"): each edition gets the present `sync` and `async` methods of its features, as
+// `var METHODS = {sync: [...], async: [...]}` before js/facade.js.
 // Prints the gzip and brotli sizes of the package's JS (which contains the wasm) and writes
 // them to dist/pkg/SIZE.json.
 import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
@@ -55,10 +58,23 @@ if (TIM_SHARED && typeof TIM_SHARED.create === 'function') return TIM_SHARED;
 `;
 const register = `try { Object.defineProperty(TIM_ROOT, TIM_KEY, { value: TIM, configurable: true, writable: true }); } catch (e) { /* a frozen global: no sharing */ }
 `;
-const body = `${lookup}${glue}\n${decoder}\n${constantsJs}\n${objects}\n${tabs}\n${facade}\n${register}`;
+// The method manifest, and the features (edition parts) each edition is built with: today both
+// editions have every feature.
+const FEATURES = ['base', 'conversations', 'groups', 'rooms'];
+const KINDS = ['facade', 'sync', 'async'];
+const EDITIONS = { 'tim-js': FEATURES, 'tim-js-friendship': FEATURES };
+const manifest = JSON.parse(readFileSync(join(root, 'api', 'methods.json'), 'utf8'));
+for (const m of manifest) {
+  if (!FEATURES.includes(m.feature) || !KINDS.includes(m.kind)) throw new Error(`api/methods.json: ${m.name}: unknown feature ${m.feature} or kind ${m.kind}`);
+}
+function methodsOf(features) {
+  const names = (kind) => manifest.filter((m) => m.present && m.kind === kind && features.includes(m.feature)).map((m) => m.name);
+  return `var METHODS = ${JSON.stringify({ sync: names('sync'), async: names('async') })};\n`;
+}
+const bodyOf = (methods) => `${lookup}${glue}\n${decoder}\n${constantsJs}\n${objects}\n${tabs}\n${methods}${facade}\n${register}`;
 const banner = `/*! tim-wasm ${JSON.parse(readFileSync(join(root, 'pkg-template', 'package.json'), 'utf8')).version} — drop-in for tim-js-sdk 2.27.6 */\n`;
 
-const umd = `${banner}(function (root, factory) {
+const umdOf = (body) => `${banner}(function (root, factory) {
   if (typeof exports === 'object' && typeof module !== 'undefined') { module.exports = factory(); }
   else if (typeof define === 'function' && define.amd) { define(factory); }
   else { root.TIM = factory(); }
@@ -68,7 +84,7 @@ ${body}
 return TIM;
 });
 `;
-const esm = `${banner}var TIM = (function () {
+const esmOf = (body) => `${banner}var TIM = (function () {
 'use strict';
 ${body}
 return TIM;
@@ -81,10 +97,18 @@ async function shrink(code, module) {
   const r = await minify(code, { ecma: 2019, module, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } });
   return r.code;
 }
-const umdMin = await shrink(umd, false);
-const esmMin = await shrink(esm, true);
-for (const [name, text] of [['tim-js.js', umdMin], ['tim-js-friendship.js', umdMin], ['tim-js.es.js', esmMin], ['tim-js-friendship.es.js', esmMin]]) {
-  writeFileSync(join(out, name), text);
+// One minified pair per distinct method set (editions with the same features share it).
+const built = {};
+const umdMins = {};
+for (const [edition, features] of Object.entries(EDITIONS)) {
+  const methods = methodsOf(features);
+  if (!built[methods]) {
+    const body = bodyOf(methods);
+    built[methods] = { umd: await shrink(umdOf(body), false), esm: await shrink(esmOf(body), true) };
+  }
+  umdMins[`${edition}.js`] = built[methods].umd;
+  writeFileSync(join(out, `${edition}.js`), built[methods].umd);
+  writeFileSync(join(out, `${edition}.es.js`), built[methods].esm);
 }
 for (const f of ['package.json', 'README.md', 'tim-js.d.ts']) copyFileSync(join(root, 'pkg-template', f), join(out, f));
 copyFileSync(join(out, 'tim-js.d.ts'), join(out, 'tim-js-friendship.d.ts'));
@@ -95,7 +119,7 @@ const kb = (n) => (n / 1024).toFixed(1) + ' KB';
 const measure = (s) => ({ raw: s.length, gzip: gzip(s), brotli: brotli(s) });
 // Every UMD edition, measured the same way (scripts/size-budget.mjs checks them against
 // size-budget.json); the top-level fields are tim-js.js's, as before.
-const files = { 'tim-js.js': measure(umdMin), 'tim-js-friendship.js': measure(umdMin) };
+const files = Object.fromEntries(Object.entries(umdMins).map(([name, text]) => [name, measure(text)]));
 const sizes = { ...files['tim-js.js'], wasm: wasm.length, files };
 console.log(`package: ${out}`);
 console.log(`tim-js.js (wasm inlined): ${kb(sizes.raw)} raw, ${kb(sizes.gzip)} gzip, ${kb(sizes.brotli)} brotli (wasm binary: ${kb(sizes.wasm)}; target <= 100 KB brotli)`);

@@ -74,8 +74,10 @@ echo "server $TIM_URL, SDKAppID $app"
 step "browser tests (wasm-bindgen-test, headless Chromium)"
 TIM_TEST_WS="${TIM_URL/http/ws}" TIM_TEST_SDKAPPID="$app" cargo test --target wasm32-unknown-unknown -p tim-wasm
 
-step "package checks (entry points; webpack 4, webpack 5, Vite and Node resolve one TIM; TypeScript types)"
+step "package checks (entry points; method manifest; webpack 4, webpack 5, Vite and Node resolve one TIM; TypeScript types)"
 node tests/js/package.test.mjs
+# api/methods.json against the d.ts, the built instance, js/facade.js and docs/api.md.
+node tests/js/manifest.test.mjs
 node tests/js/bundlers.test.mjs
 # tsc --noEmit --strict on tests/types (bundler, node16 ESM and CommonJS) and the d.ts against the instance.
 node tests/js/types.test.mjs
