@@ -6,7 +6,7 @@ cargo build --release --target wasm32-unknown-unknown -p tim-wasm
 out=target/wasm-bindgen
 mkdir -p "$out"
 wasm-bindgen --target no-modules --no-typescript --out-dir "$out" target/wasm32-unknown-unknown/release/tim_wasm.wasm
-node_modules/.bin/wasm-opt -Oz --converge --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
   "$out/tim_wasm_bg.wasm" -o "$out/tim_wasm_bg.wasm"
 node scripts/build-pkg.mjs "$out"

@@ -15,10 +15,16 @@
 use std::cell::Cell;
 
 use indexed_db_futures::{
-    cursor::CursorDirection, database::Database, prelude::*, transaction::TransactionMode, KeyRange,
+    cursor::CursorDirection,
+    database::Database,
+    error::{Error as IdbError, OpenDbError},
+    prelude::*,
+    transaction::TransactionMode,
+    KeyRange,
 };
 use js_sys::{Array, Object, Reflect};
 use serde_json::{json, Value};
+use tim_core::value::json_text;
 use wasm_bindgen::JsValue;
 
 /// Schema version; each step of the upgrade in [`open`] moves one version up.
@@ -39,8 +45,17 @@ pub fn db_name(sdk_app_id: u64, user: &str) -> String {
 /// What went wrong, as text (the cache is best-effort: a failure never loses server data).
 pub type Error = String;
 
-fn err(e: impl std::fmt::Display) -> Error {
-    e.to_string()
+/// The DOM exception's name and message (e.g. `QuotaExceededError: …`). Not the error's
+/// `Display`: that one formats any JS value, floats included, which costs 14 KB of wasm.
+fn err(e: impl Into<OpenDbError>) -> Error {
+    match e.into() {
+        OpenDbError::Base(IdbError::DomException(d)) => {
+            let d: web_sys::DomException = d.into();
+            format!("{}: {}", d.name(), d.message())
+        }
+        OpenDbError::Base(_) => "IndexedDB request failed".into(),
+        _ => "IndexedDB is not available".into(),
+    }
 }
 
 /// Whether a failed write was refused for lack of space.
@@ -160,7 +175,7 @@ pub async fn page(db: &Database, conv: &str, before: Option<(u64, String)>, coun
         }
     }
     // Newest first; within one order, the last written first (IDs are not arrival order).
-    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    tim_core::value::sort_by_key2(&mut out, |r| (u64::MAX - r.0 as u64, u64::MAX - r.1 as u64));
     Ok(out.into_iter().map(|(_, _, v)| v).collect())
 }
 
@@ -188,7 +203,7 @@ impl MessageRecord {
         let s = |k: &str| m[k].as_str().unwrap_or("").to_string();
         let time = m["time"].as_u64().unwrap_or(0);
         let order = if m["conversationType"] == "GROUP" { m["sequence"].as_u64().unwrap_or(0) } else { time };
-        MessageRecord { id: s("ID"), conv: s("conversationID"), order, time, json: m.to_string(), written }
+        MessageRecord { id: s("ID"), conv: s("conversationID"), order, time, json: json_text(&m), written }
     }
 
     fn to_js(&self) -> JsValue {

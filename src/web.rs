@@ -8,6 +8,7 @@ use std::{
 
 use js_sys::{Function, Uint8Array};
 use serde_json::{json, Value};
+use tim_core::value::json_text;
 use tim_core::{ApiError, CallResult, Config, Engine, Output, SocketId};
 use wasm_bindgen::{prelude::*, JsCast};
 use web_sys::{BinaryType, MessageEvent, WebSocket};
@@ -186,14 +187,14 @@ impl WasmTim {
             enqueue(&self.inner, Job::Close);
         }
         schedule_pump(&self.inner);
-        match result {
+        let v = match result {
             CallResult::Done(Ok(v)) => json!({ "ok": v }),
             CallResult::Done(Err(e)) => json!({ "err": error_json(&e) }),
             CallResult::Pending(id) => json!({ "pending": id }),
             CallResult::Throw(m) => json!({ "throw": m }),
             CallResult::Text(text) => return format!("{{\"ok\":{text}}}"),
-        }
-        .to_string()
+        };
+        json_text(&v)
     }
 }
 
@@ -270,7 +271,7 @@ fn run(rc: &Shared, o: Output) {
             }
         }
         Output::Emit { name, data } => {
-            let data = data.map_or(JsValue::UNDEFINED, |d| JsValue::from_str(&d.to_string()));
+            let data = data.map_or(JsValue::UNDEFINED, |d| JsValue::from_str(&json_text(&d)));
             sink(rc, "event", JsValue::from_str(&name), data, JsValue::UNDEFINED);
         }
         Output::EmitText { name, json } => {
@@ -286,7 +287,7 @@ fn run(rc: &Shared, o: Output) {
                 "settle",
                 JsValue::from_f64(call as f64),
                 JsValue::from_bool(ok),
-                JsValue::from_str(&v.to_string()),
+                JsValue::from_str(&json_text(&v)),
             );
         }
         Output::LoadCache { user } => {
@@ -315,16 +316,16 @@ fn run(rc: &Shared, o: Output) {
         Output::Persist { user, conversations, messages, meta, outbox, outbox_delete, groups } => {
             let key = |v: &Value, k: &str| v[k].as_str().unwrap_or("").to_string();
             let batch = idb::Batch {
-                conversations: conversations.iter().map(|c| (key(c, "conversationID"), c.to_string())).collect(),
+                conversations: conversations.iter().map(|c| (key(c, "conversationID"), json_text(c))).collect(),
                 // In the engine's order: as the messages arrived.
                 messages: {
                     let base = js_sys::Date::now() * 1000.0;
                     messages.iter().enumerate().map(|(i, m)| idb::MessageRecord::of(m, base + i as f64)).collect()
                 },
-                outbox: outbox.iter().map(|q| (key(q, "ID"), q.to_string())).collect(),
+                outbox: outbox.iter().map(|q| (key(q, "ID"), json_text(q))).collect(),
                 outbox_delete,
-                groups: groups.map(|list| list.iter().map(|g| (key(g, "groupID"), g.to_string())).collect()),
-                meta: if meta.is_null() { String::new() } else { meta.to_string() },
+                groups: groups.map(|list| list.iter().map(|g| (key(g, "groupID"), json_text(g))).collect()),
+                meta: if meta.is_null() { String::new() } else { json_text(&meta) },
             };
             let Ok(app) = rc.try_borrow().map(|i| i.sdk_app_id) else { return };
             enqueue(rc, Job::Save(idb::db_name(app, &user), batch));

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::obj;
-use crate::value::val;
+use crate::value::{json_text, sort_by_key2, val};
 use tim_proto::{
     cmd::{self, Status},
     code,
@@ -235,6 +235,8 @@ struct Pending {
     servcmd: String,
     text: String,
     deadline: u64,
+    /// The request's `seq` (the order of first sending).
+    seq: u64,
 }
 
 #[derive(Debug, Default)]
@@ -538,17 +540,18 @@ impl Engine {
         self.last_inbound = now;
         self.set_net_state("connected");
         // 1. still-pending requests, resent unchanged (WIRE.md §1.5).
-        let mut resend: Vec<(u64, String)> = Vec::new();
+        let mut resend: Vec<(u64, u64, String)> = Vec::new();
         self.pending.retain(|_, p| {
             if matches!(p.purpose, Purpose::Heartbeat | Purpose::Hello) {
                 return false;
             }
             p.deadline = p.deadline.max(now + cmd::timeout_ms(&p.servcmd));
-            resend.push((p.deadline, p.text.clone()));
+            resend.push((p.deadline, p.seq, p.text.clone()));
             true
         });
-        resend.sort();
-        for (_, text) in resend {
+        // In the order they were first sent.
+        sort_by_key2(&mut resend, |r| (r.0, r.1));
+        for (_, _, text) in resend {
             self.push_send(text);
         }
         // 2. login or re-login, 3. heartbeat, 4. resync.
@@ -689,12 +692,13 @@ impl Engine {
             }
         }
         let key = match_key(&head);
-        let text = obj! {"head": &head, "body": &body}.to_string();
+        let seq = u(&head, "seq");
+        let text = json_text(&obj! {"head": &head, "body": &body});
         if self.open {
             self.push_send(text.clone());
         }
         let deadline = now + cmd::timeout_ms(servcmd);
-        self.pending.insert(key, Pending { purpose, servcmd: servcmd.into(), text, deadline });
+        self.pending.insert(key, Pending { purpose, servcmd: servcmd.into(), text, deadline, seq });
         if !self.open && !self.connecting && self.reconnect_at.is_none() {
             self.schedule_reconnect(now);
         }
@@ -1099,7 +1103,7 @@ impl Engine {
             let ack = obj! {"SessionData": &body["SessionData"]};
             let head = self.head(cmd::MSG_PUSH_ACK, now);
             if self.open {
-                self.push_send(obj! {"head": &head, "body": &ack}.to_string());
+                self.push_send(json_text(&obj! {"head": &head, "body": &ack}));
             }
         }
         if body["Flag"].as_u64() == Some(1) && self.login == Login::In {
@@ -1157,7 +1161,7 @@ impl Engine {
             }
         }
         if !fresh.is_empty() && !self.s.quiet {
-            fresh.sort_by_key(|m| m.sequence);
+            sort_by_key2(&mut fresh, |m| (m.sequence, 0));
             let data = fresh.iter().map(Message::to_json).collect();
             self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(data)));
         }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::obj;
-use crate::value::val;
+use crate::value::{sort_by_key2, val};
 use tim_proto::code;
 
 use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
@@ -210,12 +210,8 @@ impl Engine {
     pub(super) fn sorted_list(&self) -> Vec<&Conversation> {
         let mut list: Vec<&Conversation> =
             self.s.conversations.values().filter(|c| c.listed() && c.kind != super::rooms::CONV_TOPIC).collect();
-        list.sort_by(|a, b| {
-            b.is_pinned
-                .cmp(&a.is_pinned)
-                .then(b.order().cmp(&a.order()))
-                .then(a.conversation_id.cmp(&b.conversation_id))
-        });
+        // Equal keys stay in the map's order, by conversation ID.
+        sort_by_key2(&mut list, |c| (u64::from(!c.is_pinned), u64::MAX - c.order()));
         list
     }
 

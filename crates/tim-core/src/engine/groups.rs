@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use crate::obj;
-use crate::value::val;
+use crate::value::{sort_by_key2, val};
 use tim_proto::{cmd, code};
 
 use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
@@ -1350,7 +1350,7 @@ impl Engine {
     /// and announce the messages the app has not seen, each once, in sequence order.
     fn resync_finish(&mut self, conv: &str, now: u64) {
         let Some(mut r) = self.s.gsync.running.remove(conv) else { return };
-        r.items.sort_by_key(|m| u(m, "MsgSeq"));
+        sort_by_key2(&mut r.items, |m| (u(m, "MsgSeq"), 0));
         r.items.dedup_by_key(|m| u(m, "MsgSeq"));
         let mut fresh = std::mem::take(&mut r.fresh);
         for m in &r.items {
@@ -1362,7 +1362,7 @@ impl Engine {
         }
         // As after a warm start for C2C: what the cache wrote, the app saw before the reload.
         fresh.retain(|m| !self.cached_before_reload(m));
-        fresh.sort_by_key(|m| m.sequence);
+        sort_by_key2(&mut fresh, |m| (m.sequence, 0));
         fresh.dedup_by(|a, b| a.id == b.id);
         if !fresh.is_empty() {
             let data = fresh.iter().map(Message::to_json).collect();
