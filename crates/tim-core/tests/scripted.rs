@@ -186,11 +186,39 @@ fn reconnect_backs_off_0_1_2_4_8_16_30_30_s_with_net_states_in_order() {
     s.open();
     s.answer_relogin();
     assert_eq!(s.net_states(), ["connecting", "connected"]);
+    s.advance(1_000);
+    s.reply("recentcontact.page_get", last_page(vec![], secs(200)));
     let again = s.now;
     s.close();
     until_connect(&mut s);
     assert_eq!(s.connects.last().unwrap().0, again, "the first attempt after a working connection is at once");
     assert!(s.take("sdkStateReady").is_empty() && s.take("sdkStateNotReady").is_empty());
+}
+
+#[test]
+fn a_server_that_answers_and_closes_at_once_is_not_reconnected_to_without_pause() {
+    let mut s = Script::logged_in(Account::default());
+    let before = s.connects.len();
+    let down = s.now;
+    s.close();
+    // Each new socket opens, the re-login is answered, and the server closes it at once: a close
+    // within a second of the open counts as a failed attempt (WIRE.md §1.5).
+    for _ in 0..6 {
+        s.reconnect_when_due();
+        s.answer_relogin();
+        s.close();
+    }
+    let at: Vec<u64> = s.connects[before..].iter().map(|(t, _)| t - down).collect();
+    assert_eq!(at, [0, 1_000, 3_000, 7_000, 15_000, 31_000]);
+    // A connection that works for a second starts the schedule over.
+    s.reconnect_when_due();
+    s.answer_relogin();
+    s.advance(1_000);
+    s.reply("recentcontact.page_get", last_page(vec![], secs(100)));
+    let t = s.now;
+    s.close();
+    s.reconnect_when_due();
+    assert_eq!(s.connects.last().unwrap().0, t);
 }
 
 #[test]

@@ -490,13 +490,22 @@ impl Script {
         s
     }
 
-    /// The connection drops and the engine reconnects at once (its first attempt has no delay):
-    /// the new socket opens. Returns `sent.len()` before the new socket opened.
+    /// The connection drops, the engine reconnects when its backoff says, and the new socket
+    /// opens. Returns `sent.len()` before the new socket opened.
     pub fn reconnect(&mut self) -> usize {
-        let n = self.connects.len();
         self.close();
+        self.reconnect_when_due()
+    }
+
+    /// Tick until the engine asks for a socket (at most 2 min), then open it.
+    pub fn reconnect_when_due(&mut self) -> usize {
+        let n = self.connects.len();
         self.advance(0);
-        assert_eq!(self.connects.len(), n + 1, "a reconnect without delay");
+        let limit = self.now + 120_000;
+        while self.connects.len() == n {
+            assert!(self.now < limit, "no reconnect within 120 s");
+            self.advance(100);
+        }
         let from = self.sent.len();
         self.open();
         from
