@@ -86,6 +86,43 @@ fn a_send_whose_reply_is_lost_is_resent_unchanged_after_reconnect_and_settles_on
 }
 
 #[test]
+fn a_send_that_timed_out_offline_fails_and_is_sent_again_with_the_same_random_and_seq() {
+    let mut s = Script::logged_in(Account::default());
+    let m =
+        s.call_ok("createTextMessage", json!([{"to": ALICE, "conversationType": "C2C", "payload": {"text": "retry"}}]));
+    let call = s.call_pending("sendMessage", json!([m.clone()]));
+    let first = s.request("openim.sendmsg");
+    // The network goes down for good: the request times out after 15 s (WIRE.md §1.3).
+    s.close();
+    let sent_at = s.now;
+    let mut tries = 0;
+    while s.settlements(call).is_empty() {
+        tries += 1;
+        assert!(tries < 200, "never settled");
+        s.advance(100);
+        if !s.open && s.connects.last().unwrap().0 == s.now {
+            s.close();
+        }
+    }
+    assert_eq!(s.now - sent_at, 15_000);
+    let err = s.settlements(call)[0].clone().unwrap_err();
+    assert_eq!(err.code, 2801);
+    assert_eq!(err.data.unwrap()["message"]["status"], "fail");
+    s.forget(&first);
+    // Back online, the app sends the failed message again: the same MsgRandom and MsgSeq, so a
+    // server that stored the first one answers with it instead of storing a second.
+    s.reconnect_when_due();
+    s.answer_relogin();
+    let again = s.call_pending("sendMessage", json!([m.clone()]));
+    let req = s.request("openim.sendmsg");
+    assert_ne!(req["head"]["seq"], first["head"]["seq"], "a new request");
+    assert_eq!(req["body"]["MsgRandom"], first["body"]["MsgRandom"]);
+    assert_eq!(req["body"]["MsgSeq"], first["body"]["MsgSeq"]);
+    s.reply("openim.sendmsg", json!({"MsgTime": secs(1), "MsgKey": "k"}));
+    assert_eq!(s.resolved(again)["message"]["ID"], m["ID"]);
+}
+
+#[test]
 fn a_message_pushed_then_synced_after_reconnect_is_announced_and_kept_once() {
     let mut s = Script::logged_in(Account::default());
     let m1 = c2c(ALICE, ME, 1001, 11, secs(5), "m1");
