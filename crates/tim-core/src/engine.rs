@@ -1073,6 +1073,9 @@ impl Engine {
             return None;
         }
         let msg = Message::from_c2c(m, &self.s.user);
+        if self.sending(&msg.id) {
+            return None;
+        }
         let conv_id = msg.conversation_id.clone();
         let peer = msg.peer().to_string();
         let hist = self.s.history.entry(conv_id.clone()).or_default();
@@ -1101,6 +1104,13 @@ impl Engine {
         self.touch_conv(&conv_id);
         self.s.dirty_msgs.push(msg.clone());
         Some(msg)
+    }
+
+    /// A `sendmsg` / `send_group_msg` of message `id` waits for its reply. A copy of the message
+    /// that comes back before it (the server echoing it to the sending socket) is not a received
+    /// message: tim-js-sdk drops what this instance sent, and the reply files it.
+    fn sending(&self, id: &str) -> bool {
+        self.pending.values().any(|p| matches!(&p.purpose, Purpose::Send { id: sent, .. } if sent == id))
     }
 
     fn push(&mut self, frame: &Value, now: u64) {

@@ -180,6 +180,66 @@ fn a_message_sent_while_offline_goes_out_once_after_the_relogin() {
     assert_eq!(s.resolved(call)["message"]["status"], "success");
 }
 
+#[test]
+fn an_echo_of_a_group_message_being_sent_is_not_announced_and_the_reply_files_it_once() {
+    let mut s = Script::logged_in(in_group(5));
+    let m =
+        s.call_ok("createTextMessage", json!([{"to": G, "conversationType": "GROUP", "payload": {"text": "mine"}}]));
+    let call = s.call_pending("sendMessage", json!([m.clone()]));
+    let req = s.request("group_open_http_svc.send_group_msg");
+    // The server pushes the stored message to every member, the sending socket too, before it
+    // answers (WIRE.md §5.3: the sender's own instance recognises it by its random).
+    let mut echo = grp(G, ME, 6, "mine");
+    for (k, v) in
+        [("Random", "Random"), ("MsgRandom", "Random"), ("MsgClientTime", "MsgClientTime"), ("ClientSeq", "ClientSeq")]
+    {
+        echo[k] = req["body"][v].clone();
+    }
+    s.push(group_push(vec![echo.clone()]));
+    assert!(s.received().is_empty(), "this instance's own message is not a received one");
+    s.reply("group_open_http_svc.send_group_msg", json!({"MsgSeq": 6, "MsgTime": secs(6)}));
+    let sent = s.resolved(call)["message"].clone();
+    assert_eq!(
+        (sent["ID"].clone(), sent["sequence"].clone(), sent["status"].clone()),
+        (m["ID"].clone(), json!(6), json!("success"))
+    );
+    // A late copy is a duplicate too.
+    s.push(group_push(vec![echo]));
+    assert!(s.received().is_empty());
+    s.advance(1_000);
+    let conv = s.conversation(GCONV);
+    assert_eq!((conv["unreadCount"].clone(), conv["lastMessage"]["lastSequence"].clone()), (json!(0), json!(6)));
+    let call = s.call_pending("getMessageList", json!([{"conversationID": GCONV}]));
+    let older = s.request("group_open_http_svc.group_msg_get");
+    s.answer(&older, group_history(&older, 5));
+    let page = s.resolved(call);
+    assert_eq!(seqs(page["messageList"].as_array().unwrap()), (1..=6).collect::<Vec<_>>());
+    assert_eq!(page["messageList"][5]["ID"], m["ID"]);
+}
+
+#[test]
+fn an_echo_of_a_c2c_message_being_sent_is_not_announced() {
+    let mut s = Script::logged_in(Account::default());
+    let m =
+        s.call_ok("createTextMessage", json!([{"to": ALICE, "conversationType": "C2C", "payload": {"text": "mine"}}]));
+    let call = s.call_pending("sendMessage", json!([m.clone()]));
+    let b = s.request("openim.sendmsg")["body"].clone();
+    // The sync copy (IsSyncMsg, addresses from the peer's side) reaches the sending socket first.
+    let mut echo = c2c(ALICE, ME, b["MsgSeq"].as_u64().unwrap(), b["MsgRandom"].as_u64().unwrap(), secs(1), "mine");
+    echo["MsgClientTime"] = b["MsgClientTime"].clone();
+    echo["TinyId"] = json!(MY_TINY);
+    echo["IsSyncMsg"] = json!(1);
+    s.push(c2c_push(vec![echo.clone()]));
+    assert!(s.received().is_empty(), "this instance's own message is not a received one");
+    s.reply("openim.sendmsg", json!({"MsgTime": secs(1), "MsgKey": "k"}));
+    assert_eq!(s.resolved(call)["message"]["ID"], m["ID"]);
+    s.push(c2c_push(vec![echo]));
+    assert!(s.received().is_empty());
+    s.advance(1_000);
+    assert_eq!(s.conversation(CALICE)["lastMessage"]["messageForShow"], "mine");
+    assert_eq!(s.unread(CALICE), 0);
+}
+
 // ====================================================================== 2. reconnect backoff
 
 /// Tick from now (at once, then every 100 ms) until the engine asks for a socket.
