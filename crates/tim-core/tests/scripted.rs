@@ -557,6 +557,28 @@ fn a_resync_page_that_skips_sequences_moves_on_below_it_and_ends() {
     assert_eq!(seqs(&s.received()), (6..=30).collect::<Vec<_>>());
 }
 
+#[test]
+fn a_later_sequence_named_while_a_resync_runs_is_fetched_after_it() {
+    let mut s = Script::logged_in(in_group(5));
+    s.reconnect();
+    s.answer_relogin();
+    s.reply("recentcontact.page_get", last_page(vec![group_item(G, 12, 7)], secs(20)));
+    let first = s.request("group_open_http_svc.group_msg_get");
+    assert_eq!(first["body"]["ReqMsgSeq"], 12);
+    // The app reads the group list meanwhile: it names 15 as the newest.
+    let call = s.call_pending("getGroupList", json!([]));
+    s.reply("group_open_http_svc.get_joined_group_list", json!({"TotalCount": 1, "GroupIdList": [joined(G, 16)]}));
+    s.resolved(call);
+    assert_eq!(s.unanswered("group_open_http_svc.group_msg_get").len(), 1, "one resync at a time");
+    s.answer(&first, group_history(&first, 15));
+    assert_eq!(seqs(&s.received()), (6..=12).collect::<Vec<_>>());
+    let second = s.request("group_open_http_svc.group_msg_get");
+    assert_eq!((second["body"]["ReqMsgSeq"].clone(), second["body"]["ReqMsgNumber"].clone()), (json!(15), json!(3)));
+    s.answer(&second, group_history(&second, 15));
+    assert_eq!(seqs(&s.received()), [13, 14, 15]);
+    assert!(s.unanswered("group_open_http_svc.group_msg_get").is_empty());
+}
+
 // ====================================================================== 5. unread counting
 
 #[test]
