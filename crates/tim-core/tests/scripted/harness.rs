@@ -511,7 +511,8 @@ impl Script {
         from
     }
 
-    /// Answer the resync requests of a reconnect as a server with nothing new would.
+    /// Answer the re-login (`wslogin` with the A2 key) of a reconnect; the resync requests stay
+    /// for the test to answer.
     pub fn answer_relogin(&mut self) {
         self.reply(
             "im_open_status.wslogin",
