@@ -33,6 +33,10 @@ const HEARTBEAT_SILENCE_MS: u64 = 10_000;
 const EVENT_THROTTLE_MS: u64 = 1_000;
 const MAX_PAGE: u64 = 15;
 const BACKOFF_MS: [u64; 7] = [0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+/// A frame resets the backoff only once its socket has been open this long: a socket the server
+/// closes sooner counts as a failed attempt (WIRE.md §1.5), or a server that answers and closes
+/// at once would be reconnected to without pause.
+const STABLE_MS: u64 = 1_000;
 /// How long the C2C sync waits for the platform's cache (e.g. an IndexedDB open blocked by
 /// another tab) before it goes ahead without it.
 const CACHE_WAIT_MS: u64 = 3_000;
@@ -345,6 +349,8 @@ pub struct Engine {
     open: bool,
     connecting: bool,
     attempts: usize,
+    /// When the current socket opened.
+    opened_at: u64,
     reconnect_at: Option<u64>,
     last_inbound: u64,
     seq: u64,
@@ -420,6 +426,7 @@ impl Engine {
             open: false,
             connecting: false,
             attempts: 0,
+            opened_at: now,
             reconnect_at: None,
             last_inbound: now,
             seq: 0,
@@ -538,6 +545,7 @@ impl Engine {
         self.open = true;
         self.connecting = false;
         self.last_inbound = now;
+        self.opened_at = now;
         self.set_net_state("connected");
         // 1. still-pending requests, resent unchanged (WIRE.md §1.5).
         let mut resend: Vec<(u64, u64, String)> = Vec::new();
@@ -720,7 +728,9 @@ impl Engine {
             return;
         }
         self.last_inbound = now;
-        self.attempts = 0;
+        if now.saturating_sub(self.opened_at) >= STABLE_MS {
+            self.attempts = 0;
+        }
         if let Some(p) = self.pending.remove(&match_key(&frame["head"])) {
             let body = frame["body"].take();
             let st = Status::of(&body);
@@ -1067,6 +1077,9 @@ impl Engine {
             return None;
         }
         let msg = Message::from_c2c(m, &self.s.user);
+        if self.sending(&msg.id) {
+            return None;
+        }
         let conv_id = msg.conversation_id.clone();
         let peer = msg.peer().to_string();
         let hist = self.s.history.entry(conv_id.clone()).or_default();
@@ -1095,6 +1108,13 @@ impl Engine {
         self.touch_conv(&conv_id);
         self.s.dirty_msgs.push(msg.clone());
         Some(msg)
+    }
+
+    /// A `sendmsg` / `send_group_msg` of message `id` waits for its reply. A copy of the message
+    /// that comes back before it (the server echoing it to the sending socket) is not a received
+    /// message: tim-js-sdk drops what this instance sent, and the reply files it.
+    fn sending(&self, id: &str) -> bool {
+        self.pending.values().any(|p| matches!(&p.purpose, Purpose::Send { id: sent, .. } if sent == id))
     }
 
     fn push(&mut self, frame: &Value, now: u64) {
