@@ -11,11 +11,9 @@
 //! `ActionStatus`/`ErrorCode` object with the documented code for bad credentials, and the server
 //! keeps answering. A short run is part of `cargo test`; `TIM_FUZZ_CASES=20000 cargo test
 //! --release -p tim-server --test fuzz` is a long run (docs/security.md, "Fuzzing").
-#![allow(clippy::unwrap_used)]
 
-mod common;
 
-use common::{http_bytes, Client, APP, KEY, OTHER_APP, OTHER_KEY};
+use crate::common::{http_bytes, Client, APP, KEY, OTHER_APP, OTHER_KEY};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
@@ -405,7 +403,7 @@ async fn seed(addr: &str, admin: &str) {
 #[test]
 fn rest_calls_with_mutated_bodies_never_panic() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(common::start());
+    let server = rt.block_on(crate::common::start());
     let addr = server.local_addr().to_string();
     let now = tim_server::now();
     let admin = format!(
@@ -544,7 +542,7 @@ fn ws_bytes(c: &Client, case: &WsCase, seq: u64) -> Vec<u8> {
 #[test]
 fn ws_frames_with_mutated_heads_and_bodies_never_break_the_socket() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(common::start());
+    let server = rt.block_on(crate::common::start());
     let addr = server.local_addr().to_string();
     let now = tim_server::now();
     let admin = format!(
