@@ -1,6 +1,7 @@
-// Assemble the npm package in dist/pkg from the wasm-bindgen output and js/:
-// tim-js.js (UMD: global TIM, CommonJS module.exports = TIM with .default), tim-js-friendship.js,
-// and the ES module variants tim-js.es.js / tim-js-friendship.es.js. The wasm binary is inlined
+// Assemble the npm package in dist/pkg from the wasm-bindgen output and js/, one set of entry
+// points per edition of api/editions.json: <edition>.js (UMD: global TIM, CommonJS
+// module.exports = TIM with .default), the ES module variant <edition>.es.js and <edition>.d.ts
+// (tim-js, tim-js-friendship, basic). The wasm binary is inlined
 // (hex), so no loader needs import.meta.url or a URL the app must serve.
 // Every copy registers its TIM on globalThis under Symbol.for('tim-wasm.TIM'); a copy that
 // finds one there (the UMD and the ES file both loaded, two copies bundled) returns it instead
@@ -24,11 +25,14 @@ mkdirSync(out, { recursive: true });
 // The no-modules glue guesses a default wasm URL from document.currentScript; we always pass
 // the inlined bytes, and that guess throws where `document` is partial (SSR shims, Mini
 // Programs), so it is removed.
-const rawGlue = readFileSync(join(bindgen, 'tim_wasm.js'), 'utf8');
 const scriptSrc = /if \(typeof document !== 'undefined' && document\.currentScript !== null\) \{\s*script_src = [^\n]*\n\s*\}/;
-if (!scriptSrc.test(rawGlue)) throw new Error('wasm-bindgen glue changed: document.currentScript block not found');
-const glue = rawGlue.replace(scriptSrc, '');
-const wasm = readFileSync(join(bindgen, 'tim_wasm_bg.wasm'));
+// The wasm-bindgen output of one feature set (scripts/build-sdk.sh: <bindgen>/<set>).
+function buildOf(set) {
+  const dir = join(bindgen, set);
+  const rawGlue = readFileSync(join(dir, 'tim_wasm.js'), 'utf8');
+  if (!scriptSrc.test(rawGlue)) throw new Error('wasm-bindgen glue changed: document.currentScript block not found');
+  return { glue: rawGlue.replace(scriptSrc, ''), wasm: readFileSync(join(dir, 'tim_wasm_bg.wasm')) };
+}
 const constantsJs = readFileSync(join(root, 'js', 'constants.js'), 'utf8');
 const facade = readFileSync(join(root, 'js', 'facade.js'), 'utf8');
 // The classes of the objects the SDK hands out (Message, Conversation, …) and the message registry.
@@ -37,10 +41,8 @@ const objects = readFileSync(join(root, 'js', 'objects.js'), 'utf8');
 const tabs = readFileSync(join(root, 'js', 'tabs.js'), 'utf8');
 // Hex keeps the wasm's byte alignment visible to gzip/brotli, so the inlined binary costs about
 // what the binary itself costs after compression (base64 costs about a third more).
-const hex = wasm.toString('hex');
-
-const decoder = `
-var WASM_HEX = '${hex}';
+const decoderOf = (wasm) => `
+var WASM_HEX = '${wasm.toString('hex')}';
 function loadWasmBytes() {
   var n = WASM_HEX.length >> 1, bytes = new Uint8Array(n), d = new Uint8Array(128), i;
   for (i = 0; i < 10; i++) d[48 + i] = i;
@@ -58,11 +60,15 @@ if (TIM_SHARED && typeof TIM_SHARED.create === 'function') return TIM_SHARED;
 `;
 const register = `try { Object.defineProperty(TIM_ROOT, TIM_KEY, { value: TIM, configurable: true, writable: true }); } catch (e) { /* a frozen global: no sharing */ }
 `;
-// The method manifest, and the features (edition parts) each edition is built with: today both
-// editions have every feature.
+// The method manifest, and the features (edition parts) each edition is built with
+// (api/editions.json; docs/architecture.md "Editions").
 const FEATURES = ['base', 'conversations', 'groups', 'rooms'];
 const KINDS = ['facade', 'sync', 'async'];
-const EDITIONS = { 'tim-js': FEATURES, 'tim-js-friendship': FEATURES };
+const EDITIONS = JSON.parse(readFileSync(join(root, 'api', 'editions.json'), 'utf8')).editions;
+for (const [edition, features] of Object.entries(EDITIONS)) {
+  if (!features.includes('base') || features.some((f) => !FEATURES.includes(f))) throw new Error(`api/editions.json: ${edition}: features must include base and be among ${FEATURES}`);
+}
+const setOf = (features) => [...features].sort().join('+');
 const manifest = JSON.parse(readFileSync(join(root, 'api', 'methods.json'), 'utf8'));
 for (const m of manifest) {
   if (!FEATURES.includes(m.feature) || !KINDS.includes(m.kind)) throw new Error(`api/methods.json: ${m.name}: unknown feature ${m.feature} or kind ${m.kind}`);
@@ -71,7 +77,45 @@ function methodsOf(features) {
   const names = (kind) => manifest.filter((m) => m.present && m.kind === kind && features.includes(m.feature)).map((m) => m.name);
   return `var METHODS = ${JSON.stringify({ sync: names('sync'), async: names('async') })};\n`;
 }
-const bodyOf = (methods) => `${lookup}${glue}\n${decoder}\n${constantsJs}\n${objects}\n${tabs}\n${methods}${facade}\n${register}`;
+// The d.ts of an edition: the template (which declares every present method, checked by
+// tests/js/manifest.test.mjs) without the `ChatSDK` members of the features it lacks, each
+// removed with the comments above it.
+function dtsOf(dts, features) {
+  const absent = new Set(manifest.filter((m) => m.present && !features.includes(m.feature)).map((m) => m.name));
+  if (absent.size === 0) return dts;
+  const start = dts.indexOf('interface ChatSDK {');
+  if (start < 0) throw new Error('tim-js.d.ts: no interface ChatSDK');
+  let i = dts.indexOf('{', start) + 1;
+  const keep = [dts.slice(0, i)];
+  for (;;) {
+    const from = i;
+    // Whitespace and comments before the member belong to it.
+    for (;;) {
+      while (/\s/.test(dts[i])) i++;
+      if (dts.startsWith('/*', i)) i = dts.indexOf('*/', i) + 2;
+      else if (dts.startsWith('//', i)) i = dts.indexOf('\n', i) + 1;
+      else break;
+    }
+    if (dts[i] === '}') {
+      keep.push(dts.slice(from));
+      return keep.join('');
+    }
+    const name = (/^[A-Za-z_$][\w$]*/.exec(dts.slice(i)) || [''])[0];
+    if (!name) throw new Error(`tim-js.d.ts: cannot read a ChatSDK member at ${JSON.stringify(dts.slice(i, i + 40))}`);
+    // Up to the `;` outside brackets (the `>` of `=>` is no bracket).
+    let depth = 0;
+    for (; i < dts.length; i++) {
+      const c = dts[i];
+      if (depth === 0 && c === ';') break;
+      if (c === '=' && dts[i + 1] === '>') i++;
+      else if ('({[<'.includes(c)) depth++;
+      else if (')}]>'.includes(c)) depth--;
+    }
+    i++;
+    if (!absent.has(name)) keep.push(dts.slice(from, i));
+  }
+}
+const bodyOf = (build, methods) => `${lookup}${build.glue}\n${decoderOf(build.wasm)}\n${constantsJs}\n${objects}\n${tabs}\n${methods}${facade}\n${register}`;
 const banner = `/*! tim-wasm ${JSON.parse(readFileSync(join(root, 'pkg-template', 'package.json'), 'utf8')).version} — drop-in for tim-js-sdk 2.27.6 */\n`;
 
 const umdOf = (body) => `${banner}(function (root, factory) {
@@ -97,21 +141,25 @@ async function shrink(code, module) {
   const r = await minify(code, { ecma: 2019, module, compress: { passes: 2 }, mangle: true, format: { comments: /^!/ } });
   return r.code;
 }
-// One minified pair per distinct method set (editions with the same features share it).
+// One minified pair per distinct feature set (editions with the same features share it).
 const built = {};
 const umdMins = {};
+const wasmSizes = {};
+const dtsTemplate = readFileSync(join(root, 'pkg-template', 'tim-js.d.ts'), 'utf8');
 for (const [edition, features] of Object.entries(EDITIONS)) {
-  const methods = methodsOf(features);
-  if (!built[methods]) {
-    const body = bodyOf(methods);
-    built[methods] = { umd: await shrink(umdOf(body), false), esm: await shrink(esmOf(body), true) };
+  const set = setOf(features);
+  if (!built[set]) {
+    const build = buildOf(set);
+    const body = bodyOf(build, methodsOf(features));
+    built[set] = { umd: await shrink(umdOf(body), false), esm: await shrink(esmOf(body), true), wasm: build.wasm.length };
   }
-  umdMins[`${edition}.js`] = built[methods].umd;
-  writeFileSync(join(out, `${edition}.js`), built[methods].umd);
-  writeFileSync(join(out, `${edition}.es.js`), built[methods].esm);
+  umdMins[`${edition}.js`] = built[set].umd;
+  wasmSizes[`${edition}.js`] = built[set].wasm;
+  writeFileSync(join(out, `${edition}.js`), built[set].umd);
+  writeFileSync(join(out, `${edition}.es.js`), built[set].esm);
+  writeFileSync(join(out, `${edition}.d.ts`), dtsOf(dtsTemplate, features));
 }
-for (const f of ['package.json', 'README.md', 'tim-js.d.ts']) copyFileSync(join(root, 'pkg-template', f), join(out, f));
-copyFileSync(join(out, 'tim-js.d.ts'), join(out, 'tim-js-friendship.d.ts'));
+for (const f of ['package.json', 'README.md']) copyFileSync(join(root, 'pkg-template', f), join(out, f));
 
 const gzip = (s) => gzipSync(s, { level: 9 }).length;
 const brotli = (s) => brotliCompressSync(s, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
@@ -119,10 +167,12 @@ const kb = (n) => (n / 1024).toFixed(1) + ' KB';
 const measure = (s) => ({ raw: s.length, gzip: gzip(s), brotli: brotli(s) });
 // Every UMD edition, measured the same way (scripts/size-budget.mjs checks them against
 // size-budget.json); the top-level fields are tim-js.js's, as before.
-const files = Object.fromEntries(Object.entries(umdMins).map(([name, text]) => [name, measure(text)]));
-const sizes = { ...files['tim-js.js'], wasm: wasm.length, files };
+const files = Object.fromEntries(Object.entries(umdMins).map(([name, text]) => [name, { ...measure(text), wasm: wasmSizes[name] }]));
+const sizes = { ...files['tim-js.js'], files };
 console.log(`package: ${out}`);
-console.log(`tim-js.js (wasm inlined): ${kb(sizes.raw)} raw, ${kb(sizes.gzip)} gzip, ${kb(sizes.brotli)} brotli (wasm binary: ${kb(sizes.wasm)}; target <= 100 KB brotli)`);
+for (const [name, f] of Object.entries(files)) {
+  console.log(`${name} (wasm inlined): ${kb(f.raw)} raw, ${kb(f.gzip)} gzip, ${kb(f.brotli)} brotli (wasm binary: ${kb(f.wasm)}${name === 'tim-js.js' ? '; target <= 100 KB brotli' : ''})`);
+}
 // The baselines, measured in the same run with the same settings: the official bundle, and
 // lite-chat's basic edition (the target of a basic edition).
 for (const [key, label, path] of [

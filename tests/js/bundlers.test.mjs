@@ -177,7 +177,9 @@ try {
   assert.equal(manifest.module, undefined, 'no "module" field: bundlers would use it for require() too');
   assert.ok(manifest.exports, 'an exports map');
   for (const e of [...entries, './package.json']) assert.ok(manifest.exports[e], `exports has ${e}`);
-  for (const e of entries) {
+  // The basic edition: its own entry points and types (not in the one-TIM check below: an app
+  // uses one edition).
+  for (const e of [...entries, './basic.js', './basic.es.js']) {
     const target = manifest.exports[e];
     assert.equal(Object.keys(target)[0], 'types', `${e}: "types" comes first`);
     assert.ok(existsSync(join(dir, 'node_modules/tim-js-sdk', target.types)), `${e}: ${target.types} is shipped`);

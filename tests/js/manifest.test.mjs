@@ -103,20 +103,28 @@ for (const m of present) {
 }
 
 // ---------------------------------------------------------------- the built package
+// Every edition of api/editions.json: its instances have exactly the present methods of its
+// features, and its d.ts declares exactly those.
+const EDITIONS = JSON.parse(read('api/editions.json')).editions;
 const REGISTRY = Symbol.for('tim-wasm.TIM');
 const instances = [];
-for (const file of ['tim-js.js', 'tim-js-friendship.js', 'tim-js.es.js', 'tim-js-friendship.es.js']) {
-  // Each copy on its own (a copy finds an earlier one through the registry and returns it).
-  delete globalThis[REGISTRY];
-  const path = root + 'dist/pkg/' + file;
-  const TIM = file.endsWith('.es.js') ? (await import(path)).default : require(path);
-  const tim = TIM.create({ SDKAppID: 1, proxyServer: 'ws://127.0.0.1:9' });
-  assert.ok(tim, `${file}: TIM.create returns an instance`);
-  assert.ok(!instances.includes(tim), `${file}: a copy of its own`);
-  instances.push(tim);
-  assert.deepEqual(sorted(Object.keys(tim)), sorted(presentNames), `${file}: the instance's methods are exactly the present methods of api/methods.json`);
-  assert.deepEqual(sorted(Object.getOwnPropertyNames(tim)), sorted(presentNames), `${file}: no hidden own properties`);
-  for (const name of presentNames) assert.equal(typeof tim[name], 'function', `${file}: ${name} is a function`);
+for (const [edition, features] of Object.entries(EDITIONS)) {
+  const names = present.filter((m) => features.includes(m.feature)).map((m) => m.name);
+  const dtsNames = parseChatSDK(readFileSync(root + `dist/pkg/${edition}.d.ts`, 'utf8')).map((d) => d.name);
+  assert.deepEqual(sorted(new Set(dtsNames)), sorted(names), `${edition}.d.ts: ChatSDK declares exactly the edition's methods`);
+  for (const file of [`${edition}.js`, `${edition}.es.js`]) {
+    // Each copy on its own (a copy finds an earlier one through the registry and returns it).
+    delete globalThis[REGISTRY];
+    const path = root + 'dist/pkg/' + file;
+    const TIM = file.endsWith('.es.js') ? (await import(path)).default : require(path);
+    const tim = TIM.create({ SDKAppID: 1, proxyServer: 'ws://127.0.0.1:9' });
+    assert.ok(tim, `${file}: TIM.create returns an instance`);
+    assert.ok(!instances.includes(tim), `${file}: a copy of its own`);
+    instances.push(tim);
+    assert.deepEqual(sorted(Object.keys(tim)), sorted(names), `${file}: the instance's methods are exactly the present methods of its edition (api/editions.json, api/methods.json)`);
+    assert.deepEqual(sorted(Object.getOwnPropertyNames(tim)), sorted(names), `${file}: no hidden own properties`);
+    for (const name of names) assert.equal(typeof tim[name], 'function', `${file}: ${name} is a function`);
+  }
 }
 
 // ---------------------------------------------------------------- the facade's own methods

@@ -28,7 +28,14 @@ vm.createContext(ctx);
 vm.runInContext(readFileSync(pkg + 'tim-js.js', 'utf8'), ctx);
 assert.equal(typeof ctx.TIM.create, 'function', 'script tag defines global TIM');
 
-for (const [file, sourceType] of [['tim-js.js', 'script'], ['tim-js-friendship.js', 'script'], ['tim-js.es.js', 'module'], ['tim-js-friendship.es.js', 'module']]) {
+const editions = Object.keys(JSON.parse(readFileSync(new URL('../../api/editions.json', import.meta.url), 'utf8')).editions);
+for (const edition of editions) {
+  delete globalThis[Symbol.for('tim-wasm.TIM')];
+  const TIM = require(pkg + `${edition}.js`);
+  assert.deepEqual({ ...TIM.EVENT }, { ...official.EVENT }, `${edition}.js: TIM.EVENT`);
+  assert.equal(TIM.VERSION, official.VERSION, `${edition}.js: TIM.VERSION`);
+}
+for (const [file, sourceType] of editions.flatMap((e) => [[`${e}.js`, 'script'], [`${e}.es.js`, 'module']])) {
   const src = readFileSync(pkg + file, 'utf8');
   assert.doesNotThrow(() => acorn.parse(src, { ecmaVersion: 2019, sourceType }), `${file} parses as ES2019`);
   assert.ok(!src.includes('import.meta'), `${file} has no import.meta`);
