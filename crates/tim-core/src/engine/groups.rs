@@ -947,7 +947,7 @@ impl Engine {
     /// A group message of a push or a resync into the state, as its `SendMsgControl` says
     /// (`count_unread` false: the server's count already has it); returns it when new.
     pub(super) fn accept_group_msg(&mut self, m: &Value, count_unread: bool) -> Option<Message> {
-        let (no_unread, no_last) = super::control_flags(m);
+        let (no_unread, no_last) = super::c2c::control_flags(m);
         let keep = self.last_of(&format!("{CONV_GROUP}{}", item_group_id(m)), no_last);
         let msg = self.accept_group(m, GroupItem::Message, count_unread && !no_unread)?;
         self.restore_last(&msg.conversation_id, keep);
