@@ -1,15 +1,21 @@
 //! The engine state machine. See the crate docs for the model.
 
+mod attributes;
 mod c2c;
 mod cache;
 mod connection;
+mod conv_groups;
 mod conversations;
 mod events;
+mod group_members;
+mod group_msgs;
+mod group_sync;
 mod groups;
 mod login;
 mod profiles;
 mod rooms;
 mod sync;
+mod topics;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Arc;

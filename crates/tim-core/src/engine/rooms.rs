@@ -17,62 +17,62 @@ use super::{s, u, ApiError, CallResult, Engine, Purpose};
 use crate::group::{
     group_message, member_from_wire, merge_group, GroupItem, GRP_AVCHATROOM, GRP_COMMUNITY, TOPIC_MARK,
 };
-use crate::model::{summary, Message, CONV_GROUP};
+use crate::model::{summary, CONV_GROUP};
 
 pub(super) use crate::group::CONV_TOPIC;
 
-const SET_GROUP_ATTR: &str = "group_open_http_svc.set_group_attr";
-const MODIFY_GROUP_ATTR: &str = "group_open_http_svc.modify_group_attr";
-const DELETE_GROUP_ATTR: &str = "group_open_http_svc.delete_group_attr";
-const CLEAR_GROUP_ATTR: &str = "group_open_http_svc.clear_group_attr";
-const GET_GROUP_ATTR: &str = "group_open_attr_http_svc.get_group_attr";
-const UPDATE_GROUP_COUNTER: &str = "group_open_http_svc.update_group_counter";
-const GET_GROUP_COUNTER: &str = "group_open_http_svc.get_group_counter";
-const GET_ONLINE_MEMBER_NUM: &str = "group_open_http_svc.get_online_member_num";
-const AVCHATROOM_GET_MEMBERS: &str = "group_open_avchatroom_http_svc.get_members";
-const AVCHATROOM_MARK_MEMBERS: &str = "group_open_avchatroom_http_svc.modify_user_info";
-const BAN_GROUP_MEMBER: &str = "group_open_http_svc.ban_group_member";
-const CREATE_TOPIC: &str = "million_group_open_http_svc.create_topic";
-const DESTROY_TOPIC: &str = "million_group_open_http_svc.destroy_topic";
-const MODIFY_TOPIC: &str = "million_group_open_http_svc.modify_topic";
-const GET_TOPIC: &str = "million_group_open_http_svc.get_topic";
+pub(super) const SET_GROUP_ATTR: &str = "group_open_http_svc.set_group_attr";
+pub(super) const MODIFY_GROUP_ATTR: &str = "group_open_http_svc.modify_group_attr";
+pub(super) const DELETE_GROUP_ATTR: &str = "group_open_http_svc.delete_group_attr";
+pub(super) const CLEAR_GROUP_ATTR: &str = "group_open_http_svc.clear_group_attr";
+pub(super) const GET_GROUP_ATTR: &str = "group_open_attr_http_svc.get_group_attr";
+pub(super) const UPDATE_GROUP_COUNTER: &str = "group_open_http_svc.update_group_counter";
+pub(super) const GET_GROUP_COUNTER: &str = "group_open_http_svc.get_group_counter";
+pub(super) const GET_ONLINE_MEMBER_NUM: &str = "group_open_http_svc.get_online_member_num";
+pub(super) const AVCHATROOM_GET_MEMBERS: &str = "group_open_avchatroom_http_svc.get_members";
+pub(super) const AVCHATROOM_MARK_MEMBERS: &str = "group_open_avchatroom_http_svc.modify_user_info";
+pub(super) const BAN_GROUP_MEMBER: &str = "group_open_http_svc.ban_group_member";
+pub(super) const CREATE_TOPIC: &str = "million_group_open_http_svc.create_topic";
+pub(super) const DESTROY_TOPIC: &str = "million_group_open_http_svc.destroy_topic";
+pub(super) const MODIFY_TOPIC: &str = "million_group_open_http_svc.modify_topic";
+pub(super) const GET_TOPIC: &str = "million_group_open_http_svc.get_topic";
 /// tim-js-sdk's service for every group command on a community.
-const MILLION_SERVICE: &str = "million_group_open_http_svc";
+pub(super) const MILLION_SERVICE: &str = "million_group_open_http_svc";
 /// Community IDs start with this (`@TGS#_`); topic IDs add [`TOPIC_MARK`] and a suffix.
-const COMMUNITY_PREFIX: &str = "@TGS#_";
+pub(super) const COMMUNITY_PREFIX: &str = "@TGS#_";
 
-const GROUP_ATTRIBUTES_UPDATED: &str = "groupAttributesUpdated";
-const GROUP_COUNTER_UPDATED: &str = "onGroupCounterUpdated";
-const TOPIC_CREATED: &str = "onTopicCreated";
-const TOPIC_DELETED: &str = "onTopicDeleted";
-const TOPIC_UPDATED: &str = "onTopicUpdated";
+pub(super) const GROUP_ATTRIBUTES_UPDATED: &str = "groupAttributesUpdated";
+pub(super) const GROUP_COUNTER_UPDATED: &str = "onGroupCounterUpdated";
+pub(super) const TOPIC_CREATED: &str = "onTopicCreated";
+pub(super) const TOPIC_DELETED: &str = "onTopicDeleted";
+pub(super) const TOPIC_UPDATED: &str = "onTopicUpdated";
 
 /// Group attribute API on a topic (topics have no attributes).
-const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
+pub(super) const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
 /// More than [`ATTR_WRITES`] attribute writes in [`ATTR_WRITE_WINDOW_MS`].
-const GROUP_ATTR_WRITE_LIMITED: i64 = 8511;
+pub(super) const GROUP_ATTR_WRITE_LIMITED: i64 = 8511;
 /// `deleteGroupMember` on an AVChatRoom without a ban `duration`.
-const BAN_DURATION_INVALID: i64 = 2686;
+pub(super) const BAN_DURATION_INVALID: i64 = 2686;
 /// `deleteGroupMember` on a group the SDK does not know.
-const CANNOT_FIND_GROUP: i64 = 2603;
+pub(super) const CANNOT_FIND_GROUP: i64 = 2603;
 /// A `topicID` that is not `<communityID>@TOPIC#_<suffix>`.
-const ILLEGAL_TOPIC_ID: i64 = 3021;
+pub(super) const ILLEGAL_TOPIC_ID: i64 = 3021;
 
 /// Attribute writes (init, set, delete together) allowed per window, SDK side.
-const ATTR_WRITES: usize = 10;
-const ATTR_WRITE_WINDOW_MS: u64 = 5_000;
+pub(super) const ATTR_WRITES: usize = 10;
+pub(super) const ATTR_WRITE_WINDOW_MS: u64 = 5_000;
 /// tim-js-sdk's attribute and counter cache lifetimes.
-const ATTR_CACHE_MS: u64 = 30_000;
-const COUNTER_CACHE_MS: u64 = 30_000;
-const TOPIC_CACHE_MS: u64 = 300_000;
+pub(super) const ATTR_CACHE_MS: u64 = 30_000;
+pub(super) const COUNTER_CACHE_MS: u64 = 30_000;
+pub(super) const TOPIC_CACHE_MS: u64 = 300_000;
 /// The online count's cache lifetime when the server gives none (`ExpireTime`, seconds).
-const ONLINE_COUNT_EXPIRE_S: u64 = 60;
+pub(super) const ONLINE_COUNT_EXPIRE_S: u64 = 60;
 
 /// Attribute operations, numbered as on the wire (`GroupAttrOption.OpType`).
-const ATTR_INIT: u64 = 1;
-const ATTR_CLEAR: u64 = 3;
-const ATTR_DELETE: u64 = 4;
-const ATTR_GET: u64 = 5;
+pub(super) const ATTR_INIT: u64 = 1;
+pub(super) const ATTR_CLEAR: u64 = 3;
+pub(super) const ATTR_DELETE: u64 = 4;
+pub(super) const ATTR_GET: u64 = 5;
 
 /// What a room, attribute, counter or topic request is for; its reply is handled by
 /// [`Engine::room_reply`].
@@ -112,16 +112,16 @@ pub(super) enum RoomOp {
 
 /// A room's attributes as tim-js-sdk caches them.
 #[derive(Debug, Default, Clone)]
-struct Attrs {
-    local_main: u64,
-    remote_main: u64,
-    updated: u64,
+pub(super) struct Attrs {
+    pub(super) local_main: u64,
+    pub(super) remote_main: u64,
+    pub(super) updated: u64,
     /// key → `{value, seq}` (JSON maps keep the wasm small: their code is shared)
-    map: Map<String, Value>,
+    pub(super) map: Map<String, Value>,
 }
 
 impl Attrs {
-    fn values(&self, keys: &[String]) -> Map<String, Value> {
+    pub(super) fn values(&self, keys: &[String]) -> Map<String, Value> {
         self.map
             .iter()
             .filter(|(k, _)| keys.is_empty() || keys.contains(k))
@@ -129,12 +129,12 @@ impl Attrs {
             .collect()
     }
 
-    fn seq(&self, key: &str) -> u64 {
+    pub(super) fn seq(&self, key: &str) -> u64 {
         self.map.get(key).map_or(0, |v| u(v, "seq"))
     }
 
     /// Apply an attribute list of operation `op` (wire numbering).
-    fn apply(&mut self, list: &[Value], op: u64) {
+    pub(super) fn apply(&mut self, list: &[Value], op: u64) {
         match op {
             ATTR_CLEAR => self.map.clear(),
             ATTR_DELETE => {
@@ -158,44 +158,44 @@ impl Attrs {
 }
 
 #[derive(Debug, Default)]
-struct Counters {
-    seq: u64,
-    updated: u64,
+pub(super) struct Counters {
+    pub(super) seq: u64,
+    pub(super) updated: u64,
     /// key → value (a JSON number)
-    map: Map<String, Value>,
+    pub(super) map: Map<String, Value>,
 }
 
 #[derive(Debug, Default)]
-struct Online {
-    count: u64,
-    synced: u64,
-    expire_s: u64,
-    asked: u64,
+pub(super) struct Online {
+    pub(super) count: u64,
+    pub(super) synced: u64,
+    pub(super) expire_s: u64,
+    pub(super) asked: u64,
 }
 
 /// What the SDK keeps per group (room, community) besides the Group object.
 #[derive(Debug, Default)]
-struct Room {
+pub(super) struct Room {
     /// `AVChatRoomKey` of a joined room.
-    key: String,
-    attrs: Attrs,
+    pub(super) key: String,
+    pub(super) attrs: Attrs,
     /// The counter cache, once started.
-    counters: Option<Counters>,
-    online: Online,
+    pub(super) counters: Option<Counters>,
+    pub(super) online: Online,
     /// topicID → Topic
-    topics: Map<String, Value>,
+    pub(super) topics: Map<String, Value>,
     /// When the topics were last read, and whether all of them.
-    topics_fetched: Option<(u64, bool)>,
+    pub(super) topics_fetched: Option<(u64, bool)>,
 }
 
 /// AVChatRoom, attribute, counter and topic state of a session.
 #[derive(Debug, Default)]
 pub(super) struct Rooms {
     /// The AVChatRoom the user is in (tim-js-sdk keeps one at a time).
-    joined: Option<String>,
+    pub(super) joined: Option<String>,
     /// Times of the recent attribute writes (the 8511 throttle).
-    attr_writes: Vec<u64>,
-    groups: BTreeMap<String, Room>,
+    pub(super) attr_writes: Vec<u64>,
+    pub(super) groups: BTreeMap<String, Room>,
 }
 
 /// Whether `id` names a topic (`<communityID>@TOPIC#_<suffix>`).
@@ -204,7 +204,7 @@ pub(super) fn is_topic_id(id: &str) -> bool {
 }
 
 /// The community of a topic ID.
-fn community_of(topic: &str) -> &str {
+pub(super) fn community_of(topic: &str) -> &str {
     topic.find(TOPIC_MARK).map_or(topic, |i| &topic[..i])
 }
 
@@ -217,7 +217,7 @@ pub(super) fn member_group_id(id: &str) -> String {
     }
 }
 
-fn is_community_id(id: &str) -> bool {
+pub(super) fn is_community_id(id: &str) -> bool {
     id.starts_with(COMMUNITY_PREFIX) && !id.contains(TOPIC_MARK)
 }
 
@@ -247,27 +247,27 @@ pub(super) fn address_topic(body: &mut Value) {
     }
 }
 
-fn throw() -> CallResult {
+pub(super) fn throw() -> CallResult {
     CallResult::Throw("Params validate failed.".into())
 }
 
-fn reject(code: i64, message: impl Into<String>) -> CallResult {
+pub(super) fn reject(code: i64, message: impl Into<String>) -> CallResult {
     CallResult::Done(Err(ApiError::new(code, message)))
 }
 
-fn strings(a: &Value, k: &str) -> Vec<String> {
+pub(super) fn strings(a: &Value, k: &str) -> Vec<String> {
     a[k].as_array().map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 /// The `{key: string}` map of an attribute call, or `None` when it is not one.
-fn string_map(v: &Value) -> Option<Vec<(String, String)>> {
+pub(super) fn string_map(v: &Value) -> Option<Vec<(String, String)>> {
     let o = v.as_object()?;
     o.iter().map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()
 }
 
 /// The wire attribute list of a reply or push, with tim-js-sdk's names (`key`, `value`,
 /// `sequence`).
-fn attr_list(v: &Value) -> Vec<Value> {
+pub(super) fn attr_list(v: &Value) -> Vec<Value> {
     v.as_array()
         .into_iter()
         .flatten()
@@ -280,7 +280,7 @@ fn attr_list(v: &Value) -> Vec<Value> {
 }
 
 /// The `{key: value}` object of a wire counter list.
-fn counter_values(v: &Value) -> Map<String, Value> {
+pub(super) fn counter_values(v: &Value) -> Map<String, Value> {
     v.as_array()
         .into_iter()
         .flatten()
@@ -289,20 +289,20 @@ fn counter_values(v: &Value) -> Map<String, Value> {
 }
 
 /// The entries of `m` named in `keys` (all for an empty list).
-fn pick(m: &Map<String, Value>, keys: &[String]) -> Value {
+pub(super) fn pick(m: &Map<String, Value>, keys: &[String]) -> Value {
     Value::Object(
         m.iter().filter(|(k, _)| keys.is_empty() || keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
     )
 }
 
 /// A new Topic object (CONSTANTS.md §9) from app options or a wire `TopicInfo`.
-fn new_topic(id: &str) -> Value {
+pub(super) fn new_topic(id: &str) -> Value {
     obj! {"topicID": id, "topicName": "", "avatar": "", "introduction": "", "notification": "", "unreadCount": 0, "muteAllMembers": false, "customData": "", "groupAtInfoList": Value::Array(vec![]), "lastMessage": obj!{"lastTime": 0, "lastSequence": 0, "fromAccount": "", "messageForShow": "", "payload": Value::Null, "type": "", "isRevoked": false, "cloudCustomData": "", "onlineOnlyFlag": false, "nick": "", "nameCard": "", "version": 0, "isPeerRead": false, "revoker": Value::Null}, "selfInfo": obj!{"muteTime": 0, "readedSequence": 0, "messageRemindType": "", "excludedUnreadSequenceList": Value::Null}, "nextMessageSeq": 0}
 }
 
 /// Merge app-named topic fields (`topicName`, `avatar`, …, `muteAllMembers` as a boolean, 1,
 /// or "On") into `t`.
-fn merge_topic_fields(t: &mut Value, f: &Value) {
+pub(super) fn merge_topic_fields(t: &mut Value, f: &Value) {
     for k in ["topicName", "avatar", "introduction", "notification", "customData"] {
         if let Some(v) = f[k].as_str() {
             t[k] = val(v);
@@ -317,7 +317,7 @@ fn merge_topic_fields(t: &mut Value, f: &Value) {
 }
 
 /// tim-js-sdk's `_computeUnreadCount`: the sequences after the read one, less the excluded.
-fn topic_unread(t: &Value) -> u64 {
+pub(super) fn topic_unread(t: &Value) -> u64 {
     let next = t["nextMessageSeq"].as_u64().unwrap_or(0);
     let read = t["selfInfo"]["readedSequence"].as_u64().unwrap_or(0);
     let excluded = t["selfInfo"]["excludedUnreadSequenceList"]
@@ -331,7 +331,7 @@ fn topic_unread(t: &Value) -> u64 {
 }
 
 /// App names of a wire `TopicInfo` (or `MsgTopicNewInfo`).
-fn topic_fields(w: &Value) -> Value {
+pub(super) fn topic_fields(w: &Value) -> Value {
     let mut f = obj! {};
     for (wire, app) in [
         ("TopicName", "topicName"),
@@ -354,17 +354,25 @@ fn topic_fields(w: &Value) -> Value {
 }
 
 impl Engine {
-    fn room_request(&mut self, servcmd: &str, body: Value, call: Option<u64>, op: RoomOp, ctx: Value, now: u64) {
+    pub(super) fn room_request(
+        &mut self,
+        servcmd: &str,
+        body: Value,
+        call: Option<u64>,
+        op: RoomOp,
+        ctx: Value,
+        now: u64,
+    ) {
         self.request(servcmd, body, Purpose::Room { call, op, ctx }, now);
     }
 
-    fn pending_room(&mut self, servcmd: &str, body: Value, op: RoomOp, ctx: Value, now: u64) -> CallResult {
+    pub(super) fn pending_room(&mut self, servcmd: &str, body: Value, op: RoomOp, ctx: Value, now: u64) -> CallResult {
         let call = self.pending_call();
         self.room_request(servcmd, body, Some(call), op, ctx, now);
         CallResult::Pending(call)
     }
 
-    fn room_done(&mut self, call: Option<u64>, v: Value) {
+    pub(super) fn room_done(&mut self, call: Option<u64>, v: Value) {
         if let Some(call) = call {
             self.settle(call, Ok(v));
         }
@@ -404,8 +412,6 @@ impl Engine {
         Some(r)
     }
 
-    // ------------------------------------------------------------------ AVChatRoom
-
     /// `apply_join_group` answered `JoinedSuccess` with `HugeGroupFlag: 1`: an AVChatRoom.
     pub(super) fn room_join_reply(&mut self, call: Option<u64>, id: &str, body: &Value, now: u64) {
         let key = s(body, "AVChatRoomKey");
@@ -420,7 +426,7 @@ impl Engine {
 
     /// Enter the joined room `g`; like tim-js-sdk, leave the previous one first (quit it, or
     /// only forget it when the user owns it).
-    fn room_enter(&mut self, call: Option<u64>, g: Value, now: u64) {
+    pub(super) fn room_enter(&mut self, call: Option<u64>, g: Value, now: u64) {
         let id = s(&g, "groupID");
         if let Some(prev) = self.s.rooms.joined.clone().filter(|p| *p != id) {
             let me = self.s.user.clone();
@@ -446,7 +452,7 @@ impl Engine {
         self.room_entered(call, g);
     }
 
-    fn room_entered(&mut self, call: Option<u64>, g: Value) {
+    pub(super) fn room_entered(&mut self, call: Option<u64>, g: Value) {
         let id = s(&g, "groupID");
         self.s.rooms.joined = Some(id.clone());
         self.s.groups.insert(id.clone(), g.clone());
@@ -524,7 +530,7 @@ impl Engine {
     }
 
     /// `markGroupMemberList({groupID, userIDList, markType, enableMark})`.
-    fn mark_members(&mut self, a: &Value, now: u64) -> CallResult {
+    pub(super) fn mark_members(&mut self, a: &Value, now: u64) -> CallResult {
         let id = s(a, "groupID");
         let mut users = strings(a, "userIDList");
         let Some(mark) = a["markType"].as_u64().filter(|_| !id.is_empty()) else { return throw() };
@@ -535,527 +541,13 @@ impl Engine {
         self.pending_room(AVCHATROOM_MARK_MEMBERS, body, RoomOp::Mark, obj! {"userIDList": &users}, now)
     }
 
-    // ------------------------------------------------------------------ attributes
-
-    /// 2641 up front for a topic, which has no attributes (every group type has them; the
-    /// server answers 2642 to a non-member as it does for tim-js-sdk).
-    fn attr_precheck(&self, id: &str) -> Option<CallResult> {
-        is_topic_id(id).then(|| reject(GROUP_ATTR_NOT_AVCHATROOM, "topics have no group attributes"))
-    }
-
-    fn room_mut(&mut self, id: &str) -> &mut Room {
+    pub(super) fn room_mut(&mut self, id: &str) -> &mut Room {
         self.s.rooms.groups.entry(id.to_string()).or_default()
     }
 
     /// The `AVChatRoomKey` of a joined room.
-    fn room_key(&self, id: &str) -> Option<String> {
+    pub(super) fn room_key(&self, id: &str) -> Option<String> {
         self.s.rooms.groups.get(id).map(|r| r.key.clone()).filter(|k| !k.is_empty())
-    }
-
-    fn attrs_of(&mut self, id: &str) -> &mut Attrs {
-        &mut self.room_mut(id).attrs
-    }
-
-    fn attr_write(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() {
-            return throw();
-        }
-        let map = if method == "deleteGroupAttributes" {
-            Vec::new()
-        } else {
-            match string_map(&a["groupAttributes"]) {
-                Some(m) => m,
-                None => return throw(),
-            }
-        };
-        if method == "deleteGroupAttributes" && !(a["keyList"].is_array() || a["keyList"].is_null()) {
-            return throw();
-        }
-        if let Some(r) = self.attr_precheck(&id) {
-            return r;
-        }
-        let writes = &mut self.s.rooms.attr_writes;
-        writes.retain(|t| now.saturating_sub(*t) < ATTR_WRITE_WINDOW_MS);
-        if writes.len() >= ATTR_WRITES {
-            return reject(GROUP_ATTR_WRITE_LIMITED, "group attribute writes are limited to 10 per 5 seconds");
-        }
-        writes.push(now);
-        let key = self.room_key(&id);
-        let attrs = self.attrs_of(&id).clone();
-        let (servcmd, op, list) = match method {
-            "initGroupAttributes" => {
-                let list: Vec<Value> = map.iter().map(|(k, v)| obj! {"key": k, "value": v}).collect();
-                (SET_GROUP_ATTR, ATTR_INIT, list)
-            }
-            "setGroupAttributes" => {
-                let list: Vec<Value> =
-                    map.iter().map(|(k, v)| obj! {"key": k, "value": v, "seq": attrs.seq(k)}).collect();
-                (MODIFY_GROUP_ATTR, 2, list)
-            }
-            _ => {
-                let keys = strings(a, "keyList");
-                let list: Vec<Value> = keys.iter().map(|k| obj! {"key": k, "seq": attrs.seq(k)}).collect();
-                if keys.is_empty() {
-                    (CLEAR_GROUP_ATTR, ATTR_CLEAR, list)
-                } else {
-                    (DELETE_GROUP_ATTR, ATTR_DELETE, list)
-                }
-            }
-        };
-        let mut body = obj! {"GroupId": &id};
-        if op != ATTR_CLEAR {
-            body["GroupAttr"] = val(list.clone());
-        }
-        body["AttrMainSeq"] = val(attrs.remote_main);
-        if let Some(k) = key {
-            body["BytesKey"] = val(k);
-        }
-        body["AttrControl"] = val(["RaceConflict"]);
-        // What delete resolves with: the requested keys that were cached, or every cached key.
-        let deleted: Vec<String> = if op == ATTR_CLEAR {
-            attrs.map.keys().cloned().collect()
-        } else {
-            strings(a, "keyList").into_iter().filter(|k| attrs.map.contains_key(k)).collect()
-        };
-        let ctx =
-            obj! {"groupID": &id, "op": op, "list": &list, "attributes": &a["groupAttributes"], "keyList": &deleted};
-        self.pending_room(servcmd, body, RoomOp::AttrWrite, ctx, now)
-    }
-
-    fn attr_get(&mut self, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() || !(a["keyList"].is_array() || a["keyList"].is_null()) {
-            return throw();
-        }
-        if let Some(r) = self.attr_precheck(&id) {
-            return r;
-        }
-        let keys = strings(a, "keyList");
-        let at = self.attrs_of(&id);
-        if now.saturating_sub(at.updated) < ATTR_CACHE_MS && at.local_main >= at.remote_main {
-            return CallResult::Done(Ok(obj! {"groupAttributes": Value::Object(at.values(&keys))}));
-        }
-        let call = self.pending_call();
-        self.attr_fetch(Some(call), &id, obj! {"groupID": &id, "keyList": &keys}, now);
-        CallResult::Pending(call)
-    }
-
-    fn attr_fetch(&mut self, call: Option<u64>, id: &str, ctx: Value, now: u64) {
-        let key = self.room_key(id);
-        let mut body = obj! {"GroupId": id};
-        let kind = u32::from(key.is_some());
-        if let Some(k) = key {
-            body["Key"] = val(k);
-        }
-        body["GroupType"] = val(kind);
-        self.room_request(GET_GROUP_ATTR, body, call, RoomOp::AttrGet, ctx, now);
-    }
-
-    /// tim-js-sdk's `_refreshCachedGroupAttributes`: apply when the main sequence is the next
-    /// one (or on a full read), else only note the server's main sequence.
-    fn attr_refresh(&mut self, id: &str, main: u64, list: &[Value], op: u64, now: u64) {
-        let Some(at) = self.s.rooms.groups.get_mut(id).map(|r| &mut r.attrs) else { return };
-        if op == ATTR_GET || main == at.local_main + 1 {
-            at.local_main = main;
-            at.remote_main = main;
-            at.updated = now;
-            at.apply(list, op);
-        } else if at.local_main != main {
-            at.remote_main = main;
-        }
-    }
-
-    /// `GROUP_ATTRIBUTES_UPDATED` with the keys changed since `before`, if any changed.
-    fn attr_emit(&mut self, id: &str, before: &Value) {
-        let now_map = self.s.rooms.groups.get(id).map(|r| r.attrs.values(&[])).unwrap_or_default();
-        let empty = Map::new();
-        let before = before.as_object().unwrap_or(&empty);
-        let updated: Vec<String> =
-            now_map.iter().filter(|(k, v)| before.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
-        let deleted: Vec<String> = before.keys().filter(|k| !now_map.contains_key(*k)).cloned().collect();
-        if updated.is_empty() && deleted.is_empty() {
-            return;
-        }
-        let data = obj! {"groupID": id, "groupAttributes": Value::Object(now_map), "updatedKeyList": &updated, "deletedKeyList": &deleted};
-        self.emit(GROUP_ATTRIBUTES_UPDATED, Some(data));
-    }
-
-    /// An `Event 6` item: attribute or counter changes (true when it was one of them).
-    pub(super) fn online_tip(&mut self, t: &Value, now: u64) -> bool {
-        let body = &t["MsgBody"];
-        let id = s(t, "ToGroupId");
-        let id = if id.is_empty() { crate::group::item_group_id(t) } else { id };
-        if let Some(opt) = body["MsgGroupNewInfo"].get("GroupAttrOption").filter(|o| o.is_object()) {
-            let Some(op) = opt["OpType"].as_u64() else { return true };
-            let main = u(opt, "GroupAttrSeq");
-            let before = Value::Object(self.attrs_of(&id).values(&[]));
-            let local = self.attrs_of(&id).local_main;
-            if main == local {
-                return true;
-            }
-            if u(opt, "PushChangedAttrValFlag") == 1 && main == local + 1 {
-                let list = attr_list(&opt["GroupAttrInfo"]);
-                self.attr_refresh(&id, main, &list, op, now);
-                self.attr_emit(&id, &before);
-            } else {
-                self.attr_fetch(
-                    None,
-                    &id,
-                    obj! {"groupID": &id, "keyList": Value::Array(vec![]), "before": &before},
-                    now,
-                );
-            }
-            return true;
-        }
-        let Some(infos) = body["GroupCounterInfo"].as_array().filter(|l| !l.is_empty()) else { return false };
-        for info in infos {
-            let (kind, seq) = (u(info, "Type"), u(info, "GroupCounterSeq"));
-            let list = counter_values(&info["GroupCounter"]);
-            if kind == 0 || kind == 2 {
-                self.counters_store(&id, seq, &list, Some(now));
-                for (k, v) in &list {
-                    self.emit(GROUP_COUNTER_UPDATED, Some(obj! {"groupID": &id, "key": k, "value": v}));
-                }
-            } else if kind == 1 {
-                if let Some(c) = self.s.rooms.groups.get_mut(&id).and_then(|r| r.counters.as_mut()) {
-                    for k in list.keys() {
-                        c.map.remove(k);
-                    }
-                }
-            }
-        }
-        true
-    }
-
-    // ------------------------------------------------------------------ counters
-
-    fn counter_update(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() {
-            return throw();
-        }
-        let (list, mode) = if method == "setGroupCounters" {
-            let Some(o) = a["counters"].as_object() else { return throw() };
-            let mut list = Vec::new();
-            for (k, v) in o {
-                let Some(n) = v.as_i64() else { return throw() };
-                list.push(obj! {"Key": k, "Value": n});
-            }
-            (list, "Set")
-        } else {
-            let key = s(a, "key");
-            let Some(n) = a["value"].as_i64().filter(|_| !key.is_empty()) else { return throw() };
-            let mode = if method == "increaseGroupCounter" { "Increase" } else { "Decrease" };
-            (vec![obj! {"Key": &key, "Value": n}], mode)
-        };
-        // Like tim-js-sdk, the first use starts the group's counter cache (pushes then fill it).
-        self.room_mut(&id).counters.get_or_insert_with(Counters::default);
-        let mut body = obj! {"GroupId": &id, "GroupCounter": &list};
-        if let Some(k) = self.room_key(&id) {
-            body["BytesKey"] = val(k);
-        }
-        body["Mode"] = val(mode);
-        self.pending_room(UPDATE_GROUP_COUNTER, body, RoomOp::CounterUpdate, obj! {"groupID": &id}, now)
-    }
-
-    fn counter_get(&mut self, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() {
-            return throw();
-        }
-        let keys = strings(a, "keyList");
-        let c = self.room_mut(&id).counters.get_or_insert_with(Counters::default);
-        if now.saturating_sub(c.updated) < COUNTER_CACHE_MS {
-            return CallResult::Done(Ok(obj! {"counters": pick(&c.map, &keys)}));
-        }
-        let mut body = obj! {"GroupId": &id, "GroupCounterKeys": Value::Array(vec![])};
-        if let Some(k) = self.room_key(&id) {
-            body["BytesKey"] = val(k);
-        }
-        self.pending_room(GET_GROUP_COUNTER, body, RoomOp::CounterGet, obj! {"groupID": &id, "keyList": &keys}, now)
-    }
-
-    /// tim-js-sdk's `_updateLocalGroupCounters`: older sequences are ignored. `now`: the cache
-    /// counts as fresh from then (a read or a push), `None` for an own write's reply.
-    fn counters_store(&mut self, id: &str, seq: u64, list: &Map<String, Value>, now: Option<u64>) {
-        let Some(c) = self.s.rooms.groups.get_mut(id).and_then(|r| r.counters.as_mut()) else { return };
-        if seq > 0 && seq < c.seq {
-            return;
-        }
-        for (k, v) in list {
-            c.map.insert(k.clone(), v.clone());
-        }
-        c.seq = seq;
-        if let Some(now) = now {
-            c.updated = now;
-        }
-    }
-
-    // ------------------------------------------------------------------ communities and topics
-
-    /// A page of the community list (`million_group_open_http_svc.get_joined_group_list`):
-    /// `getJoinedCommunityList` asks with `SupportTopic: 1`, the login sequence with 0.
-    pub(super) fn communities_page(
-        &mut self,
-        call: Option<u64>,
-        offset: u64,
-        list: Vec<Value>,
-        topics: bool,
-        now: u64,
-    ) {
-        let me = self.s.user.clone();
-        let body = obj! {"Member_Account": &me, "Limit": 50, "Offset": offset, "ResponseFilter": obj!{"GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"], "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"]}, "SupportTopic": u32::from(topics)};
-        let ctx = obj! {"offset": offset, "list": list, "topics": topics};
-        self.room_request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, call, RoomOp::Communities, ctx, now);
-    }
-
-    fn create_topic(&mut self, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        let name = s(a, "topicName");
-        if id.is_empty() || name.is_empty() {
-            return throw();
-        }
-        if let Some(t) = a.get("topicID").filter(|t| !t.is_null()) {
-            if !t.as_str().is_some_and(is_topic_id) {
-                return reject(ILLEGAL_TOPIC_ID, "a topicID is <communityID>@TOPIC#_<suffix>");
-            }
-        }
-        let mut body = obj! {"GroupId": &id, "TopicName": &name};
-        for (app, wire) in [
-            ("avatar", "FaceUrl"),
-            ("customData", "CustomString"),
-            ("topicID", "TopicId"),
-            ("notification", "Notification"),
-            ("introduction", "Introduction"),
-        ] {
-            if let Some(v) = a[app].as_str() {
-                body[wire] = val(v);
-            }
-        }
-        self.pending_room(CREATE_TOPIC, body, RoomOp::TopicCreate, a.clone(), now)
-    }
-
-    fn update_topic(&mut self, a: &Value, now: u64) -> CallResult {
-        let (id, topic) = (s(a, "groupID"), s(a, "topicID"));
-        if id.is_empty() || topic.is_empty() {
-            return throw();
-        }
-        let mut body = obj! {"GroupId": &id, "TopicId": &topic};
-        for (app, wire) in [
-            ("avatar", "FaceUrl"),
-            ("customData", "CustomString"),
-            ("notification", "Notification"),
-            ("introduction", "Introduction"),
-        ] {
-            if let Some(v) = a[app].as_str() {
-                body[wire] = val(v);
-            }
-        }
-        if let Some(m) = a["muteAllMembers"].as_bool() {
-            body["ShutUpAllMember"] = val(if m { "On" } else { "Off" });
-        }
-        if let Some(v) = a["topicName"].as_str() {
-            body["TopicName"] = val(v);
-        }
-        self.pending_room(MODIFY_TOPIC, body, RoomOp::TopicUpdate, a.clone(), now)
-    }
-
-    fn topic_list(&mut self, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() {
-            return throw();
-        }
-        let ids = strings(a, "topicIDList");
-        if let Some((t, all)) = self.s.rooms.groups.get(&id).and_then(|r| r.topics_fetched) {
-            if (all || !ids.is_empty()) && now.saturating_sub(t) < TOPIC_CACHE_MS {
-                let local = self.local_topics(&id, &ids);
-                if ids.is_empty() || local.len() == ids.len() {
-                    return CallResult::Done(Ok(
-                        obj! {"successTopicList": &local, "failureTopicList": Value::Array(vec![])},
-                    ));
-                }
-            }
-        }
-        let body = obj! {"GroupId": &id, "TopicIdList": &ids, "MemberInfoFilter": ["NoUnreadSeqList"]};
-        self.pending_room(GET_TOPIC, body, RoomOp::TopicList, obj! {"groupID": &id, "topicIDList": &ids}, now)
-    }
-
-    /// Cached topics, with their conversations' current `groupAtInfoList` (@-tips arrive on the
-    /// conversation, pushed or kept for the next sync, and reading clears them there).
-    fn local_topics(&self, community: &str, ids: &[String]) -> Vec<Value> {
-        let Some(map) = self.s.rooms.groups.get(community).map(|r| &r.topics) else { return Vec::new() };
-        let mut list: Vec<Value> = if ids.is_empty() {
-            map.values().cloned().collect()
-        } else {
-            ids.iter().filter_map(|i| map.get(i).cloned()).collect()
-        };
-        for t in &mut list {
-            let conv = self.s.conversations.get(&format!("{CONV_GROUP}{}", s(t, "topicID")));
-            t["groupAtInfoList"] = Value::Array(conv.map(|c| c.group_at_info_list.clone()).unwrap_or_default());
-        }
-        list
-    }
-
-    /// Update (or create) a cached topic with app-named fields; returns it.
-    fn topic_update(&mut self, community: &str, topic: &str, fields: &Value) -> Value {
-        let conv = self.s.conversations.get(&format!("{CONV_GROUP}{topic}"));
-        let unread = conv.map_or(0, |c| c.unread_count);
-        let map = &mut self.room_mut(community).topics;
-        let t = map.entry(topic.to_string()).or_insert_with(|| new_topic(topic));
-        merge_topic_fields(t, fields);
-        // A server's last message replaces the cached one unless a newer one was pushed since.
-        let newer = |a: &Value, b: &Value| a["lastSequence"].as_u64() >= b["lastSequence"].as_u64();
-        if fields["lastMessage"].is_object() && newer(&fields["lastMessage"], &t["lastMessage"]) {
-            t["lastMessage"] = fields["lastMessage"].clone();
-        }
-        for k in ["nextMessageSeq"] {
-            if let Some(n) = fields[k].as_u64() {
-                t[k] = val(n);
-            }
-        }
-        if fields["selfInfo"].is_object() {
-            for (k, v) in fields["selfInfo"].as_object().into_iter().flatten() {
-                t["selfInfo"][k.as_str()] = v.clone();
-            }
-        }
-        t["unreadCount"] = val(unread);
-        t.clone()
-    }
-
-    /// A topic from the server or the app's own change (tim-js-sdk's `_updateTopicMap`): its
-    /// unread count is recomputed from its sequences and given to its conversation.
-    fn topic_store(&mut self, community: &str, topic: &str, fields: &Value) -> Value {
-        let mut t = self.topic_update(community, topic, fields);
-        let unread = topic_unread(&t);
-        t["unreadCount"] = val(unread);
-        if let Some(m) = self.s.rooms.groups.get_mut(community).map(|r| &mut r.topics) {
-            m.insert(topic.to_string(), t.clone());
-        }
-        let conv = self.group_conversation(topic);
-        if conv.unread_count != unread {
-            conv.unread_count = unread;
-            self.touch_conv(&format!("{CONV_GROUP}{topic}"));
-        }
-        t
-    }
-
-    /// An `Event 5` topic notice (17 created, 18 deleted, 20 remind type); true when handled.
-    pub(super) fn topic_notice(&mut self, t: &Value, _now: u64) -> bool {
-        let info = &t["GroupInfo"];
-        let body = &t["MsgBody"];
-        let topic = s(info, "TopicId");
-        let topic = if topic.is_empty() { s(body, "TopicId") } else { topic };
-        let deleted = strings(body, "TopicIdArray");
-        if u(info, "MillionGroupFlag") != 2 || (topic.is_empty() && deleted.is_empty()) {
-            return false;
-        }
-        let community = s(info, "GroupId");
-        let kind = u(body, "ReportType");
-        if self.s.quiet {
-            // Notices of the first sync are history: no events.
-            return [17, 18, 20].contains(&kind);
-        }
-        match kind {
-            17 => {
-                if let Some(r) = self.s.rooms.groups.get_mut(&community) {
-                    r.topics_fetched = None;
-                }
-                self.emit(TOPIC_CREATED, Some(obj! {"groupID": &community, "topicID": &topic}));
-            }
-            18 => {
-                if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
-                    for d in &deleted {
-                        m.remove(d);
-                    }
-                }
-                self.emit(TOPIC_DELETED, Some(obj! {"groupID": &community, "topicIDList": &deleted}));
-            }
-            20 => {
-                let flag = s(body, "MsgFlag");
-                let known = self.s.rooms.groups.get(&community).map(|r| &r.topics).and_then(|m| m.get(&topic)).cloned();
-                if let Some(k) = known.filter(|k| k["selfInfo"]["messageRemindType"] != flag.as_str()) {
-                    let _ = k;
-                    let t = self.topic_update(&community, &topic, &obj! {"selfInfo": obj!{"messageRemindType": &flag}});
-                    self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
-                }
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    /// A tip in a topic: `OpType 8` changes the topic's profile (`MsgTopicNewInfo`).
-    pub(super) fn topic_tip(&mut self, t: &Value, payload: &Value) {
-        let info = &t["GroupInfo"];
-        let topic = s(info, "TopicId");
-        if payload["operationType"] != 8 || topic.is_empty() {
-            return;
-        }
-        let community = s(info, "GroupId");
-        if !self.s.rooms.groups.get(&community).map(|r| &r.topics).is_some_and(|m| m.contains_key(&topic)) {
-            return;
-        }
-        let fields = topic_fields(&t["MsgBody"]["MsgTopicNewInfo"]);
-        let topic = self.topic_update(&community, &topic, &fields);
-        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &topic}));
-    }
-
-    /// A new message or tip in topic `topic`: its last message, next sequence and unread count.
-    pub(super) fn topic_message(&mut self, topic: &str, msg: &Message) {
-        if !is_topic_id(topic) {
-            return;
-        }
-        let community = community_of(topic).to_string();
-        if !self.s.rooms.groups.get(&community).map(|r| &r.topics).is_some_and(|m| m.contains_key(topic)) {
-            return;
-        }
-        let mut t = self.topic_update(&community, topic, &obj! {"nextMessageSeq": msg.sequence + 1});
-        t["lastMessage"]["lastTime"] = val(msg.time);
-        t["lastMessage"]["lastSequence"] = val(msg.sequence);
-        t["lastMessage"]["fromAccount"] = val(&msg.from);
-        t["lastMessage"]["messageForShow"] = val(msg.message_for_show(self.intl()));
-        t["lastMessage"]["payload"] = msg.payload.clone();
-        t["lastMessage"]["type"] = val(&msg.kind);
-        if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
-            m.insert(topic.to_string(), t.clone());
-        }
-        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
-    }
-
-    /// An @-tip was filed in conversation `GROUP<topic>` (a no-op for other groups): like
-    /// tim-js-sdk, the entry names the community as `groupID` and the topic as `topicID`, and a
-    /// known topic gets the new `groupAtInfoList` with `TOPIC_UPDATED`.
-    pub(super) fn topic_at_tip(&mut self, topic: &str) {
-        if !is_topic_id(topic) {
-            return;
-        }
-        let community = community_of(topic).to_string();
-        let conv = self.group_conversation(topic);
-        if let Some(at) = conv.group_at_info_list.last_mut() {
-            at["groupID"] = val(&community);
-            at["topicID"] = val(topic);
-        }
-        let list = Value::Array(conv.group_at_info_list.clone());
-        let Some(t) = self.s.rooms.groups.get_mut(&community).and_then(|r| r.topics.get_mut(topic)) else { return };
-        t["groupAtInfoList"] = list;
-        let t = t.clone();
-        if !self.s.quiet {
-            self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
-        }
-    }
-
-    /// A topic conversation was read: its topic's unread count is 0 again.
-    pub(super) fn topic_read(&mut self, conv: &str) {
-        let Some(topic) = conv.strip_prefix(CONV_GROUP).filter(|t| is_topic_id(t)) else { return };
-        let community = community_of(topic).to_string();
-        let Some(t) = self.s.rooms.groups.get(&community).map(|r| &r.topics).and_then(|m| m.get(topic)) else { return };
-        if t["unreadCount"] == 0 {
-            return;
-        }
-        let read = t["nextMessageSeq"].as_u64().unwrap_or(0).saturating_sub(1);
-        let t = self.topic_update(&community, topic, &obj! {"selfInfo": obj!{"readedSequence": read}});
-        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
     }
 
     /// After a reconnect, like tim-js-sdk: the next attribute push or read refetches, and topic
@@ -1066,8 +558,6 @@ impl Engine {
             r.topics_fetched = None;
         }
     }
-
-    // ------------------------------------------------------------------ replies
 
     /// A failed room request.
     pub(super) fn room_fail(&mut self, call: Option<u64>, op: RoomOp, ctx: Value, err: ApiError, now: u64) {
@@ -1317,7 +807,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn community_requests_go_to_the_million_service() {
+    pub(super) fn community_requests_go_to_the_million_service() {
         let b = json!({"GroupId": "@TGS#_abc"});
         assert_eq!(service("group_open_http_svc.send_group_msg", &b), "million_group_open_http_svc.send_group_msg");
         let b = json!({"GroupIdList": ["@TGS#_abc"]});
@@ -1338,7 +828,7 @@ mod tests {
     }
 
     #[test]
-    fn topics_are_addressed_by_community_and_topic() {
+    pub(super) fn topics_are_addressed_by_community_and_topic() {
         let mut b = json!({"GroupId": "@TGS#_c@TOPIC#_t", "MsgReadedSeq": 3});
         address_topic(&mut b);
         assert_eq!(b, json!({"GroupId": "@TGS#_c", "TopicId": "@TGS#_c@TOPIC#_t", "MsgReadedSeq": 3}));
@@ -1351,7 +841,7 @@ mod tests {
     }
 
     #[test]
-    fn attribute_lists_from_replies_and_pushes() {
+    pub(super) fn attribute_lists_from_replies_and_pushes() {
         let reply = json!([{"key": "a", "value": "1", "seq": 2}]);
         assert_eq!(attr_list(&reply), vec![json!({"key": "a", "value": "1", "sequence": 2})]);
         let push = json!([{"key": "b", "Val": "x", "SubKeySeq": 5}, {"key": "c"}]);
@@ -1370,7 +860,7 @@ mod tests {
     }
 
     #[test]
-    fn counters_and_topics_from_the_wire() {
+    pub(super) fn counters_and_topics_from_the_wire() {
         let l = counter_values(&json!([{"Key": "likes", "Value": 3}, {"Value": 1}, "x"]));
         assert_eq!(Value::Object(l.clone()), json!({"likes": 3}));
         assert_eq!(pick(&l, &["likes".into(), "x".into()]), json!({"likes": 3}));

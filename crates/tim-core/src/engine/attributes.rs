@@ -1,0 +1,262 @@
+//! Group attributes and group counters (B-conversations-groups.md §4.13, §4.15): the API
+//! methods, the caches tim-js-sdk keeps of them, and their pushes.
+
+use serde_json::{Map, Value};
+
+use crate::obj;
+use crate::value::val;
+
+use super::rooms::{
+    attr_list, counter_values, is_topic_id, pick, reject, string_map, strings, throw, Attrs, Counters, RoomOp,
+    ATTR_CACHE_MS, ATTR_CLEAR, ATTR_DELETE, ATTR_GET, ATTR_INIT, ATTR_WRITES, ATTR_WRITE_WINDOW_MS, CLEAR_GROUP_ATTR,
+    COUNTER_CACHE_MS, DELETE_GROUP_ATTR, GET_GROUP_ATTR, GET_GROUP_COUNTER, GROUP_ATTRIBUTES_UPDATED,
+    GROUP_ATTR_NOT_AVCHATROOM, GROUP_ATTR_WRITE_LIMITED, GROUP_COUNTER_UPDATED, MODIFY_GROUP_ATTR, SET_GROUP_ATTR,
+    UPDATE_GROUP_COUNTER,
+};
+use super::{s, u, CallResult, Engine};
+
+impl Engine {
+    /// 2641 up front for a topic, which has no attributes (every group type has them; the
+    /// server answers 2642 to a non-member as it does for tim-js-sdk).
+    pub(super) fn attr_precheck(&self, id: &str) -> Option<CallResult> {
+        is_topic_id(id).then(|| reject(GROUP_ATTR_NOT_AVCHATROOM, "topics have no group attributes"))
+    }
+
+    pub(super) fn attrs_of(&mut self, id: &str) -> &mut Attrs {
+        &mut self.room_mut(id).attrs
+    }
+
+    pub(super) fn attr_write(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        if id.is_empty() {
+            return throw();
+        }
+        let map = if method == "deleteGroupAttributes" {
+            Vec::new()
+        } else {
+            match string_map(&a["groupAttributes"]) {
+                Some(m) => m,
+                None => return throw(),
+            }
+        };
+        if method == "deleteGroupAttributes" && !(a["keyList"].is_array() || a["keyList"].is_null()) {
+            return throw();
+        }
+        if let Some(r) = self.attr_precheck(&id) {
+            return r;
+        }
+        let writes = &mut self.s.rooms.attr_writes;
+        writes.retain(|t| now.saturating_sub(*t) < ATTR_WRITE_WINDOW_MS);
+        if writes.len() >= ATTR_WRITES {
+            return reject(GROUP_ATTR_WRITE_LIMITED, "group attribute writes are limited to 10 per 5 seconds");
+        }
+        writes.push(now);
+        let key = self.room_key(&id);
+        let attrs = self.attrs_of(&id).clone();
+        let (servcmd, op, list) = match method {
+            "initGroupAttributes" => {
+                let list: Vec<Value> = map.iter().map(|(k, v)| obj! {"key": k, "value": v}).collect();
+                (SET_GROUP_ATTR, ATTR_INIT, list)
+            }
+            "setGroupAttributes" => {
+                let list: Vec<Value> =
+                    map.iter().map(|(k, v)| obj! {"key": k, "value": v, "seq": attrs.seq(k)}).collect();
+                (MODIFY_GROUP_ATTR, 2, list)
+            }
+            _ => {
+                let keys = strings(a, "keyList");
+                let list: Vec<Value> = keys.iter().map(|k| obj! {"key": k, "seq": attrs.seq(k)}).collect();
+                if keys.is_empty() {
+                    (CLEAR_GROUP_ATTR, ATTR_CLEAR, list)
+                } else {
+                    (DELETE_GROUP_ATTR, ATTR_DELETE, list)
+                }
+            }
+        };
+        let mut body = obj! {"GroupId": &id};
+        if op != ATTR_CLEAR {
+            body["GroupAttr"] = val(list.clone());
+        }
+        body["AttrMainSeq"] = val(attrs.remote_main);
+        if let Some(k) = key {
+            body["BytesKey"] = val(k);
+        }
+        body["AttrControl"] = val(["RaceConflict"]);
+        // What delete resolves with: the requested keys that were cached, or every cached key.
+        let deleted: Vec<String> = if op == ATTR_CLEAR {
+            attrs.map.keys().cloned().collect()
+        } else {
+            strings(a, "keyList").into_iter().filter(|k| attrs.map.contains_key(k)).collect()
+        };
+        let ctx =
+            obj! {"groupID": &id, "op": op, "list": &list, "attributes": &a["groupAttributes"], "keyList": &deleted};
+        self.pending_room(servcmd, body, RoomOp::AttrWrite, ctx, now)
+    }
+
+    pub(super) fn attr_get(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        if id.is_empty() || !(a["keyList"].is_array() || a["keyList"].is_null()) {
+            return throw();
+        }
+        if let Some(r) = self.attr_precheck(&id) {
+            return r;
+        }
+        let keys = strings(a, "keyList");
+        let at = self.attrs_of(&id);
+        if now.saturating_sub(at.updated) < ATTR_CACHE_MS && at.local_main >= at.remote_main {
+            return CallResult::Done(Ok(obj! {"groupAttributes": Value::Object(at.values(&keys))}));
+        }
+        let call = self.pending_call();
+        self.attr_fetch(Some(call), &id, obj! {"groupID": &id, "keyList": &keys}, now);
+        CallResult::Pending(call)
+    }
+
+    pub(super) fn attr_fetch(&mut self, call: Option<u64>, id: &str, ctx: Value, now: u64) {
+        let key = self.room_key(id);
+        let mut body = obj! {"GroupId": id};
+        let kind = u32::from(key.is_some());
+        if let Some(k) = key {
+            body["Key"] = val(k);
+        }
+        body["GroupType"] = val(kind);
+        self.room_request(GET_GROUP_ATTR, body, call, RoomOp::AttrGet, ctx, now);
+    }
+
+    /// tim-js-sdk's `_refreshCachedGroupAttributes`: apply when the main sequence is the next
+    /// one (or on a full read), else only note the server's main sequence.
+    pub(super) fn attr_refresh(&mut self, id: &str, main: u64, list: &[Value], op: u64, now: u64) {
+        let Some(at) = self.s.rooms.groups.get_mut(id).map(|r| &mut r.attrs) else { return };
+        if op == ATTR_GET || main == at.local_main + 1 {
+            at.local_main = main;
+            at.remote_main = main;
+            at.updated = now;
+            at.apply(list, op);
+        } else if at.local_main != main {
+            at.remote_main = main;
+        }
+    }
+
+    /// `GROUP_ATTRIBUTES_UPDATED` with the keys changed since `before`, if any changed.
+    pub(super) fn attr_emit(&mut self, id: &str, before: &Value) {
+        let now_map = self.s.rooms.groups.get(id).map(|r| r.attrs.values(&[])).unwrap_or_default();
+        let empty = Map::new();
+        let before = before.as_object().unwrap_or(&empty);
+        let updated: Vec<String> =
+            now_map.iter().filter(|(k, v)| before.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
+        let deleted: Vec<String> = before.keys().filter(|k| !now_map.contains_key(*k)).cloned().collect();
+        if updated.is_empty() && deleted.is_empty() {
+            return;
+        }
+        let data = obj! {"groupID": id, "groupAttributes": Value::Object(now_map), "updatedKeyList": &updated, "deletedKeyList": &deleted};
+        self.emit(GROUP_ATTRIBUTES_UPDATED, Some(data));
+    }
+
+    /// An `Event 6` item: attribute or counter changes (true when it was one of them).
+    pub(super) fn online_tip(&mut self, t: &Value, now: u64) -> bool {
+        let body = &t["MsgBody"];
+        let id = s(t, "ToGroupId");
+        let id = if id.is_empty() { crate::group::item_group_id(t) } else { id };
+        if let Some(opt) = body["MsgGroupNewInfo"].get("GroupAttrOption").filter(|o| o.is_object()) {
+            let Some(op) = opt["OpType"].as_u64() else { return true };
+            let main = u(opt, "GroupAttrSeq");
+            let before = Value::Object(self.attrs_of(&id).values(&[]));
+            let local = self.attrs_of(&id).local_main;
+            if main == local {
+                return true;
+            }
+            if u(opt, "PushChangedAttrValFlag") == 1 && main == local + 1 {
+                let list = attr_list(&opt["GroupAttrInfo"]);
+                self.attr_refresh(&id, main, &list, op, now);
+                self.attr_emit(&id, &before);
+            } else {
+                self.attr_fetch(
+                    None,
+                    &id,
+                    obj! {"groupID": &id, "keyList": Value::Array(vec![]), "before": &before},
+                    now,
+                );
+            }
+            return true;
+        }
+        let Some(infos) = body["GroupCounterInfo"].as_array().filter(|l| !l.is_empty()) else { return false };
+        for info in infos {
+            let (kind, seq) = (u(info, "Type"), u(info, "GroupCounterSeq"));
+            let list = counter_values(&info["GroupCounter"]);
+            if kind == 0 || kind == 2 {
+                self.counters_store(&id, seq, &list, Some(now));
+                for (k, v) in &list {
+                    self.emit(GROUP_COUNTER_UPDATED, Some(obj! {"groupID": &id, "key": k, "value": v}));
+                }
+            } else if kind == 1 {
+                if let Some(c) = self.s.rooms.groups.get_mut(&id).and_then(|r| r.counters.as_mut()) {
+                    for k in list.keys() {
+                        c.map.remove(k);
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    pub(super) fn counter_update(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        if id.is_empty() {
+            return throw();
+        }
+        let (list, mode) = if method == "setGroupCounters" {
+            let Some(o) = a["counters"].as_object() else { return throw() };
+            let mut list = Vec::new();
+            for (k, v) in o {
+                let Some(n) = v.as_i64() else { return throw() };
+                list.push(obj! {"Key": k, "Value": n});
+            }
+            (list, "Set")
+        } else {
+            let key = s(a, "key");
+            let Some(n) = a["value"].as_i64().filter(|_| !key.is_empty()) else { return throw() };
+            let mode = if method == "increaseGroupCounter" { "Increase" } else { "Decrease" };
+            (vec![obj! {"Key": &key, "Value": n}], mode)
+        };
+        // Like tim-js-sdk, the first use starts the group's counter cache (pushes then fill it).
+        self.room_mut(&id).counters.get_or_insert_with(Counters::default);
+        let mut body = obj! {"GroupId": &id, "GroupCounter": &list};
+        if let Some(k) = self.room_key(&id) {
+            body["BytesKey"] = val(k);
+        }
+        body["Mode"] = val(mode);
+        self.pending_room(UPDATE_GROUP_COUNTER, body, RoomOp::CounterUpdate, obj! {"groupID": &id}, now)
+    }
+
+    pub(super) fn counter_get(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        if id.is_empty() {
+            return throw();
+        }
+        let keys = strings(a, "keyList");
+        let c = self.room_mut(&id).counters.get_or_insert_with(Counters::default);
+        if now.saturating_sub(c.updated) < COUNTER_CACHE_MS {
+            return CallResult::Done(Ok(obj! {"counters": pick(&c.map, &keys)}));
+        }
+        let mut body = obj! {"GroupId": &id, "GroupCounterKeys": Value::Array(vec![])};
+        if let Some(k) = self.room_key(&id) {
+            body["BytesKey"] = val(k);
+        }
+        self.pending_room(GET_GROUP_COUNTER, body, RoomOp::CounterGet, obj! {"groupID": &id, "keyList": &keys}, now)
+    }
+
+    /// tim-js-sdk's `_updateLocalGroupCounters`: older sequences are ignored. `now`: the cache
+    /// counts as fresh from then (a read or a push), `None` for an own write's reply.
+    pub(super) fn counters_store(&mut self, id: &str, seq: u64, list: &Map<String, Value>, now: Option<u64>) {
+        let Some(c) = self.s.rooms.groups.get_mut(id).and_then(|r| r.counters.as_mut()) else { return };
+        if seq > 0 && seq < c.seq {
+            return;
+        }
+        for (k, v) in list {
+            c.map.insert(k.clone(), v.clone());
+        }
+        c.seq = seq;
+        if let Some(now) = now {
+            c.updated = now;
+        }
+    }
+}

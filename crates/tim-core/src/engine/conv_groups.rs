@@ -1,0 +1,228 @@
+//! Conversation groups (B-conversations-groups.md §3.10): create, delete, rename, membership,
+//! the sync of the list and its pushes.
+
+use serde_json::Value;
+
+use crate::obj;
+use crate::value::val;
+
+use super::conversations::{
+    contact_id, id_text, strings, throw, ConvOp, CREATE_CONTACT_GROUP, DEL_CONTACT_GROUP, GET_CONTACT_GROUP,
+    UPDATE_CONTACT_GROUP,
+};
+use super::{ev, s, u, CallResult, Engine, Purpose};
+use crate::model::Conversation;
+
+impl Engine {
+    pub(super) fn conv_group_names(&self) -> Value {
+        Value::Array(self.s.conv_groups.iter().map(|(_, n)| val(n)).collect())
+    }
+
+    pub(super) fn conv_groups_changed(&mut self) {
+        let names = self.conv_group_names();
+        self.emit(ev::CONVERSATION_GROUP_LIST_UPDATED, Some(names));
+    }
+
+    pub(super) fn conv_in_group_changed(&mut self, name: &str) {
+        let list: Vec<Value> = self
+            .sorted_list()
+            .into_iter()
+            .filter(|c| c.conversation_group_list.iter().any(|g| g == name))
+            .map(Conversation::to_json)
+            .collect();
+        self.emit(ev::CONVERSATION_IN_GROUP_UPDATED, Some(obj! {"groupName": &name, "conversationList": &list}));
+    }
+
+    /// Record conversation group `id` as `name`; true when that changed the list.
+    pub(super) fn put_conv_group(&mut self, id: &str, name: &str) -> bool {
+        if name.is_empty() {
+            return false;
+        }
+        match self.s.conv_groups.iter_mut().find(|(i, _)| !id.is_empty() && i == id) {
+            Some((_, n)) if n == name => false,
+            Some((_, n)) => {
+                *n = name.to_string();
+                true
+            }
+            None => {
+                if self.s.conv_groups.iter().any(|(_, n)| n == name) {
+                    return false;
+                }
+                self.s.conv_groups.push((id.to_string(), name.to_string()));
+                true
+            }
+        }
+    }
+
+    /// Put conversation `id` into (or out of) conversation group `name`; true when it changed.
+    pub(super) fn file_conversation(&mut self, id: &str, name: &str, add: bool) -> bool {
+        let Some(c) = self.s.conversations.get_mut(id) else { return false };
+        let has = c.conversation_group_list.iter().any(|g| g == name);
+        if add && !has {
+            c.conversation_group_list.push(name.to_string());
+        } else if !add && has {
+            c.conversation_group_list.retain(|g| g != name);
+        } else {
+            return false;
+        }
+        self.touch_conv(id);
+        true
+    }
+
+    pub(super) fn rename_in_conversations(&mut self, old: &str, new: &str) {
+        let ids: Vec<String> = self
+            .s
+            .conversations
+            .values()
+            .filter(|c| c.conversation_group_list.iter().any(|g| g == old))
+            .map(|c| c.conversation_id.clone())
+            .collect();
+        for id in ids {
+            if let Some(c) = self.s.conversations.get_mut(&id) {
+                for g in c.conversation_group_list.iter_mut().filter(|g| *g == old) {
+                    *g = new.to_string();
+                }
+            }
+            self.touch_conv(&id);
+        }
+    }
+
+    pub(super) fn erase_conv_group(&mut self, name: &str) {
+        let before = self.s.conv_groups.len();
+        self.s.conv_groups.retain(|(_, n)| n != name);
+        let ids: Vec<String> = self.s.conversations.keys().cloned().collect();
+        for id in ids {
+            self.file_conversation(&id, name, false);
+        }
+        if self.s.conv_groups.len() != before {
+            self.conv_groups_changed();
+        }
+    }
+
+    /// `{groupName, conversationIDList}` of a conversation-group call: the name, the contacts of
+    /// the known conversations and the failures; the call's answer when it cannot go ahead (a
+    /// missing name or list throws; no known conversation answers with the failures alone).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn group_request_contacts(
+        &self,
+        a: &Value,
+    ) -> Result<(String, Vec<(String, Value)>, Vec<Value>), CallResult> {
+        let name = s(a, "groupName");
+        let ids = strings(a, "conversationIDList");
+        if name.is_empty() || ids.is_empty() {
+            return Err(throw());
+        }
+        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
+        if ok.is_empty() {
+            return Err(CallResult::Done(Ok(
+                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
+            )));
+        }
+        Ok((name, ok, failed))
+    }
+
+    pub(super) fn create_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
+        let (name, ok, failed) = match self.group_request_contacts(a) {
+            Ok(r) => r,
+            Err(done) => return done,
+        };
+        let items: Vec<Value> = ok.into_iter().map(|(_, c)| c).collect();
+        let body = obj! {"From_Account": &self.s.user, "GroupContactItem": Value::Array(vec![obj!{"GroupName": &name, "ContactItem": &items}])};
+        self.conv_request(
+            CREATE_CONTACT_GROUP,
+            body,
+            ConvOp::CreateGroup,
+            obj! {"groupName": &name, "failed": &failed},
+            now,
+        )
+    }
+
+    pub(super) fn delete_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
+        let name = a.as_str().unwrap_or("").to_string();
+        if name.is_empty() {
+            return throw();
+        }
+        let body = obj! {"From_Account": &self.s.user, "GroupName": Value::Array(vec![val(&name)])};
+        self.conv_request(DEL_CONTACT_GROUP, body, ConvOp::DeleteGroup, obj! {"groupName": &name}, now)
+    }
+
+    pub(super) fn rename_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
+        let (old, new) = (s(a, "oldName"), s(a, "newName"));
+        if old.is_empty() || !a["newName"].is_string() {
+            return throw();
+        }
+        let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 1, "OldGroupName": &old, "NewGroupName": &new}};
+        self.conv_request(UPDATE_CONTACT_GROUP, body, ConvOp::RenameGroup, obj! {"oldName": &old, "newName": &new}, now)
+    }
+
+    pub(super) fn conv_group_members(&mut self, a: &Value, add: bool, now: u64) -> CallResult {
+        let (name, ok, failed) = match self.group_request_contacts(a) {
+            Ok(r) => r,
+            Err(done) => return done,
+        };
+        let opt = if add { 1 } else { 2 };
+        let items: Vec<Value> = ok.into_iter().map(|(_, c)| obj! {"ContactOptType": &opt, "ContactItem": c}).collect();
+        let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 2, "OldGroupName": &name, "ContactUpdateItem": &items}};
+        let ctx = obj! {"groupName": &name, "add": &add, "failed": &failed};
+        self.conv_request(UPDATE_CONTACT_GROUP, body, ConvOp::GroupMembers, ctx, now)
+    }
+
+    /// The login sequence's `get_contact_group` (after the last `page_get` page).
+    pub(super) fn sync_conv_groups(&mut self, start: u64, now: u64) {
+        // tim-js-sdk sends the current time as StartTime; 0 asks for everything either way.
+        let body = obj! {"From_Account": &self.s.user, "StartTime": 0, "StartIndex": &start};
+        self.request(GET_CONTACT_GROUP, body, Purpose::Conv { call: None, op: ConvOp::SyncGroups, ctx: obj! {} }, now);
+    }
+
+    pub(super) fn rename_conv_group_local(&mut self, gid: &str, old: &str, new: &str) {
+        if old == new {
+            return;
+        }
+        let found = self.s.conv_groups.iter_mut().find(|(i, n)| n == old || (!gid.is_empty() && i == gid));
+        match found {
+            Some((i, n)) => {
+                *n = new.to_string();
+                if i.is_empty() {
+                    *i = gid.to_string();
+                }
+            }
+            None => self.s.conv_groups.push((gid.to_string(), new.to_string())),
+        }
+        self.rename_in_conversations(old, new);
+        self.conv_groups_changed();
+    }
+
+    pub(super) fn conv_group_updated(&mut self, up: &Value) {
+        if u(up, "UpdateType") == 2 {
+            // One conversation added to or removed from groups.
+            let p = &up["MsgUpdateContact"];
+            let Some(id) = contact_id(&p["MsgRecentContactItem"]) else { return };
+            for it in p["MsgRecentContactUpdateContactItem"].as_array().into_iter().flatten() {
+                let name = s(&it["RecentContactGroupItem"], "GroupName");
+                if self.file_conversation(&id, &name, u(it, "GroupOptType") == 1) {
+                    self.conv_in_group_changed(&name);
+                }
+            }
+            return;
+        }
+        let g = &up["MsgUpdateGroup"];
+        let old = s(g, "OldGroupName");
+        if u(g, "UpdateGroupType") == 1 {
+            let new = s(g, "NewGroupName");
+            let new = if new.is_empty() { s(g, "GroupName") } else { new };
+            if !new.is_empty() && self.s.conv_groups.iter().all(|(_, n)| *n != new) {
+                self.rename_conv_group_local(&id_text(&g["GroupId"]), &old, &new);
+            }
+            return;
+        }
+        let mut changed = false;
+        for it in g["RecentContactUpdateGroupItem"].as_array().into_iter().flatten() {
+            if let Some(id) = contact_id(&it["RecentContactItem"]) {
+                changed |= self.file_conversation(&id, &old, u(it, "ContactOptType") == 1);
+            }
+        }
+        if changed {
+            self.conv_in_group_changed(&old);
+        }
+    }
+}

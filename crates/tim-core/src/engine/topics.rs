@@ -1,0 +1,282 @@
+//! Communities and topics (B-conversations-groups.md §4.16, §4.17): the community list, topic
+//! methods, the topic cache and the topic side of messages, tips and reads.
+
+use serde_json::Value;
+
+use crate::obj;
+use crate::value::val;
+use tim_proto::cmd;
+
+use super::rooms::{
+    community_of, is_topic_id, merge_topic_fields, new_topic, reject, strings, throw, topic_fields, topic_unread,
+    RoomOp, CREATE_TOPIC, GET_TOPIC, ILLEGAL_TOPIC_ID, MODIFY_TOPIC, TOPIC_CACHE_MS, TOPIC_CREATED, TOPIC_DELETED,
+    TOPIC_UPDATED,
+};
+use super::{s, u, CallResult, Engine};
+use crate::model::{Message, CONV_GROUP};
+
+impl Engine {
+    /// A page of the community list (`million_group_open_http_svc.get_joined_group_list`):
+    /// `getJoinedCommunityList` asks with `SupportTopic: 1`, the login sequence with 0.
+    pub(super) fn communities_page(
+        &mut self,
+        call: Option<u64>,
+        offset: u64,
+        list: Vec<Value>,
+        topics: bool,
+        now: u64,
+    ) {
+        let me = self.s.user.clone();
+        let body = obj! {"Member_Account": &me, "Limit": 50, "Offset": offset, "ResponseFilter": obj!{"GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"], "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"]}, "SupportTopic": u32::from(topics)};
+        let ctx = obj! {"offset": offset, "list": list, "topics": topics};
+        self.room_request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, call, RoomOp::Communities, ctx, now);
+    }
+
+    pub(super) fn create_topic(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        let name = s(a, "topicName");
+        if id.is_empty() || name.is_empty() {
+            return throw();
+        }
+        if let Some(t) = a.get("topicID").filter(|t| !t.is_null()) {
+            if !t.as_str().is_some_and(is_topic_id) {
+                return reject(ILLEGAL_TOPIC_ID, "a topicID is <communityID>@TOPIC#_<suffix>");
+            }
+        }
+        let mut body = obj! {"GroupId": &id, "TopicName": &name};
+        for (app, wire) in [
+            ("avatar", "FaceUrl"),
+            ("customData", "CustomString"),
+            ("topicID", "TopicId"),
+            ("notification", "Notification"),
+            ("introduction", "Introduction"),
+        ] {
+            if let Some(v) = a[app].as_str() {
+                body[wire] = val(v);
+            }
+        }
+        self.pending_room(CREATE_TOPIC, body, RoomOp::TopicCreate, a.clone(), now)
+    }
+
+    pub(super) fn update_topic(&mut self, a: &Value, now: u64) -> CallResult {
+        let (id, topic) = (s(a, "groupID"), s(a, "topicID"));
+        if id.is_empty() || topic.is_empty() {
+            return throw();
+        }
+        let mut body = obj! {"GroupId": &id, "TopicId": &topic};
+        for (app, wire) in [
+            ("avatar", "FaceUrl"),
+            ("customData", "CustomString"),
+            ("notification", "Notification"),
+            ("introduction", "Introduction"),
+        ] {
+            if let Some(v) = a[app].as_str() {
+                body[wire] = val(v);
+            }
+        }
+        if let Some(m) = a["muteAllMembers"].as_bool() {
+            body["ShutUpAllMember"] = val(if m { "On" } else { "Off" });
+        }
+        if let Some(v) = a["topicName"].as_str() {
+            body["TopicName"] = val(v);
+        }
+        self.pending_room(MODIFY_TOPIC, body, RoomOp::TopicUpdate, a.clone(), now)
+    }
+
+    pub(super) fn topic_list(&mut self, a: &Value, now: u64) -> CallResult {
+        let id = s(a, "groupID");
+        if id.is_empty() {
+            return throw();
+        }
+        let ids = strings(a, "topicIDList");
+        if let Some((t, all)) = self.s.rooms.groups.get(&id).and_then(|r| r.topics_fetched) {
+            if (all || !ids.is_empty()) && now.saturating_sub(t) < TOPIC_CACHE_MS {
+                let local = self.local_topics(&id, &ids);
+                if ids.is_empty() || local.len() == ids.len() {
+                    return CallResult::Done(Ok(
+                        obj! {"successTopicList": &local, "failureTopicList": Value::Array(vec![])},
+                    ));
+                }
+            }
+        }
+        let body = obj! {"GroupId": &id, "TopicIdList": &ids, "MemberInfoFilter": ["NoUnreadSeqList"]};
+        self.pending_room(GET_TOPIC, body, RoomOp::TopicList, obj! {"groupID": &id, "topicIDList": &ids}, now)
+    }
+
+    /// Cached topics, with their conversations' current `groupAtInfoList` (@-tips arrive on the
+    /// conversation, pushed or kept for the next sync, and reading clears them there).
+    pub(super) fn local_topics(&self, community: &str, ids: &[String]) -> Vec<Value> {
+        let Some(map) = self.s.rooms.groups.get(community).map(|r| &r.topics) else { return Vec::new() };
+        let mut list: Vec<Value> = if ids.is_empty() {
+            map.values().cloned().collect()
+        } else {
+            ids.iter().filter_map(|i| map.get(i).cloned()).collect()
+        };
+        for t in &mut list {
+            let conv = self.s.conversations.get(&format!("{CONV_GROUP}{}", s(t, "topicID")));
+            t["groupAtInfoList"] = Value::Array(conv.map(|c| c.group_at_info_list.clone()).unwrap_or_default());
+        }
+        list
+    }
+
+    /// Update (or create) a cached topic with app-named fields; returns it.
+    pub(super) fn topic_update(&mut self, community: &str, topic: &str, fields: &Value) -> Value {
+        let conv = self.s.conversations.get(&format!("{CONV_GROUP}{topic}"));
+        let unread = conv.map_or(0, |c| c.unread_count);
+        let map = &mut self.room_mut(community).topics;
+        let t = map.entry(topic.to_string()).or_insert_with(|| new_topic(topic));
+        merge_topic_fields(t, fields);
+        // A server's last message replaces the cached one unless a newer one was pushed since.
+        let newer = |a: &Value, b: &Value| a["lastSequence"].as_u64() >= b["lastSequence"].as_u64();
+        if fields["lastMessage"].is_object() && newer(&fields["lastMessage"], &t["lastMessage"]) {
+            t["lastMessage"] = fields["lastMessage"].clone();
+        }
+        for k in ["nextMessageSeq"] {
+            if let Some(n) = fields[k].as_u64() {
+                t[k] = val(n);
+            }
+        }
+        if fields["selfInfo"].is_object() {
+            for (k, v) in fields["selfInfo"].as_object().into_iter().flatten() {
+                t["selfInfo"][k.as_str()] = v.clone();
+            }
+        }
+        t["unreadCount"] = val(unread);
+        t.clone()
+    }
+
+    /// A topic from the server or the app's own change (tim-js-sdk's `_updateTopicMap`): its
+    /// unread count is recomputed from its sequences and given to its conversation.
+    pub(super) fn topic_store(&mut self, community: &str, topic: &str, fields: &Value) -> Value {
+        let mut t = self.topic_update(community, topic, fields);
+        let unread = topic_unread(&t);
+        t["unreadCount"] = val(unread);
+        if let Some(m) = self.s.rooms.groups.get_mut(community).map(|r| &mut r.topics) {
+            m.insert(topic.to_string(), t.clone());
+        }
+        let conv = self.group_conversation(topic);
+        if conv.unread_count != unread {
+            conv.unread_count = unread;
+            self.touch_conv(&format!("{CONV_GROUP}{topic}"));
+        }
+        t
+    }
+
+    /// An `Event 5` topic notice (17 created, 18 deleted, 20 remind type); true when handled.
+    pub(super) fn topic_notice(&mut self, t: &Value, _now: u64) -> bool {
+        let info = &t["GroupInfo"];
+        let body = &t["MsgBody"];
+        let topic = s(info, "TopicId");
+        let topic = if topic.is_empty() { s(body, "TopicId") } else { topic };
+        let deleted = strings(body, "TopicIdArray");
+        if u(info, "MillionGroupFlag") != 2 || (topic.is_empty() && deleted.is_empty()) {
+            return false;
+        }
+        let community = s(info, "GroupId");
+        let kind = u(body, "ReportType");
+        if self.s.quiet {
+            // Notices of the first sync are history: no events.
+            return [17, 18, 20].contains(&kind);
+        }
+        match kind {
+            17 => {
+                if let Some(r) = self.s.rooms.groups.get_mut(&community) {
+                    r.topics_fetched = None;
+                }
+                self.emit(TOPIC_CREATED, Some(obj! {"groupID": &community, "topicID": &topic}));
+            }
+            18 => {
+                if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
+                    for d in &deleted {
+                        m.remove(d);
+                    }
+                }
+                self.emit(TOPIC_DELETED, Some(obj! {"groupID": &community, "topicIDList": &deleted}));
+            }
+            20 => {
+                let flag = s(body, "MsgFlag");
+                let known = self.s.rooms.groups.get(&community).map(|r| &r.topics).and_then(|m| m.get(&topic)).cloned();
+                if let Some(k) = known.filter(|k| k["selfInfo"]["messageRemindType"] != flag.as_str()) {
+                    let _ = k;
+                    let t = self.topic_update(&community, &topic, &obj! {"selfInfo": obj!{"messageRemindType": &flag}});
+                    self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// A tip in a topic: `OpType 8` changes the topic's profile (`MsgTopicNewInfo`).
+    pub(super) fn topic_tip(&mut self, t: &Value, payload: &Value) {
+        let info = &t["GroupInfo"];
+        let topic = s(info, "TopicId");
+        if payload["operationType"] != 8 || topic.is_empty() {
+            return;
+        }
+        let community = s(info, "GroupId");
+        if !self.s.rooms.groups.get(&community).map(|r| &r.topics).is_some_and(|m| m.contains_key(&topic)) {
+            return;
+        }
+        let fields = topic_fields(&t["MsgBody"]["MsgTopicNewInfo"]);
+        let topic = self.topic_update(&community, &topic, &fields);
+        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &topic}));
+    }
+
+    /// A new message or tip in topic `topic`: its last message, next sequence and unread count.
+    pub(super) fn topic_message(&mut self, topic: &str, msg: &Message) {
+        if !is_topic_id(topic) {
+            return;
+        }
+        let community = community_of(topic).to_string();
+        if !self.s.rooms.groups.get(&community).map(|r| &r.topics).is_some_and(|m| m.contains_key(topic)) {
+            return;
+        }
+        let mut t = self.topic_update(&community, topic, &obj! {"nextMessageSeq": msg.sequence + 1});
+        t["lastMessage"]["lastTime"] = val(msg.time);
+        t["lastMessage"]["lastSequence"] = val(msg.sequence);
+        t["lastMessage"]["fromAccount"] = val(&msg.from);
+        t["lastMessage"]["messageForShow"] = val(msg.message_for_show(self.intl()));
+        t["lastMessage"]["payload"] = msg.payload.clone();
+        t["lastMessage"]["type"] = val(&msg.kind);
+        if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
+            m.insert(topic.to_string(), t.clone());
+        }
+        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+    }
+
+    /// An @-tip was filed in conversation `GROUP<topic>` (a no-op for other groups): like
+    /// tim-js-sdk, the entry names the community as `groupID` and the topic as `topicID`, and a
+    /// known topic gets the new `groupAtInfoList` with `TOPIC_UPDATED`.
+    pub(super) fn topic_at_tip(&mut self, topic: &str) {
+        if !is_topic_id(topic) {
+            return;
+        }
+        let community = community_of(topic).to_string();
+        let conv = self.group_conversation(topic);
+        if let Some(at) = conv.group_at_info_list.last_mut() {
+            at["groupID"] = val(&community);
+            at["topicID"] = val(topic);
+        }
+        let list = Value::Array(conv.group_at_info_list.clone());
+        let Some(t) = self.s.rooms.groups.get_mut(&community).and_then(|r| r.topics.get_mut(topic)) else { return };
+        t["groupAtInfoList"] = list;
+        let t = t.clone();
+        if !self.s.quiet {
+            self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+        }
+    }
+
+    /// A topic conversation was read: its topic's unread count is 0 again.
+    pub(super) fn topic_read(&mut self, conv: &str) {
+        let Some(topic) = conv.strip_prefix(CONV_GROUP).filter(|t| is_topic_id(t)) else { return };
+        let community = community_of(topic).to_string();
+        let Some(t) = self.s.rooms.groups.get(&community).map(|r| &r.topics).and_then(|m| m.get(topic)) else { return };
+        if t["unreadCount"] == 0 {
+            return;
+        }
+        let read = t["nextMessageSeq"].as_u64().unwrap_or(0).saturating_sub(1);
+        let t = self.topic_update(&community, topic, &obj! {"selfInfo": obj!{"readedSequence": read}});
+        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+    }
+}
