@@ -5,13 +5,12 @@ use serde_json::{Map, Value};
 
 use crate::obj;
 use crate::value::val;
+use tim_proto::cmd;
 
 use super::rooms::{
     attr_list, counter_values, is_topic_id, pick, reject, string_map, strings, throw, Attrs, Counters, RoomOp,
-    ATTR_CACHE_MS, ATTR_CLEAR, ATTR_DELETE, ATTR_GET, ATTR_INIT, ATTR_WRITES, ATTR_WRITE_WINDOW_MS, CLEAR_GROUP_ATTR,
-    COUNTER_CACHE_MS, DELETE_GROUP_ATTR, GET_GROUP_ATTR, GET_GROUP_COUNTER, GROUP_ATTRIBUTES_UPDATED,
-    GROUP_ATTR_NOT_AVCHATROOM, GROUP_ATTR_WRITE_LIMITED, GROUP_COUNTER_UPDATED, MODIFY_GROUP_ATTR, SET_GROUP_ATTR,
-    UPDATE_GROUP_COUNTER,
+    ATTR_CACHE_MS, ATTR_CLEAR, ATTR_DELETE, ATTR_GET, ATTR_INIT, ATTR_WRITES, ATTR_WRITE_WINDOW_MS, COUNTER_CACHE_MS,
+    GROUP_ATTRIBUTES_UPDATED, GROUP_ATTR_NOT_AVCHATROOM, GROUP_ATTR_WRITE_LIMITED, GROUP_COUNTER_UPDATED,
 };
 use super::{s, u, CallResult, Engine};
 
@@ -56,20 +55,20 @@ impl Engine {
         let (servcmd, op, list) = match method {
             "initGroupAttributes" => {
                 let list: Vec<Value> = map.iter().map(|(k, v)| obj! {"key": k, "value": v}).collect();
-                (SET_GROUP_ATTR, ATTR_INIT, list)
+                (cmd::SET_GROUP_ATTR, ATTR_INIT, list)
             }
             "setGroupAttributes" => {
                 let list: Vec<Value> =
                     map.iter().map(|(k, v)| obj! {"key": k, "value": v, "seq": attrs.seq(k)}).collect();
-                (MODIFY_GROUP_ATTR, 2, list)
+                (cmd::MODIFY_GROUP_ATTR, 2, list)
             }
             _ => {
                 let keys = strings(a, "keyList");
                 let list: Vec<Value> = keys.iter().map(|k| obj! {"key": k, "seq": attrs.seq(k)}).collect();
                 if keys.is_empty() {
-                    (CLEAR_GROUP_ATTR, ATTR_CLEAR, list)
+                    (cmd::CLEAR_GROUP_ATTR, ATTR_CLEAR, list)
                 } else {
-                    (DELETE_GROUP_ATTR, ATTR_DELETE, list)
+                    (cmd::DELETE_GROUP_ATTR, ATTR_DELETE, list)
                 }
             }
         };
@@ -119,7 +118,7 @@ impl Engine {
             body["Key"] = val(k);
         }
         body["GroupType"] = val(kind);
-        self.room_request(GET_GROUP_ATTR, body, call, RoomOp::AttrGet, ctx, now);
+        self.room_request(cmd::GET_GROUP_ATTR, body, call, RoomOp::AttrGet, ctx, now);
     }
 
     /// tim-js-sdk's `_refreshCachedGroupAttributes`: apply when the main sequence is the next
@@ -224,7 +223,7 @@ impl Engine {
             body["BytesKey"] = val(k);
         }
         body["Mode"] = val(mode);
-        self.pending_room(UPDATE_GROUP_COUNTER, body, RoomOp::CounterUpdate, obj! {"groupID": &id}, now)
+        self.pending_room(cmd::UPDATE_GROUP_COUNTER, body, RoomOp::CounterUpdate, obj! {"groupID": &id}, now)
     }
 
     pub(super) fn counter_get(&mut self, a: &Value, now: u64) -> CallResult {
@@ -241,7 +240,13 @@ impl Engine {
         if let Some(k) = self.room_key(&id) {
             body["BytesKey"] = val(k);
         }
-        self.pending_room(GET_GROUP_COUNTER, body, RoomOp::CounterGet, obj! {"groupID": &id, "keyList": &keys}, now)
+        self.pending_room(
+            cmd::GET_GROUP_COUNTER,
+            body,
+            RoomOp::CounterGet,
+            obj! {"groupID": &id, "keyList": &keys},
+            now,
+        )
     }
 
     /// tim-js-sdk's `_updateLocalGroupCounters`: older sequences are ignored. `now`: the cache

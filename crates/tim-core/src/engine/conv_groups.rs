@@ -5,11 +5,9 @@ use serde_json::Value;
 
 use crate::obj;
 use crate::value::val;
+use tim_proto::cmd;
 
-use super::conversations::{
-    contact_id, id_text, strings, throw, ConvOp, CREATE_CONTACT_GROUP, DEL_CONTACT_GROUP, GET_CONTACT_GROUP,
-    UPDATE_CONTACT_GROUP,
-};
+use super::conversations::{contact_id, id_text, strings, throw, ConvOp};
 use super::{ev, s, u, CallResult, Engine, Purpose};
 use crate::model::Conversation;
 
@@ -129,7 +127,7 @@ impl Engine {
         let items: Vec<Value> = ok.into_iter().map(|(_, c)| c).collect();
         let body = obj! {"From_Account": &self.s.user, "GroupContactItem": Value::Array(vec![obj!{"GroupName": &name, "ContactItem": &items}])};
         self.conv_request(
-            CREATE_CONTACT_GROUP,
+            cmd::CREATE_CONTACT_GROUP,
             body,
             ConvOp::CreateGroup,
             obj! {"groupName": &name, "failed": &failed},
@@ -143,7 +141,7 @@ impl Engine {
             return throw();
         }
         let body = obj! {"From_Account": &self.s.user, "GroupName": Value::Array(vec![val(&name)])};
-        self.conv_request(DEL_CONTACT_GROUP, body, ConvOp::DeleteGroup, obj! {"groupName": &name}, now)
+        self.conv_request(cmd::DEL_CONTACT_GROUP, body, ConvOp::DeleteGroup, obj! {"groupName": &name}, now)
     }
 
     pub(super) fn rename_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
@@ -152,7 +150,13 @@ impl Engine {
             return throw();
         }
         let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 1, "OldGroupName": &old, "NewGroupName": &new}};
-        self.conv_request(UPDATE_CONTACT_GROUP, body, ConvOp::RenameGroup, obj! {"oldName": &old, "newName": &new}, now)
+        self.conv_request(
+            cmd::UPDATE_CONTACT_GROUP,
+            body,
+            ConvOp::RenameGroup,
+            obj! {"oldName": &old, "newName": &new},
+            now,
+        )
     }
 
     pub(super) fn conv_group_members(&mut self, a: &Value, add: bool, now: u64) -> CallResult {
@@ -164,14 +168,19 @@ impl Engine {
         let items: Vec<Value> = ok.into_iter().map(|(_, c)| obj! {"ContactOptType": &opt, "ContactItem": c}).collect();
         let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 2, "OldGroupName": &name, "ContactUpdateItem": &items}};
         let ctx = obj! {"groupName": &name, "add": &add, "failed": &failed};
-        self.conv_request(UPDATE_CONTACT_GROUP, body, ConvOp::GroupMembers, ctx, now)
+        self.conv_request(cmd::UPDATE_CONTACT_GROUP, body, ConvOp::GroupMembers, ctx, now)
     }
 
     /// The login sequence's `get_contact_group` (after the last `page_get` page).
     pub(super) fn sync_conv_groups(&mut self, start: u64, now: u64) {
         // tim-js-sdk sends the current time as StartTime; 0 asks for everything either way.
         let body = obj! {"From_Account": &self.s.user, "StartTime": 0, "StartIndex": &start};
-        self.request(GET_CONTACT_GROUP, body, Purpose::Conv { call: None, op: ConvOp::SyncGroups, ctx: obj! {} }, now);
+        self.request(
+            cmd::GET_CONTACT_GROUP,
+            body,
+            Purpose::Conv { call: None, op: ConvOp::SyncGroups, ctx: obj! {} },
+            now,
+        );
     }
 
     pub(super) fn rename_conv_group_local(&mut self, gid: &str, old: &str, new: &str) {

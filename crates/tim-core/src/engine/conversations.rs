@@ -10,19 +10,11 @@ use serde_json::Value;
 
 use crate::obj;
 use crate::value::{sort_by_key2, val};
+use tim_proto::cmd;
 use tim_proto::code;
 
 use super::{s, u, ApiError, CallResult, Engine, Purpose};
 use crate::model::{Conversation, CONV_C2C, CONV_GROUP, CONV_SYSTEM};
-
-pub(super) const BATCH_DELETE: &str = "recentcontact.batch_delete";
-pub(super) const TOP: &str = "recentcontact.top";
-pub(super) const MARK_CONTACT: &str = "recentcontact.mark_contact";
-pub(super) const CREATE_CONTACT_GROUP: &str = "recentcontact.create_contact_group";
-pub(super) const DEL_CONTACT_GROUP: &str = "recentcontact.del_contact_group";
-pub(super) const UPDATE_CONTACT_GROUP: &str = "recentcontact.update_contact_group";
-pub(super) const GET_CONTACT_GROUP: &str = "recentcontact.get_contact_group";
-pub(super) const READ_ALL: &str = "openim.read_all_unread_msg";
 
 /// `TIM.TYPES.READ_ALL_C2C_MSG` / `READ_ALL_GROUP_MSG`.
 pub(super) const READ_ALL_C2C_MSG: &str = "readAllC2CMessage";
@@ -313,7 +305,7 @@ impl Engine {
             return self.settle_delete(None, local, single);
         }
         let body = obj! {"From_Account": &self.s.user, "ContactItem": &items, "ClearRamble": &u32::from(clear)};
-        self.conv_request(BATCH_DELETE, body, ConvOp::Delete, obj! {"local": &local, "single": &single}, now)
+        self.conv_request(cmd::BATCH_DELETE, body, ConvOp::Delete, obj! {"local": &local, "single": &single}, now)
     }
 
     pub(super) fn settle_delete(&mut self, call: Option<u64>, ids: Vec<String>, single: bool) -> CallResult {
@@ -364,7 +356,7 @@ impl Engine {
             return reject(code::INVALID_CONVERSATION_ID, format!("cannot pin {id}"));
         };
         let body = obj! {"From_Account": &self.s.user, "OperationType": &if pin { 1 } else { 2 }, "RecentContactItem": Value::Array(vec![item])};
-        self.conv_request(TOP, body, ConvOp::Pin, obj! {"conversationID": &id, "isPinned": &pin}, now)
+        self.conv_request(cmd::TOP, body, ConvOp::Pin, obj! {"conversationID": &id, "isPinned": &pin}, now)
     }
 
     pub(super) fn set_pinned(&mut self, id: &str, pin: bool) {
@@ -395,7 +387,7 @@ impl Engine {
             }
         }
         let body = obj! {"C2CReadAllMsg": &read_c2c, "GroupReadInfo": &groups};
-        self.conv_request(READ_ALL, body, ConvOp::ReadAll, obj! {"c2c": &c2c, "group": &group}, now)
+        self.conv_request(cmd::READ_ALL_UNREAD_MSG, body, ConvOp::ReadAll, obj! {"c2c": &c2c, "group": &group}, now)
     }
 
     /// Clear the unread counts of every C2C (`c2c`) and/or group (`group`) conversation.
@@ -464,7 +456,7 @@ impl Engine {
         }
         let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
         let ctx = obj! {"markType": &mark, "enableMark": &enable, "failed": &failed};
-        self.conv_request(MARK_CONTACT, body, ConvOp::Mark, ctx, now)
+        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark, ctx, now)
     }
 
     pub(super) fn set_custom_data(&mut self, a: &Value, now: u64) -> CallResult {
@@ -482,7 +474,7 @@ impl Engine {
             ));
         }
         let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        self.conv_request(MARK_CONTACT, body, ConvOp::Mark, obj! {"customData": &data, "failed": &failed}, now)
+        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark, obj! {"customData": &data, "failed": &failed}, now)
     }
 
     /// Set or clear mark `mark` on conversation `id`; true when it changed.

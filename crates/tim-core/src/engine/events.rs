@@ -27,7 +27,7 @@ impl Engine {
             self.s.getmsg_wanted = true;
             self.getmsg(now);
         }
-        if frame["head"]["servcmd"] == "StatSvc.KickOther" && self.login == Login::In {
+        if frame["head"]["servcmd"] == cmd::STAT_KICK_OTHER && self.login == Login::In {
             self.send_login(None, now);
             self.sync_all(now);
             return;

@@ -6,7 +6,7 @@ use crate::obj;
 use crate::value::val;
 use tim_proto::{cmd, code};
 
-use super::groups::{copy, reject, strings, throw, GroupOp, GET_SPECIFIED_GROUP_MEMBER_INFO, MODIFY_GROUP_MEMBER_INFO};
+use super::groups::{copy, reject, strings, throw, GroupOp};
 use super::{s, CallResult, Engine};
 use crate::group::{custom_fields_to_wire, GRP_AVCHATROOM, GRP_COMMUNITY, GRP_WORK};
 
@@ -67,7 +67,7 @@ impl Engine {
         users.truncate(50);
         let mut body = obj! {"GroupId": &id, "Member_List_Account": &users};
         copy(&mut body, a, "memberCustomFieldFilter", "AppDefinedDataFilter_GroupMember");
-        self.pending_group(GET_SPECIFIED_GROUP_MEMBER_INFO, body, GroupOp::Members, obj! {}, now)
+        self.pending_group(cmd::GET_SPECIFIED_GROUP_MEMBER_INFO, body, GroupOp::Members, obj! {}, now)
     }
 
     pub(super) fn modify_member(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
@@ -127,7 +127,7 @@ impl Engine {
         // tim-js-sdk: a topic ID goes as GroupId = the community, TopicId = the topic.
         super::rooms::address_topic(&mut body);
         self.pending_group(
-            MODIFY_GROUP_MEMBER_INFO,
+            cmd::MODIFY_GROUP_MEMBER_INFO,
             body,
             GroupOp::ModifyMember,
             obj! {"groupID": &id, "member": &member},

@@ -15,12 +15,6 @@ use crate::group::{
 };
 use crate::model::{Message, CONV_GROUP, CONV_SYSTEM};
 
-pub(super) const CHANGE_GROUP_OWNER: &str = "group_open_http_svc.change_group_owner";
-pub(super) const MODIFY_GROUP_MEMBER_INFO: &str = "group_open_http_svc.modify_group_member_info";
-pub(super) const GET_SPECIFIED_GROUP_MEMBER_INFO: &str = "group_open_http_svc.get_specified_group_member_info";
-pub(super) const HANDLE_APPLY_JOIN_GROUP: &str = "group_open_http_svc.handle_apply_join_group";
-pub(super) const GET_PENDENCY: &str = "group_open_http_svc.get_pendency";
-
 /// Page size of `get_joined_group_list`, as tim-js-sdk 2.x pages it.
 pub(super) const JOINED_PAGE: u64 = 50;
 /// The base-info fields of the joined-group list.
@@ -298,7 +292,13 @@ impl Engine {
             }
             "getGroupApplicationList" => {
                 let body = obj! {"StartTime": 0, "Limit": 20, "Handle_Account": &self.s.user};
-                self.pending_group(GET_PENDENCY, body, GroupOp::Applications, obj! {"list": Value::Array(vec![])}, now)
+                self.pending_group(
+                    cmd::GET_GROUP_PENDENCY,
+                    body,
+                    GroupOp::Applications,
+                    obj! {"list": Value::Array(vec![])},
+                    now,
+                )
             }
             "handleGroupApplication" => self.handle_application(a, now),
             "getGroupOnlineMemberCount" => self.room_online_count(a, now),
@@ -392,7 +392,7 @@ impl Engine {
         }
         let body = obj! {"GroupId": &id, "NewOwner_Account": &owner};
         self.pending_group(
-            CHANGE_GROUP_OWNER,
+            cmd::CHANGE_GROUP_OWNER,
             body,
             GroupOp::ChangeOwner,
             obj! {"groupID": &id, "newOwnerID": &owner},
@@ -444,7 +444,7 @@ impl Engine {
         }
         let body = obj! {"GroupId": &id, "Applicant_Account": &applicant, "HandleMsg": &action, "ApprovalMsg": &s(a, "handleMessage"), "Authentication": &auth, "MsgKey": &key};
         let ctx = obj! {"groupID": &id, "message": &a["message"]};
-        self.pending_group(HANDLE_APPLY_JOIN_GROUP, body, GroupOp::HandleApplication, ctx, now)
+        self.pending_group(cmd::HANDLE_APPLY_JOIN_GROUP, body, GroupOp::HandleApplication, ctx, now)
     }
 
     pub(super) fn group_or_stub(&self, id: &str) -> Value {
@@ -748,7 +748,14 @@ impl Engine {
                 let next = u(&body, "NextStartTime");
                 if next != 0 {
                     let body = obj! {"StartTime": &next, "Limit": 20, "Handle_Account": &me};
-                    self.group_request(GET_PENDENCY, body, call, GroupOp::Applications, obj! {"list": &list}, now);
+                    self.group_request(
+                        cmd::GET_GROUP_PENDENCY,
+                        body,
+                        call,
+                        GroupOp::Applications,
+                        obj! {"list": &list},
+                        now,
+                    );
                     return;
                 }
                 done(self, obj! {"applicationList": &list});

@@ -21,21 +21,6 @@ use crate::model::{summary, CONV_GROUP};
 
 pub(super) use crate::group::CONV_TOPIC;
 
-pub(super) const SET_GROUP_ATTR: &str = "group_open_http_svc.set_group_attr";
-pub(super) const MODIFY_GROUP_ATTR: &str = "group_open_http_svc.modify_group_attr";
-pub(super) const DELETE_GROUP_ATTR: &str = "group_open_http_svc.delete_group_attr";
-pub(super) const CLEAR_GROUP_ATTR: &str = "group_open_http_svc.clear_group_attr";
-pub(super) const GET_GROUP_ATTR: &str = "group_open_attr_http_svc.get_group_attr";
-pub(super) const UPDATE_GROUP_COUNTER: &str = "group_open_http_svc.update_group_counter";
-pub(super) const GET_GROUP_COUNTER: &str = "group_open_http_svc.get_group_counter";
-pub(super) const GET_ONLINE_MEMBER_NUM: &str = "group_open_http_svc.get_online_member_num";
-pub(super) const AVCHATROOM_GET_MEMBERS: &str = "group_open_avchatroom_http_svc.get_members";
-pub(super) const AVCHATROOM_MARK_MEMBERS: &str = "group_open_avchatroom_http_svc.modify_user_info";
-pub(super) const BAN_GROUP_MEMBER: &str = "group_open_http_svc.ban_group_member";
-pub(super) const CREATE_TOPIC: &str = "million_group_open_http_svc.create_topic";
-pub(super) const DESTROY_TOPIC: &str = "million_group_open_http_svc.destroy_topic";
-pub(super) const MODIFY_TOPIC: &str = "million_group_open_http_svc.modify_topic";
-pub(super) const GET_TOPIC: &str = "million_group_open_http_svc.get_topic";
 /// tim-js-sdk's service for every group command on a community.
 pub(super) const MILLION_SERVICE: &str = "million_group_open_http_svc";
 /// Community IDs start with this (`@TGS#_`); topic IDs add [`TOPIC_MARK`] and a suffix.
@@ -403,7 +388,7 @@ impl Engine {
                     return Some(throw());
                 }
                 let body = obj! {"GroupId": &id, "TopicIdList": &strings(a, "topicIDList")};
-                self.pending_room(DESTROY_TOPIC, body, RoomOp::TopicDelete, obj! {"groupID": &id}, now)
+                self.pending_room(cmd::DESTROY_TOPIC, body, RoomOp::TopicDelete, obj! {"groupID": &id}, now)
             }
             "updateTopicProfile" => self.update_topic(a, now),
             "getTopicList" => self.topic_list(a, now),
@@ -496,7 +481,13 @@ impl Engine {
             return CallResult::Done(Ok(obj! {"memberCount": o.count}));
         }
         o.asked = now;
-        self.pending_room(GET_ONLINE_MEMBER_NUM, obj! {"GroupId": &id}, RoomOp::OnlineCount, obj! {"groupID": &id}, now)
+        self.pending_room(
+            cmd::GET_ONLINE_MEMBER_NUM,
+            obj! {"GroupId": &id},
+            RoomOp::OnlineCount,
+            obj! {"groupID": &id},
+            now,
+        )
     }
 
     /// `getGroupMemberList` on the joined AVChatRoom: `get_members`, `offset` being the
@@ -507,7 +498,7 @@ impl Engine {
         if let Some(f) = a["filter"].as_u64() {
             body["Mark"] = val(f);
         }
-        self.pending_room(AVCHATROOM_GET_MEMBERS, body, RoomOp::Members, obj! {"groupID": &id}, now)
+        self.pending_room(cmd::AVCHATROOM_GET_MEMBERS, body, RoomOp::Members, obj! {"groupID": &id}, now)
     }
 
     /// `deleteGroupMember` on the joined AVChatRoom: a ban for `duration` seconds.
@@ -526,7 +517,7 @@ impl Engine {
         }
         let body =
             obj! {"GroupId": &id, "Members_Account": &users, "Duration": duration, "Description": &s(a, "reason")};
-        self.pending_room(BAN_GROUP_MEMBER, body, RoomOp::Ban, obj! {"groupID": &id, "userIDList": &users}, now)
+        self.pending_room(cmd::BAN_GROUP_MEMBER, body, RoomOp::Ban, obj! {"groupID": &id, "userIDList": &users}, now)
     }
 
     /// `markGroupMemberList({groupID, userIDList, markType, enableMark})`.
@@ -538,7 +529,7 @@ impl Engine {
         let command = if a["enableMark"].as_bool() == Some(true) { 1 } else { 2 };
         let list: Vec<Value> = users.iter().map(|u| obj! {"Member_Account": u, "Marks": vec![mark]}).collect();
         let body = obj! {"GroupId": &id, "CommandType": command, "MemberList": &list};
-        self.pending_room(AVCHATROOM_MARK_MEMBERS, body, RoomOp::Mark, obj! {"userIDList": &users}, now)
+        self.pending_room(cmd::AVCHATROOM_MODIFY_USER_INFO, body, RoomOp::Mark, obj! {"userIDList": &users}, now)
     }
 
     pub(super) fn room_mut(&mut self, id: &str) -> &mut Room {

@@ -9,8 +9,7 @@ use tim_proto::cmd;
 
 use super::rooms::{
     community_of, is_topic_id, merge_topic_fields, new_topic, reject, strings, throw, topic_fields, topic_unread,
-    RoomOp, CREATE_TOPIC, GET_TOPIC, ILLEGAL_TOPIC_ID, MODIFY_TOPIC, TOPIC_CACHE_MS, TOPIC_CREATED, TOPIC_DELETED,
-    TOPIC_UPDATED,
+    RoomOp, ILLEGAL_TOPIC_ID, TOPIC_CACHE_MS, TOPIC_CREATED, TOPIC_DELETED, TOPIC_UPDATED,
 };
 use super::{s, u, CallResult, Engine};
 use crate::model::{Message, CONV_GROUP};
@@ -55,7 +54,7 @@ impl Engine {
                 body[wire] = val(v);
             }
         }
-        self.pending_room(CREATE_TOPIC, body, RoomOp::TopicCreate, a.clone(), now)
+        self.pending_room(cmd::CREATE_TOPIC, body, RoomOp::TopicCreate, a.clone(), now)
     }
 
     pub(super) fn update_topic(&mut self, a: &Value, now: u64) -> CallResult {
@@ -80,7 +79,7 @@ impl Engine {
         if let Some(v) = a["topicName"].as_str() {
             body["TopicName"] = val(v);
         }
-        self.pending_room(MODIFY_TOPIC, body, RoomOp::TopicUpdate, a.clone(), now)
+        self.pending_room(cmd::MODIFY_TOPIC, body, RoomOp::TopicUpdate, a.clone(), now)
     }
 
     pub(super) fn topic_list(&mut self, a: &Value, now: u64) -> CallResult {
@@ -100,7 +99,7 @@ impl Engine {
             }
         }
         let body = obj! {"GroupId": &id, "TopicIdList": &ids, "MemberInfoFilter": ["NoUnreadSeqList"]};
-        self.pending_room(GET_TOPIC, body, RoomOp::TopicList, obj! {"groupID": &id, "topicIDList": &ids}, now)
+        self.pending_room(cmd::GET_TOPIC, body, RoomOp::TopicList, obj! {"groupID": &id, "topicIDList": &ids}, now)
     }
 
     /// Cached topics, with their conversations' current `groupAtInfoList` (@-tips arrive on the
