@@ -317,7 +317,7 @@ impl Engine {
             Purpose::Login { call } => self.login_reply(call, body, now),
             Purpose::PageGet => self.page_reply(body, now),
             Purpose::GetMsg => self.getmsg_reply(body, now),
-            Purpose::Profile { call, op, ctx } => self.profile_reply(call, op, ctx, body, now),
+            Purpose::Profile { call, op } => self.profile_reply(call, op, body, now),
             Purpose::Send { call, id } => self.send_reply(call, id, body, now),
             Purpose::Roam { call, conv, cursor, count } => {
                 if conv.starts_with(CONV_GROUP) {
@@ -331,7 +331,7 @@ impl Engine {
             }
             Purpose::Group { call, op, ctx } => self.group_reply(call, op, ctx, body, now),
             Purpose::Room { call, op, ctx } => self.room_reply(call, op, ctx, body, now),
-            Purpose::Conv { call, op, ctx } => self.conv_reply(call, op, ctx, body, now),
+            Purpose::Conv { call, op } => self.conv_reply(call, op, body, now),
             Purpose::Read { call } => self.settle(call, Ok(obj! {})),
             Purpose::PeerReadTime => {
                 for r in body["ReadTime"].as_array().into_iter().flatten() {

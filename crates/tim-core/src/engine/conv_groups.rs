@@ -8,7 +8,7 @@ use crate::value::val;
 use tim_proto::cmd;
 
 use super::conversations::{contact_id, id_text, strings, throw, ConvOp};
-use super::{ev, s, u, CallResult, Engine, Purpose};
+use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
 use crate::model::Conversation;
 
 impl Engine {
@@ -126,13 +126,7 @@ impl Engine {
         };
         let items: Vec<Value> = ok.into_iter().map(|(_, c)| c).collect();
         let body = obj! {"From_Account": &self.s.user, "GroupContactItem": Value::Array(vec![obj!{"GroupName": &name, "ContactItem": &items}])};
-        self.conv_request(
-            cmd::CREATE_CONTACT_GROUP,
-            body,
-            ConvOp::CreateGroup,
-            obj! {"groupName": &name, "failed": &failed},
-            now,
-        )
+        self.conv_request(cmd::CREATE_CONTACT_GROUP, body, ConvOp::CreateGroup { name, failed }, now)
     }
 
     pub(super) fn delete_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
@@ -141,7 +135,7 @@ impl Engine {
             return throw();
         }
         let body = obj! {"From_Account": &self.s.user, "GroupName": Value::Array(vec![val(&name)])};
-        self.conv_request(cmd::DEL_CONTACT_GROUP, body, ConvOp::DeleteGroup, obj! {"groupName": &name}, now)
+        self.conv_request(cmd::DEL_CONTACT_GROUP, body, ConvOp::DeleteGroup { name }, now)
     }
 
     pub(super) fn rename_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
@@ -150,13 +144,7 @@ impl Engine {
             return throw();
         }
         let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 1, "OldGroupName": &old, "NewGroupName": &new}};
-        self.conv_request(
-            cmd::UPDATE_CONTACT_GROUP,
-            body,
-            ConvOp::RenameGroup,
-            obj! {"oldName": &old, "newName": &new},
-            now,
-        )
+        self.conv_request(cmd::UPDATE_CONTACT_GROUP, body, ConvOp::RenameGroup { old, new }, now)
     }
 
     pub(super) fn conv_group_members(&mut self, a: &Value, add: bool, now: u64) -> CallResult {
@@ -167,20 +155,14 @@ impl Engine {
         let opt = if add { 1 } else { 2 };
         let items: Vec<Value> = ok.into_iter().map(|(_, c)| obj! {"ContactOptType": &opt, "ContactItem": c}).collect();
         let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 2, "OldGroupName": &name, "ContactUpdateItem": &items}};
-        let ctx = obj! {"groupName": &name, "add": &add, "failed": &failed};
-        self.conv_request(cmd::UPDATE_CONTACT_GROUP, body, ConvOp::GroupMembers, ctx, now)
+        self.conv_request(cmd::UPDATE_CONTACT_GROUP, body, ConvOp::GroupMembers { name, add, failed }, now)
     }
 
     /// The login sequence's `get_contact_group` (after the last `page_get` page).
     pub(super) fn sync_conv_groups(&mut self, start: u64, now: u64) {
         // tim-js-sdk sends the current time as StartTime; 0 asks for everything either way.
         let body = obj! {"From_Account": &self.s.user, "StartTime": 0, "StartIndex": &start};
-        self.request(
-            cmd::GET_CONTACT_GROUP,
-            body,
-            Purpose::Conv { call: None, op: ConvOp::SyncGroups, ctx: obj! {} },
-            now,
-        );
+        self.request(cmd::GET_CONTACT_GROUP, body, Purpose::Conv { call: None, op: ConvOp::SyncGroups }, now);
     }
 
     pub(super) fn rename_conv_group_local(&mut self, gid: &str, old: &str, new: &str) {
@@ -232,6 +214,70 @@ impl Engine {
         }
         if changed {
             self.conv_in_group_changed(&old);
+        }
+    }
+
+    /// The reply of a conversation-group request (`ConvOp::{Create,Delete,Rename}Group`,
+    /// `GroupMembers`): what the call resolves with.
+    pub(super) fn conv_group_reply(&mut self, op: ConvOp, body: &Value) -> Result<Value, ApiError> {
+        match op {
+            ConvOp::CreateGroup { name, failed } => {
+                let r = &body["GroupResultItem"][0];
+                let gid = id_text(&r["GroupItem"]["GroupId"]);
+                let listed = self.put_conv_group(&gid, &name);
+                let (ok, failed) = self.results(&r["ResultItem"], failed);
+                let mut filed = false;
+                for id in &ok {
+                    filed |= self.file_conversation(id, &name, true);
+                }
+                if listed || filed {
+                    self.conv_groups_changed();
+                }
+                Ok(obj! {"successConversationIDList": &ok, "failureConversationIDList": &failed})
+            }
+            ConvOp::DeleteGroup { name } => {
+                self.erase_conv_group(&name);
+                Ok(obj! {})
+            }
+            ConvOp::RenameGroup { old, new } => {
+                let gid = id_text(&body["UpdateGroupResult"]["GroupId"]);
+                self.rename_conv_group_local(&gid, &old, &new);
+                Ok(obj! {})
+            }
+            ConvOp::GroupMembers { name, add, failed } => {
+                let (ok, failed) = self.results(&body["UpdateGroupResult"]["ContactResultItem"], failed);
+                let mut changed = Vec::new();
+                for id in &ok {
+                    if self.file_conversation(id, &name, add) {
+                        changed.push(id.clone());
+                    }
+                }
+                if !changed.is_empty() {
+                    self.conv_in_group_changed(&name);
+                }
+                Ok(obj! {"successConversationIDList": &changed, "failureConversationIDList": &failed})
+            }
+            _ => Ok(obj! {}),
+        }
+    }
+
+    /// A `get_contact_group` page of the login sequence: the groups and the conversations' marks,
+    /// then the next page or the list events.
+    pub(super) fn conv_groups_synced(&mut self, body: &Value, now: u64) {
+        for g in body["GroupItem"].as_array().cloned().unwrap_or_default() {
+            self.put_conv_group(&id_text(&g["GroupId"]), &s(&g, "GroupName"));
+        }
+        for item in body["ContactItem"].as_array().cloned().unwrap_or_default() {
+            if let Some(id) = contact_id(&item) {
+                self.contact_extras(&item, &id);
+                self.touch_conv(&id);
+            }
+        }
+        if u(body, "CompleteFlag") == 0 && u(body, "NextStartIndex") > 0 {
+            self.sync_conv_groups(u(body, "NextStartIndex"), now);
+        } else {
+            self.conv_changed();
+            self.conv_groups_changed();
         }
     }
 }

@@ -28,22 +28,25 @@ pub(super) const MAX_IDS: usize = 100;
 /// What a conversation request is for; its reply is handled by [`Engine::conv_reply`].
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum ConvOp {
-    /// `batch_delete`; ctx: `{ids, local, single}`.
-    Delete,
-    /// `top`; ctx: `{conversationID, isPinned}`.
-    Pin,
-    /// `mark_contact`; ctx: `{markType?, enableMark?, customData?, failed}`.
-    Mark,
-    /// `read_all_unread_msg`; ctx: `{scope}`.
-    ReadAll,
-    /// `create_contact_group`; ctx: `{groupName, failed}`.
-    CreateGroup,
-    /// `del_contact_group`; ctx: `{groupName}`.
-    DeleteGroup,
-    /// `update_contact_group` rename; ctx: `{oldName, newName}`.
-    RenameGroup,
-    /// `update_contact_group` add/remove; ctx: `{groupName, add, failed}`.
-    GroupMembers,
+    /// `batch_delete`: the conversations deleted locally only, and whether the call named one.
+    Delete { local: Vec<String>, single: bool },
+    /// `top` of conversation `id`.
+    Pin { id: String, pin: bool },
+    /// `mark_contact` setting (`enable`) or clearing mark `mark`; `failed`: the conversations
+    /// refused before the request.
+    Mark { mark: u64, enable: bool, failed: Vec<Value> },
+    /// `mark_contact` setting the custom data.
+    CustomData { data: String, failed: Vec<Value> },
+    /// `read_all_unread_msg` of C2C and/or group conversations.
+    ReadAll { c2c: bool, group: bool },
+    /// `create_contact_group`.
+    CreateGroup { name: String, failed: Vec<Value> },
+    /// `del_contact_group`.
+    DeleteGroup { name: String },
+    /// `update_contact_group` rename.
+    RenameGroup { old: String, new: String },
+    /// `update_contact_group` adding (`add`) or removing conversations.
+    GroupMembers { name: String, add: bool, failed: Vec<Value> },
     /// `get_contact_group` of the login sequence.
     SyncGroups,
 }
@@ -159,9 +162,9 @@ pub(super) fn failure(id: &str, code: i64, message: &str) -> Value {
 }
 
 impl Engine {
-    pub(super) fn conv_request(&mut self, servcmd: &str, body: Value, op: ConvOp, ctx: Value, now: u64) -> CallResult {
+    pub(super) fn conv_request(&mut self, servcmd: &str, body: Value, op: ConvOp, now: u64) -> CallResult {
         let call = self.pending_call();
-        self.request(servcmd, body, Purpose::Conv { call: Some(call), op, ctx }, now);
+        self.request(servcmd, body, Purpose::Conv { call: Some(call), op }, now);
         CallResult::Pending(call)
     }
 
@@ -305,7 +308,7 @@ impl Engine {
             return self.settle_delete(None, local, single);
         }
         let body = obj! {"From_Account": &self.s.user, "ContactItem": &items, "ClearRamble": &u32::from(clear)};
-        self.conv_request(cmd::BATCH_DELETE, body, ConvOp::Delete, obj! {"local": &local, "single": &single}, now)
+        self.conv_request(cmd::BATCH_DELETE, body, ConvOp::Delete { local, single }, now)
     }
 
     pub(super) fn settle_delete(&mut self, call: Option<u64>, ids: Vec<String>, single: bool) -> CallResult {
@@ -356,7 +359,7 @@ impl Engine {
             return reject(code::INVALID_CONVERSATION_ID, format!("cannot pin {id}"));
         };
         let body = obj! {"From_Account": &self.s.user, "OperationType": &if pin { 1 } else { 2 }, "RecentContactItem": Value::Array(vec![item])};
-        self.conv_request(cmd::TOP, body, ConvOp::Pin, obj! {"conversationID": &id, "isPinned": &pin}, now)
+        self.conv_request(cmd::TOP, body, ConvOp::Pin { id, pin }, now)
     }
 
     pub(super) fn set_pinned(&mut self, id: &str, pin: bool) {
@@ -387,7 +390,7 @@ impl Engine {
             }
         }
         let body = obj! {"C2CReadAllMsg": &read_c2c, "GroupReadInfo": &groups};
-        self.conv_request(cmd::READ_ALL_UNREAD_MSG, body, ConvOp::ReadAll, obj! {"c2c": &c2c, "group": &group}, now)
+        self.conv_request(cmd::READ_ALL_UNREAD_MSG, body, ConvOp::ReadAll { c2c, group }, now)
     }
 
     /// Clear the unread counts of every C2C (`c2c`) and/or group (`group`) conversation.
@@ -455,8 +458,7 @@ impl Engine {
             ));
         }
         let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        let ctx = obj! {"markType": &mark, "enableMark": &enable, "failed": &failed};
-        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark, ctx, now)
+        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark { mark, enable, failed }, now)
     }
 
     pub(super) fn set_custom_data(&mut self, a: &Value, now: u64) -> CallResult {
@@ -474,7 +476,7 @@ impl Engine {
             ));
         }
         let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark, obj! {"customData": &data, "failed": &failed}, now)
+        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::CustomData { data: data.to_string(), failed }, now)
     }
 
     /// Set or clear mark `mark` on conversation `id`; true when it changed.
@@ -561,99 +563,47 @@ impl Engine {
         (ok, failed)
     }
 
-    pub(super) fn conv_reply(&mut self, call: Option<u64>, op: ConvOp, ctx: Value, body: Value, now: u64) {
-        let failed = ctx["failed"].as_array().cloned().unwrap_or_default();
+    pub(super) fn conv_reply(&mut self, call: Option<u64>, op: ConvOp, body: Value, now: u64) {
         let result = match op {
-            ConvOp::Delete => {
+            ConvOp::Delete { mut local, single } => {
                 let (ok, _) = self.results(&body["ResultItem"], Vec::new());
                 for id in &ok {
                     self.forget_conversation(id);
                 }
-                let mut ids = strings(&ctx, "local");
-                ids.extend(ok);
-                let single = ctx["single"].as_bool().unwrap_or(false);
-                self.settle_delete(call, ids, single);
+                local.extend(ok);
+                self.settle_delete(call, local, single);
                 return;
             }
-            ConvOp::Pin => {
-                let id = s(&ctx, "conversationID");
-                self.set_pinned(&id, ctx["isPinned"].as_bool().unwrap_or(false));
+            ConvOp::Pin { id, pin } => {
+                self.set_pinned(&id, pin);
                 Ok(obj! {"conversationID": &id})
             }
-            ConvOp::Mark => {
+            ConvOp::Mark { mark, enable, failed } => {
                 let (ok, failed) = self.results(&body["ResultItem"], failed);
                 for id in &ok {
-                    if let Some(mark) = ctx["markType"].as_u64() {
-                        self.apply_mark(id, mark, ctx["enableMark"].as_bool().unwrap_or(false));
-                    } else if let Some(c) = self.s.conversations.get_mut(id) {
-                        c.custom_data = s(&ctx, "customData");
+                    self.apply_mark(id, mark, enable);
+                }
+                Ok(obj! {"successConversationIDList": &ok, "failureConversationIDList": &failed})
+            }
+            ConvOp::CustomData { data, failed } => {
+                let (ok, failed) = self.results(&body["ResultItem"], failed);
+                for id in &ok {
+                    if let Some(c) = self.s.conversations.get_mut(id) {
+                        c.custom_data = data.clone();
                         self.touch_conv(id);
                     }
                 }
                 Ok(obj! {"successConversationIDList": &ok, "failureConversationIDList": &failed})
             }
-            ConvOp::ReadAll => {
-                self.clear_all_unread(ctx["c2c"] == true, ctx["group"] == true);
+            ConvOp::ReadAll { c2c, group } => {
+                self.clear_all_unread(c2c, group);
                 Ok(obj! {})
-            }
-            ConvOp::CreateGroup => {
-                let name = s(&ctx, "groupName");
-                let r = &body["GroupResultItem"][0];
-                let gid = id_text(&r["GroupItem"]["GroupId"]);
-                let listed = self.put_conv_group(&gid, &name);
-                let (ok, failed) = self.results(&r["ResultItem"], failed);
-                let mut filed = false;
-                for id in &ok {
-                    filed |= self.file_conversation(id, &name, true);
-                }
-                if listed || filed {
-                    self.conv_groups_changed();
-                }
-                Ok(obj! {"successConversationIDList": &ok, "failureConversationIDList": &failed})
-            }
-            ConvOp::DeleteGroup => {
-                self.erase_conv_group(&s(&ctx, "groupName"));
-                Ok(obj! {})
-            }
-            ConvOp::RenameGroup => {
-                let (old, new) = (s(&ctx, "oldName"), s(&ctx, "newName"));
-                let gid = id_text(&body["UpdateGroupResult"]["GroupId"]);
-                self.rename_conv_group_local(&gid, &old, &new);
-                Ok(obj! {})
-            }
-            ConvOp::GroupMembers => {
-                let name = s(&ctx, "groupName");
-                let add = ctx["add"] == true;
-                let (ok, failed) = self.results(&body["UpdateGroupResult"]["ContactResultItem"], failed);
-                let mut changed = Vec::new();
-                for id in &ok {
-                    if self.file_conversation(id, &name, add) {
-                        changed.push(id.clone());
-                    }
-                }
-                if !changed.is_empty() {
-                    self.conv_in_group_changed(&name);
-                }
-                Ok(obj! {"successConversationIDList": &changed, "failureConversationIDList": &failed})
             }
             ConvOp::SyncGroups => {
-                for g in body["GroupItem"].as_array().cloned().unwrap_or_default() {
-                    self.put_conv_group(&id_text(&g["GroupId"]), &s(&g, "GroupName"));
-                }
-                for item in body["ContactItem"].as_array().cloned().unwrap_or_default() {
-                    if let Some(id) = contact_id(&item) {
-                        self.contact_extras(&item, &id);
-                        self.touch_conv(&id);
-                    }
-                }
-                if u(&body, "CompleteFlag") == 0 && u(&body, "NextStartIndex") > 0 {
-                    self.sync_conv_groups(u(&body, "NextStartIndex"), now);
-                } else {
-                    self.conv_changed();
-                    self.conv_groups_changed();
-                }
+                self.conv_groups_synced(&body, now);
                 return;
             }
+            op => self.conv_group_reply(op, &body),
         };
         if let Some(call) = call {
             self.settle(call, result);

@@ -218,8 +218,8 @@ enum Purpose {
     PeerReadTime,
     Group { call: Option<u64>, op: groups::GroupOp, ctx: Value },
     Room { call: Option<u64>, op: rooms::RoomOp, ctx: Value },
-    Conv { call: Option<u64>, op: conversations::ConvOp, ctx: Value },
-    Profile { call: Option<u64>, op: profiles::ProfileOp, ctx: Value },
+    Conv { call: Option<u64>, op: conversations::ConvOp },
+    Profile { call: Option<u64>, op: profiles::ProfileOp },
 }
 
 #[derive(Debug)]
