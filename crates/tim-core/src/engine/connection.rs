@@ -300,7 +300,7 @@ impl Engine {
                 self.settle(call, Err(err));
             }
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
-            Purpose::Group { call, op, ctx } => self.group_fail(call, op, ctx, err, now),
+            Purpose::Group { call, op } => self.group_fail(call, op, err, now),
             Purpose::Room { call, op, ctx } => self.room_fail(call, op, ctx, err, now),
             Purpose::Conv { call, op, .. } => self.conv_fail(call, op, err),
             Purpose::Profile { call, .. } => self.profile_fail(call, err),
@@ -329,7 +329,7 @@ impl Engine {
                     self.ask_peer_read_time(&peer, now);
                 }
             }
-            Purpose::Group { call, op, ctx } => self.group_reply(call, op, ctx, body, now),
+            Purpose::Group { call, op } => self.group_reply(call, op, body, now),
             Purpose::Room { call, op, ctx } => self.room_reply(call, op, ctx, body, now),
             Purpose::Conv { call, op } => self.conv_reply(call, op, body, now),
             Purpose::Read { call } => self.settle(call, Ok(obj! {})),

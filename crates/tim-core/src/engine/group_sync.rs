@@ -115,7 +115,7 @@ impl Engine {
         let gid = conv.strip_prefix(CONV_GROUP).unwrap_or("");
         let count = RESYNC_PAGE.min(top - floor);
         let body = obj! {"WithRecalledMsg": 1, "GroupId": &gid, "ReqMsgNumber": &count, "ReqMsgSeq": &top};
-        self.group_request(cmd::GROUP_MSG_GET, body, None, GroupOp::Resync, obj! {"conv": &conv}, now);
+        self.group_request(cmd::GROUP_MSG_GET, body, None, GroupOp::Resync { conv: conv.to_string() }, now);
     }
 
     /// A resync page: keep its items of the range, then the next page or the end.

@@ -10,10 +10,8 @@ use crate::value::val;
 use tim_proto::{cmd, code};
 
 use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
-use crate::group::{
-    custom_fields_to_wire, member_from_wire, merge_group, GROUP_TYPES, GRP_AVCHATROOM, GRP_COMMUNITY, GRP_WORK,
-};
-use crate::model::{Message, CONV_GROUP, CONV_SYSTEM};
+use crate::group::{custom_fields_to_wire, merge_group, GROUP_TYPES, GRP_AVCHATROOM, GRP_COMMUNITY, GRP_WORK};
+use crate::model::{Message, CONV_GROUP};
 
 /// Page size of `get_joined_group_list`, as tim-js-sdk 2.x pages it.
 pub(super) const JOINED_PAGE: u64 = 50;
@@ -93,40 +91,41 @@ pub(super) struct Resync {
 /// What a group request is for; its reply is handled by [`Engine::group_reply`].
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum GroupOp {
-    /// `get_joined_group_list` (login, or `getGroupList` when the call is set).
-    JoinedList,
-    /// `create_group`; ctx: the create options.
-    Create,
-    /// `get_group_self_member_info`; ctx: `{groupID, extra}`, resolved as `{group, ...extra}`.
-    Profile,
-    /// `apply_join_group`; ctx: `{groupID}`.
-    Join,
-    /// `quit_group` / `destroy_group`; ctx: `{groupID}`.
-    Leave,
-    /// `change_group_owner`; ctx: `{groupID, newOwnerID}`.
-    ChangeOwner,
-    /// `modify_group_base_info`; ctx: `{groupID, changes}` (app field names).
-    UpdateProfile,
-    /// `add_group_member`; ctx: `{groupID}`.
-    AddMembers,
-    /// `delete_group_member`; ctx: `{groupID, userIDList}`.
-    DeleteMembers,
-    /// `get_group_member_info` / `get_specified_group_member_info`; ctx: `{offset?}`.
-    Members,
-    /// `portrait_get_all` for the members of ctx `{members, offset?}`.
-    MemberPortraits,
-    /// `modify_group_member_info`; ctx: `{groupID, member}` (the changed fields).
-    ModifyMember,
-    /// `get_group_public_info`; ctx: `{groupID}`.
+    /// `get_joined_group_list` (login, or `getGroupList` when the call is set): the base-info
+    /// filter, the offset of this page, the groups of the pages before.
+    JoinedList { filter: Value, offset: u64, acc: Vec<Value> },
+    /// `create_group` of a group of type `kind`; `topics`: a community with topics.
+    Create { kind: String, name: String, topics: bool },
+    /// `get_group_self_member_info` for a call, resolved as `{group, ...extra}`.
+    Profile { group_id: String, extra: Value },
+    /// `apply_join_group`.
+    Join { group_id: String },
+    /// `quit_group` / `destroy_group`.
+    Leave { group_id: String },
+    /// `change_group_owner`.
+    ChangeOwner { group_id: String, owner: String },
+    /// `modify_group_base_info`; `changes`: the call's options (app field names).
+    UpdateProfile { group_id: String, changes: Value },
+    /// `add_group_member`.
+    AddMembers { group_id: String },
+    /// `delete_group_member` of `users`.
+    DeleteMembers { group_id: String, users: Vec<String> },
+    /// `get_group_member_info` (with its page `offset`) / `get_specified_group_member_info`.
+    Members { offset: Option<u64> },
+    /// `portrait_get_all` for the nicks and avatars of `members` (a member page).
+    MemberPortraits { members: Vec<Value>, offset: Option<u64> },
+    /// `modify_group_member_info`; `member`: the changed fields (app names).
+    ModifyMember { group_id: String, member: Value },
+    /// `get_group_public_info`.
     Search,
-    /// `get_pendency`.
-    Applications,
-    /// `handle_apply_join_group`; ctx: `{groupID}`.
-    HandleApplication,
+    /// `get_pendency`; `list`: the applications of the pages before.
+    Applications { list: Vec<Value> },
+    /// `handle_apply_join_group`; `message`: the join-request notice the call named, if any.
+    HandleApplication { group_id: String, message: Value },
     /// A probe of a group the engine learned about from a tip or notice.
-    Probe,
-    /// A `group_msg_get` page of a resync (see [`Engine::group_resync`]); ctx: `{conv}`.
-    Resync,
+    Probe { group_id: String },
+    /// A `group_msg_get` page of a resync of conversation `conv` (see [`Engine::group_resync`]).
+    Resync { conv: String },
 }
 
 pub(super) fn throw() -> CallResult {
@@ -150,28 +149,13 @@ pub(super) fn copy(body: &mut Value, a: &Value, from: &str, to: &str) {
 }
 
 impl Engine {
-    pub(super) fn group_request(
-        &mut self,
-        servcmd: &str,
-        body: Value,
-        call: Option<u64>,
-        op: GroupOp,
-        ctx: Value,
-        now: u64,
-    ) {
-        self.request(servcmd, body, Purpose::Group { call, op, ctx }, now);
+    pub(super) fn group_request(&mut self, servcmd: &str, body: Value, call: Option<u64>, op: GroupOp, now: u64) {
+        self.request(servcmd, body, Purpose::Group { call, op }, now);
     }
 
-    pub(super) fn pending_group(
-        &mut self,
-        servcmd: &str,
-        body: Value,
-        op: GroupOp,
-        ctx: Value,
-        now: u64,
-    ) -> CallResult {
+    pub(super) fn pending_group(&mut self, servcmd: &str, body: Value, op: GroupOp, now: u64) -> CallResult {
         let call = self.pending_call();
-        self.group_request(servcmd, body, Some(call), op, ctx, now);
+        self.group_request(servcmd, body, Some(call), op, now);
         CallResult::Pending(call)
     }
 
@@ -211,8 +195,7 @@ impl Engine {
         now: u64,
     ) {
         let body = self.joined_group_body(&filter, offset);
-        let ctx = obj! {"filter": filter, "offset": offset, "acc": acc};
-        self.group_request(cmd::GET_JOINED_GROUP_LIST, body, call, GroupOp::JoinedList, ctx, now);
+        self.group_request(cmd::GET_JOINED_GROUP_LIST, body, call, GroupOp::JoinedList { filter, offset, acc }, now);
     }
 
     /// `get_group_self_member_info` for one group (getGroupProfile, and after create/join).
@@ -229,15 +212,9 @@ impl Engine {
             rf["AppDefinedDataFilter_Group"] = filter;
         }
         let body = obj! {"GroupIdList": Value::Array(vec![val(group_id)]), "ResponseFilter": &rf};
-        let op = if call.is_some() { GroupOp::Profile } else { GroupOp::Probe };
-        self.group_request(
-            cmd::GET_GROUP_SELF_MEMBER_INFO,
-            body,
-            call,
-            op,
-            obj! {"groupID": &group_id, "extra": &extra},
-            now,
-        );
+        let group_id = group_id.to_string();
+        let op = if call.is_some() { GroupOp::Profile { group_id, extra } } else { GroupOp::Probe { group_id } };
+        self.group_request(cmd::GET_GROUP_SELF_MEMBER_INFO, body, call, op, now);
     }
 
     /// A group method call, or `None` when `method` is not one.
@@ -288,17 +265,11 @@ impl Engine {
                     return Some(throw());
                 }
                 let body = obj! {"GroupIdList": Value::Array(vec![val(&id)]), "ResponseFilter": obj!{"GroupBasePublicInfoFilter": Value::Array(vec![val("Type"), val("Name"), val("Introduction"), val("Notification"), val("FaceUrl"), val("CreateTime"), val("Owner_Account"), val("LastInfoTime"), val("LastMsgTime"), val("NextMsgSeq"), val("MemberNum"), val("MaxMemberNum"), val("ApplyJoinOption"), val("InviteJoinOption")])}};
-                self.pending_group(cmd::GET_GROUP_PUBLIC_INFO, body, GroupOp::Search, obj! {"groupID": &id}, now)
+                self.pending_group(cmd::GET_GROUP_PUBLIC_INFO, body, GroupOp::Search, now)
             }
             "getGroupApplicationList" => {
                 let body = obj! {"StartTime": 0, "Limit": 20, "Handle_Account": &self.s.user};
-                self.pending_group(
-                    cmd::GET_GROUP_PENDENCY,
-                    body,
-                    GroupOp::Applications,
-                    obj! {"list": Value::Array(vec![])},
-                    now,
-                )
+                self.pending_group(cmd::GET_GROUP_PENDENCY, body, GroupOp::Applications { list: Vec::new() }, now)
             }
             "handleGroupApplication" => self.handle_application(a, now),
             "getGroupOnlineMemberCount" => self.room_online_count(a, now),
@@ -345,7 +316,8 @@ impl Engine {
         if kind == GRP_COMMUNITY && a["isSupportTopic"].as_bool() == Some(true) {
             body["SupportTopic"] = val(1);
         }
-        self.pending_group(cmd::CREATE_GROUP, body, GroupOp::Create, a.clone(), now)
+        let topics = kind == GRP_COMMUNITY && a["isSupportTopic"].as_bool() == Some(true);
+        self.pending_group(cmd::CREATE_GROUP, body, GroupOp::Create { kind, name, topics }, now)
     }
 
     pub(super) fn join_group(&mut self, a: &Value, now: u64) -> CallResult {
@@ -361,7 +333,7 @@ impl Engine {
         }
         let mut body = obj! {"GroupId": &id, "ApplyMsg": &s(a, "applyMessage"), "WebPushFlag": 1};
         copy(&mut body, a, "userDefinedField", "UserDefinedField");
-        self.pending_group(cmd::APPLY_JOIN_GROUP, body, GroupOp::Join, obj! {"groupID": &id}, now)
+        self.pending_group(cmd::APPLY_JOIN_GROUP, body, GroupOp::Join { group_id: id }, now)
     }
 
     pub(super) fn leave_group(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
@@ -376,7 +348,7 @@ impl Engine {
             return reject(code::CANNOT_DISMISS_WORK, "a Work group cannot be dismissed");
         }
         let servcmd = if method == "quitGroup" { cmd::QUIT_GROUP } else { cmd::DESTROY_GROUP };
-        self.pending_group(servcmd, obj! {"GroupId": &id}, GroupOp::Leave, obj! {"groupID": &id}, now)
+        self.pending_group(servcmd, obj! {"GroupId": &id}, GroupOp::Leave { group_id: id }, now)
     }
 
     pub(super) fn change_owner(&mut self, a: &Value, now: u64) -> CallResult {
@@ -391,13 +363,7 @@ impl Engine {
             return reject(code::CANNOT_CHANGE_OWNER_TO_SELF, "the new owner is already the owner");
         }
         let body = obj! {"GroupId": &id, "NewOwner_Account": &owner};
-        self.pending_group(
-            cmd::CHANGE_GROUP_OWNER,
-            body,
-            GroupOp::ChangeOwner,
-            obj! {"groupID": &id, "newOwnerID": &owner},
-            now,
-        )
+        self.pending_group(cmd::CHANGE_GROUP_OWNER, body, GroupOp::ChangeOwner { group_id: id, owner }, now)
     }
 
     pub(super) fn update_group_profile(&mut self, a: &Value, now: u64) -> CallResult {
@@ -422,29 +388,9 @@ impl Engine {
         self.pending_group(
             cmd::MODIFY_GROUP_BASE_INFO,
             body,
-            GroupOp::UpdateProfile,
-            obj! {"groupID": &id, "changes": &a},
+            GroupOp::UpdateProfile { group_id: id, changes: a.clone() },
             now,
         )
-    }
-
-    /// `handleGroupApplication({handleAction, handleMessage?, message | application})`: the
-    /// request is named by the join-request notice, or by an item of getGroupApplicationList.
-    pub(super) fn handle_application(&mut self, a: &Value, now: u64) -> CallResult {
-        let action = s(a, "handleAction");
-        let (applicant, id, auth, key) = if a["message"].is_object() {
-            let p = &a["message"]["payload"];
-            (s(p, "operatorID"), s(&p["groupProfile"], "groupID"), s(p, "authentication"), p["messageKey"].clone())
-        } else {
-            let p = &a["application"];
-            (s(p, "applicant"), s(p, "groupID"), s(p, "authentication"), p["messageKey"].clone())
-        };
-        if !(action == "Agree" || action == "Reject") || id.is_empty() {
-            return throw();
-        }
-        let body = obj! {"GroupId": &id, "Applicant_Account": &applicant, "HandleMsg": &action, "ApprovalMsg": &s(a, "handleMessage"), "Authentication": &auth, "MsgKey": &key};
-        let ctx = obj! {"groupID": &id, "message": &a["message"]};
-        self.pending_group(cmd::HANDLE_APPLY_JOIN_GROUP, body, GroupOp::HandleApplication, ctx, now)
     }
 
     pub(super) fn group_or_stub(&self, id: &str) -> Value {
@@ -463,15 +409,15 @@ impl Engine {
     }
 
     /// A failed group request.
-    pub(super) fn group_fail(&mut self, call: Option<u64>, op: GroupOp, ctx: Value, err: ApiError, now: u64) {
-        if op == GroupOp::Resync {
+    pub(super) fn group_fail(&mut self, call: Option<u64>, op: GroupOp, err: ApiError, now: u64) {
+        if let GroupOp::Resync { conv } = &op {
             // What came so far is filed and announced; the rest stays for getMessageList.
-            self.resync_finish(&s(&ctx, "conv"), now);
+            self.resync_finish(conv, now);
             return;
         }
         let Some(call) = call else { return };
-        if op == GroupOp::Join && err.code == code::GROUP_ALREADY_MEMBER {
-            let g = self.group_or_stub(&s(&ctx, "groupID"));
+        if let (GroupOp::Join { group_id }, code::GROUP_ALREADY_MEMBER) = (&op, err.code) {
+            let g = self.group_or_stub(group_id);
             self.settle(call, Ok(obj! {"status": "AlreadyInGroup", "group": &g}));
             return;
         }
@@ -479,24 +425,21 @@ impl Engine {
     }
 
     /// A group request's reply.
-    pub(super) fn group_reply(&mut self, call: Option<u64>, op: GroupOp, ctx: Value, body: Value, now: u64) {
+    pub(super) fn group_reply(&mut self, call: Option<u64>, op: GroupOp, body: Value, now: u64) {
         let me = self.s.user.clone();
-        let id = s(&ctx, "groupID");
         let done = |e: &mut Engine, v: Value| {
             if let Some(call) = call {
                 e.settle(call, Ok(v));
             }
         };
         match op {
-            GroupOp::Resync => self.resync_reply(&s(&ctx, "conv"), &body, now),
-            GroupOp::JoinedList => {
-                let offset = ctx["offset"].as_u64().unwrap_or(0);
-                let mut acc = ctx["acc"].as_array().cloned().unwrap_or_default();
+            GroupOp::Resync { conv } => self.resync_reply(&conv, &body, now),
+            GroupOp::JoinedList { filter, offset, mut acc } => {
                 acc.extend(body["GroupIdList"].as_array().cloned().unwrap_or_default());
                 if u(&body, "TotalCount") > offset + JOINED_PAGE
                     && !body["GroupIdList"].as_array().is_none_or(Vec::is_empty)
                 {
-                    self.joined_group_page(call, ctx["filter"].clone(), offset + JOINED_PAGE, acc, now);
+                    self.joined_group_page(call, filter, offset + JOINED_PAGE, acc, now);
                     return;
                 }
                 let mut fresh = std::collections::BTreeMap::new();
@@ -525,17 +468,15 @@ impl Engine {
                 self.group_list_changed();
                 done(self, obj! {"groupList": &self.group_list()});
             }
-            GroupOp::Create => {
+            GroupOp::Create { kind, name, topics } => {
                 let gid = s(&body, "GroupId");
                 let over = body["OverJoinedGroupLimit_Account"].clone();
                 let over = if over.is_array() { over } else { Value::Array(vec![]) };
-                let kind = ctx["type"].as_str().unwrap_or(GRP_WORK).to_string();
-                let topics = kind == GRP_COMMUNITY && ctx["isSupportTopic"].as_bool() == Some(true);
                 if kind != GRP_AVCHATROOM && !topics {
                     let mut g = Value::Null;
                     merge_group(
                         &mut g,
-                        &obj! {"GroupId": &gid, "Type": &kind, "Name": &s(&ctx, "name"), "Owner_Account": &me, "SelfInfo": obj!{"Role": "Owner", "JoinTime": &self.server_secs(now)}},
+                        &obj! {"GroupId": &gid, "Type": &kind, "Name": &name, "Owner_Account": &me, "SelfInfo": obj!{"Role": "Owner", "JoinTime": &self.server_secs(now)}},
                         &me,
                     );
                     self.s.groups.insert(gid.clone(), g);
@@ -544,41 +485,9 @@ impl Engine {
                 }
                 self.group_profile_request(call, &gid, obj! {"overLimitUserIDList": &over}, Value::Null, now);
             }
-            GroupOp::Profile | GroupOp::Probe => {
-                let info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
-                let item_code = info["ErrorCode"].as_i64().unwrap_or(0);
-                if item_code != 0 || s(&info, "GroupId").is_empty() {
-                    if let Some(call) = call {
-                        let msg = s(&info, "ErrorInfo");
-                        self.settle(
-                            call,
-                            Err(ApiError::new(if item_code == 0 { code::GROUP_NOT_FOUND } else { item_code }, msg)),
-                        );
-                    }
-                    return;
-                }
-                let mut info = info;
-                if let Some(m) =
-                    body["MemberList"].as_array().and_then(|l| l.iter().find(|m| s(m, "Member_Account") == me))
-                {
-                    info["SelfInfo"] = m.clone();
-                }
-                let member = info["SelfInfo"].is_object();
-                let mut g = self.s.groups.get(&id).cloned().unwrap_or(Value::Null);
-                merge_group(&mut g, &info, &me);
-                if member && s(&g, "type") != GRP_AVCHATROOM {
-                    self.s.groups.insert(id.clone(), g.clone());
-                    self.sync_group_conversation(&g);
-                    self.group_list_changed();
-                }
-                let mut out = ctx["extra"].clone();
-                if !out.is_object() {
-                    out = obj! {};
-                }
-                out["group"] = g;
-                done(self, out);
-            }
-            GroupOp::Join => match s(&body, "JoinedStatus").as_str() {
+            GroupOp::Profile { group_id, extra } => self.group_profile_reply(call, &group_id, extra, &body),
+            GroupOp::Probe { group_id } => self.group_profile_reply(call, &group_id, Value::Null, &body),
+            GroupOp::Join { group_id: id } => match s(&body, "JoinedStatus").as_str() {
                 "JoinedSuccess" if u(&body, "HugeGroupFlag") == 1 => self.room_join_reply(call, &id, &body, now),
                 "JoinedSuccess" => {
                     self.group_profile_request(call, &id, obj! {"status": "JoinedSuccess"}, Value::Null, now);
@@ -590,12 +499,11 @@ impl Engine {
                     }
                 }
             },
-            GroupOp::Leave => {
+            GroupOp::Leave { group_id: id } => {
                 self.drop_group(&id);
                 done(self, obj! {"groupID": &id});
             }
-            GroupOp::ChangeOwner => {
-                let owner = s(&ctx, "newOwnerID");
+            GroupOp::ChangeOwner { group_id: id, owner } => {
                 if let Some(g) = self.s.groups.get_mut(&id) {
                     g["ownerID"] = val(&owner);
                     g["selfInfo"]["role"] = val("Member");
@@ -604,7 +512,7 @@ impl Engine {
                 let g = self.group_or_stub(&id);
                 done(self, obj! {"group": &g});
             }
-            GroupOp::UpdateProfile => {
+            GroupOp::UpdateProfile { group_id: id, changes } => {
                 if let Some(g) = self.s.groups.get_mut(&id) {
                     for k in [
                         "name",
@@ -616,11 +524,11 @@ impl Engine {
                         "muteAllMembers",
                         "groupCustomField",
                     ] {
-                        if let Some(v) = ctx["changes"].get(k).filter(|v| !v.is_null()) {
+                        if let Some(v) = changes.get(k).filter(|v| !v.is_null()) {
                             g[k] = v.clone();
                         }
                     }
-                    if let Some(n) = ctx["changes"]["maxMemberNum"].as_u64() {
+                    if let Some(n) = changes["maxMemberNum"].as_u64() {
                         g["maxMemberNum"] = val(n);
                         g["maxMemberCount"] = val(n);
                     }
@@ -628,93 +536,6 @@ impl Engine {
                 self.group_list_changed();
                 let g = self.group_or_stub(&id);
                 done(self, obj! {"group": &g});
-            }
-            GroupOp::AddMembers => {
-                let (mut ok, mut failed, mut existed, mut over) = (vec![], vec![], vec![], vec![]);
-                for m in body["MemberList"].as_array().into_iter().flatten() {
-                    let user = s(m, "Member_Account");
-                    match u(m, "Result") {
-                        1 => ok.push(user),
-                        2 => existed.push(user),
-                        4 => over.push(user),
-                        _ => failed.push(user),
-                    }
-                }
-                if let Some(g) = self.s.groups.get_mut(&id) {
-                    let n = g["memberCount"].as_u64().unwrap_or(0) + ok.len() as u64;
-                    g["memberCount"] = val(n);
-                    g["memberNum"] = val(n);
-                }
-                let g = self.group_or_stub(&id);
-                done(
-                    self,
-                    obj! {"successUserIDList": &ok, "failureUserIDList": &failed, "existedUserIDList": &existed, "overLimitUserIDList": &over, "group": &g},
-                );
-            }
-            GroupOp::DeleteMembers => {
-                let removed = ctx["userIDList"].clone();
-                if let Some(g) = self.s.groups.get_mut(&id) {
-                    let n = g["memberCount"].as_u64().unwrap_or(0);
-                    let gone = removed.as_array().map_or(0, Vec::len) as u64;
-                    g["memberCount"] = val(n.saturating_sub(gone));
-                    g["memberNum"] = val(n.saturating_sub(gone));
-                }
-                let g = self.group_or_stub(&id);
-                done(self, obj! {"group": &g, "userIDList": &removed});
-            }
-            GroupOp::Members => {
-                let members: Vec<Value> =
-                    body["MemberList"].as_array().into_iter().flatten().map(member_from_wire).collect();
-                let users: Vec<Value> = members
-                    .iter()
-                    .map(|m| obj! {"To_Account": &m["userID"], "StandardSequence": 0, "CustomSequence": 0})
-                    .collect();
-                let mut ctx = ctx;
-                if let Some(o) = ctx["offset"].as_u64() {
-                    ctx["offset"] = val(o + members.len() as u64);
-                }
-                ctx["members"] = Value::Array(members);
-                if users.is_empty() {
-                    self.group_reply(call, GroupOp::MemberPortraits, ctx, obj! {}, now);
-                    return;
-                }
-                let body = obj! {"From_Account": &me, "UserItem": &users};
-                self.group_request(cmd::PORTRAIT_GET_ALL, body, call, GroupOp::MemberPortraits, ctx, now);
-            }
-            GroupOp::MemberPortraits => {
-                let mut members = ctx["members"].as_array().cloned().unwrap_or_default();
-                for item in body["UserProfileItem"].as_array().into_iter().flatten() {
-                    let user = s(item, "To_Account");
-                    let Some(m) = members.iter_mut().find(|m| m["userID"] == user.as_str()) else { continue };
-                    for p in item["ProfileItem"].as_array().into_iter().flatten() {
-                        match p["Tag"].as_str() {
-                            Some("Tag_Profile_IM_Nick") => m["nick"] = val(s(p, "Value")),
-                            Some("Tag_Profile_IM_Image") => m["avatar"] = val(s(p, "Value")),
-                            _ => {}
-                        }
-                    }
-                }
-                let mut out = obj! {"memberList": &members};
-                if let Some(o) = ctx["offset"].as_u64() {
-                    out["offset"] = val(o);
-                }
-                done(self, out);
-            }
-            GroupOp::ModifyMember => {
-                let member = ctx["member"].clone();
-                if member["userID"] == me.as_str() {
-                    if let Some(g) = self.s.groups.get_mut(&id) {
-                        for (app, own) in
-                            [("role", "role"), ("nameCard", "nameCard"), ("memberCustomField", "memberCustomField")]
-                        {
-                            if let Some(v) = member.get(app) {
-                                g["selfInfo"][own] = v.clone();
-                            }
-                        }
-                    }
-                }
-                let g = self.group_or_stub(&id);
-                done(self, obj! {"group": &g, "member": &member});
             }
             GroupOp::Search => {
                 let info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
@@ -735,47 +556,45 @@ impl Engine {
                 merge_group(&mut g, &info, &me);
                 done(self, obj! {"group": &g});
             }
-            GroupOp::Applications => {
-                // Pages follow `NextStartTime`; unhandled items become the application list with
-                // tim-js-sdk's field names.
-                let mut list = ctx["list"].as_array().cloned().unwrap_or_default();
-                for p in body["PendencyList"].as_array().into_iter().flatten() {
-                    if u(p, "Handled") != 0 {
-                        continue;
-                    }
-                    list.push(obj!{"applicant": &s(p, "From_Account"), "applicantNick": &s(p, "FromUserNickName"), "groupName": &s(p, "GroupName"), "groupID": &s(p, "GroupId"), "authentication": &s(p, "Authentication"), "messageKey": &p["Time"], "applicationType": &u(p, "PendencyType"), "userID": &s(p, "To_Account")});
-                }
-                let next = u(&body, "NextStartTime");
-                if next != 0 {
-                    let body = obj! {"StartTime": &next, "Limit": 20, "Handle_Account": &me};
-                    self.group_request(
-                        cmd::GET_GROUP_PENDENCY,
-                        body,
-                        call,
-                        GroupOp::Applications,
-                        obj! {"list": &list},
-                        now,
-                    );
-                    return;
-                }
-                done(self, obj! {"applicationList": &list});
+            op => self.member_reply(call, op, body, now),
+        }
+    }
+
+    /// The `get_group_self_member_info` reply of a call (resolved as `{group, ...extra}`) or a
+    /// probe: the group enters the joined list when the user is a member.
+    fn group_profile_reply(&mut self, call: Option<u64>, id: &str, extra: Value, body: &Value) {
+        let me = self.s.user.clone();
+        let info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
+        let item_code = info["ErrorCode"].as_i64().unwrap_or(0);
+        if item_code != 0 || s(&info, "GroupId").is_empty() {
+            if let Some(call) = call {
+                let msg = s(&info, "ErrorInfo");
+                self.settle(
+                    call,
+                    Err(ApiError::new(if item_code == 0 { code::GROUP_NOT_FOUND } else { item_code }, msg)),
+                );
             }
-            GroupOp::HandleApplication => {
-                // Like tim-js-sdk: the handled request notice is deleted, here and on the server.
-                let m = &ctx["message"];
-                if m.is_object() {
-                    let item =
-                        obj! {"From_Account": &s(m, "from"), "MsgSeq": &u(m, "sequence"), "MsgRandom": &u(m, "random")};
-                    self.request(cmd::DELETEMSG, obj! {"DelMsgList": vec![item]}, Purpose::Ignore, now);
-                    let msg_id = s(m, "ID");
-                    if let Some(h) = self.s.history.get_mut(CONV_SYSTEM) {
-                        h.msgs.retain(|x| x.id != msg_id);
-                    }
-                    self.touch_conv(CONV_SYSTEM);
-                }
-                let g = self.group_or_stub(&id);
-                done(self, obj! {"group": &g});
-            }
+            return;
+        }
+        let mut info = info;
+        if let Some(m) = body["MemberList"].as_array().and_then(|l| l.iter().find(|m| s(m, "Member_Account") == me)) {
+            info["SelfInfo"] = m.clone();
+        }
+        let member = info["SelfInfo"].is_object();
+        let mut g = self.s.groups.get(id).cloned().unwrap_or(Value::Null);
+        merge_group(&mut g, &info, &me);
+        if member && s(&g, "type") != GRP_AVCHATROOM {
+            self.s.groups.insert(id.to_string(), g.clone());
+            self.sync_group_conversation(&g);
+            self.group_list_changed();
+        }
+        let mut out = extra;
+        if !out.is_object() {
+            out = obj! {};
+        }
+        out["group"] = g;
+        if let Some(call) = call {
+            self.settle(call, Ok(out));
         }
     }
 

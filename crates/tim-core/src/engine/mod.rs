@@ -216,7 +216,7 @@ enum Purpose {
     Roam { call: u64, conv: String, cursor: Option<String>, count: u64 },
     Read { call: u64 },
     PeerReadTime,
-    Group { call: Option<u64>, op: groups::GroupOp, ctx: Value },
+    Group { call: Option<u64>, op: groups::GroupOp },
     Room { call: Option<u64>, op: rooms::RoomOp, ctx: Value },
     Conv { call: Option<u64>, op: conversations::ConvOp },
     Profile { call: Option<u64>, op: profiles::ProfileOp },
