@@ -87,9 +87,8 @@ impl Engine {
         } else {
             strings(a, "keyList").into_iter().filter(|k| attrs.map.contains_key(k)).collect()
         };
-        let ctx =
-            obj! {"groupID": &id, "op": op, "list": &list, "attributes": &a["groupAttributes"], "keyList": &deleted};
-        self.pending_room(servcmd, body, RoomOp::AttrWrite, ctx, now)
+        let op = RoomOp::AttrWrite { group_id: id, op, list, attributes: a["groupAttributes"].clone(), deleted };
+        self.pending_room(servcmd, body, op, now)
     }
 
     pub(super) fn attr_get(&mut self, a: &Value, now: u64) -> CallResult {
@@ -106,11 +105,18 @@ impl Engine {
             return CallResult::Done(Ok(obj! {"groupAttributes": Value::Object(at.values(&keys))}));
         }
         let call = self.pending_call();
-        self.attr_fetch(Some(call), &id, obj! {"groupID": &id, "keyList": &keys}, now);
+        self.attr_fetch(Some(call), &id, keys, None, now);
         CallResult::Pending(call)
     }
 
-    pub(super) fn attr_fetch(&mut self, call: Option<u64>, id: &str, ctx: Value, now: u64) {
+    pub(super) fn attr_fetch(
+        &mut self,
+        call: Option<u64>,
+        id: &str,
+        keys: Vec<String>,
+        before: Option<Value>,
+        now: u64,
+    ) {
         let key = self.room_key(id);
         let mut body = obj! {"GroupId": id};
         let kind = u32::from(key.is_some());
@@ -118,7 +124,13 @@ impl Engine {
             body["Key"] = val(k);
         }
         body["GroupType"] = val(kind);
-        self.room_request(cmd::GET_GROUP_ATTR, body, call, RoomOp::AttrGet, ctx, now);
+        self.room_request(
+            cmd::GET_GROUP_ATTR,
+            body,
+            call,
+            RoomOp::AttrGet { group_id: id.to_string(), keys, before },
+            now,
+        );
     }
 
     /// tim-js-sdk's `_refreshCachedGroupAttributes`: apply when the main sequence is the next
@@ -168,12 +180,7 @@ impl Engine {
                 self.attr_refresh(&id, main, &list, op, now);
                 self.attr_emit(&id, &before);
             } else {
-                self.attr_fetch(
-                    None,
-                    &id,
-                    obj! {"groupID": &id, "keyList": Value::Array(vec![]), "before": &before},
-                    now,
-                );
+                self.attr_fetch(None, &id, Vec::new(), Some(before), now);
             }
             return true;
         }
@@ -223,7 +230,7 @@ impl Engine {
             body["BytesKey"] = val(k);
         }
         body["Mode"] = val(mode);
-        self.pending_room(cmd::UPDATE_GROUP_COUNTER, body, RoomOp::CounterUpdate, obj! {"groupID": &id}, now)
+        self.pending_room(cmd::UPDATE_GROUP_COUNTER, body, RoomOp::CounterUpdate { group_id: id }, now)
     }
 
     pub(super) fn counter_get(&mut self, a: &Value, now: u64) -> CallResult {
@@ -240,13 +247,7 @@ impl Engine {
         if let Some(k) = self.room_key(&id) {
             body["BytesKey"] = val(k);
         }
-        self.pending_room(
-            cmd::GET_GROUP_COUNTER,
-            body,
-            RoomOp::CounterGet,
-            obj! {"groupID": &id, "keyList": &keys},
-            now,
-        )
+        self.pending_room(cmd::GET_GROUP_COUNTER, body, RoomOp::CounterGet { group_id: id, keys }, now)
     }
 
     /// tim-js-sdk's `_updateLocalGroupCounters`: older sequences are ignored. `now`: the cache
@@ -262,6 +263,65 @@ impl Engine {
         c.seq = seq;
         if let Some(now) = now {
             c.updated = now;
+        }
+    }
+
+    /// The reply of an attribute or counter request (see [`Engine::room_reply`]).
+    pub(super) fn attr_reply(&mut self, call: Option<u64>, op: RoomOp, body: Value, now: u64) {
+        match op {
+            RoomOp::AttrWrite { group_id: id, op, list, attributes, deleted } => {
+                let main = u(&body, "AttrMainSeq");
+                let list = if op == ATTR_DELETE || op == ATTR_CLEAR {
+                    attr_list(&Value::Array(list))
+                } else {
+                    // The reply's keys and sequences, with the values that were written.
+                    let written = &attributes;
+                    let mut l = attr_list(&body["GroupAttr"]);
+                    for a in &mut l {
+                        a["value"] = val(s(written, &s(a, "key")));
+                    }
+                    l
+                };
+                // As tim-js-sdk, the change is measured from the cache as it is when the reply
+                // comes (a push may have been applied meanwhile).
+                let before = Value::Object(self.attrs_of(&id).values(&[]));
+                self.attr_refresh(&id, main, &list, op, now);
+                self.attr_emit(&id, &before);
+                let out = if op == ATTR_DELETE || op == ATTR_CLEAR {
+                    obj! {"keyList": &deleted}
+                } else {
+                    obj! {"groupAttributes": &attributes}
+                };
+                self.room_done(call, out);
+            }
+            RoomOp::AttrGet { group_id: id, keys, before } => {
+                let list = attr_list(&body["GroupAttrAry"]);
+                if let Some(main) = body["AttrMainSeq"].as_u64() {
+                    self.attrs_of(&id);
+                    self.attr_refresh(&id, main, &list, ATTR_GET, now);
+                }
+                if let Some(before) = before.filter(Value::is_object) {
+                    self.attr_emit(&id, &before);
+                }
+                let values = self.attrs_of(&id).values(&keys);
+                self.room_done(call, obj! {"groupAttributes": Value::Object(values)});
+            }
+            RoomOp::CounterUpdate { group_id: id } => {
+                let list = counter_values(&body["GroupCounter"]);
+                // Ours: the written values (and their sequence) enter the cache, so a push of an
+                // older change that arrives later cannot overwrite them. tim-js-sdk leaves its
+                // cache as it was, and can then read a stale value from it.
+                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, None);
+                self.room_done(call, obj! {"counters": Value::Object(list)});
+            }
+            RoomOp::CounterGet { group_id: id, keys } => {
+                let list = counter_values(&body["GroupCounter"]);
+                self.room_mut(&id).counters.get_or_insert_with(Counters::default);
+                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, Some(now));
+                let picked = self.room_mut(&id).counters.as_ref().map_or_else(|| obj! {}, |c| pick(&c.map, &keys));
+                self.room_done(call, obj! {"counters": picked});
+            }
+            _ => {}
         }
     }
 }

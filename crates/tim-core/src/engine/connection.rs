@@ -301,7 +301,7 @@ impl Engine {
             }
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
             Purpose::Group { call, op } => self.group_fail(call, op, err, now),
-            Purpose::Room { call, op, ctx } => self.room_fail(call, op, ctx, err, now),
+            Purpose::Room { call, op } => self.room_fail(call, op, err, now),
             Purpose::Conv { call, op, .. } => self.conv_fail(call, op, err),
             Purpose::Profile { call, .. } => self.profile_fail(call, err),
             Purpose::PageGet => self.page_done(now),
@@ -330,7 +330,7 @@ impl Engine {
                 }
             }
             Purpose::Group { call, op } => self.group_reply(call, op, body, now),
-            Purpose::Room { call, op, ctx } => self.room_reply(call, op, ctx, body, now),
+            Purpose::Room { call, op } => self.room_reply(call, op, body, now),
             Purpose::Conv { call, op } => self.conv_reply(call, op, body, now),
             Purpose::Read { call } => self.settle(call, Ok(obj! {})),
             Purpose::PeerReadTime => {

@@ -217,7 +217,7 @@ enum Purpose {
     Read { call: u64 },
     PeerReadTime,
     Group { call: Option<u64>, op: groups::GroupOp },
-    Room { call: Option<u64>, op: rooms::RoomOp, ctx: Value },
+    Room { call: Option<u64>, op: rooms::RoomOp },
     Conv { call: Option<u64>, op: conversations::ConvOp },
     Profile { call: Option<u64>, op: profiles::ProfileOp },
 }

@@ -14,10 +14,8 @@ use crate::value::val;
 use tim_proto::cmd;
 
 use super::{s, u, ApiError, CallResult, Engine, Purpose};
-use crate::group::{
-    group_message, member_from_wire, merge_group, GroupItem, GRP_AVCHATROOM, GRP_COMMUNITY, TOPIC_MARK,
-};
-use crate::model::{summary, CONV_GROUP};
+use crate::group::{member_from_wire, merge_group, GRP_AVCHATROOM, GRP_COMMUNITY, TOPIC_MARK};
+use crate::model::CONV_GROUP;
 
 pub(super) use crate::group::CONV_TOPIC;
 
@@ -63,36 +61,39 @@ pub(super) const ATTR_GET: u64 = 5;
 /// [`Engine::room_reply`].
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum RoomOp {
-    /// `get_group_self_member_info` after joining an AVChatRoom; ctx: `{groupID}`.
-    JoinProfile,
-    /// `quit_group` of the previous AVChatRoom before entering a new one; ctx: `{group}`.
-    QuitPrevious,
-    /// An attribute write; ctx: `{groupID, op, list, attributes?, keyList?}`.
-    AttrWrite,
-    /// `get_group_attr`; ctx: `{groupID, keyList, before?}` (`before`: emit the change).
-    AttrGet,
+    /// `get_group_self_member_info` after joining AVChatRoom `group_id`.
+    JoinProfile { group_id: String },
+    /// `quit_group` of the `previous` AVChatRoom before entering `group` (its Group object).
+    QuitPrevious { group: Value, previous: String },
+    /// An attribute write of operation `op` (`ATTR_*`, wire numbering): `list`, the wire items
+    /// sent; `attributes`, the call's `groupAttributes`; `deleted`, what a delete resolves with.
+    AttrWrite { group_id: String, op: u64, list: Vec<Value>, attributes: Value, deleted: Vec<String> },
+    /// `get_group_attr` for the call's `keys`; `before`: the attributes a push saw, to emit the
+    /// change against.
+    AttrGet { group_id: String, keys: Vec<String>, before: Option<Value> },
     /// `update_group_counter`.
-    CounterUpdate,
-    /// `get_group_counter`; ctx: `{groupID, keyList}`.
-    CounterGet,
-    /// `get_online_member_num`; ctx: `{groupID}`.
-    OnlineCount,
+    CounterUpdate { group_id: String },
+    /// `get_group_counter` for the call's `keys`.
+    CounterGet { group_id: String, keys: Vec<String> },
+    /// `get_online_member_num`.
+    OnlineCount { group_id: String },
     /// `get_members` (AVChatRoom member list).
     Members,
-    /// `ban_group_member`; ctx: `{groupID, userIDList}`.
-    Ban,
-    /// `modify_user_info` (member marks); ctx: `{userIDList}`.
-    Mark,
-    /// The community `get_joined_group_list`; ctx: `{offset, list}`.
-    Communities,
-    /// `create_topic`; ctx: the options.
-    TopicCreate,
-    /// `destroy_topic`; ctx: `{groupID}`.
-    TopicDelete,
-    /// `modify_topic`; ctx: the options.
-    TopicUpdate,
-    /// `get_topic`; ctx: `{groupID, topicIDList}`.
-    TopicList,
+    /// `ban_group_member` of `users`.
+    Ban { group_id: String, users: Vec<String> },
+    /// `modify_user_info` (member marks) of `users`.
+    Mark { users: Vec<String> },
+    /// A page of the community `get_joined_group_list` at `offset`; `list`: the communities of
+    /// the pages before; `topics`: they are the topic-enabled ones.
+    Communities { offset: u64, list: Vec<Value>, topics: bool },
+    /// `create_topic`; `fields`: the call's options.
+    TopicCreate { group_id: String, fields: Value },
+    /// `destroy_topic`.
+    TopicDelete { group_id: String },
+    /// `modify_topic`; `fields`: the call's options.
+    TopicUpdate { group_id: String, topic_id: String, fields: Value },
+    /// `get_topic`; `all`: the call asked for every topic.
+    TopicList { group_id: String, all: bool },
 }
 
 /// A room's attributes as tim-js-sdk caches them.
@@ -339,21 +340,13 @@ pub(super) fn topic_fields(w: &Value) -> Value {
 }
 
 impl Engine {
-    pub(super) fn room_request(
-        &mut self,
-        servcmd: &str,
-        body: Value,
-        call: Option<u64>,
-        op: RoomOp,
-        ctx: Value,
-        now: u64,
-    ) {
-        self.request(servcmd, body, Purpose::Room { call, op, ctx }, now);
+    pub(super) fn room_request(&mut self, servcmd: &str, body: Value, call: Option<u64>, op: RoomOp, now: u64) {
+        self.request(servcmd, body, Purpose::Room { call, op }, now);
     }
 
-    pub(super) fn pending_room(&mut self, servcmd: &str, body: Value, op: RoomOp, ctx: Value, now: u64) -> CallResult {
+    pub(super) fn pending_room(&mut self, servcmd: &str, body: Value, op: RoomOp, now: u64) -> CallResult {
         let call = self.pending_call();
-        self.room_request(servcmd, body, Some(call), op, ctx, now);
+        self.room_request(servcmd, body, Some(call), op, now);
         CallResult::Pending(call)
     }
 
@@ -388,7 +381,7 @@ impl Engine {
                     return Some(throw());
                 }
                 let body = obj! {"GroupId": &id, "TopicIdList": &strings(a, "topicIDList")};
-                self.pending_room(cmd::DESTROY_TOPIC, body, RoomOp::TopicDelete, obj! {"groupID": &id}, now)
+                self.pending_room(cmd::DESTROY_TOPIC, body, RoomOp::TopicDelete { group_id: id }, now)
             }
             "updateTopicProfile" => self.update_topic(a, now),
             "getTopicList" => self.topic_list(a, now),
@@ -406,7 +399,13 @@ impl Engine {
         r.counters = Some(Counters::default());
         let rf = obj! {"GroupBaseInfoFilter": ["Type", "Name", "Introduction", "Notification", "FaceUrl", "Owner_Account", "CreateTime", "InfoSeq", "LastInfoTime", "LastMsgTime", "MemberNum", "MaxMemberNum", "ApplyJoinOption", "NextMsgSeq", "ShutUpAllMember"], "MemberInfoFilter": ["Role", "JoinTime", "MsgSeq", "MsgFlag", "NameCard"]};
         let body = obj! {"GroupIdList": Value::Array(vec![val(id)]), "ResponseFilter": &rf};
-        self.room_request(cmd::GET_GROUP_SELF_MEMBER_INFO, body, call, RoomOp::JoinProfile, obj! {"groupID": id}, now);
+        self.room_request(
+            cmd::GET_GROUP_SELF_MEMBER_INFO,
+            body,
+            call,
+            RoomOp::JoinProfile { group_id: id.to_string() },
+            now,
+        );
     }
 
     /// Enter the joined room `g`; like tim-js-sdk, leave the previous one first (quit it, or
@@ -422,14 +421,7 @@ impl Engine {
                 .is_some_and(|p| p["selfInfo"]["role"] == "Owner" || p["ownerID"] == me.as_str());
             if !owner {
                 let body = obj! {"GroupId": &prev};
-                self.room_request(
-                    cmd::QUIT_GROUP,
-                    body,
-                    call,
-                    RoomOp::QuitPrevious,
-                    obj! {"group": &g, "previous": &prev},
-                    now,
-                );
+                self.room_request(cmd::QUIT_GROUP, body, call, RoomOp::QuitPrevious { group: g, previous: prev }, now);
                 return;
             }
             self.drop_group(&prev);
@@ -481,13 +473,7 @@ impl Engine {
             return CallResult::Done(Ok(obj! {"memberCount": o.count}));
         }
         o.asked = now;
-        self.pending_room(
-            cmd::GET_ONLINE_MEMBER_NUM,
-            obj! {"GroupId": &id},
-            RoomOp::OnlineCount,
-            obj! {"groupID": &id},
-            now,
-        )
+        self.pending_room(cmd::GET_ONLINE_MEMBER_NUM, obj! {"GroupId": &id}, RoomOp::OnlineCount { group_id: id }, now)
     }
 
     /// `getGroupMemberList` on the joined AVChatRoom: `get_members`, `offset` being the
@@ -498,7 +484,7 @@ impl Engine {
         if let Some(f) = a["filter"].as_u64() {
             body["Mark"] = val(f);
         }
-        self.pending_room(cmd::AVCHATROOM_GET_MEMBERS, body, RoomOp::Members, obj! {"groupID": &id}, now)
+        self.pending_room(cmd::AVCHATROOM_GET_MEMBERS, body, RoomOp::Members, now)
     }
 
     /// `deleteGroupMember` on the joined AVChatRoom: a ban for `duration` seconds.
@@ -517,7 +503,7 @@ impl Engine {
         }
         let body =
             obj! {"GroupId": &id, "Members_Account": &users, "Duration": duration, "Description": &s(a, "reason")};
-        self.pending_room(cmd::BAN_GROUP_MEMBER, body, RoomOp::Ban, obj! {"groupID": &id, "userIDList": &users}, now)
+        self.pending_room(cmd::BAN_GROUP_MEMBER, body, RoomOp::Ban { group_id: id, users }, now)
     }
 
     /// `markGroupMemberList({groupID, userIDList, markType, enableMark})`.
@@ -529,7 +515,7 @@ impl Engine {
         let command = if a["enableMark"].as_bool() == Some(true) { 1 } else { 2 };
         let list: Vec<Value> = users.iter().map(|u| obj! {"Member_Account": u, "Marks": vec![mark]}).collect();
         let body = obj! {"GroupId": &id, "CommandType": command, "MemberList": &list};
-        self.pending_room(cmd::AVCHATROOM_MODIFY_USER_INFO, body, RoomOp::Mark, obj! {"userIDList": &users}, now)
+        self.pending_room(cmd::AVCHATROOM_MODIFY_USER_INFO, body, RoomOp::Mark { users }, now)
     }
 
     pub(super) fn room_mut(&mut self, id: &str) -> &mut Room {
@@ -551,18 +537,17 @@ impl Engine {
     }
 
     /// A failed room request.
-    pub(super) fn room_fail(&mut self, call: Option<u64>, op: RoomOp, ctx: Value, err: ApiError, now: u64) {
+    pub(super) fn room_fail(&mut self, call: Option<u64>, op: RoomOp, err: ApiError, now: u64) {
         match op {
             // tim-js-sdk enters the room with a bare group when its profile cannot be read.
-            RoomOp::JoinProfile => {
+            RoomOp::JoinProfile { group_id } => {
                 let mut g = Value::Null;
-                merge_group(&mut g, &obj! {"GroupId": &s(&ctx, "groupID"), "Type": GRP_AVCHATROOM}, &self.s.user);
+                merge_group(&mut g, &obj! {"GroupId": &group_id, "Type": GRP_AVCHATROOM}, &self.s.user);
                 self.room_enter(call, g, now);
             }
-            RoomOp::QuitPrevious => {
-                let prev = s(&ctx, "previous");
-                self.drop_group(&prev);
-                self.room_entered(call, ctx["group"].clone());
+            RoomOp::QuitPrevious { group, previous } => {
+                self.drop_group(&previous);
+                self.room_entered(call, group);
             }
             _ => {
                 if let Some(call) = call {
@@ -573,11 +558,10 @@ impl Engine {
     }
 
     /// A room request's reply.
-    pub(super) fn room_reply(&mut self, call: Option<u64>, op: RoomOp, ctx: Value, body: Value, now: u64) {
-        let id = s(&ctx, "groupID");
+    pub(super) fn room_reply(&mut self, call: Option<u64>, op: RoomOp, body: Value, now: u64) {
         let me = self.s.user.clone();
         match op {
-            RoomOp::JoinProfile => {
+            RoomOp::JoinProfile { group_id: id } => {
                 let mut info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
                 if info["ErrorCode"].as_i64().unwrap_or(0) != 0 || s(&info, "GroupId").is_empty() {
                     info = obj! {"GroupId": &id, "Type": GRP_AVCHATROOM};
@@ -591,67 +575,11 @@ impl Engine {
                 merge_group(&mut g, &info, &me);
                 self.room_enter(call, g, now);
             }
-            RoomOp::QuitPrevious => {
-                let prev = s(&ctx, "previous");
-                self.drop_group(&prev);
-                self.room_entered(call, ctx["group"].clone());
+            RoomOp::QuitPrevious { group, previous } => {
+                self.drop_group(&previous);
+                self.room_entered(call, group);
             }
-            RoomOp::AttrWrite => {
-                let op = u(&ctx, "op");
-                let main = u(&body, "AttrMainSeq");
-                let list = if op == ATTR_DELETE || op == ATTR_CLEAR {
-                    attr_list(&ctx["list"])
-                } else {
-                    // The reply's keys and sequences, with the values that were written.
-                    let written = &ctx["attributes"];
-                    let mut l = attr_list(&body["GroupAttr"]);
-                    for a in &mut l {
-                        a["value"] = val(s(written, &s(a, "key")));
-                    }
-                    l
-                };
-                // As tim-js-sdk, the change is measured from the cache as it is when the reply
-                // comes (a push may have been applied meanwhile).
-                let before = Value::Object(self.attrs_of(&id).values(&[]));
-                self.attr_refresh(&id, main, &list, op, now);
-                self.attr_emit(&id, &before);
-                let out = if op == ATTR_DELETE || op == ATTR_CLEAR {
-                    obj! {"keyList": &ctx["keyList"]}
-                } else {
-                    obj! {"groupAttributes": &ctx["attributes"]}
-                };
-                self.room_done(call, out);
-            }
-            RoomOp::AttrGet => {
-                let list = attr_list(&body["GroupAttrAry"]);
-                if let Some(main) = body["AttrMainSeq"].as_u64() {
-                    self.attrs_of(&id);
-                    self.attr_refresh(&id, main, &list, ATTR_GET, now);
-                }
-                if ctx["before"].is_object() {
-                    self.attr_emit(&id, &ctx["before"]);
-                }
-                let keys = strings(&ctx, "keyList");
-                let values = self.attrs_of(&id).values(&keys);
-                self.room_done(call, obj! {"groupAttributes": Value::Object(values)});
-            }
-            RoomOp::CounterUpdate => {
-                let list = counter_values(&body["GroupCounter"]);
-                // Ours: the written values (and their sequence) enter the cache, so a push of an
-                // older change that arrives later cannot overwrite them. tim-js-sdk leaves its
-                // cache as it was, and can then read a stale value from it.
-                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, None);
-                self.room_done(call, obj! {"counters": Value::Object(list)});
-            }
-            RoomOp::CounterGet => {
-                let list = counter_values(&body["GroupCounter"]);
-                self.room_mut(&id).counters.get_or_insert_with(Counters::default);
-                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, Some(now));
-                let keys = strings(&ctx, "keyList");
-                let picked = self.room_mut(&id).counters.as_ref().map_or_else(|| obj! {}, |c| pick(&c.map, &keys));
-                self.room_done(call, obj! {"counters": picked});
-            }
-            RoomOp::OnlineCount => {
+            RoomOp::OnlineCount { group_id: id } => {
                 let count = u(&body, "OnlineMemberNum");
                 let o = &mut self.room_mut(&id).online;
                 o.count = count;
@@ -673,12 +601,11 @@ impl Engine {
                     .collect();
                 self.room_done(call, obj! {"memberList": &members, "offset": &u(&body, "NextTimestamp")});
             }
-            RoomOp::Ban => {
+            RoomOp::Ban { group_id: id, users } => {
                 let g = self.s.groups.get(&id).cloned().unwrap_or(Value::Null);
-                self.room_done(call, obj! {"group": &g, "userIDList": &ctx["userIDList"]});
+                self.room_done(call, obj! {"group": &g, "userIDList": &users});
             }
-            RoomOp::Mark => {
-                let asked = strings(&ctx, "userIDList");
+            RoomOp::Mark { users: asked } => {
                 let done: Vec<String> =
                     body["MemberList"].as_array().into_iter().flatten().map(|m| s(m, "Member_Account")).collect();
                 let (ok, failed): (Vec<String>, Vec<String>) = if done.len() == asked.len() {
@@ -689,104 +616,11 @@ impl Engine {
                 };
                 self.room_done(call, obj! {"successUserIDList": &ok, "failureUserIDList": &failed});
             }
-            RoomOp::Communities => {
-                let topics = ctx["topics"] == true;
-                let mut list = ctx["list"].as_array().cloned().unwrap_or_default();
-                for w in body["GroupIdList"].as_array().into_iter().flatten() {
-                    let gid = s(w, "GroupId");
-                    if gid.is_empty() {
-                        continue;
-                    }
-                    let mut g = self.s.groups.get(&gid).cloned().unwrap_or(Value::Null);
-                    merge_group(&mut g, w, &me);
-                    if topics {
-                        g["isSupportTopic"] = val(true);
-                    }
-                    self.s.groups.insert(gid, g.clone());
-                    let conv = format!("{CONV_GROUP}{}", s(&g, "groupID"));
-                    if let Some(c) = self.s.conversations.get_mut(&conv) {
-                        c.group_profile = g.clone();
-                    }
-                    list.push(g);
-                }
-                let next = u(&ctx, "offset") + 50;
-                if u(&body, "TotalCount") > next {
-                    self.communities_page(call, next, list, topics, now);
-                    return;
-                }
-                if call.is_some() || !list.is_empty() {
-                    self.group_list_changed();
-                }
-                // tim-js-sdk resolves with every topic-enabled community it holds.
-                let all: Vec<Value> = self.s.groups.values().filter(|g| g["isSupportTopic"] == true).cloned().collect();
-                self.room_done(call, obj! {"groupList": &all});
-            }
-            RoomOp::TopicCreate => {
-                let topic = s(&body, "TopicId");
-                self.topic_store(&id, &topic, &ctx);
-                self.room_done(call, obj! {"topicID": &topic});
-            }
-            RoomOp::TopicDelete => {
-                let (mut ok, mut failed) = (Vec::new(), Vec::new());
-                for r in body["DestroyResultItem"].as_array().into_iter().flatten() {
-                    let topic = s(r, "TopicId");
-                    match r["ErrorCode"].as_i64().unwrap_or(0) {
-                        0 => {
-                            if let Some(m) = self.s.rooms.groups.get_mut(&id).map(|r| &mut r.topics) {
-                                m.remove(&topic);
-                            }
-                            ok.push(obj! {"topicID": &topic});
-                        }
-                        c => failed.push(obj! {"topicID": &topic, "code": c, "message": &s(r, "ErrorInfo")}),
-                    }
-                }
-                self.room_done(call, obj! {"successTopicList": &ok, "failureTopicList": &failed});
-            }
-            RoomOp::TopicUpdate => {
-                let topic = s(&ctx, "topicID");
-                let t = self.topic_store(&id, &topic, &ctx);
-                self.room_done(call, obj! {"topic": &t});
-            }
-            RoomOp::TopicList => {
-                let (mut ok, mut failed) = (Vec::new(), Vec::new());
-                for item in body["TopicAndSelfInfo"].as_array().into_iter().flatten() {
-                    let w = &item["TopicInfo"];
-                    let topic = s(w, "TopicId");
-                    let c = item["ErrorCode"].as_i64().unwrap_or(0);
-                    if c != 0 {
-                        failed.push(obj! {"topicID": &topic, "code": c, "message": &s(item, "ErrorInfo")});
-                        continue;
-                    }
-                    let mut fields = topic_fields(w);
-                    if let Some(n) = w["NextMsgSeq"].as_u64() {
-                        fields["nextMessageSeq"] = val(n);
-                    }
-                    let me_info = &item["SelfInfo"];
-                    fields["selfInfo"] = obj! {"muteTime": &u(me_info, "ShutUpTime"), "readedSequence": &u(me_info, "MsgSeq"), "messageRemindType": &s(me_info, "MsgFlag"), "excludedUnreadSequenceList": &me_info["NoUnreadSeqList"]};
-                    // `LastMsg`: the topic's last message or tip as it travels.
-                    let last = &w["LastMsg"];
-                    let kind = if last["Event"] == 4 { GroupItem::Tip } else { GroupItem::Message };
-                    let last = last.is_object().then(|| group_message(last, kind, &self.s.user)).flatten();
-                    if let Some(m) = &last {
-                        fields["lastMessage"] = summary(m, self.intl());
-                    }
-                    self.topic_store(&id, &topic, &fields);
-                    if let Some(m) = &last {
-                        let intl = self.intl();
-                        let conv = self.group_conversation(&topic);
-                        if conv.offer_last(m, intl) {
-                            self.touch_conv(&format!("{CONV_GROUP}{topic}"));
-                        }
-                    }
-                    ok.push(topic);
-                }
-                if !ok.is_empty() {
-                    let all = ctx["topicIDList"].as_array().is_none_or(Vec::is_empty);
-                    self.room_mut(&id).topics_fetched = Some((now, all));
-                }
-                let list = if ok.is_empty() { Vec::new() } else { self.local_topics(&id, &ok) };
-                self.room_done(call, obj! {"successTopicList": &list, "failureTopicList": &failed});
-            }
+            op @ (RoomOp::AttrWrite { .. }
+            | RoomOp::AttrGet { .. }
+            | RoomOp::CounterUpdate { .. }
+            | RoomOp::CounterGet { .. }) => self.attr_reply(call, op, body, now),
+            op => self.topic_reply(call, op, body, now),
         }
     }
 }

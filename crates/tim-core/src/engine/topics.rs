@@ -12,7 +12,8 @@ use super::rooms::{
     RoomOp, ILLEGAL_TOPIC_ID, TOPIC_CACHE_MS, TOPIC_CREATED, TOPIC_DELETED, TOPIC_UPDATED,
 };
 use super::{s, u, CallResult, Engine};
-use crate::model::{Message, CONV_GROUP};
+use crate::group::{group_message, merge_group, GroupItem};
+use crate::model::{summary, Message, CONV_GROUP};
 
 impl Engine {
     /// A page of the community list (`million_group_open_http_svc.get_joined_group_list`):
@@ -27,8 +28,8 @@ impl Engine {
     ) {
         let me = self.s.user.clone();
         let body = obj! {"Member_Account": &me, "Limit": 50, "Offset": offset, "ResponseFilter": obj!{"GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"], "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"]}, "SupportTopic": u32::from(topics)};
-        let ctx = obj! {"offset": offset, "list": list, "topics": topics};
-        self.room_request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, call, RoomOp::Communities, ctx, now);
+        let op = RoomOp::Communities { offset, list, topics };
+        self.room_request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, call, op, now);
     }
 
     pub(super) fn create_topic(&mut self, a: &Value, now: u64) -> CallResult {
@@ -54,7 +55,7 @@ impl Engine {
                 body[wire] = val(v);
             }
         }
-        self.pending_room(cmd::CREATE_TOPIC, body, RoomOp::TopicCreate, a.clone(), now)
+        self.pending_room(cmd::CREATE_TOPIC, body, RoomOp::TopicCreate { group_id: id, fields: a.clone() }, now)
     }
 
     pub(super) fn update_topic(&mut self, a: &Value, now: u64) -> CallResult {
@@ -79,7 +80,12 @@ impl Engine {
         if let Some(v) = a["topicName"].as_str() {
             body["TopicName"] = val(v);
         }
-        self.pending_room(cmd::MODIFY_TOPIC, body, RoomOp::TopicUpdate, a.clone(), now)
+        self.pending_room(
+            cmd::MODIFY_TOPIC,
+            body,
+            RoomOp::TopicUpdate { group_id: id, topic_id: topic, fields: a.clone() },
+            now,
+        )
     }
 
     pub(super) fn topic_list(&mut self, a: &Value, now: u64) -> CallResult {
@@ -99,7 +105,8 @@ impl Engine {
             }
         }
         let body = obj! {"GroupId": &id, "TopicIdList": &ids, "MemberInfoFilter": ["NoUnreadSeqList"]};
-        self.pending_room(cmd::GET_TOPIC, body, RoomOp::TopicList, obj! {"groupID": &id, "topicIDList": &ids}, now)
+        let all = ids.is_empty();
+        self.pending_room(cmd::GET_TOPIC, body, RoomOp::TopicList { group_id: id, all }, now)
     }
 
     /// Cached topics, with their conversations' current `groupAtInfoList` (@-tips arrive on the
@@ -277,5 +284,107 @@ impl Engine {
         let read = t["nextMessageSeq"].as_u64().unwrap_or(0).saturating_sub(1);
         let t = self.topic_update(&community, topic, &obj! {"selfInfo": obj!{"readedSequence": read}});
         self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
+    }
+
+    /// The reply of a community or topic request (see [`Engine::room_reply`]).
+    pub(super) fn topic_reply(&mut self, call: Option<u64>, op: RoomOp, body: Value, now: u64) {
+        let me = self.s.user.clone();
+        match op {
+            RoomOp::Communities { offset, mut list, topics } => {
+                for w in body["GroupIdList"].as_array().into_iter().flatten() {
+                    let gid = s(w, "GroupId");
+                    if gid.is_empty() {
+                        continue;
+                    }
+                    let mut g = self.s.groups.get(&gid).cloned().unwrap_or(Value::Null);
+                    merge_group(&mut g, w, &me);
+                    if topics {
+                        g["isSupportTopic"] = val(true);
+                    }
+                    self.s.groups.insert(gid, g.clone());
+                    let conv = format!("{CONV_GROUP}{}", s(&g, "groupID"));
+                    if let Some(c) = self.s.conversations.get_mut(&conv) {
+                        c.group_profile = g.clone();
+                    }
+                    list.push(g);
+                }
+                let next = offset + 50;
+                if u(&body, "TotalCount") > next {
+                    self.communities_page(call, next, list, topics, now);
+                    return;
+                }
+                if call.is_some() || !list.is_empty() {
+                    self.group_list_changed();
+                }
+                // tim-js-sdk resolves with every topic-enabled community it holds.
+                let all: Vec<Value> = self.s.groups.values().filter(|g| g["isSupportTopic"] == true).cloned().collect();
+                self.room_done(call, obj! {"groupList": &all});
+            }
+            RoomOp::TopicCreate { group_id: id, fields } => {
+                let topic = s(&body, "TopicId");
+                self.topic_store(&id, &topic, &fields);
+                self.room_done(call, obj! {"topicID": &topic});
+            }
+            RoomOp::TopicDelete { group_id: id } => {
+                let (mut ok, mut failed) = (Vec::new(), Vec::new());
+                for r in body["DestroyResultItem"].as_array().into_iter().flatten() {
+                    let topic = s(r, "TopicId");
+                    match r["ErrorCode"].as_i64().unwrap_or(0) {
+                        0 => {
+                            if let Some(m) = self.s.rooms.groups.get_mut(&id).map(|r| &mut r.topics) {
+                                m.remove(&topic);
+                            }
+                            ok.push(obj! {"topicID": &topic});
+                        }
+                        c => failed.push(obj! {"topicID": &topic, "code": c, "message": &s(r, "ErrorInfo")}),
+                    }
+                }
+                self.room_done(call, obj! {"successTopicList": &ok, "failureTopicList": &failed});
+            }
+            RoomOp::TopicUpdate { group_id: id, topic_id: topic, fields } => {
+                let t = self.topic_store(&id, &topic, &fields);
+                self.room_done(call, obj! {"topic": &t});
+            }
+            RoomOp::TopicList { group_id: id, all } => {
+                let (mut ok, mut failed) = (Vec::new(), Vec::new());
+                for item in body["TopicAndSelfInfo"].as_array().into_iter().flatten() {
+                    let w = &item["TopicInfo"];
+                    let topic = s(w, "TopicId");
+                    let c = item["ErrorCode"].as_i64().unwrap_or(0);
+                    if c != 0 {
+                        failed.push(obj! {"topicID": &topic, "code": c, "message": &s(item, "ErrorInfo")});
+                        continue;
+                    }
+                    let mut fields = topic_fields(w);
+                    if let Some(n) = w["NextMsgSeq"].as_u64() {
+                        fields["nextMessageSeq"] = val(n);
+                    }
+                    let me_info = &item["SelfInfo"];
+                    fields["selfInfo"] = obj! {"muteTime": &u(me_info, "ShutUpTime"), "readedSequence": &u(me_info, "MsgSeq"), "messageRemindType": &s(me_info, "MsgFlag"), "excludedUnreadSequenceList": &me_info["NoUnreadSeqList"]};
+                    // `LastMsg`: the topic's last message or tip as it travels.
+                    let last = &w["LastMsg"];
+                    let kind = if last["Event"] == 4 { GroupItem::Tip } else { GroupItem::Message };
+                    let last = last.is_object().then(|| group_message(last, kind, &self.s.user)).flatten();
+                    if let Some(m) = &last {
+                        fields["lastMessage"] = summary(m, self.intl());
+                    }
+                    self.topic_store(&id, &topic, &fields);
+                    if let Some(m) = &last {
+                        let intl = self.intl();
+                        let conv = self.group_conversation(&topic);
+                        if conv.offer_last(m, intl) {
+                            self.touch_conv(&format!("{CONV_GROUP}{topic}"));
+                        }
+                    }
+                    ok.push(topic);
+                }
+                if !ok.is_empty() {
+                    self.room_mut(&id).topics_fetched = Some((now, all));
+                }
+                let list = if ok.is_empty() { Vec::new() } else { self.local_topics(&id, &ok) };
+                self.room_done(call, obj! {"successTopicList": &list, "failureTopicList": &failed});
+            }
+            _ => {}
+        }
     }
 }
