@@ -7,12 +7,120 @@ use crate::obj;
 use crate::value::val;
 use tim_proto::cmd;
 
-use super::rooms::{
-    attr_list, counter_values, is_topic_id, pick, reject, string_map, strings, throw, Attrs, Counters, RoomOp,
-    ATTR_CACHE_MS, ATTR_CLEAR, ATTR_DELETE, ATTR_GET, ATTR_INIT, ATTR_WRITES, ATTR_WRITE_WINDOW_MS, COUNTER_CACHE_MS,
-    GROUP_ATTRIBUTES_UPDATED, GROUP_ATTR_NOT_AVCHATROOM, GROUP_ATTR_WRITE_LIMITED, GROUP_COUNTER_UPDATED,
-};
+use super::rooms::{is_topic_id, reject, strings, throw, RoomOp};
 use super::{s, u, CallResult, Engine};
+
+pub(super) const GROUP_ATTRIBUTES_UPDATED: &str = "groupAttributesUpdated";
+pub(super) const GROUP_COUNTER_UPDATED: &str = "onGroupCounterUpdated";
+
+/// Group attribute API on a topic (topics have no attributes).
+pub(super) const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
+/// More than [`ATTR_WRITES`] attribute writes in [`ATTR_WRITE_WINDOW_MS`].
+pub(super) const GROUP_ATTR_WRITE_LIMITED: i64 = 8511;
+
+/// Attribute writes (init, set, delete together) allowed per window, SDK side.
+pub(super) const ATTR_WRITES: usize = 10;
+pub(super) const ATTR_WRITE_WINDOW_MS: u64 = 5_000;
+/// tim-js-sdk's attribute and counter cache lifetimes.
+pub(super) const ATTR_CACHE_MS: u64 = 30_000;
+pub(super) const COUNTER_CACHE_MS: u64 = 30_000;
+
+/// Attribute operations, numbered as on the wire (`GroupAttrOption.OpType`).
+pub(super) const ATTR_INIT: u64 = 1;
+pub(super) const ATTR_CLEAR: u64 = 3;
+pub(super) const ATTR_DELETE: u64 = 4;
+pub(super) const ATTR_GET: u64 = 5;
+
+/// A room's attributes as tim-js-sdk caches them.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Attrs {
+    pub(super) local_main: u64,
+    pub(super) remote_main: u64,
+    pub(super) updated: u64,
+    /// key → `{value, seq}` (JSON maps keep the wasm small: their code is shared)
+    pub(super) map: Map<String, Value>,
+}
+
+impl Attrs {
+    pub(super) fn values(&self, keys: &[String]) -> Map<String, Value> {
+        self.map
+            .iter()
+            .filter(|(k, _)| keys.is_empty() || keys.contains(k))
+            .map(|(k, v)| (k.clone(), v["value"].clone()))
+            .collect()
+    }
+
+    pub(super) fn seq(&self, key: &str) -> u64 {
+        self.map.get(key).map_or(0, |v| u(v, "seq"))
+    }
+
+    /// Apply an attribute list of operation `op` (wire numbering).
+    pub(super) fn apply(&mut self, list: &[Value], op: u64) {
+        match op {
+            ATTR_CLEAR => self.map.clear(),
+            ATTR_DELETE => {
+                for a in list {
+                    self.map.remove(&s(a, "key"));
+                }
+            }
+            _ => {
+                if op == ATTR_INIT || op == ATTR_GET {
+                    self.map.clear();
+                }
+                for a in list {
+                    let key = s(a, "key");
+                    if !key.is_empty() {
+                        self.map.insert(key, obj! {"value": &s(a, "value"), "seq": &u(a, "sequence")});
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    pub(super) seq: u64,
+    pub(super) updated: u64,
+    /// key → value (a JSON number)
+    pub(super) map: Map<String, Value>,
+}
+
+/// The `{key: string}` map of an attribute call, or `None` when it is not one.
+pub(super) fn string_map(v: &Value) -> Option<Vec<(String, String)>> {
+    let o = v.as_object()?;
+    o.iter().map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()
+}
+
+/// The wire attribute list of a reply or push, with tim-js-sdk's names (`key`, `value`,
+/// `sequence`).
+pub(super) fn attr_list(v: &Value) -> Vec<Value> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let value = a.get("value").or_else(|| a.get("Val")).and_then(Value::as_str).unwrap_or("");
+            let seq = a.get("seq").or_else(|| a.get("SubKeySeq")).and_then(Value::as_u64).unwrap_or(0);
+            obj! {"key": &s(a, "key"), "value": value, "sequence": seq}
+        })
+        .collect()
+}
+
+/// The `{key: value}` object of a wire counter list.
+pub(super) fn counter_values(v: &Value) -> Map<String, Value> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| Some((c["Key"].as_str()?.to_string(), val(c["Value"].as_i64().unwrap_or(0)))))
+        .collect()
+}
+
+/// The entries of `m` named in `keys` (all for an empty list).
+pub(super) fn pick(m: &Map<String, Value>, keys: &[String]) -> Value {
+    Value::Object(
+        m.iter().filter(|(k, _)| keys.is_empty() || keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+    )
+}
 
 impl Engine {
     /// 2641 up front for a topic, which has no attributes (every group type has them; the

@@ -1,13 +1,13 @@
-//! Conversation groups (B-conversations-groups.md §3.10): create, delete, rename, membership,
-//! the sync of the list and its pushes.
+//! Conversation marks, custom data and conversation groups (B-conversations-groups.md §3):
+//! create, delete, rename, membership, the sync of the list at login and its pushes.
 
 use serde_json::Value;
 
 use crate::obj;
 use crate::value::val;
-use tim_proto::cmd;
+use tim_proto::{cmd, code};
 
-use super::conversations::{contact_id, id_text, strings, throw, ConvOp};
+use super::conversations::{contact, contact_id, failure, id_text, marks_from_bits, strings, throw, ConvOp, MAX_IDS};
 use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
 use crate::model::Conversation;
 
@@ -278,6 +278,113 @@ impl Engine {
         } else {
             self.conv_changed();
             self.conv_groups_changed();
+        }
+    }
+
+    /// The wire contacts of `ids`, with the IDs that have no local conversation (or are not
+    /// C2C/group ones) as failures, like tim-js-sdk.
+    pub(super) fn contacts_of(&self, ids: &[String], group_key: &str) -> (Vec<(String, Value)>, Vec<Value>) {
+        let mut ok = Vec::new();
+        let mut failed = Vec::new();
+        for id in ids {
+            if !self.s.conversations.get(id).is_some_and(Conversation::listed) {
+                failed.push(failure(id, code::CONVERSATION_NOT_FOUND, "conversation not found"));
+            } else if let Some(c) = contact(id, group_key) {
+                ok.push((id.clone(), c));
+            } else {
+                failed.push(failure(id, code::INVALID_CONVERSATION_ID, "invalid conversation ID"));
+            }
+        }
+        (ok, failed)
+    }
+
+    pub(super) fn mark_conversation(&mut self, a: &Value, now: u64) -> CallResult {
+        let ids = strings(a, "conversationIDList");
+        let (Some(mark), Some(enable)) = (a["markType"].as_u64(), a["enableMark"].as_bool()) else {
+            return throw();
+        };
+        if ids.is_empty() || ids.len() > MAX_IDS || !mark.is_power_of_two() {
+            return throw();
+        }
+        let bit = mark.trailing_zeros();
+        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
+        let items: Vec<Value> = ok
+            .iter()
+            .map(|(_, c)| {
+                let mut item = obj! {"OptType": 1, "ContactItem": c};
+                item[if enable { "SetMark" } else { "ClearMark" }] = Value::Array(vec![val(bit)]);
+                item
+            })
+            .collect();
+        if items.is_empty() {
+            return CallResult::Done(Ok(
+                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
+            ));
+        }
+        let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
+        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark { mark, enable, failed }, now)
+    }
+
+    pub(super) fn set_custom_data(&mut self, a: &Value, now: u64) -> CallResult {
+        let ids = strings(a, "conversationIDList");
+        let Some(data) = a["customData"].as_str() else { return throw() };
+        if ids.is_empty() || ids.len() > MAX_IDS || data.len() > 256 {
+            return throw();
+        }
+        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
+        let items: Vec<Value> =
+            ok.iter().map(|(_, c)| obj! {"OptType": 2, "ContactItem": c, "CustomMark": &data}).collect();
+        if items.is_empty() {
+            return CallResult::Done(Ok(
+                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
+            ));
+        }
+        let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
+        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::CustomData { data: data.to_string(), failed }, now)
+    }
+
+    /// Set or clear mark `mark` on conversation `id`; true when it changed.
+    pub(super) fn apply_mark(&mut self, id: &str, mark: u64, enable: bool) -> bool {
+        let Some(c) = self.s.conversations.get_mut(id) else { return false };
+        let has = c.mark_list.contains(&mark);
+        if enable && !has {
+            c.mark_list.push(mark);
+        } else if !enable && has {
+            c.mark_list.retain(|m| *m != mark);
+        } else {
+            return false;
+        }
+        self.touch_conv(id);
+        true
+    }
+
+    /// Marks, custom data and conversation groups of a `page_get` or `get_contact_group`
+    /// item, and its pin flag when the item carries one.
+    pub(super) fn contact_extras(&mut self, item: &Value, id: &str) {
+        let names: Vec<String> = item["ContactGroupId"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| {
+                let gid = match g {
+                    Value::Number(n) => n.to_string(),
+                    other => other.as_str().unwrap_or("").to_string(),
+                };
+                self.s.conv_groups.iter().find(|(i, _)| *i == gid).map(|(_, n)| n.clone())
+            })
+            .collect();
+        let Some(c) = self.s.conversations.get_mut(id) else { return };
+        if let Some(bits) = item["StandardMark"].as_str() {
+            c.mark_list = marks_from_bits(bits);
+        }
+        if let Some(d) = item["CustomMark"].as_str() {
+            c.custom_data = d.to_string();
+        }
+        if item["ContactGroupId"].is_array() {
+            c.conversation_group_list = names;
+        }
+        if let Some(t) = item["TopFlags"].as_u64() {
+            c.is_pinned = t == 1;
         }
     }
 }

@@ -1,7 +1,7 @@
-//! The conversation methods of the engine (B-conversations-groups.md §3): list filters,
-//! profiles, deletion, pinning, read-all, marks, custom data, conversation groups and drafts,
-//! and the conversation pushes of the user's other devices (WIRE.md §5.7 `RecentContactMod`).
-//! Requests carry the bodies tim-js-sdk 2.27.6 sends.
+//! The conversation methods of the engine (B-conversations-groups.md §3): the list and its
+//! filters, profiles, deletion, pinning, read-all and drafts (marks, custom data and
+//! conversation groups: conv_groups.rs; the `RecentContactMod` pushes: events.rs). Requests
+//! carry the bodies tim-js-sdk 2.27.6 sends.
 
 use std::collections::{btree_map, BTreeMap};
 use std::sync::Arc;
@@ -417,83 +417,6 @@ impl Engine {
         }
     }
 
-    /// The wire contacts of `ids`, with the IDs that have no local conversation (or are not
-    /// C2C/group ones) as failures, like tim-js-sdk.
-    pub(super) fn contacts_of(&self, ids: &[String], group_key: &str) -> (Vec<(String, Value)>, Vec<Value>) {
-        let mut ok = Vec::new();
-        let mut failed = Vec::new();
-        for id in ids {
-            if !self.s.conversations.get(id).is_some_and(Conversation::listed) {
-                failed.push(failure(id, code::CONVERSATION_NOT_FOUND, "conversation not found"));
-            } else if let Some(c) = contact(id, group_key) {
-                ok.push((id.clone(), c));
-            } else {
-                failed.push(failure(id, code::INVALID_CONVERSATION_ID, "invalid conversation ID"));
-            }
-        }
-        (ok, failed)
-    }
-
-    pub(super) fn mark_conversation(&mut self, a: &Value, now: u64) -> CallResult {
-        let ids = strings(a, "conversationIDList");
-        let (Some(mark), Some(enable)) = (a["markType"].as_u64(), a["enableMark"].as_bool()) else {
-            return throw();
-        };
-        if ids.is_empty() || ids.len() > MAX_IDS || !mark.is_power_of_two() {
-            return throw();
-        }
-        let bit = mark.trailing_zeros();
-        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
-        let items: Vec<Value> = ok
-            .iter()
-            .map(|(_, c)| {
-                let mut item = obj! {"OptType": 1, "ContactItem": c};
-                item[if enable { "SetMark" } else { "ClearMark" }] = Value::Array(vec![val(bit)]);
-                item
-            })
-            .collect();
-        if items.is_empty() {
-            return CallResult::Done(Ok(
-                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
-            ));
-        }
-        let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark { mark, enable, failed }, now)
-    }
-
-    pub(super) fn set_custom_data(&mut self, a: &Value, now: u64) -> CallResult {
-        let ids = strings(a, "conversationIDList");
-        let Some(data) = a["customData"].as_str() else { return throw() };
-        if ids.is_empty() || ids.len() > MAX_IDS || data.len() > 256 {
-            return throw();
-        }
-        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
-        let items: Vec<Value> =
-            ok.iter().map(|(_, c)| obj! {"OptType": 2, "ContactItem": c, "CustomMark": &data}).collect();
-        if items.is_empty() {
-            return CallResult::Done(Ok(
-                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
-            ));
-        }
-        let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::CustomData { data: data.to_string(), failed }, now)
-    }
-
-    /// Set or clear mark `mark` on conversation `id`; true when it changed.
-    pub(super) fn apply_mark(&mut self, id: &str, mark: u64, enable: bool) -> bool {
-        let Some(c) = self.s.conversations.get_mut(id) else { return false };
-        let has = c.mark_list.contains(&mark);
-        if enable && !has {
-            c.mark_list.push(mark);
-        } else if !enable && has {
-            c.mark_list.retain(|m| *m != mark);
-        } else {
-            return false;
-        }
-        self.touch_conv(id);
-        true
-    }
-
     pub(super) fn set_draft(&mut self, a: &Value, now: u64) -> CallResult {
         let id = s(a, "conversationID");
         let Some(text) = a["draftText"].as_str() else { return throw() };
@@ -509,36 +432,6 @@ impl Engine {
         }
         self.touch_conv(&id);
         CallResult::Done(Ok(obj! {}))
-    }
-
-    /// Marks, custom data and conversation groups of a `page_get` or `get_contact_group`
-    /// item, and its pin flag when the item carries one.
-    pub(super) fn contact_extras(&mut self, item: &Value, id: &str) {
-        let names: Vec<String> = item["ContactGroupId"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|g| {
-                let gid = match g {
-                    Value::Number(n) => n.to_string(),
-                    other => other.as_str().unwrap_or("").to_string(),
-                };
-                self.s.conv_groups.iter().find(|(i, _)| *i == gid).map(|(_, n)| n.clone())
-            })
-            .collect();
-        let Some(c) = self.s.conversations.get_mut(id) else { return };
-        if let Some(bits) = item["StandardMark"].as_str() {
-            c.mark_list = marks_from_bits(bits);
-        }
-        if let Some(d) = item["CustomMark"].as_str() {
-            c.custom_data = d.to_string();
-        }
-        if item["ContactGroupId"].is_array() {
-            c.conversation_group_list = names;
-        }
-        if let Some(t) = item["TopFlags"].as_u64() {
-            c.is_pinned = t == 1;
-        }
     }
 
     pub(super) fn conv_fail(&mut self, call: Option<u64>, op: ConvOp, err: ApiError) {
@@ -607,80 +500,6 @@ impl Engine {
         };
         if let Some(call) = call {
             self.settle(call, result);
-        }
-    }
-
-    /// `RecentContactMod` items (WIRE.md §5.7): what the user did on another device.
-    pub(super) fn recent_contact_mod(&mut self, list: &[Value]) {
-        for m in list {
-            match u(m, "PushType") {
-                1 => {
-                    for c in m["RecentContactDeleteItem"]["RecentContactList"].as_array().into_iter().flatten() {
-                        if let Some(id) = contact_id(c) {
-                            self.forget_conversation(&id);
-                        }
-                    }
-                }
-                t @ (2 | 3) => {
-                    for c in m["RecentContactTopItem"]["RecentContactList"].as_array().into_iter().flatten() {
-                        if let Some(id) = contact_id(c) {
-                            self.set_pinned(&id, t == 2);
-                        }
-                    }
-                }
-                4 => {
-                    let items = &m["RecentContactMarkContact"]["RecentContactMarkContactItem"];
-                    for it in items.as_array().into_iter().flatten() {
-                        let Some(id) = contact_id(&it["RecentContactItem"]) else { continue };
-                        let Some(c) = self.s.conversations.get_mut(&id) else { continue };
-                        if u(it, "OptType") == 2 {
-                            if let Some(d) = it["CustomMark"].as_str().filter(|d| *d != c.custom_data) {
-                                c.custom_data = d.to_string();
-                                self.touch_conv(&id);
-                            }
-                        } else {
-                            let marks = marks_from_bits(it["StandardMark"].as_str().unwrap_or(""));
-                            if marks != c.mark_list {
-                                c.mark_list = marks;
-                                self.touch_conv(&id);
-                            }
-                        }
-                    }
-                }
-                5 => {
-                    let items = &m["RecentContactCreateContactGroup"]["MsgContactGroupContactItem"];
-                    let mut listed = false;
-                    for it in items.as_array().into_iter().flatten() {
-                        let g = &it["MsgGroupItem"];
-                        let name = s(g, "GroupName");
-                        listed |= self.put_conv_group(&id_text(&g["GroupId"]), &name);
-                        for c in it["MsgRecentContactItem"].as_array().into_iter().flatten() {
-                            if let Some(id) = contact_id(c) {
-                                self.file_conversation(&id, &name, true);
-                            }
-                        }
-                    }
-                    if listed {
-                        self.conv_groups_changed();
-                    }
-                }
-                6 => {
-                    for g in m["RecentContactDelContactGroup"]["MsgGroupItem"].as_array().into_iter().flatten() {
-                        let gid = id_text(&g["GroupId"]);
-                        let name = self
-                            .s
-                            .conv_groups
-                            .iter()
-                            .find(|(i, n)| (!gid.is_empty() && *i == gid) || *n == s(g, "GroupName"))
-                            .map(|(_, n)| n.clone());
-                        if let Some(name) = name {
-                            self.erase_conv_group(&name);
-                        }
-                    }
-                }
-                7 => self.conv_group_updated(&m["RecentContactUpdateContactGroup"]),
-                _ => {}
-            }
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Pushes from the server (`EventArray` items) and the coalesced list events.
+//! Pushes from the server (`EventArray` items, `RecentContactMod` of the user's other devices,
+//! WIRE.md §5.7) and the coalesced list events.
 
 use serde_json::Value;
 
@@ -7,6 +8,7 @@ use crate::value::{json_text, sort_by_key2, val};
 use tim_proto::cmd;
 
 use super::c2c::{c2c_peer, control_flags};
+use super::conversations::{contact_id, id_text, marks_from_bits};
 use super::{ev, s, u, Engine, Login, Output};
 use crate::model::{c2c_from_json, Conversation, Message, CONV_C2C};
 
@@ -168,6 +170,80 @@ impl Engine {
                 continue;
             };
             self.emit(name, Some(data));
+        }
+    }
+
+    /// `RecentContactMod` items (WIRE.md §5.7): what the user did on another device.
+    pub(super) fn recent_contact_mod(&mut self, list: &[Value]) {
+        for m in list {
+            match u(m, "PushType") {
+                1 => {
+                    for c in m["RecentContactDeleteItem"]["RecentContactList"].as_array().into_iter().flatten() {
+                        if let Some(id) = contact_id(c) {
+                            self.forget_conversation(&id);
+                        }
+                    }
+                }
+                t @ (2 | 3) => {
+                    for c in m["RecentContactTopItem"]["RecentContactList"].as_array().into_iter().flatten() {
+                        if let Some(id) = contact_id(c) {
+                            self.set_pinned(&id, t == 2);
+                        }
+                    }
+                }
+                4 => {
+                    let items = &m["RecentContactMarkContact"]["RecentContactMarkContactItem"];
+                    for it in items.as_array().into_iter().flatten() {
+                        let Some(id) = contact_id(&it["RecentContactItem"]) else { continue };
+                        let Some(c) = self.s.conversations.get_mut(&id) else { continue };
+                        if u(it, "OptType") == 2 {
+                            if let Some(d) = it["CustomMark"].as_str().filter(|d| *d != c.custom_data) {
+                                c.custom_data = d.to_string();
+                                self.touch_conv(&id);
+                            }
+                        } else {
+                            let marks = marks_from_bits(it["StandardMark"].as_str().unwrap_or(""));
+                            if marks != c.mark_list {
+                                c.mark_list = marks;
+                                self.touch_conv(&id);
+                            }
+                        }
+                    }
+                }
+                5 => {
+                    let items = &m["RecentContactCreateContactGroup"]["MsgContactGroupContactItem"];
+                    let mut listed = false;
+                    for it in items.as_array().into_iter().flatten() {
+                        let g = &it["MsgGroupItem"];
+                        let name = s(g, "GroupName");
+                        listed |= self.put_conv_group(&id_text(&g["GroupId"]), &name);
+                        for c in it["MsgRecentContactItem"].as_array().into_iter().flatten() {
+                            if let Some(id) = contact_id(c) {
+                                self.file_conversation(&id, &name, true);
+                            }
+                        }
+                    }
+                    if listed {
+                        self.conv_groups_changed();
+                    }
+                }
+                6 => {
+                    for g in m["RecentContactDelContactGroup"]["MsgGroupItem"].as_array().into_iter().flatten() {
+                        let gid = id_text(&g["GroupId"]);
+                        let name = self
+                            .s
+                            .conv_groups
+                            .iter()
+                            .find(|(i, n)| (!gid.is_empty() && *i == gid) || *n == s(g, "GroupName"))
+                            .map(|(_, n)| n.clone());
+                        if let Some(name) = name {
+                            self.erase_conv_group(&name);
+                        }
+                    }
+                }
+                7 => self.conv_group_updated(&m["RecentContactUpdateContactGroup"]),
+                _ => {}
+            }
         }
     }
 }

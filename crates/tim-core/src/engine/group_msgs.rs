@@ -347,4 +347,25 @@ impl Engine {
         }
         self.touch_conv(&format!("{CONV_GROUP}{gid}"));
     }
+
+    /// tim-js-sdk sends this custom message to every new group it creates (WIRE.md §4.2).
+    pub(super) fn send_group_create_message(&mut self, group_id: &str, now: u64) {
+        let ext = if self.intl() {
+            format!("{} created a group", self.s.user)
+        } else {
+            format!("{}创建群组", self.s.user)
+        };
+        let msg = obj! {"to": &group_id, "conversationType": &CONV_GROUP, "payload": obj!{"data": "group_create", "description": "", "extension": &ext}};
+        if let CallResult::Done(Ok(m)) = self.create_message("createCustomMessage", msg, now) {
+            let _ = self.send_message(m, Value::Null, now);
+        }
+    }
+
+    /// Keep a group conversation's profile in step with its group.
+    pub(super) fn sync_group_conversation(&mut self, g: &Value) {
+        let conv_id = format!("{CONV_GROUP}{}", s(g, "groupID"));
+        if let Some(c) = self.s.conversations.get_mut(&conv_id) {
+            c.group_profile = g.clone();
+        }
+    }
 }

@@ -9,10 +9,47 @@ use crate::obj;
 use crate::value::sort_by_key2;
 use tim_proto::cmd;
 
-use super::groups::{GroupOp, Resync, RESYNC_CAP, RESYNC_PAGE};
+use super::groups::GroupOp;
 use super::{ev, u, Engine};
 use crate::group::GRP_AVCHATROOM;
 use crate::model::{Message, CONV_GROUP};
+
+/// At most this many missed messages (the newest) are fetched and announced by one resync of a
+/// group; older ones stay on the server for `getMessageList` (docs/cache.md, "Resync").
+pub(super) const RESYNC_CAP: u64 = 1_000;
+/// `ReqMsgNumber` of a resync page (tim-js-sdk's group roaming page).
+pub(super) const RESYNC_PAGE: u64 = 20;
+
+/// The resync of group messages the app has not heard of: those sent while the connection was
+/// down, or since the cache a warm start (or a resumed tab session) began from was written.
+#[derive(Debug, Default)]
+pub(super) struct GroupSync {
+    /// The newest sequence the app had of each group conversation when the sync began (before
+    /// pushes or the sync itself move it), taken once when the conversation list names more.
+    pub(super) base: HashMap<String, u64>,
+    /// The newest sequence the network named for each group conversation and the session took
+    /// in (silently on the first sync of a cold start, else by a resync).
+    pub(super) named: HashMap<String, u64>,
+    /// Resyncs in flight, by conversation ID.
+    pub(super) running: HashMap<String, Resync>,
+}
+
+/// One resync of a group conversation: the range `(floor, top]`, fetched downward.
+#[derive(Debug, Default)]
+pub(super) struct Resync {
+    /// The newest sequence the app had (or the cap's bound): not fetched.
+    pub(super) floor: u64,
+    /// The newest sequence the network named.
+    pub(super) top: u64,
+    /// A later sequence named while this resync ran: the range above `top` follows.
+    pub(super) again: u64,
+    /// The `ReqMsgSeq` of the page asked for.
+    pub(super) asked: u64,
+    /// Fetched items not yet filed.
+    pub(super) items: Vec<Value>,
+    /// Messages of the range a history page filed meanwhile, announced with the rest.
+    pub(super) fresh: Vec<Message>,
+}
 
 impl Engine {
     /// The newest sequence of group `gid` the session holds: its history in memory, its

@@ -1,7 +1,7 @@
-//! The group methods of the engine (B-conversations-groups.md §4), group messages, tips and
-//! system notices (WIRE.md §4.9, §5.5). Requests carry the bodies tim-js-sdk 2.27.6 sends.
-
-use std::collections::HashMap;
+//! The group methods of the engine (B-conversations-groups.md §4): the joined-group list,
+//! profiles, create, join, leave, owner and profile changes, and the routing of [`GroupOp`]
+//! replies (members: group_members.rs; messages, tips, notices: group_msgs.rs; the resync:
+//! group_sync.rs). Requests carry the bodies tim-js-sdk 2.27.6 sends.
 
 use serde_json::Value;
 
@@ -11,7 +11,6 @@ use tim_proto::{cmd, code};
 
 use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
 use crate::group::{custom_fields_to_wire, merge_group, GROUP_TYPES, GRP_AVCHATROOM, GRP_COMMUNITY, GRP_WORK};
-use crate::model::{Message, CONV_GROUP};
 
 /// Page size of `get_joined_group_list`, as tim-js-sdk 2.x pages it.
 pub(super) const JOINED_PAGE: u64 = 50;
@@ -50,43 +49,6 @@ pub(super) const PROFILE_FILTER: [&str; 15] = [
     "NextMsgSeq",
     "ShutUpAllMember",
 ];
-
-/// At most this many missed messages (the newest) are fetched and announced by one resync of a
-/// group; older ones stay on the server for `getMessageList` (docs/cache.md, "Resync").
-pub(super) const RESYNC_CAP: u64 = 1_000;
-/// `ReqMsgNumber` of a resync page (tim-js-sdk's group roaming page).
-pub(super) const RESYNC_PAGE: u64 = 20;
-
-/// The resync of group messages the app has not heard of: those sent while the connection was
-/// down, or since the cache a warm start (or a resumed tab session) began from was written.
-#[derive(Debug, Default)]
-pub(super) struct GroupSync {
-    /// The newest sequence the app had of each group conversation when the sync began (before
-    /// pushes or the sync itself move it), taken once when the conversation list names more.
-    pub(super) base: HashMap<String, u64>,
-    /// The newest sequence the network named for each group conversation and the session took
-    /// in (silently on the first sync of a cold start, else by a resync).
-    pub(super) named: HashMap<String, u64>,
-    /// Resyncs in flight, by conversation ID.
-    pub(super) running: HashMap<String, Resync>,
-}
-
-/// One resync of a group conversation: the range `(floor, top]`, fetched downward.
-#[derive(Debug, Default)]
-pub(super) struct Resync {
-    /// The newest sequence the app had (or the cap's bound): not fetched.
-    pub(super) floor: u64,
-    /// The newest sequence the network named.
-    pub(super) top: u64,
-    /// A later sequence named while this resync ran: the range above `top` follows.
-    pub(super) again: u64,
-    /// The `ReqMsgSeq` of the page asked for.
-    pub(super) asked: u64,
-    /// Fetched items not yet filed.
-    pub(super) items: Vec<Value>,
-    /// Messages of the range a history page filed meanwhile, announced with the rest.
-    pub(super) fresh: Vec<Message>,
-}
 
 /// What a group request is for; its reply is handled by [`Engine::group_reply`].
 #[derive(Debug, Clone, PartialEq)]
@@ -595,27 +557,6 @@ impl Engine {
         out["group"] = g;
         if let Some(call) = call {
             self.settle(call, Ok(out));
-        }
-    }
-
-    /// tim-js-sdk sends this custom message to every new group it creates (WIRE.md §4.2).
-    pub(super) fn send_group_create_message(&mut self, group_id: &str, now: u64) {
-        let ext = if self.intl() {
-            format!("{} created a group", self.s.user)
-        } else {
-            format!("{}创建群组", self.s.user)
-        };
-        let msg = obj! {"to": &group_id, "conversationType": &CONV_GROUP, "payload": obj!{"data": "group_create", "description": "", "extension": &ext}};
-        if let CallResult::Done(Ok(m)) = self.create_message("createCustomMessage", msg, now) {
-            let _ = self.send_message(m, Value::Null, now);
-        }
-    }
-
-    /// Keep a group conversation's profile in step with its group.
-    pub(super) fn sync_group_conversation(&mut self, g: &Value) {
-        let conv_id = format!("{CONV_GROUP}{}", s(g, "groupID"));
-        if let Some(c) = self.s.conversations.get_mut(&conv_id) {
-            c.group_profile = g.clone();
         }
     }
 }

@@ -319,7 +319,7 @@ struct Session {
     /// AVChatRoom, attribute, counter and topic state.
     rooms: rooms::Rooms,
     /// The resync of group messages missed while offline or before a reload.
-    gsync: groups::GroupSync,
+    gsync: group_sync::GroupSync,
     /// Conversation groups `(convGroupID, name)`, in creation order.
     conv_groups: Vec<(String, String)>,
     /// The total unread count last emitted.

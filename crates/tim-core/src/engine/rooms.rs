@@ -1,6 +1,7 @@
-//! AVChatRooms, group attributes, group counters, communities and topics
-//! (B-conversations-groups.md §4.4, §4.13, §4.15–§4.17; WIRE.md §4.9, §5.5). Requests carry the
-//! bodies tim-js-sdk 2.27.6 sends; replies and pushes are read the way it reads them.
+//! AVChatRooms (B-conversations-groups.md §4.4; WIRE.md §4.9, §5.5), the per-group room state
+//! that attributes.rs and topics.rs fill, the addressing of community and topic requests, and the
+//! routing of [`RoomOp`] replies. Requests carry the bodies tim-js-sdk 2.27.6 sends; replies and
+//! pushes are read the way it reads them.
 //!
 //! AVChatRoom traffic arrives over the WebSocket pushes like any group's (our server answers
 //! `apply_join_group` without a `LongPollingKey`, so tim-js-sdk does not long-poll either).
@@ -13,6 +14,7 @@ use crate::obj;
 use crate::value::val;
 use tim_proto::cmd;
 
+use super::attributes::{Attrs, Counters};
 use super::{s, u, ApiError, CallResult, Engine, Purpose};
 use crate::group::{member_from_wire, merge_group, GRP_AVCHATROOM, GRP_COMMUNITY, TOPIC_MARK};
 use crate::model::CONV_GROUP;
@@ -24,38 +26,13 @@ pub(super) const MILLION_SERVICE: &str = "million_group_open_http_svc";
 /// Community IDs start with this (`@TGS#_`); topic IDs add [`TOPIC_MARK`] and a suffix.
 pub(super) const COMMUNITY_PREFIX: &str = "@TGS#_";
 
-pub(super) const GROUP_ATTRIBUTES_UPDATED: &str = "groupAttributesUpdated";
-pub(super) const GROUP_COUNTER_UPDATED: &str = "onGroupCounterUpdated";
-pub(super) const TOPIC_CREATED: &str = "onTopicCreated";
-pub(super) const TOPIC_DELETED: &str = "onTopicDeleted";
-pub(super) const TOPIC_UPDATED: &str = "onTopicUpdated";
-
-/// Group attribute API on a topic (topics have no attributes).
-pub(super) const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
-/// More than [`ATTR_WRITES`] attribute writes in [`ATTR_WRITE_WINDOW_MS`].
-pub(super) const GROUP_ATTR_WRITE_LIMITED: i64 = 8511;
 /// `deleteGroupMember` on an AVChatRoom without a ban `duration`.
 pub(super) const BAN_DURATION_INVALID: i64 = 2686;
 /// `deleteGroupMember` on a group the SDK does not know.
 pub(super) const CANNOT_FIND_GROUP: i64 = 2603;
-/// A `topicID` that is not `<communityID>@TOPIC#_<suffix>`.
-pub(super) const ILLEGAL_TOPIC_ID: i64 = 3021;
 
-/// Attribute writes (init, set, delete together) allowed per window, SDK side.
-pub(super) const ATTR_WRITES: usize = 10;
-pub(super) const ATTR_WRITE_WINDOW_MS: u64 = 5_000;
-/// tim-js-sdk's attribute and counter cache lifetimes.
-pub(super) const ATTR_CACHE_MS: u64 = 30_000;
-pub(super) const COUNTER_CACHE_MS: u64 = 30_000;
-pub(super) const TOPIC_CACHE_MS: u64 = 300_000;
 /// The online count's cache lifetime when the server gives none (`ExpireTime`, seconds).
 pub(super) const ONLINE_COUNT_EXPIRE_S: u64 = 60;
-
-/// Attribute operations, numbered as on the wire (`GroupAttrOption.OpType`).
-pub(super) const ATTR_INIT: u64 = 1;
-pub(super) const ATTR_CLEAR: u64 = 3;
-pub(super) const ATTR_DELETE: u64 = 4;
-pub(super) const ATTR_GET: u64 = 5;
 
 /// What a room, attribute, counter or topic request is for; its reply is handled by
 /// [`Engine::room_reply`].
@@ -94,61 +71,6 @@ pub(super) enum RoomOp {
     TopicUpdate { group_id: String, topic_id: String, fields: Value },
     /// `get_topic`; `all`: the call asked for every topic.
     TopicList { group_id: String, all: bool },
-}
-
-/// A room's attributes as tim-js-sdk caches them.
-#[derive(Debug, Default, Clone)]
-pub(super) struct Attrs {
-    pub(super) local_main: u64,
-    pub(super) remote_main: u64,
-    pub(super) updated: u64,
-    /// key → `{value, seq}` (JSON maps keep the wasm small: their code is shared)
-    pub(super) map: Map<String, Value>,
-}
-
-impl Attrs {
-    pub(super) fn values(&self, keys: &[String]) -> Map<String, Value> {
-        self.map
-            .iter()
-            .filter(|(k, _)| keys.is_empty() || keys.contains(k))
-            .map(|(k, v)| (k.clone(), v["value"].clone()))
-            .collect()
-    }
-
-    pub(super) fn seq(&self, key: &str) -> u64 {
-        self.map.get(key).map_or(0, |v| u(v, "seq"))
-    }
-
-    /// Apply an attribute list of operation `op` (wire numbering).
-    pub(super) fn apply(&mut self, list: &[Value], op: u64) {
-        match op {
-            ATTR_CLEAR => self.map.clear(),
-            ATTR_DELETE => {
-                for a in list {
-                    self.map.remove(&s(a, "key"));
-                }
-            }
-            _ => {
-                if op == ATTR_INIT || op == ATTR_GET {
-                    self.map.clear();
-                }
-                for a in list {
-                    let key = s(a, "key");
-                    if !key.is_empty() {
-                        self.map.insert(key, obj! {"value": &s(a, "value"), "seq": &u(a, "sequence")});
-                    }
-                }
-            }
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-pub(super) struct Counters {
-    pub(super) seq: u64,
-    pub(super) updated: u64,
-    /// key → value (a JSON number)
-    pub(super) map: Map<String, Value>,
 }
 
 #[derive(Debug, Default)]
@@ -243,100 +165,6 @@ pub(super) fn reject(code: i64, message: impl Into<String>) -> CallResult {
 
 pub(super) fn strings(a: &Value, k: &str) -> Vec<String> {
     a[k].as_array().map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
-}
-
-/// The `{key: string}` map of an attribute call, or `None` when it is not one.
-pub(super) fn string_map(v: &Value) -> Option<Vec<(String, String)>> {
-    let o = v.as_object()?;
-    o.iter().map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()
-}
-
-/// The wire attribute list of a reply or push, with tim-js-sdk's names (`key`, `value`,
-/// `sequence`).
-pub(super) fn attr_list(v: &Value) -> Vec<Value> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .map(|a| {
-            let value = a.get("value").or_else(|| a.get("Val")).and_then(Value::as_str).unwrap_or("");
-            let seq = a.get("seq").or_else(|| a.get("SubKeySeq")).and_then(Value::as_u64).unwrap_or(0);
-            obj! {"key": &s(a, "key"), "value": value, "sequence": seq}
-        })
-        .collect()
-}
-
-/// The `{key: value}` object of a wire counter list.
-pub(super) fn counter_values(v: &Value) -> Map<String, Value> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| Some((c["Key"].as_str()?.to_string(), val(c["Value"].as_i64().unwrap_or(0)))))
-        .collect()
-}
-
-/// The entries of `m` named in `keys` (all for an empty list).
-pub(super) fn pick(m: &Map<String, Value>, keys: &[String]) -> Value {
-    Value::Object(
-        m.iter().filter(|(k, _)| keys.is_empty() || keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
-    )
-}
-
-/// A new Topic object (CONSTANTS.md §9) from app options or a wire `TopicInfo`.
-pub(super) fn new_topic(id: &str) -> Value {
-    obj! {"topicID": id, "topicName": "", "avatar": "", "introduction": "", "notification": "", "unreadCount": 0, "muteAllMembers": false, "customData": "", "groupAtInfoList": Value::Array(vec![]), "lastMessage": obj!{"lastTime": 0, "lastSequence": 0, "fromAccount": "", "messageForShow": "", "payload": Value::Null, "type": "", "isRevoked": false, "cloudCustomData": "", "onlineOnlyFlag": false, "nick": "", "nameCard": "", "version": 0, "isPeerRead": false, "revoker": Value::Null}, "selfInfo": obj!{"muteTime": 0, "readedSequence": 0, "messageRemindType": "", "excludedUnreadSequenceList": Value::Null}, "nextMessageSeq": 0}
-}
-
-/// Merge app-named topic fields (`topicName`, `avatar`, …, `muteAllMembers` as a boolean, 1,
-/// or "On") into `t`.
-pub(super) fn merge_topic_fields(t: &mut Value, f: &Value) {
-    for k in ["topicName", "avatar", "introduction", "notification", "customData"] {
-        if let Some(v) = f[k].as_str() {
-            t[k] = val(v);
-        }
-    }
-    match &f["muteAllMembers"] {
-        Value::Bool(b) => t["muteAllMembers"] = val(*b),
-        Value::Number(n) => t["muteAllMembers"] = val(n.as_u64() == Some(1)),
-        Value::String(x) => t["muteAllMembers"] = val(x == "On"),
-        _ => {}
-    }
-}
-
-/// tim-js-sdk's `_computeUnreadCount`: the sequences after the read one, less the excluded.
-pub(super) fn topic_unread(t: &Value) -> u64 {
-    let next = t["nextMessageSeq"].as_u64().unwrap_or(0);
-    let read = t["selfInfo"]["readedSequence"].as_u64().unwrap_or(0);
-    let excluded = t["selfInfo"]["excludedUnreadSequenceList"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_u64)
-        .filter(|s| *s >= read && *s < next)
-        .count() as u64;
-    next.saturating_sub(read + 1).saturating_sub(excluded)
-}
-
-/// App names of a wire `TopicInfo` (or `MsgTopicNewInfo`).
-pub(super) fn topic_fields(w: &Value) -> Value {
-    let mut f = obj! {};
-    for (wire, app) in [
-        ("TopicName", "topicName"),
-        ("FaceUrl", "avatar"),
-        ("TopicFaceUrl", "avatar"),
-        ("Introduction", "introduction"),
-        ("TopicIntroduction", "introduction"),
-        ("Notification", "notification"),
-        ("TopicNotification", "notification"),
-        ("CustomString", "customData"),
-    ] {
-        if let Some(v) = w[wire].as_str() {
-            f[app] = val(v);
-        }
-    }
-    if let Some(m) = w.get("ShutUpAllFlag").or_else(|| w.get("ShutupAll")).filter(|m| !m.is_null()) {
-        f["muteAllMembers"] = m.clone();
-    }
-    f
 }
 
 impl Engine {
@@ -628,6 +456,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::super::{attributes::*, topics::*};
     use super::*;
     use serde_json::json;
 

@@ -7,13 +7,77 @@ use crate::obj;
 use crate::value::val;
 use tim_proto::cmd;
 
-use super::rooms::{
-    community_of, is_topic_id, merge_topic_fields, new_topic, reject, strings, throw, topic_fields, topic_unread,
-    RoomOp, ILLEGAL_TOPIC_ID, TOPIC_CACHE_MS, TOPIC_CREATED, TOPIC_DELETED, TOPIC_UPDATED,
-};
+use super::rooms::{community_of, is_topic_id, reject, strings, throw, RoomOp};
 use super::{s, u, CallResult, Engine};
 use crate::group::{group_message, merge_group, GroupItem};
 use crate::model::{summary, Message, CONV_GROUP};
+
+pub(super) const TOPIC_CREATED: &str = "onTopicCreated";
+pub(super) const TOPIC_DELETED: &str = "onTopicDeleted";
+pub(super) const TOPIC_UPDATED: &str = "onTopicUpdated";
+
+/// A `topicID` that is not `<communityID>@TOPIC#_<suffix>`.
+pub(super) const ILLEGAL_TOPIC_ID: i64 = 3021;
+/// tim-js-sdk's topic list cache lifetime.
+pub(super) const TOPIC_CACHE_MS: u64 = 300_000;
+
+/// A new Topic object (CONSTANTS.md §9) from app options or a wire `TopicInfo`.
+pub(super) fn new_topic(id: &str) -> Value {
+    obj! {"topicID": id, "topicName": "", "avatar": "", "introduction": "", "notification": "", "unreadCount": 0, "muteAllMembers": false, "customData": "", "groupAtInfoList": Value::Array(vec![]), "lastMessage": obj!{"lastTime": 0, "lastSequence": 0, "fromAccount": "", "messageForShow": "", "payload": Value::Null, "type": "", "isRevoked": false, "cloudCustomData": "", "onlineOnlyFlag": false, "nick": "", "nameCard": "", "version": 0, "isPeerRead": false, "revoker": Value::Null}, "selfInfo": obj!{"muteTime": 0, "readedSequence": 0, "messageRemindType": "", "excludedUnreadSequenceList": Value::Null}, "nextMessageSeq": 0}
+}
+
+/// Merge app-named topic fields (`topicName`, `avatar`, …, `muteAllMembers` as a boolean, 1,
+/// or "On") into `t`.
+pub(super) fn merge_topic_fields(t: &mut Value, f: &Value) {
+    for k in ["topicName", "avatar", "introduction", "notification", "customData"] {
+        if let Some(v) = f[k].as_str() {
+            t[k] = val(v);
+        }
+    }
+    match &f["muteAllMembers"] {
+        Value::Bool(b) => t["muteAllMembers"] = val(*b),
+        Value::Number(n) => t["muteAllMembers"] = val(n.as_u64() == Some(1)),
+        Value::String(x) => t["muteAllMembers"] = val(x == "On"),
+        _ => {}
+    }
+}
+
+/// tim-js-sdk's `_computeUnreadCount`: the sequences after the read one, less the excluded.
+pub(super) fn topic_unread(t: &Value) -> u64 {
+    let next = t["nextMessageSeq"].as_u64().unwrap_or(0);
+    let read = t["selfInfo"]["readedSequence"].as_u64().unwrap_or(0);
+    let excluded = t["selfInfo"]["excludedUnreadSequenceList"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_u64)
+        .filter(|s| *s >= read && *s < next)
+        .count() as u64;
+    next.saturating_sub(read + 1).saturating_sub(excluded)
+}
+
+/// App names of a wire `TopicInfo` (or `MsgTopicNewInfo`).
+pub(super) fn topic_fields(w: &Value) -> Value {
+    let mut f = obj! {};
+    for (wire, app) in [
+        ("TopicName", "topicName"),
+        ("FaceUrl", "avatar"),
+        ("TopicFaceUrl", "avatar"),
+        ("Introduction", "introduction"),
+        ("TopicIntroduction", "introduction"),
+        ("Notification", "notification"),
+        ("TopicNotification", "notification"),
+        ("CustomString", "customData"),
+    ] {
+        if let Some(v) = w[wire].as_str() {
+            f[app] = val(v);
+        }
+    }
+    if let Some(m) = w.get("ShutUpAllFlag").or_else(|| w.get("ShutupAll")).filter(|m| !m.is_null()) {
+        f["muteAllMembers"] = m.clone();
+    }
+    f
+}
 
 impl Engine {
     /// A page of the community list (`million_group_open_http_svc.get_joined_group_list`):
