@@ -161,7 +161,7 @@ impl Engine {
         let mut lost_heartbeat = false;
         for key in expired {
             if let Some(p) = self.pending.remove(&key) {
-                if p.purpose == Purpose::Heartbeat {
+                if matches!(p.purpose, Purpose::Heartbeat) {
                     lost_heartbeat = true;
                 }
                 self.fail(p.purpose, ApiError::new(code::NETWORK_TIMEOUT, "request timed out"), now);
@@ -172,7 +172,7 @@ impl Engine {
         }
         if self.open {
             if now.saturating_sub(self.last_inbound) >= HEARTBEAT_SILENCE_MS
-                && !self.pending.values().any(|p| p.purpose == Purpose::Heartbeat)
+                && !self.pending.values().any(|p| matches!(p.purpose, Purpose::Heartbeat))
             {
                 self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
             }
@@ -265,7 +265,7 @@ impl Engine {
                     self.kicked("userSigExpired", code::KICKED_OUT_USERSIG_EXPIRED, false, now);
                     return;
                 }
-                if p.purpose == Purpose::Hello && st.error_code == code::HELLO_ANSWER_KICKED_OUT {
+                if matches!(p.purpose, Purpose::Hello) && st.error_code == code::HELLO_ANSWER_KICKED_OUT {
                     let kind = body["KickType"].as_u64().unwrap_or(1);
                     self.kick_type(kind, now);
                     return;

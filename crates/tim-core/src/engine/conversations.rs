@@ -26,7 +26,7 @@ pub(super) const ACPT_AND_NOTE: &str = "AcceptAndNotify";
 pub(super) const MAX_IDS: usize = 100;
 
 /// What a conversation request is for; its reply is handled by [`Engine::conv_reply`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) enum ConvOp {
     /// `batch_delete`: the conversations deleted locally only, and whether the call named one.
     Delete { local: Vec<String>, single: bool },
@@ -437,7 +437,7 @@ impl Engine {
     pub(super) fn conv_fail(&mut self, call: Option<u64>, op: ConvOp, err: ApiError) {
         if let Some(call) = call {
             self.settle(call, Err(err));
-        } else if op == ConvOp::SyncGroups {
+        } else if matches!(op, ConvOp::SyncGroups) {
             self.conv_changed();
         }
     }

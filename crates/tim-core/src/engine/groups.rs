@@ -51,7 +51,7 @@ pub(super) const PROFILE_FILTER: [&str; 15] = [
 ];
 
 /// What a group request is for; its reply is handled by [`Engine::group_reply`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) enum GroupOp {
     /// `get_joined_group_list` (login, or `getGroupList` when the call is set): the base-info
     /// filter, the offset of this page, the groups of the pages before.

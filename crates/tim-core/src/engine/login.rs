@@ -99,25 +99,21 @@ impl Engine {
 
     pub(super) fn end_session(&mut self, reason: i64) {
         // Calls still waiting for the server are rejected, not left hanging.
-        let dropped: Vec<Purpose> = self
+        let dropped: Vec<u64> = self
             .pending
-            .iter()
-            .filter(|(_, p)| !matches!(p.purpose, Purpose::Heartbeat | Purpose::Ignore))
-            .map(|(_, p)| p.purpose.clone())
-            .collect();
-        self.pending.retain(|_, p| matches!(p.purpose, Purpose::Heartbeat | Purpose::Ignore));
-        for purpose in dropped {
-            let call = match purpose {
+            .values()
+            .filter_map(|p| match p.purpose {
                 Purpose::Login { call }
                 | Purpose::Group { call, .. }
                 | Purpose::Conv { call, .. }
                 | Purpose::Profile { call, .. } => call,
                 Purpose::Send { call, .. } | Purpose::Roam { call, .. } | Purpose::Read { call } => Some(call),
                 _ => None,
-            };
-            if let Some(call) = call {
-                self.settle(call, Err(ApiError::new(reason, "the session ended before the server answered")));
-            }
+            })
+            .collect();
+        self.pending.retain(|_, p| matches!(p.purpose, Purpose::Heartbeat | Purpose::Ignore));
+        for call in dropped {
+            self.settle(call, Err(ApiError::new(reason, "the session ended before the server answered")));
         }
         self.s = Session::default();
         self.login = Login::Out(reason);

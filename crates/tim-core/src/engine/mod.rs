@@ -204,7 +204,7 @@ enum Login {
     In,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 enum Purpose {
     Ignore,
     Heartbeat,

@@ -25,7 +25,7 @@ const MAX_HELD: usize = 1_000;
 const NOT_FOUND: &str = "@TLS#NOT_FOUND";
 
 /// What a profile request is for; its reply is handled by [`Engine::profile_reply`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) enum ProfileOp {
     /// The own profile, read at login.
     Login,

@@ -36,7 +36,7 @@ pub(super) const ONLINE_COUNT_EXPIRE_S: u64 = 60;
 
 /// What a room, attribute, counter or topic request is for; its reply is handled by
 /// [`Engine::room_reply`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) enum RoomOp {
     /// `get_group_self_member_info` after joining AVChatRoom `group_id`.
     JoinProfile { group_id: String },
