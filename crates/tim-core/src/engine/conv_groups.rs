@@ -322,7 +322,12 @@ impl Engine {
             ));
         }
         let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark { mark, enable, failed }, now)
+        self.conv_request(
+            cmd::MARK_CONTACT,
+            body,
+            ConvOp::Mark { mark: Some((mark, enable)), data: String::new(), failed },
+            now,
+        )
     }
 
     pub(super) fn set_custom_data(&mut self, a: &Value, now: u64) -> CallResult {
@@ -340,7 +345,7 @@ impl Engine {
             ));
         }
         let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::CustomData { data: data.to_string(), failed }, now)
+        self.conv_request(cmd::MARK_CONTACT, body, ConvOp::Mark { mark: None, data: data.to_string(), failed }, now)
     }
 
     /// Set or clear mark `mark` on conversation `id`; true when it changed.

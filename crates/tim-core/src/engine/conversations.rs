@@ -32,11 +32,9 @@ pub(super) enum ConvOp {
     Delete { local: Vec<String>, single: bool },
     /// `top` of conversation `id`.
     Pin { id: String, pin: bool },
-    /// `mark_contact` setting (`enable`) or clearing mark `mark`; `failed`: the conversations
-    /// refused before the request.
-    Mark { mark: u64, enable: bool, failed: Vec<Value> },
-    /// `mark_contact` setting the custom data.
-    CustomData { data: String, failed: Vec<Value> },
+    /// `mark_contact`: setting or clearing a mark (`Some((mark, enable))`), or setting the custom
+    /// data `data` (`None`); `failed`: the conversations refused before the request.
+    Mark { mark: Option<(u64, bool)>, data: String, failed: Vec<Value> },
     /// `read_all_unread_msg` of C2C and/or group conversations.
     ReadAll { c2c: bool, group: bool },
     /// `create_contact_group`.
@@ -471,17 +469,12 @@ impl Engine {
                 self.set_pinned(&id, pin);
                 Ok(obj! {"conversationID": &id})
             }
-            ConvOp::Mark { mark, enable, failed } => {
+            ConvOp::Mark { mark, data, failed } => {
                 let (ok, failed) = self.results(&body["ResultItem"], failed);
                 for id in &ok {
-                    self.apply_mark(id, mark, enable);
-                }
-                Ok(obj! {"successConversationIDList": &ok, "failureConversationIDList": &failed})
-            }
-            ConvOp::CustomData { data, failed } => {
-                let (ok, failed) = self.results(&body["ResultItem"], failed);
-                for id in &ok {
-                    if let Some(c) = self.s.conversations.get_mut(id) {
+                    if let Some((mark, enable)) = mark {
+                        self.apply_mark(id, mark, enable);
+                    } else if let Some(c) = self.s.conversations.get_mut(id) {
                         c.custom_data = data.clone();
                         self.touch_conv(id);
                     }

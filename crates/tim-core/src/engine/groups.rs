@@ -58,7 +58,8 @@ pub(super) enum GroupOp {
     JoinedList { filter: Value, offset: u64, acc: Vec<Value> },
     /// `create_group` of a group of type `kind`; `topics`: a community with topics.
     Create { kind: String, name: String, topics: bool },
-    /// `get_group_self_member_info` for a call, resolved as `{group, ...extra}`.
+    /// `get_group_self_member_info` for a call, resolved as `{group, ...extra}`, or without one:
+    /// a probe of a group the engine learned about from a tip or notice.
     Profile { group_id: String, extra: Value },
     /// `apply_join_group`.
     Join { group_id: String },
@@ -84,8 +85,6 @@ pub(super) enum GroupOp {
     Applications { list: Vec<Value> },
     /// `handle_apply_join_group`; `message`: the join-request notice the call named, if any.
     HandleApplication { group_id: String, message: Value },
-    /// A probe of a group the engine learned about from a tip or notice.
-    Probe { group_id: String },
     /// A `group_msg_get` page of a resync of conversation `conv` (see [`Engine::group_resync`]).
     Resync { conv: String },
 }
@@ -174,8 +173,7 @@ impl Engine {
             rf["AppDefinedDataFilter_Group"] = filter;
         }
         let body = obj! {"GroupIdList": Value::Array(vec![val(group_id)]), "ResponseFilter": &rf};
-        let group_id = group_id.to_string();
-        let op = if call.is_some() { GroupOp::Profile { group_id, extra } } else { GroupOp::Probe { group_id } };
+        let op = GroupOp::Profile { group_id: group_id.to_string(), extra };
         self.group_request(cmd::GET_GROUP_SELF_MEMBER_INFO, body, call, op, now);
     }
 
@@ -448,7 +446,6 @@ impl Engine {
                 self.group_profile_request(call, &gid, obj! {"overLimitUserIDList": &over}, Value::Null, now);
             }
             GroupOp::Profile { group_id, extra } => self.group_profile_reply(call, &group_id, extra, &body),
-            GroupOp::Probe { group_id } => self.group_profile_reply(call, &group_id, Value::Null, &body),
             GroupOp::Join { group_id: id } => match s(&body, "JoinedStatus").as_str() {
                 "JoinedSuccess" if u(&body, "HugeGroupFlag") == 1 => self.room_join_reply(call, &id, &body, now),
                 "JoinedSuccess" => {
