@@ -59,6 +59,9 @@ impl Engine {
             return None;
         }
         let msg = Message::from_c2c(m, &self.s.user);
+        if self.sending(&msg.id) {
+            return None;
+        }
         let conv_id = msg.conversation_id.clone();
         let peer = msg.peer().to_string();
         let hist = self.s.history.entry(conv_id.clone()).or_default();
@@ -87,6 +90,13 @@ impl Engine {
         self.touch_conv(&conv_id);
         self.s.dirty_msgs.push(msg.clone());
         Some(msg)
+    }
+
+    /// A `sendmsg` / `send_group_msg` of message `id` waits for its reply. A copy of the message
+    /// that comes back before it (the server echoing it to the sending socket) is not a received
+    /// message: tim-js-sdk drops what this instance sent, and the reply files it.
+    pub(super) fn sending(&self, id: &str) -> bool {
+        self.pending.values().any(|p| matches!(&p.purpose, Purpose::Send { id: sent, .. } if sent == id))
     }
 
     pub(super) fn peer_read(&mut self, r: &Value, _now: u64) {

@@ -21,6 +21,10 @@ const SDK_ABILITY: u64 = 192_371;
 const WEB_SDK_APPID: u64 = 537_048_168;
 const HEARTBEAT_SILENCE_MS: u64 = 10_000;
 const BACKOFF_MS: [u64; 7] = [0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
+/// A frame resets the backoff only once its socket has been open this long: a socket the server
+/// closes sooner counts as a failed attempt (WIRE.md §1.5), or a server that answers and closes
+/// at once would be reconnected to without pause.
+const STABLE_MS: u64 = 1_000;
 
 /// The key a reply is matched with: `servcmd + seq` (WIRE.md §1.3).
 fn match_key(head: &Value) -> String {
@@ -83,6 +87,7 @@ impl Engine {
         self.open = true;
         self.connecting = false;
         self.last_inbound = now;
+        self.opened_at = now;
         self.set_net_state("connected");
         // 1. still-pending requests, resent unchanged (WIRE.md §1.5).
         let mut resend: Vec<(u64, u64, String)> = Vec::new();
@@ -252,7 +257,9 @@ impl Engine {
             return;
         }
         self.last_inbound = now;
-        self.attempts = 0;
+        if now.saturating_sub(self.opened_at) >= STABLE_MS {
+            self.attempts = 0;
+        }
         if let Some(p) = self.pending.remove(&match_key(&frame["head"])) {
             let body = frame["body"].take();
             let st = Status::of(&body);

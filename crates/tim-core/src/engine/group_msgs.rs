@@ -33,6 +33,9 @@ impl Engine {
     pub(super) fn accept_group(&mut self, item: &Value, kind: GroupItem, count_unread: bool) -> Option<Message> {
         let me = self.s.user.clone();
         let msg = group_message(item, kind, &me)?;
+        if self.sending(&msg.id) {
+            return None;
+        }
         let group_id = item_group_id(item);
         let conv_id = msg.conversation_id.clone();
         if !self.s.history.entry(conv_id.clone()).or_default().insert(msg.clone()) {

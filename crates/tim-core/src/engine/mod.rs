@@ -338,6 +338,8 @@ pub struct Engine {
     open: bool,
     connecting: bool,
     attempts: usize,
+    /// When the current socket opened.
+    opened_at: u64,
     reconnect_at: Option<u64>,
     last_inbound: u64,
     seq: u64,
@@ -370,6 +372,7 @@ impl Engine {
             open: false,
             connecting: false,
             attempts: 0,
+            opened_at: now,
             reconnect_at: None,
             last_inbound: now,
             seq: 0,

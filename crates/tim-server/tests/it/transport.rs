@@ -1,10 +1,8 @@
 //! Transport limits (docs/security.md "Transport limits"): a `COMP` frame that inflates past
 //! `max_frame_bytes`, a client that stops reading, half-sent HTTP requests, per-IP caps, and the
 //! counters at `GET /metrics`.
-#![allow(clippy::unwrap_used)]
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::io::Write;
 use std::net::SocketAddr;

@@ -5,10 +5,8 @@
 //! S3 REST API, reached through the same `object_store` client as AWS). Then the whole flow over
 //! real HTTP + WebSocket: `pre_sig` on the socket, `PUT upload_url`, `GET download_url`; refusals;
 //! and two cluster nodes sharing one blob store (with `TIM_TEST_REDIS_URL`).
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tim_server::uploads::{BlobError, BlobKey, BlobStore, LocalDisk, S3Settings, S3Store};

@@ -2,10 +2,8 @@
 //! PostgreSQL database when `TIM_TEST_POSTGRES_URL` is set) and one Redis
 //! (`TIM_TEST_REDIS_URL`, e.g. `redis://127.0.0.1:6390`). Without it every test is skipped with a
 //! loud message. Users get a random suffix, so parallel tests and leftovers in Redis never meet.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};

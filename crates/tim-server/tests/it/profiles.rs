@@ -3,10 +3,8 @@
 //! `ProfileDataMod` push to the writer's other sessions, and the REST `portrait_get` /
 //! `portrait_set`. Runs on the backend of this run (SQLite, or PostgreSQL with
 //! `TIM_TEST_POSTGRES_URL`).
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,9 +1,7 @@
 //! C2C messaging: ordering, dedup of resends, offline sync, live push + IsSyncMsg copies,
 //! history paging, conversations and unread, read reports.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 

@@ -1,10 +1,8 @@
 //! Several writers on one user's sync stream at once, through two storage instances or two
 //! servers on one database ("two nodes"): every message appears exactly once, in one order that
 //! a reader paging with the getmsg cookie sees too, without skipping any.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

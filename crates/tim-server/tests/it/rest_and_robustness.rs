@@ -1,8 +1,6 @@
 //! REST API, malformed input, compression, text mode, demo mode, health.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;

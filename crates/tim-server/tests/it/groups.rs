@@ -1,10 +1,8 @@
 //! Groups against a real server (both backends via the harness; across two nodes when
 //! `TIM_TEST_REDIS_URL` is set): lifecycle, messages, history, read reports, unread in
 //! `page_get`, tips and system notices, permissions, REST, concurrent sequences.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;

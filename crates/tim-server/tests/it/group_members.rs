@@ -2,10 +2,8 @@
 //! `TIM_TEST_POSTGRES_URL` is set): join applications and their handling, owner transfer,
 //! roles, mutes, mute-all, the per-group message rate, member limits, profile lengths, name
 //! cards and custom member fields, member profiles, group counters, and the REST commands.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tim_server::store::{self, Application};

@@ -1,8 +1,6 @@
 //! REST `openim/query_online_status`: online state and one `Detail` entry per logged-in socket.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 

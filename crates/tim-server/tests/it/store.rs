@@ -1,10 +1,8 @@
 //! The `Store` trait against the backend of this run (SQLite, or PostgreSQL when
 //! `TIM_TEST_POSTGRES_URL` is set): accounts, dedup, streams, conversations, read times,
 //! tickets, migrations on reopen, and concurrent start-up of several instances.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::sync::Arc;
 use tim_server::store::{self, Fanout, Inserted, StoredMsg, Ticket, TINY_ID_BASE};
 use tim_server::{App, Config, Store};

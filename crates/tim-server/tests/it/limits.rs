@@ -1,9 +1,7 @@
 //! Request limits and validation (docs/security.md): rate limits, identifier rules, message
 //! element shapes, malformed frames answered, display names from the profile, escaped logs.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::Duration;

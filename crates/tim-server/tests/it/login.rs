@@ -1,8 +1,6 @@
 //! Login, auth failures, reconnect with A2, kick-out.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::time::Duration;
 

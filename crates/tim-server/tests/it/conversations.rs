@@ -2,10 +2,8 @@
 //! pinned conversations first and the list limit, pin / marks / custom data / conversation
 //! groups with their `RecentContactMod` pushes to a second session of the same user, the
 //! conversation-group error codes, per-conversation mark failures, and deletion hiding history.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 use tim_server::config::ConversationsConfig;

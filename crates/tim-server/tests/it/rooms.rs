@@ -1,10 +1,8 @@
 //! AVChatRooms (joins, unstored messages, online count, recent members, bans, attributes) and
 //! communities with topics, against a real server over WebSockets (both backends via the
 //! harness).
-#![allow(clippy::unwrap_used)]
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 

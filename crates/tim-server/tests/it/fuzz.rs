@@ -11,11 +11,8 @@
 //! `ActionStatus`/`ErrorCode` object with the documented code for bad credentials, and the server
 //! keeps answering. A short run is part of `cargo test`; `TIM_FUZZ_CASES=20000 cargo test
 //! --release -p tim-server --test fuzz` is a long run (docs/security.md, "Fuzzing").
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{http_bytes, Client, APP, KEY, OTHER_APP, OTHER_KEY};
+use crate::common::{http_bytes, Client, APP, KEY, OTHER_APP, OTHER_KEY};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
@@ -140,21 +137,13 @@ const KEYS: &[&str] = &[
     "CustomMark",
 ];
 
-/// Element types, documented and not.
-const ELEMS: &[&str] = &[
-    "TIMTextElem",
-    "TIMCustomElem",
-    "TIMFaceElem",
-    "TIMLocationElem",
-    "TIMImageElem",
-    "TIMFileElem",
-    "TIMVideoFileElem",
-    "TIMSoundElem",
-    "TIMRelayElem",
-    "TIMGroupTipElem",
-    "",
-    "X",
-];
+/// Element types, documented and not: the ones the server accepts, a group tip (not sendable)
+/// and nonsense.
+fn elems() -> Vec<&'static str> {
+    let mut v = tim_server::validate::KNOWN_ELEMS.to_vec();
+    v.extend(["TIMGroupTipElem", "", "X"]);
+    v
+}
 
 fn arb_string() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -163,7 +152,7 @@ fn arb_string() -> impl Strategy<Value = String> {
             "ChatRoom", "AVChatRoom", "Community", "Work", "Meeting", "Tag_Profile_IM_Nick", "Tag_Profile_IM_Image",
             "Admin", "Member", "Owner", "", " ", "0", "-1", "\0", "a\nb", "\u{feff}", "🦀", "1400000001",
         ]).prop_map(String::from),
-        1 => prop::sample::select(ELEMS.to_vec()).prop_map(String::from),
+        1 => prop::sample::select(elems()).prop_map(String::from),
         2 => any::<String>().prop_map(|s| s.chars().take(16).collect()),
         1 => (1usize..3000).prop_map(|n| "x".repeat(n)),
     ]
@@ -413,7 +402,7 @@ async fn seed(addr: &str, admin: &str) {
 #[test]
 fn rest_calls_with_mutated_bodies_never_panic() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(common::start());
+    let server = rt.block_on(crate::common::start());
     let addr = server.local_addr().to_string();
     let now = tim_server::now();
     let admin = format!(
@@ -552,7 +541,7 @@ fn ws_bytes(c: &Client, case: &WsCase, seq: u64) -> Vec<u8> {
 #[test]
 fn ws_frames_with_mutated_heads_and_bodies_never_break_the_socket() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt.block_on(common::start());
+    let server = rt.block_on(crate::common::start());
     let addr = server.local_addr().to_string();
     let now = tim_server::now();
     let admin = format!(
