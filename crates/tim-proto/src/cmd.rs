@@ -186,6 +186,10 @@ servcmds! {
     KICK = "im_open_login_svc.kick";
 }
 
+/// Push servcmd of a frame telling this instance that the same user logged in elsewhere
+/// (`StatSvc.KickOther`): the SDK logs in again and resyncs. Not a request, so not in [`ALL`].
+pub const STAT_KICK_OTHER: &str = "StatSvc.KickOther";
+
 /// The client-side timeout of a command in milliseconds (WIRE.md §1.3).
 pub fn timeout_ms(servcmd: &str) -> u64 {
     match servcmd {

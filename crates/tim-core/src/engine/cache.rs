@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::model::{Conversation, Message, CONV_GROUP, CONV_SYSTEM};
 use crate::obj;
+use crate::value::val;
 
 use super::{ev, s, u, ApiError, CallResult, Engine, Login, Output};
 
@@ -398,5 +399,40 @@ impl Engine {
 
     pub(super) fn outbox_dirty(&self) -> bool {
         !self.s.store.outbox_put.is_empty() || !self.s.store.outbox_delete.is_empty()
+    }
+
+    pub(super) fn flush_persist(&mut self) {
+        let s = &mut self.s;
+        if s.user.is_empty()
+            || (s.dirty_convs.is_empty()
+                && s.dirty_msgs.is_empty()
+                && !s.meta_dirty
+                && !s.groups_dirty
+                && !self.outbox_dirty())
+        {
+            return;
+        }
+        let s = &mut self.s;
+        let conversations = std::mem::take(&mut s.dirty_convs)
+            .iter()
+            .filter_map(|id| s.conversations.get(id))
+            .map(Conversation::to_json)
+            .collect();
+        let dirty = std::mem::take(&mut s.dirty_msgs);
+        s.store.note_written(dirty.iter().map(|m| m.id.as_str()));
+        let messages = dirty.iter().map(Message::to_json).collect();
+        // The meta record changes with the cursor and with the IDs of written messages.
+        let meta = if std::mem::take(&mut s.meta_dirty) || !dirty.is_empty() {
+            let recent: Vec<Value> = s.store.recent.iter().map(val).collect();
+            obj! {"cookie": &s.cookie, "recent": Value::Array(recent)}
+        } else {
+            Value::Null
+        };
+        let (outbox, outbox_delete) =
+            (std::mem::take(&mut s.store.outbox_put), std::mem::take(&mut s.store.outbox_delete));
+        let groups = std::mem::take(&mut s.groups_dirty).then(|| s.groups.values().cloned().collect());
+        let out =
+            Output::Persist { user: s.user.clone(), conversations, messages, meta, outbox, outbox_delete, groups };
+        self.out.push_back(out);
     }
 }

@@ -1,7 +1,7 @@
-//! The conversation methods of the engine (B-conversations-groups.md §3): list filters,
-//! profiles, deletion, pinning, read-all, marks, custom data, conversation groups and drafts,
-//! and the conversation pushes of the user's other devices (WIRE.md §5.7 `RecentContactMod`).
-//! Requests carry the bodies tim-js-sdk 2.27.6 sends.
+//! The conversation methods of the engine (B-conversations-groups.md §3): the list and its
+//! filters, profiles, deletion, pinning, read-all and drafts (marks, custom data and
+//! conversation groups: conv_groups.rs; the `RecentContactMod` pushes: events.rs). Requests
+//! carry the bodies tim-js-sdk 2.27.6 sends.
 
 use std::collections::{btree_map, BTreeMap};
 use std::sync::Arc;
@@ -10,48 +10,41 @@ use serde_json::Value;
 
 use crate::obj;
 use crate::value::{sort_by_key2, val};
+use tim_proto::cmd;
 use tim_proto::code;
 
-use super::{ev, s, u, ApiError, CallResult, Engine, Purpose};
+use super::{s, u, ApiError, CallResult, Engine, Purpose};
 use crate::model::{Conversation, CONV_C2C, CONV_GROUP, CONV_SYSTEM};
 
-const BATCH_DELETE: &str = "recentcontact.batch_delete";
-const TOP: &str = "recentcontact.top";
-const MARK_CONTACT: &str = "recentcontact.mark_contact";
-const CREATE_CONTACT_GROUP: &str = "recentcontact.create_contact_group";
-const DEL_CONTACT_GROUP: &str = "recentcontact.del_contact_group";
-const UPDATE_CONTACT_GROUP: &str = "recentcontact.update_contact_group";
-const GET_CONTACT_GROUP: &str = "recentcontact.get_contact_group";
-const READ_ALL: &str = "openim.read_all_unread_msg";
-
 /// `TIM.TYPES.READ_ALL_C2C_MSG` / `READ_ALL_GROUP_MSG`.
-const READ_ALL_C2C_MSG: &str = "readAllC2CMessage";
-const READ_ALL_GROUP_MSG: &str = "readAllGroupMessage";
+pub(super) const READ_ALL_C2C_MSG: &str = "readAllC2CMessage";
+pub(super) const READ_ALL_GROUP_MSG: &str = "readAllGroupMessage";
 /// `TIM.TYPES.MSG_REMIND_ACPT_AND_NOTE`: the one remind type (besides none) the total unread
 /// counts.
-const ACPT_AND_NOTE: &str = "AcceptAndNotify";
+pub(super) const ACPT_AND_NOTE: &str = "AcceptAndNotify";
 /// `markConversation` and friends take at most this many IDs per call.
-const MAX_IDS: usize = 100;
+pub(super) const MAX_IDS: usize = 100;
 
 /// What a conversation request is for; its reply is handled by [`Engine::conv_reply`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) enum ConvOp {
-    /// `batch_delete`; ctx: `{ids, local, single}`.
-    Delete,
-    /// `top`; ctx: `{conversationID, isPinned}`.
-    Pin,
-    /// `mark_contact`; ctx: `{markType?, enableMark?, customData?, failed}`.
-    Mark,
-    /// `read_all_unread_msg`; ctx: `{scope}`.
-    ReadAll,
-    /// `create_contact_group`; ctx: `{groupName, failed}`.
-    CreateGroup,
-    /// `del_contact_group`; ctx: `{groupName}`.
-    DeleteGroup,
-    /// `update_contact_group` rename; ctx: `{oldName, newName}`.
-    RenameGroup,
-    /// `update_contact_group` add/remove; ctx: `{groupName, add, failed}`.
-    GroupMembers,
+    /// `batch_delete`: the conversations deleted locally only, and whether the call named one.
+    Delete { local: Vec<String>, single: bool },
+    /// `top` of conversation `id`.
+    Pin { id: String, pin: bool },
+    /// `mark_contact`: setting or clearing a mark (`Some((mark, enable))`), or setting the custom
+    /// data `data` (`None`); `failed`: the conversations refused before the request.
+    Mark { mark: Option<(u64, bool)>, data: String, failed: Vec<Value> },
+    /// `read_all_unread_msg` of C2C and/or group conversations.
+    ReadAll { c2c: bool, group: bool },
+    /// `create_contact_group`.
+    CreateGroup { name: String, failed: Vec<Value> },
+    /// `del_contact_group`.
+    DeleteGroup { name: String },
+    /// `update_contact_group` rename.
+    RenameGroup { old: String, new: String },
+    /// `update_contact_group` adding (`add`) or removing conversations.
+    GroupMembers { name: String, add: bool, failed: Vec<Value> },
     /// `get_contact_group` of the login sequence.
     SyncGroups,
 }
@@ -61,8 +54,8 @@ pub(super) enum ConvOp {
 /// serialisation): every mutable access drops the text.
 #[derive(Debug, Default)]
 pub(super) struct ConvMap {
-    map: BTreeMap<String, Conversation>,
-    list: Option<Arc<str>>,
+    pub(super) map: BTreeMap<String, Conversation>,
+    pub(super) list: Option<Arc<str>>,
 }
 
 impl ConvMap {
@@ -104,7 +97,7 @@ impl ConvMap {
 }
 
 /// The JSON array text of `list`.
-fn json_array<'a>(list: impl IntoIterator<Item = &'a Conversation>) -> Arc<str> {
+pub(super) fn json_array<'a>(list: impl IntoIterator<Item = &'a Conversation>) -> Arc<str> {
     let mut out = vec![b'['];
     for (i, c) in list.into_iter().enumerate() {
         if i > 0 {
@@ -117,16 +110,16 @@ fn json_array<'a>(list: impl IntoIterator<Item = &'a Conversation>) -> Arc<str> 
     String::from_utf8(out).unwrap_or_default().into()
 }
 
-fn throw() -> CallResult {
+pub(super) fn throw() -> CallResult {
     CallResult::Throw("Params validate failed.".into())
 }
 
-fn reject(code: i64, message: impl Into<String>) -> CallResult {
+pub(super) fn reject(code: i64, message: impl Into<String>) -> CallResult {
     CallResult::Done(Err(ApiError::new(code, message)))
 }
 
 /// The wire contact of a C2C or group conversation ID (`{Type, To_Account}` / `{Type, ToGroupId}`).
-fn contact(id: &str, group_key: &str) -> Option<Value> {
+pub(super) fn contact(id: &str, group_key: &str) -> Option<Value> {
     if let Some(peer) = id.strip_prefix(CONV_C2C).filter(|p| !p.is_empty()) {
         return Some(obj! {"Type": 1, "To_Account": &peer});
     }
@@ -158,18 +151,18 @@ pub(super) fn marks_from_bits(bits: &str) -> Vec<u64> {
 }
 
 /// The string list of `a[k]`.
-fn strings(a: &Value, k: &str) -> Vec<String> {
+pub(super) fn strings(a: &Value, k: &str) -> Vec<String> {
     a[k].as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
 }
 
-fn failure(id: &str, code: i64, message: &str) -> Value {
+pub(super) fn failure(id: &str, code: i64, message: &str) -> Value {
     obj! {"conversationID": &id, "code": &code, "message": &message}
 }
 
 impl Engine {
-    fn conv_request(&mut self, servcmd: &str, body: Value, op: ConvOp, ctx: Value, now: u64) -> CallResult {
+    pub(super) fn conv_request(&mut self, servcmd: &str, body: Value, op: ConvOp, now: u64) -> CallResult {
         let call = self.pending_call();
-        self.request(servcmd, body, Purpose::Conv { call: Some(call), op, ctx }, now);
+        self.request(servcmd, body, Purpose::Conv { call: Some(call), op }, now);
         CallResult::Pending(call)
     }
 
@@ -204,8 +197,6 @@ impl Engine {
         Some(r)
     }
 
-    // ------------------------------------------------------------- listing
-
     /// The list, sorted: pinned first, then by activation, newest first (spec §3.1).
     pub(super) fn sorted_list(&self) -> Vec<&Conversation> {
         let mut list: Vec<&Conversation> =
@@ -229,7 +220,7 @@ impl Engine {
 
     /// `getConversationList(options)`: only the given IDs, or those matching the filter
     /// `{type, markType, groupName}` (criteria AND-combined).
-    fn filtered_conversations(&self, a: &Value) -> Vec<&Conversation> {
+    pub(super) fn filtered_conversations(&self, a: &Value) -> Vec<&Conversation> {
         let list = self.sorted_list();
         match a {
             Value::Array(ids) => list.into_iter().filter(|c| ids.iter().any(|i| *i == c.conversation_id)).collect(),
@@ -261,7 +252,7 @@ impl Engine {
             .sum()
     }
 
-    fn conversation_profile(&mut self, a: &Value) -> CallResult {
+    pub(super) fn conversation_profile(&mut self, a: &Value) -> CallResult {
         let id = a.as_str().unwrap_or("").to_string();
         if id.is_empty() {
             return throw();
@@ -286,9 +277,7 @@ impl Engine {
         CallResult::Done(Ok(obj! {"conversation": &c.to_json()}))
     }
 
-    // ------------------------------------------------------------- delete
-
-    fn delete_conversation(&mut self, a: &Value, now: u64) -> CallResult {
+    pub(super) fn delete_conversation(&mut self, a: &Value, now: u64) -> CallResult {
         let (ids, single, clear) = match a {
             Value::String(id) => (vec![id.clone()], true, true),
             Value::Object(_) if a["conversationIDList"].is_array() => {
@@ -317,10 +306,10 @@ impl Engine {
             return self.settle_delete(None, local, single);
         }
         let body = obj! {"From_Account": &self.s.user, "ContactItem": &items, "ClearRamble": &u32::from(clear)};
-        self.conv_request(BATCH_DELETE, body, ConvOp::Delete, obj! {"local": &local, "single": &single}, now)
+        self.conv_request(cmd::BATCH_DELETE, body, ConvOp::Delete { local, single }, now)
     }
 
-    fn settle_delete(&mut self, call: Option<u64>, ids: Vec<String>, single: bool) -> CallResult {
+    pub(super) fn settle_delete(&mut self, call: Option<u64>, ids: Vec<String>, single: bool) -> CallResult {
         let r = if ids.is_empty() {
             Err(ApiError::new(code::CONVERSATION_NOT_FOUND, "conversation not found"))
         } else if single {
@@ -352,9 +341,7 @@ impl Engine {
         self.touch_conv(id);
     }
 
-    // ---------------------------------------------------------------- pin
-
-    fn pin_conversation(&mut self, a: &Value, now: u64) -> CallResult {
+    pub(super) fn pin_conversation(&mut self, a: &Value, now: u64) -> CallResult {
         let id = s(a, "conversationID");
         let Some(pin) = a["isPinned"].as_bool() else { return throw() };
         if id.is_empty() {
@@ -370,10 +357,10 @@ impl Engine {
             return reject(code::INVALID_CONVERSATION_ID, format!("cannot pin {id}"));
         };
         let body = obj! {"From_Account": &self.s.user, "OperationType": &if pin { 1 } else { 2 }, "RecentContactItem": Value::Array(vec![item])};
-        self.conv_request(TOP, body, ConvOp::Pin, obj! {"conversationID": &id, "isPinned": &pin}, now)
+        self.conv_request(cmd::TOP, body, ConvOp::Pin { id, pin }, now)
     }
 
-    fn set_pinned(&mut self, id: &str, pin: bool) {
+    pub(super) fn set_pinned(&mut self, id: &str, pin: bool) {
         if let Some(c) = self.s.conversations.get_mut(id) {
             if c.is_pinned != pin {
                 c.is_pinned = pin;
@@ -382,9 +369,7 @@ impl Engine {
         }
     }
 
-    // ------------------------------------------------------------ read all
-
-    fn set_all_read(&mut self, a: &Value, now: u64) -> CallResult {
+    pub(super) fn set_all_read(&mut self, a: &Value, now: u64) -> CallResult {
         let scope = a["scope"].as_str().unwrap_or("readAllMessage").to_string();
         let (c2c, group) = match scope.as_str() {
             READ_ALL_C2C_MSG => (true, false),
@@ -403,7 +388,7 @@ impl Engine {
             }
         }
         let body = obj! {"C2CReadAllMsg": &read_c2c, "GroupReadInfo": &groups};
-        self.conv_request(READ_ALL, body, ConvOp::ReadAll, obj! {"c2c": &c2c, "group": &group}, now)
+        self.conv_request(cmd::READ_ALL_UNREAD_MSG, body, ConvOp::ReadAll { c2c, group }, now)
     }
 
     /// Clear the unread counts of every C2C (`c2c`) and/or group (`group`) conversation.
@@ -430,89 +415,7 @@ impl Engine {
         }
     }
 
-    // ---------------------------------------------------------- marks, data
-
-    /// The wire contacts of `ids`, with the IDs that have no local conversation (or are not
-    /// C2C/group ones) as failures, like tim-js-sdk.
-    fn contacts_of(&self, ids: &[String], group_key: &str) -> (Vec<(String, Value)>, Vec<Value>) {
-        let mut ok = Vec::new();
-        let mut failed = Vec::new();
-        for id in ids {
-            if !self.s.conversations.get(id).is_some_and(Conversation::listed) {
-                failed.push(failure(id, code::CONVERSATION_NOT_FOUND, "conversation not found"));
-            } else if let Some(c) = contact(id, group_key) {
-                ok.push((id.clone(), c));
-            } else {
-                failed.push(failure(id, code::INVALID_CONVERSATION_ID, "invalid conversation ID"));
-            }
-        }
-        (ok, failed)
-    }
-
-    fn mark_conversation(&mut self, a: &Value, now: u64) -> CallResult {
-        let ids = strings(a, "conversationIDList");
-        let (Some(mark), Some(enable)) = (a["markType"].as_u64(), a["enableMark"].as_bool()) else {
-            return throw();
-        };
-        if ids.is_empty() || ids.len() > MAX_IDS || !mark.is_power_of_two() {
-            return throw();
-        }
-        let bit = mark.trailing_zeros();
-        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
-        let items: Vec<Value> = ok
-            .iter()
-            .map(|(_, c)| {
-                let mut item = obj! {"OptType": 1, "ContactItem": c};
-                item[if enable { "SetMark" } else { "ClearMark" }] = Value::Array(vec![val(bit)]);
-                item
-            })
-            .collect();
-        if items.is_empty() {
-            return CallResult::Done(Ok(
-                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
-            ));
-        }
-        let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        let ctx = obj! {"markType": &mark, "enableMark": &enable, "failed": &failed};
-        self.conv_request(MARK_CONTACT, body, ConvOp::Mark, ctx, now)
-    }
-
-    fn set_custom_data(&mut self, a: &Value, now: u64) -> CallResult {
-        let ids = strings(a, "conversationIDList");
-        let Some(data) = a["customData"].as_str() else { return throw() };
-        if ids.is_empty() || ids.len() > MAX_IDS || data.len() > 256 {
-            return throw();
-        }
-        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
-        let items: Vec<Value> =
-            ok.iter().map(|(_, c)| obj! {"OptType": 2, "ContactItem": c, "CustomMark": &data}).collect();
-        if items.is_empty() {
-            return CallResult::Done(Ok(
-                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
-            ));
-        }
-        let body = obj! {"From_Account": &self.s.user, "MarkItem": &items};
-        self.conv_request(MARK_CONTACT, body, ConvOp::Mark, obj! {"customData": &data, "failed": &failed}, now)
-    }
-
-    /// Set or clear mark `mark` on conversation `id`; true when it changed.
-    fn apply_mark(&mut self, id: &str, mark: u64, enable: bool) -> bool {
-        let Some(c) = self.s.conversations.get_mut(id) else { return false };
-        let has = c.mark_list.contains(&mark);
-        if enable && !has {
-            c.mark_list.push(mark);
-        } else if !enable && has {
-            c.mark_list.retain(|m| *m != mark);
-        } else {
-            return false;
-        }
-        self.touch_conv(id);
-        true
-    }
-
-    // --------------------------------------------------------------- draft
-
-    fn set_draft(&mut self, a: &Value, now: u64) -> CallResult {
+    pub(super) fn set_draft(&mut self, a: &Value, now: u64) -> CallResult {
         let id = s(a, "conversationID");
         let Some(text) = a["draftText"].as_str() else { return throw() };
         // A draft activates the conversation (spec §3.7): it moves above every other one.
@@ -529,207 +432,16 @@ impl Engine {
         CallResult::Done(Ok(obj! {}))
     }
 
-    // ------------------------------------------------- conversation groups
-
-    fn conv_group_names(&self) -> Value {
-        Value::Array(self.s.conv_groups.iter().map(|(_, n)| val(n)).collect())
-    }
-
-    fn conv_groups_changed(&mut self) {
-        let names = self.conv_group_names();
-        self.emit(ev::CONVERSATION_GROUP_LIST_UPDATED, Some(names));
-    }
-
-    fn conv_in_group_changed(&mut self, name: &str) {
-        let list: Vec<Value> = self
-            .sorted_list()
-            .into_iter()
-            .filter(|c| c.conversation_group_list.iter().any(|g| g == name))
-            .map(Conversation::to_json)
-            .collect();
-        self.emit(ev::CONVERSATION_IN_GROUP_UPDATED, Some(obj! {"groupName": &name, "conversationList": &list}));
-    }
-
-    /// Record conversation group `id` as `name`; true when that changed the list.
-    fn put_conv_group(&mut self, id: &str, name: &str) -> bool {
-        if name.is_empty() {
-            return false;
-        }
-        match self.s.conv_groups.iter_mut().find(|(i, _)| !id.is_empty() && i == id) {
-            Some((_, n)) if n == name => false,
-            Some((_, n)) => {
-                *n = name.to_string();
-                true
-            }
-            None => {
-                if self.s.conv_groups.iter().any(|(_, n)| n == name) {
-                    return false;
-                }
-                self.s.conv_groups.push((id.to_string(), name.to_string()));
-                true
-            }
-        }
-    }
-
-    /// Put conversation `id` into (or out of) conversation group `name`; true when it changed.
-    fn file_conversation(&mut self, id: &str, name: &str, add: bool) -> bool {
-        let Some(c) = self.s.conversations.get_mut(id) else { return false };
-        let has = c.conversation_group_list.iter().any(|g| g == name);
-        if add && !has {
-            c.conversation_group_list.push(name.to_string());
-        } else if !add && has {
-            c.conversation_group_list.retain(|g| g != name);
-        } else {
-            return false;
-        }
-        self.touch_conv(id);
-        true
-    }
-
-    fn rename_in_conversations(&mut self, old: &str, new: &str) {
-        let ids: Vec<String> = self
-            .s
-            .conversations
-            .values()
-            .filter(|c| c.conversation_group_list.iter().any(|g| g == old))
-            .map(|c| c.conversation_id.clone())
-            .collect();
-        for id in ids {
-            if let Some(c) = self.s.conversations.get_mut(&id) {
-                for g in c.conversation_group_list.iter_mut().filter(|g| *g == old) {
-                    *g = new.to_string();
-                }
-            }
-            self.touch_conv(&id);
-        }
-    }
-
-    fn erase_conv_group(&mut self, name: &str) {
-        let before = self.s.conv_groups.len();
-        self.s.conv_groups.retain(|(_, n)| n != name);
-        let ids: Vec<String> = self.s.conversations.keys().cloned().collect();
-        for id in ids {
-            self.file_conversation(&id, name, false);
-        }
-        if self.s.conv_groups.len() != before {
-            self.conv_groups_changed();
-        }
-    }
-
-    /// `{groupName, conversationIDList}` of a conversation-group call: the name, the contacts of
-    /// the known conversations and the failures; the call's answer when it cannot go ahead (a
-    /// missing name or list throws; no known conversation answers with the failures alone).
-    #[allow(clippy::type_complexity)]
-    fn group_request_contacts(&self, a: &Value) -> Result<(String, Vec<(String, Value)>, Vec<Value>), CallResult> {
-        let name = s(a, "groupName");
-        let ids = strings(a, "conversationIDList");
-        if name.is_empty() || ids.is_empty() {
-            return Err(throw());
-        }
-        let (ok, failed) = self.contacts_of(&ids, "ToGroupId");
-        if ok.is_empty() {
-            return Err(CallResult::Done(Ok(
-                obj! {"successConversationIDList": Value::Array(vec![]), "failureConversationIDList": &failed},
-            )));
-        }
-        Ok((name, ok, failed))
-    }
-
-    fn create_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
-        let (name, ok, failed) = match self.group_request_contacts(a) {
-            Ok(r) => r,
-            Err(done) => return done,
-        };
-        let items: Vec<Value> = ok.into_iter().map(|(_, c)| c).collect();
-        let body = obj! {"From_Account": &self.s.user, "GroupContactItem": Value::Array(vec![obj!{"GroupName": &name, "ContactItem": &items}])};
-        self.conv_request(
-            CREATE_CONTACT_GROUP,
-            body,
-            ConvOp::CreateGroup,
-            obj! {"groupName": &name, "failed": &failed},
-            now,
-        )
-    }
-
-    fn delete_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
-        let name = a.as_str().unwrap_or("").to_string();
-        if name.is_empty() {
-            return throw();
-        }
-        let body = obj! {"From_Account": &self.s.user, "GroupName": Value::Array(vec![val(&name)])};
-        self.conv_request(DEL_CONTACT_GROUP, body, ConvOp::DeleteGroup, obj! {"groupName": &name}, now)
-    }
-
-    fn rename_conv_group(&mut self, a: &Value, now: u64) -> CallResult {
-        let (old, new) = (s(a, "oldName"), s(a, "newName"));
-        if old.is_empty() || !a["newName"].is_string() {
-            return throw();
-        }
-        let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 1, "OldGroupName": &old, "NewGroupName": &new}};
-        self.conv_request(UPDATE_CONTACT_GROUP, body, ConvOp::RenameGroup, obj! {"oldName": &old, "newName": &new}, now)
-    }
-
-    fn conv_group_members(&mut self, a: &Value, add: bool, now: u64) -> CallResult {
-        let (name, ok, failed) = match self.group_request_contacts(a) {
-            Ok(r) => r,
-            Err(done) => return done,
-        };
-        let opt = if add { 1 } else { 2 };
-        let items: Vec<Value> = ok.into_iter().map(|(_, c)| obj! {"ContactOptType": &opt, "ContactItem": c}).collect();
-        let body = obj! {"From_Account": &self.s.user, "UpdateType": 1, "UpdateGroup": obj!{"UpdateGroupType": 2, "OldGroupName": &name, "ContactUpdateItem": &items}};
-        let ctx = obj! {"groupName": &name, "add": &add, "failed": &failed};
-        self.conv_request(UPDATE_CONTACT_GROUP, body, ConvOp::GroupMembers, ctx, now)
-    }
-
-    /// The login sequence's `get_contact_group` (after the last `page_get` page).
-    pub(super) fn sync_conv_groups(&mut self, start: u64, now: u64) {
-        // tim-js-sdk sends the current time as StartTime; 0 asks for everything either way.
-        let body = obj! {"From_Account": &self.s.user, "StartTime": 0, "StartIndex": &start};
-        self.request(GET_CONTACT_GROUP, body, Purpose::Conv { call: None, op: ConvOp::SyncGroups, ctx: obj! {} }, now);
-    }
-
-    /// Marks, custom data and conversation groups of a `page_get` or `get_contact_group`
-    /// item, and its pin flag when the item carries one.
-    pub(super) fn contact_extras(&mut self, item: &Value, id: &str) {
-        let names: Vec<String> = item["ContactGroupId"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|g| {
-                let gid = match g {
-                    Value::Number(n) => n.to_string(),
-                    other => other.as_str().unwrap_or("").to_string(),
-                };
-                self.s.conv_groups.iter().find(|(i, _)| *i == gid).map(|(_, n)| n.clone())
-            })
-            .collect();
-        let Some(c) = self.s.conversations.get_mut(id) else { return };
-        if let Some(bits) = item["StandardMark"].as_str() {
-            c.mark_list = marks_from_bits(bits);
-        }
-        if let Some(d) = item["CustomMark"].as_str() {
-            c.custom_data = d.to_string();
-        }
-        if item["ContactGroupId"].is_array() {
-            c.conversation_group_list = names;
-        }
-        if let Some(t) = item["TopFlags"].as_u64() {
-            c.is_pinned = t == 1;
-        }
-    }
-
-    // ------------------------------------------------------------- replies
-
     pub(super) fn conv_fail(&mut self, call: Option<u64>, op: ConvOp, err: ApiError) {
         if let Some(call) = call {
             self.settle(call, Err(err));
-        } else if op == ConvOp::SyncGroups {
+        } else if matches!(op, ConvOp::SyncGroups) {
             self.conv_changed();
         }
     }
 
     /// The per-conversation results of a reply (`ResultItem` / `ContactResultItem`).
-    fn results(&self, list: &Value, mut failed: Vec<Value>) -> (Vec<String>, Vec<Value>) {
+    pub(super) fn results(&self, list: &Value, mut failed: Vec<Value>) -> (Vec<String>, Vec<Value>) {
         let mut ok = Vec::new();
         for r in list.as_array().into_iter().flatten() {
             let item = if r["ContactItem"].is_object() { &r["ContactItem"] } else { r };
@@ -742,236 +454,51 @@ impl Engine {
         (ok, failed)
     }
 
-    pub(super) fn conv_reply(&mut self, call: Option<u64>, op: ConvOp, ctx: Value, body: Value, now: u64) {
-        let failed = ctx["failed"].as_array().cloned().unwrap_or_default();
+    pub(super) fn conv_reply(&mut self, call: Option<u64>, op: ConvOp, body: Value, now: u64) {
         let result = match op {
-            ConvOp::Delete => {
+            ConvOp::Delete { mut local, single } => {
                 let (ok, _) = self.results(&body["ResultItem"], Vec::new());
                 for id in &ok {
                     self.forget_conversation(id);
                 }
-                let mut ids = strings(&ctx, "local");
-                ids.extend(ok);
-                let single = ctx["single"].as_bool().unwrap_or(false);
-                self.settle_delete(call, ids, single);
+                local.extend(ok);
+                self.settle_delete(call, local, single);
                 return;
             }
-            ConvOp::Pin => {
-                let id = s(&ctx, "conversationID");
-                self.set_pinned(&id, ctx["isPinned"].as_bool().unwrap_or(false));
+            ConvOp::Pin { id, pin } => {
+                self.set_pinned(&id, pin);
                 Ok(obj! {"conversationID": &id})
             }
-            ConvOp::Mark => {
+            ConvOp::Mark { mark, data, failed } => {
                 let (ok, failed) = self.results(&body["ResultItem"], failed);
                 for id in &ok {
-                    if let Some(mark) = ctx["markType"].as_u64() {
-                        self.apply_mark(id, mark, ctx["enableMark"].as_bool().unwrap_or(false));
+                    if let Some((mark, enable)) = mark {
+                        self.apply_mark(id, mark, enable);
                     } else if let Some(c) = self.s.conversations.get_mut(id) {
-                        c.custom_data = s(&ctx, "customData");
+                        c.custom_data = data.clone();
                         self.touch_conv(id);
                     }
                 }
                 Ok(obj! {"successConversationIDList": &ok, "failureConversationIDList": &failed})
             }
-            ConvOp::ReadAll => {
-                self.clear_all_unread(ctx["c2c"] == true, ctx["group"] == true);
+            ConvOp::ReadAll { c2c, group } => {
+                self.clear_all_unread(c2c, group);
                 Ok(obj! {})
-            }
-            ConvOp::CreateGroup => {
-                let name = s(&ctx, "groupName");
-                let r = &body["GroupResultItem"][0];
-                let gid = id_text(&r["GroupItem"]["GroupId"]);
-                let listed = self.put_conv_group(&gid, &name);
-                let (ok, failed) = self.results(&r["ResultItem"], failed);
-                let mut filed = false;
-                for id in &ok {
-                    filed |= self.file_conversation(id, &name, true);
-                }
-                if listed || filed {
-                    self.conv_groups_changed();
-                }
-                Ok(obj! {"successConversationIDList": &ok, "failureConversationIDList": &failed})
-            }
-            ConvOp::DeleteGroup => {
-                self.erase_conv_group(&s(&ctx, "groupName"));
-                Ok(obj! {})
-            }
-            ConvOp::RenameGroup => {
-                let (old, new) = (s(&ctx, "oldName"), s(&ctx, "newName"));
-                let gid = id_text(&body["UpdateGroupResult"]["GroupId"]);
-                self.rename_conv_group_local(&gid, &old, &new);
-                Ok(obj! {})
-            }
-            ConvOp::GroupMembers => {
-                let name = s(&ctx, "groupName");
-                let add = ctx["add"] == true;
-                let (ok, failed) = self.results(&body["UpdateGroupResult"]["ContactResultItem"], failed);
-                let mut changed = Vec::new();
-                for id in &ok {
-                    if self.file_conversation(id, &name, add) {
-                        changed.push(id.clone());
-                    }
-                }
-                if !changed.is_empty() {
-                    self.conv_in_group_changed(&name);
-                }
-                Ok(obj! {"successConversationIDList": &changed, "failureConversationIDList": &failed})
             }
             ConvOp::SyncGroups => {
-                for g in body["GroupItem"].as_array().cloned().unwrap_or_default() {
-                    self.put_conv_group(&id_text(&g["GroupId"]), &s(&g, "GroupName"));
-                }
-                for item in body["ContactItem"].as_array().cloned().unwrap_or_default() {
-                    if let Some(id) = contact_id(&item) {
-                        self.contact_extras(&item, &id);
-                        self.touch_conv(&id);
-                    }
-                }
-                if u(&body, "CompleteFlag") == 0 && u(&body, "NextStartIndex") > 0 {
-                    self.sync_conv_groups(u(&body, "NextStartIndex"), now);
-                } else {
-                    self.conv_changed();
-                    self.conv_groups_changed();
-                }
+                self.conv_groups_synced(&body, now);
                 return;
             }
+            op => self.conv_group_reply(op, &body),
         };
         if let Some(call) = call {
             self.settle(call, result);
         }
     }
-
-    fn rename_conv_group_local(&mut self, gid: &str, old: &str, new: &str) {
-        if old == new {
-            return;
-        }
-        let found = self.s.conv_groups.iter_mut().find(|(i, n)| n == old || (!gid.is_empty() && i == gid));
-        match found {
-            Some((i, n)) => {
-                *n = new.to_string();
-                if i.is_empty() {
-                    *i = gid.to_string();
-                }
-            }
-            None => self.s.conv_groups.push((gid.to_string(), new.to_string())),
-        }
-        self.rename_in_conversations(old, new);
-        self.conv_groups_changed();
-    }
-
-    // ---------------------------------------------------------------- pushes
-
-    /// `RecentContactMod` items (WIRE.md §5.7): what the user did on another device.
-    pub(super) fn recent_contact_mod(&mut self, list: &[Value]) {
-        for m in list {
-            match u(m, "PushType") {
-                1 => {
-                    for c in m["RecentContactDeleteItem"]["RecentContactList"].as_array().into_iter().flatten() {
-                        if let Some(id) = contact_id(c) {
-                            self.forget_conversation(&id);
-                        }
-                    }
-                }
-                t @ (2 | 3) => {
-                    for c in m["RecentContactTopItem"]["RecentContactList"].as_array().into_iter().flatten() {
-                        if let Some(id) = contact_id(c) {
-                            self.set_pinned(&id, t == 2);
-                        }
-                    }
-                }
-                4 => {
-                    let items = &m["RecentContactMarkContact"]["RecentContactMarkContactItem"];
-                    for it in items.as_array().into_iter().flatten() {
-                        let Some(id) = contact_id(&it["RecentContactItem"]) else { continue };
-                        let Some(c) = self.s.conversations.get_mut(&id) else { continue };
-                        if u(it, "OptType") == 2 {
-                            if let Some(d) = it["CustomMark"].as_str().filter(|d| *d != c.custom_data) {
-                                c.custom_data = d.to_string();
-                                self.touch_conv(&id);
-                            }
-                        } else {
-                            let marks = marks_from_bits(it["StandardMark"].as_str().unwrap_or(""));
-                            if marks != c.mark_list {
-                                c.mark_list = marks;
-                                self.touch_conv(&id);
-                            }
-                        }
-                    }
-                }
-                5 => {
-                    let items = &m["RecentContactCreateContactGroup"]["MsgContactGroupContactItem"];
-                    let mut listed = false;
-                    for it in items.as_array().into_iter().flatten() {
-                        let g = &it["MsgGroupItem"];
-                        let name = s(g, "GroupName");
-                        listed |= self.put_conv_group(&id_text(&g["GroupId"]), &name);
-                        for c in it["MsgRecentContactItem"].as_array().into_iter().flatten() {
-                            if let Some(id) = contact_id(c) {
-                                self.file_conversation(&id, &name, true);
-                            }
-                        }
-                    }
-                    if listed {
-                        self.conv_groups_changed();
-                    }
-                }
-                6 => {
-                    for g in m["RecentContactDelContactGroup"]["MsgGroupItem"].as_array().into_iter().flatten() {
-                        let gid = id_text(&g["GroupId"]);
-                        let name = self
-                            .s
-                            .conv_groups
-                            .iter()
-                            .find(|(i, n)| (!gid.is_empty() && *i == gid) || *n == s(g, "GroupName"))
-                            .map(|(_, n)| n.clone());
-                        if let Some(name) = name {
-                            self.erase_conv_group(&name);
-                        }
-                    }
-                }
-                7 => self.conv_group_updated(&m["RecentContactUpdateContactGroup"]),
-                _ => {}
-            }
-        }
-    }
-
-    fn conv_group_updated(&mut self, up: &Value) {
-        if u(up, "UpdateType") == 2 {
-            // One conversation added to or removed from groups.
-            let p = &up["MsgUpdateContact"];
-            let Some(id) = contact_id(&p["MsgRecentContactItem"]) else { return };
-            for it in p["MsgRecentContactUpdateContactItem"].as_array().into_iter().flatten() {
-                let name = s(&it["RecentContactGroupItem"], "GroupName");
-                if self.file_conversation(&id, &name, u(it, "GroupOptType") == 1) {
-                    self.conv_in_group_changed(&name);
-                }
-            }
-            return;
-        }
-        let g = &up["MsgUpdateGroup"];
-        let old = s(g, "OldGroupName");
-        if u(g, "UpdateGroupType") == 1 {
-            let new = s(g, "NewGroupName");
-            let new = if new.is_empty() { s(g, "GroupName") } else { new };
-            if !new.is_empty() && self.s.conv_groups.iter().all(|(_, n)| *n != new) {
-                self.rename_conv_group_local(&id_text(&g["GroupId"]), &old, &new);
-            }
-            return;
-        }
-        let mut changed = false;
-        for it in g["RecentContactUpdateGroupItem"].as_array().into_iter().flatten() {
-            if let Some(id) = contact_id(&it["RecentContactItem"]) {
-                changed |= self.file_conversation(&id, &old, u(it, "ContactOptType") == 1);
-            }
-        }
-        if changed {
-            self.conv_in_group_changed(&old);
-        }
-    }
 }
 
 /// A conversation-group ID as text (the server may send a number or a string).
-fn id_text(v: &Value) -> String {
+pub(super) fn id_text(v: &Value) -> String {
     match v {
         Value::Number(n) => n.to_string(),
         other => other.as_str().unwrap_or("").to_string(),
@@ -983,7 +510,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mark_bits_rightmost_is_bit_zero() {
+    pub(super) fn mark_bits_rightmost_is_bit_zero() {
         assert_eq!(marks_from_bits("101"), vec![1, 4]);
         assert_eq!(marks_from_bits(""), Vec::<u64>::new());
         let mut big = "1".to_string();
@@ -994,7 +521,7 @@ mod tests {
     }
 
     #[test]
-    fn contact_ids_from_any_spelling() {
+    pub(super) fn contact_ids_from_any_spelling() {
         assert_eq!(contact_id(&obj! {"Type": 1, "UserId": "bob"}).as_deref(), Some("C2Cbob"));
         assert_eq!(contact_id(&obj! {"Type": 1, "To_Account": "bob"}).as_deref(), Some("C2Cbob"));
         assert_eq!(contact_id(&obj! {"Type": 2, "ToGroupid": "g"}).as_deref(), Some("GROUPg"));

@@ -25,16 +25,16 @@ const MAX_HELD: usize = 1_000;
 const NOT_FOUND: &str = "@TLS#NOT_FOUND";
 
 /// What a profile request is for; its reply is handled by [`Engine::profile_reply`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) enum ProfileOp {
     /// The own profile, read at login.
     Login,
     /// `getMyProfile` before the own profile is known.
     Mine,
-    /// `getUserProfile`; ctx: `{ids}` (the users asked for, in order).
-    Users,
-    /// `updateMyProfile`; ctx: the `{Tag, Value}` items sent.
-    Update,
+    /// `getUserProfile`: the users asked for, in order.
+    Users { ids: Vec<String> },
+    /// `updateMyProfile`: the `{Tag, Value}` items sent.
+    Update { items: Value },
 }
 
 /// The profiles the session holds.
@@ -157,7 +157,7 @@ impl Engine {
                 None => {
                     let call = self.pending_call();
                     let me = self.s.user.clone();
-                    self.read_profiles(&[me], Some(call), ProfileOp::Mine, Value::Null, now);
+                    self.read_profiles(&[me], Some(call), ProfileOp::Mine, now);
                     CallResult::Pending(call)
                 }
             },
@@ -170,7 +170,7 @@ impl Engine {
                 let call = self.pending_call();
                 let items = Value::Array(items);
                 let body = obj! {"From_Account": &self.s.user, "ProfileItem": &items};
-                let purpose = Purpose::Profile { call: Some(call), op: ProfileOp::Update, ctx: items };
+                let purpose = Purpose::Profile { call: Some(call), op: ProfileOp::Update { items } };
                 self.request(cmd::PORTRAIT_SET, body, purpose, now);
                 CallResult::Pending(call)
             }
@@ -181,14 +181,14 @@ impl Engine {
     /// Read the own profile (the login sequence).
     pub(super) fn read_my_profile(&mut self, now: u64) {
         let me = self.s.user.clone();
-        self.read_profiles(&[me], None, ProfileOp::Login, Value::Null, now);
+        self.read_profiles(&[me], None, ProfileOp::Login, now);
     }
 
-    fn read_profiles(&mut self, ids: &[String], call: Option<u64>, op: ProfileOp, ctx: Value, now: u64) {
+    fn read_profiles(&mut self, ids: &[String], call: Option<u64>, op: ProfileOp, now: u64) {
         let items: Vec<Value> =
             ids.iter().map(|id| obj! {"To_Account": id, "StandardSequence": 0, "CustomSequence": 0}).collect();
         let body = obj! {"From_Account": &self.s.user, "UserItem": items};
-        self.request(cmd::PORTRAIT_GET_ALL, body, Purpose::Profile { call, op, ctx }, now);
+        self.request(cmd::PORTRAIT_GET_ALL, body, Purpose::Profile { call, op }, now);
     }
 
     fn get_user_profile(&mut self, a: &Value, now: u64) -> CallResult {
@@ -213,7 +213,7 @@ impl Engine {
             return CallResult::Done(Ok(self.held_profiles(&ids)));
         }
         let call = self.pending_call();
-        self.read_profiles(&ask, Some(call), ProfileOp::Users, obj! {"ids": &ids}, now);
+        self.read_profiles(&ask, Some(call), ProfileOp::Users { ids }, now);
         CallResult::Pending(call)
     }
 
@@ -241,10 +241,10 @@ impl Engine {
         changed
     }
 
-    pub(super) fn profile_reply(&mut self, call: Option<u64>, op: ProfileOp, ctx: Value, body: Value, now: u64) {
-        if op == ProfileOp::Update {
+    pub(super) fn profile_reply(&mut self, call: Option<u64>, op: ProfileOp, body: Value, now: u64) {
+        if let ProfileOp::Update { items } = &op {
             // tim-js-sdk applies what it sent.
-            let changed = self.change_mine(now, &ctx);
+            let changed = self.change_mine(now, items);
             let mine = self.s.profiles.mine.clone().unwrap_or(Value::Null);
             if changed {
                 self.emit(ev::PROFILE_UPDATED, Some(Value::Array(vec![mine.clone()])));
@@ -270,15 +270,7 @@ impl Engine {
         }
         let Some(call) = call else { return };
         let result = match op {
-            ProfileOp::Users => {
-                let ids: Vec<String> = ctx["ids"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect();
-                self.held_profiles(&ids)
-            }
+            ProfileOp::Users { ids } => self.held_profiles(&ids),
             _ => self.s.profiles.mine.clone().unwrap_or_else(|| blank(&me)),
         };
         self.settle(call, Ok(result));

@@ -1,6 +1,7 @@
-//! AVChatRooms, group attributes, group counters, communities and topics
-//! (B-conversations-groups.md §4.4, §4.13, §4.15–§4.17; WIRE.md §4.9, §5.5). Requests carry the
-//! bodies tim-js-sdk 2.27.6 sends; replies and pushes are read the way it reads them.
+//! AVChatRooms (B-conversations-groups.md §4.4; WIRE.md §4.9, §5.5), the per-group room state
+//! that attributes.rs and topics.rs fill, the addressing of community and topic requests, and the
+//! routing of [`RoomOp`] replies. Requests carry the bodies tim-js-sdk 2.27.6 sends; replies and
+//! pushes are read the way it reads them.
 //!
 //! AVChatRoom traffic arrives over the WebSocket pushes like any group's (our server answers
 //! `apply_join_group` without a `LongPollingKey`, so tim-js-sdk does not long-poll either).
@@ -13,189 +14,96 @@ use crate::obj;
 use crate::value::val;
 use tim_proto::cmd;
 
+use super::attributes::{Attrs, Counters};
 use super::{s, u, ApiError, CallResult, Engine, Purpose};
-use crate::group::{
-    group_message, member_from_wire, merge_group, GroupItem, GRP_AVCHATROOM, GRP_COMMUNITY, TOPIC_MARK,
-};
-use crate::model::{summary, Message, CONV_GROUP};
+use crate::group::{member_from_wire, merge_group, GRP_AVCHATROOM, GRP_COMMUNITY, TOPIC_MARK};
+use crate::model::CONV_GROUP;
 
 pub(super) use crate::group::CONV_TOPIC;
 
-const SET_GROUP_ATTR: &str = "group_open_http_svc.set_group_attr";
-const MODIFY_GROUP_ATTR: &str = "group_open_http_svc.modify_group_attr";
-const DELETE_GROUP_ATTR: &str = "group_open_http_svc.delete_group_attr";
-const CLEAR_GROUP_ATTR: &str = "group_open_http_svc.clear_group_attr";
-const GET_GROUP_ATTR: &str = "group_open_attr_http_svc.get_group_attr";
-const UPDATE_GROUP_COUNTER: &str = "group_open_http_svc.update_group_counter";
-const GET_GROUP_COUNTER: &str = "group_open_http_svc.get_group_counter";
-const GET_ONLINE_MEMBER_NUM: &str = "group_open_http_svc.get_online_member_num";
-const AVCHATROOM_GET_MEMBERS: &str = "group_open_avchatroom_http_svc.get_members";
-const AVCHATROOM_MARK_MEMBERS: &str = "group_open_avchatroom_http_svc.modify_user_info";
-const BAN_GROUP_MEMBER: &str = "group_open_http_svc.ban_group_member";
-const CREATE_TOPIC: &str = "million_group_open_http_svc.create_topic";
-const DESTROY_TOPIC: &str = "million_group_open_http_svc.destroy_topic";
-const MODIFY_TOPIC: &str = "million_group_open_http_svc.modify_topic";
-const GET_TOPIC: &str = "million_group_open_http_svc.get_topic";
 /// tim-js-sdk's service for every group command on a community.
-const MILLION_SERVICE: &str = "million_group_open_http_svc";
+pub(super) const MILLION_SERVICE: &str = "million_group_open_http_svc";
 /// Community IDs start with this (`@TGS#_`); topic IDs add [`TOPIC_MARK`] and a suffix.
-const COMMUNITY_PREFIX: &str = "@TGS#_";
+pub(super) const COMMUNITY_PREFIX: &str = "@TGS#_";
 
-const GROUP_ATTRIBUTES_UPDATED: &str = "groupAttributesUpdated";
-const GROUP_COUNTER_UPDATED: &str = "onGroupCounterUpdated";
-const TOPIC_CREATED: &str = "onTopicCreated";
-const TOPIC_DELETED: &str = "onTopicDeleted";
-const TOPIC_UPDATED: &str = "onTopicUpdated";
-
-/// Group attribute API on a topic (topics have no attributes).
-const GROUP_ATTR_NOT_AVCHATROOM: i64 = 2641;
-/// More than [`ATTR_WRITES`] attribute writes in [`ATTR_WRITE_WINDOW_MS`].
-const GROUP_ATTR_WRITE_LIMITED: i64 = 8511;
 /// `deleteGroupMember` on an AVChatRoom without a ban `duration`.
-const BAN_DURATION_INVALID: i64 = 2686;
+pub(super) const BAN_DURATION_INVALID: i64 = 2686;
 /// `deleteGroupMember` on a group the SDK does not know.
-const CANNOT_FIND_GROUP: i64 = 2603;
-/// A `topicID` that is not `<communityID>@TOPIC#_<suffix>`.
-const ILLEGAL_TOPIC_ID: i64 = 3021;
+pub(super) const CANNOT_FIND_GROUP: i64 = 2603;
 
-/// Attribute writes (init, set, delete together) allowed per window, SDK side.
-const ATTR_WRITES: usize = 10;
-const ATTR_WRITE_WINDOW_MS: u64 = 5_000;
-/// tim-js-sdk's attribute and counter cache lifetimes.
-const ATTR_CACHE_MS: u64 = 30_000;
-const COUNTER_CACHE_MS: u64 = 30_000;
-const TOPIC_CACHE_MS: u64 = 300_000;
 /// The online count's cache lifetime when the server gives none (`ExpireTime`, seconds).
-const ONLINE_COUNT_EXPIRE_S: u64 = 60;
-
-/// Attribute operations, numbered as on the wire (`GroupAttrOption.OpType`).
-const ATTR_INIT: u64 = 1;
-const ATTR_CLEAR: u64 = 3;
-const ATTR_DELETE: u64 = 4;
-const ATTR_GET: u64 = 5;
+pub(super) const ONLINE_COUNT_EXPIRE_S: u64 = 60;
 
 /// What a room, attribute, counter or topic request is for; its reply is handled by
 /// [`Engine::room_reply`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) enum RoomOp {
-    /// `get_group_self_member_info` after joining an AVChatRoom; ctx: `{groupID}`.
-    JoinProfile,
-    /// `quit_group` of the previous AVChatRoom before entering a new one; ctx: `{group}`.
-    QuitPrevious,
-    /// An attribute write; ctx: `{groupID, op, list, attributes?, keyList?}`.
-    AttrWrite,
-    /// `get_group_attr`; ctx: `{groupID, keyList, before?}` (`before`: emit the change).
-    AttrGet,
+    /// `get_group_self_member_info` after joining AVChatRoom `group_id`.
+    JoinProfile { group_id: String },
+    /// `quit_group` of the `previous` AVChatRoom before entering `group` (its Group object).
+    QuitPrevious { group: Value, previous: String },
+    /// An attribute write of operation `op` (`ATTR_*`, wire numbering): `list`, the wire items
+    /// sent; `attributes`, the call's `groupAttributes`; `deleted`, what a delete resolves with.
+    AttrWrite { group_id: String, op: u64, list: Vec<Value>, attributes: Value, deleted: Vec<String> },
+    /// `get_group_attr` for the call's `keys`; `before`: the attributes a push saw, to emit the
+    /// change against.
+    AttrGet { group_id: String, keys: Vec<String>, before: Option<Value> },
     /// `update_group_counter`.
-    CounterUpdate,
-    /// `get_group_counter`; ctx: `{groupID, keyList}`.
-    CounterGet,
-    /// `get_online_member_num`; ctx: `{groupID}`.
-    OnlineCount,
+    CounterUpdate { group_id: String },
+    /// `get_group_counter` for the call's `keys`.
+    CounterGet { group_id: String, keys: Vec<String> },
+    /// `get_online_member_num`.
+    OnlineCount { group_id: String },
     /// `get_members` (AVChatRoom member list).
     Members,
-    /// `ban_group_member`; ctx: `{groupID, userIDList}`.
-    Ban,
-    /// `modify_user_info` (member marks); ctx: `{userIDList}`.
-    Mark,
-    /// The community `get_joined_group_list`; ctx: `{offset, list}`.
-    Communities,
-    /// `create_topic`; ctx: the options.
-    TopicCreate,
-    /// `destroy_topic`; ctx: `{groupID}`.
-    TopicDelete,
-    /// `modify_topic`; ctx: the options.
-    TopicUpdate,
-    /// `get_topic`; ctx: `{groupID, topicIDList}`.
-    TopicList,
-}
-
-/// A room's attributes as tim-js-sdk caches them.
-#[derive(Debug, Default, Clone)]
-struct Attrs {
-    local_main: u64,
-    remote_main: u64,
-    updated: u64,
-    /// key → `{value, seq}` (JSON maps keep the wasm small: their code is shared)
-    map: Map<String, Value>,
-}
-
-impl Attrs {
-    fn values(&self, keys: &[String]) -> Map<String, Value> {
-        self.map
-            .iter()
-            .filter(|(k, _)| keys.is_empty() || keys.contains(k))
-            .map(|(k, v)| (k.clone(), v["value"].clone()))
-            .collect()
-    }
-
-    fn seq(&self, key: &str) -> u64 {
-        self.map.get(key).map_or(0, |v| u(v, "seq"))
-    }
-
-    /// Apply an attribute list of operation `op` (wire numbering).
-    fn apply(&mut self, list: &[Value], op: u64) {
-        match op {
-            ATTR_CLEAR => self.map.clear(),
-            ATTR_DELETE => {
-                for a in list {
-                    self.map.remove(&s(a, "key"));
-                }
-            }
-            _ => {
-                if op == ATTR_INIT || op == ATTR_GET {
-                    self.map.clear();
-                }
-                for a in list {
-                    let key = s(a, "key");
-                    if !key.is_empty() {
-                        self.map.insert(key, obj! {"value": &s(a, "value"), "seq": &u(a, "sequence")});
-                    }
-                }
-            }
-        }
-    }
+    /// `ban_group_member` of `users`.
+    Ban { group_id: String, users: Vec<String> },
+    /// `modify_user_info` (member marks) of `users`.
+    Mark { users: Vec<String> },
+    /// A page of the community `get_joined_group_list` at `offset`; `list`: the communities of
+    /// the pages before; `topics`: they are the topic-enabled ones.
+    Communities { offset: u64, list: Vec<Value>, topics: bool },
+    /// `create_topic`; `fields`: the call's options.
+    TopicCreate { group_id: String, fields: Value },
+    /// `destroy_topic`.
+    TopicDelete { group_id: String },
+    /// `modify_topic`; `fields`: the call's options.
+    TopicUpdate { group_id: String, topic_id: String, fields: Value },
+    /// `get_topic`; `all`: the call asked for every topic.
+    TopicList { group_id: String, all: bool },
 }
 
 #[derive(Debug, Default)]
-struct Counters {
-    seq: u64,
-    updated: u64,
-    /// key → value (a JSON number)
-    map: Map<String, Value>,
-}
-
-#[derive(Debug, Default)]
-struct Online {
-    count: u64,
-    synced: u64,
-    expire_s: u64,
-    asked: u64,
+pub(super) struct Online {
+    pub(super) count: u64,
+    pub(super) synced: u64,
+    pub(super) expire_s: u64,
+    pub(super) asked: u64,
 }
 
 /// What the SDK keeps per group (room, community) besides the Group object.
 #[derive(Debug, Default)]
-struct Room {
+pub(super) struct Room {
     /// `AVChatRoomKey` of a joined room.
-    key: String,
-    attrs: Attrs,
+    pub(super) key: String,
+    pub(super) attrs: Attrs,
     /// The counter cache, once started.
-    counters: Option<Counters>,
-    online: Online,
+    pub(super) counters: Option<Counters>,
+    pub(super) online: Online,
     /// topicID → Topic
-    topics: Map<String, Value>,
+    pub(super) topics: Map<String, Value>,
     /// When the topics were last read, and whether all of them.
-    topics_fetched: Option<(u64, bool)>,
+    pub(super) topics_fetched: Option<(u64, bool)>,
 }
 
 /// AVChatRoom, attribute, counter and topic state of a session.
 #[derive(Debug, Default)]
 pub(super) struct Rooms {
     /// The AVChatRoom the user is in (tim-js-sdk keeps one at a time).
-    joined: Option<String>,
+    pub(super) joined: Option<String>,
     /// Times of the recent attribute writes (the 8511 throttle).
-    attr_writes: Vec<u64>,
-    groups: BTreeMap<String, Room>,
+    pub(super) attr_writes: Vec<u64>,
+    pub(super) groups: BTreeMap<String, Room>,
 }
 
 /// Whether `id` names a topic (`<communityID>@TOPIC#_<suffix>`).
@@ -204,7 +112,7 @@ pub(super) fn is_topic_id(id: &str) -> bool {
 }
 
 /// The community of a topic ID.
-fn community_of(topic: &str) -> &str {
+pub(super) fn community_of(topic: &str) -> &str {
     topic.find(TOPIC_MARK).map_or(topic, |i| &topic[..i])
 }
 
@@ -217,7 +125,7 @@ pub(super) fn member_group_id(id: &str) -> String {
     }
 }
 
-fn is_community_id(id: &str) -> bool {
+pub(super) fn is_community_id(id: &str) -> bool {
     id.starts_with(COMMUNITY_PREFIX) && !id.contains(TOPIC_MARK)
 }
 
@@ -247,124 +155,30 @@ pub(super) fn address_topic(body: &mut Value) {
     }
 }
 
-fn throw() -> CallResult {
+pub(super) fn throw() -> CallResult {
     CallResult::Throw("Params validate failed.".into())
 }
 
-fn reject(code: i64, message: impl Into<String>) -> CallResult {
+pub(super) fn reject(code: i64, message: impl Into<String>) -> CallResult {
     CallResult::Done(Err(ApiError::new(code, message)))
 }
 
-fn strings(a: &Value, k: &str) -> Vec<String> {
+pub(super) fn strings(a: &Value, k: &str) -> Vec<String> {
     a[k].as_array().map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
-/// The `{key: string}` map of an attribute call, or `None` when it is not one.
-fn string_map(v: &Value) -> Option<Vec<(String, String)>> {
-    let o = v.as_object()?;
-    o.iter().map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string()))).collect()
-}
-
-/// The wire attribute list of a reply or push, with tim-js-sdk's names (`key`, `value`,
-/// `sequence`).
-fn attr_list(v: &Value) -> Vec<Value> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .map(|a| {
-            let value = a.get("value").or_else(|| a.get("Val")).and_then(Value::as_str).unwrap_or("");
-            let seq = a.get("seq").or_else(|| a.get("SubKeySeq")).and_then(Value::as_u64).unwrap_or(0);
-            obj! {"key": &s(a, "key"), "value": value, "sequence": seq}
-        })
-        .collect()
-}
-
-/// The `{key: value}` object of a wire counter list.
-fn counter_values(v: &Value) -> Map<String, Value> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| Some((c["Key"].as_str()?.to_string(), val(c["Value"].as_i64().unwrap_or(0)))))
-        .collect()
-}
-
-/// The entries of `m` named in `keys` (all for an empty list).
-fn pick(m: &Map<String, Value>, keys: &[String]) -> Value {
-    Value::Object(
-        m.iter().filter(|(k, _)| keys.is_empty() || keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
-    )
-}
-
-/// A new Topic object (CONSTANTS.md §9) from app options or a wire `TopicInfo`.
-fn new_topic(id: &str) -> Value {
-    obj! {"topicID": id, "topicName": "", "avatar": "", "introduction": "", "notification": "", "unreadCount": 0, "muteAllMembers": false, "customData": "", "groupAtInfoList": Value::Array(vec![]), "lastMessage": obj!{"lastTime": 0, "lastSequence": 0, "fromAccount": "", "messageForShow": "", "payload": Value::Null, "type": "", "isRevoked": false, "cloudCustomData": "", "onlineOnlyFlag": false, "nick": "", "nameCard": "", "version": 0, "isPeerRead": false, "revoker": Value::Null}, "selfInfo": obj!{"muteTime": 0, "readedSequence": 0, "messageRemindType": "", "excludedUnreadSequenceList": Value::Null}, "nextMessageSeq": 0}
-}
-
-/// Merge app-named topic fields (`topicName`, `avatar`, …, `muteAllMembers` as a boolean, 1,
-/// or "On") into `t`.
-fn merge_topic_fields(t: &mut Value, f: &Value) {
-    for k in ["topicName", "avatar", "introduction", "notification", "customData"] {
-        if let Some(v) = f[k].as_str() {
-            t[k] = val(v);
-        }
-    }
-    match &f["muteAllMembers"] {
-        Value::Bool(b) => t["muteAllMembers"] = val(*b),
-        Value::Number(n) => t["muteAllMembers"] = val(n.as_u64() == Some(1)),
-        Value::String(x) => t["muteAllMembers"] = val(x == "On"),
-        _ => {}
-    }
-}
-
-/// tim-js-sdk's `_computeUnreadCount`: the sequences after the read one, less the excluded.
-fn topic_unread(t: &Value) -> u64 {
-    let next = t["nextMessageSeq"].as_u64().unwrap_or(0);
-    let read = t["selfInfo"]["readedSequence"].as_u64().unwrap_or(0);
-    let excluded = t["selfInfo"]["excludedUnreadSequenceList"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_u64)
-        .filter(|s| *s >= read && *s < next)
-        .count() as u64;
-    next.saturating_sub(read + 1).saturating_sub(excluded)
-}
-
-/// App names of a wire `TopicInfo` (or `MsgTopicNewInfo`).
-fn topic_fields(w: &Value) -> Value {
-    let mut f = obj! {};
-    for (wire, app) in [
-        ("TopicName", "topicName"),
-        ("FaceUrl", "avatar"),
-        ("TopicFaceUrl", "avatar"),
-        ("Introduction", "introduction"),
-        ("TopicIntroduction", "introduction"),
-        ("Notification", "notification"),
-        ("TopicNotification", "notification"),
-        ("CustomString", "customData"),
-    ] {
-        if let Some(v) = w[wire].as_str() {
-            f[app] = val(v);
-        }
-    }
-    if let Some(m) = w.get("ShutUpAllFlag").or_else(|| w.get("ShutupAll")).filter(|m| !m.is_null()) {
-        f["muteAllMembers"] = m.clone();
-    }
-    f
-}
-
 impl Engine {
-    fn room_request(&mut self, servcmd: &str, body: Value, call: Option<u64>, op: RoomOp, ctx: Value, now: u64) {
-        self.request(servcmd, body, Purpose::Room { call, op, ctx }, now);
+    pub(super) fn room_request(&mut self, servcmd: &str, body: Value, call: Option<u64>, op: RoomOp, now: u64) {
+        self.request(servcmd, body, Purpose::Room { call, op }, now);
     }
 
-    fn pending_room(&mut self, servcmd: &str, body: Value, op: RoomOp, ctx: Value, now: u64) -> CallResult {
+    pub(super) fn pending_room(&mut self, servcmd: &str, body: Value, op: RoomOp, now: u64) -> CallResult {
         let call = self.pending_call();
-        self.room_request(servcmd, body, Some(call), op, ctx, now);
+        self.room_request(servcmd, body, Some(call), op, now);
         CallResult::Pending(call)
     }
 
-    fn room_done(&mut self, call: Option<u64>, v: Value) {
+    pub(super) fn room_done(&mut self, call: Option<u64>, v: Value) {
         if let Some(call) = call {
             self.settle(call, Ok(v));
         }
@@ -395,7 +209,7 @@ impl Engine {
                     return Some(throw());
                 }
                 let body = obj! {"GroupId": &id, "TopicIdList": &strings(a, "topicIDList")};
-                self.pending_room(DESTROY_TOPIC, body, RoomOp::TopicDelete, obj! {"groupID": &id}, now)
+                self.pending_room(cmd::DESTROY_TOPIC, body, RoomOp::TopicDelete { group_id: id }, now)
             }
             "updateTopicProfile" => self.update_topic(a, now),
             "getTopicList" => self.topic_list(a, now),
@@ -403,8 +217,6 @@ impl Engine {
         };
         Some(r)
     }
-
-    // ------------------------------------------------------------------ AVChatRoom
 
     /// `apply_join_group` answered `JoinedSuccess` with `HugeGroupFlag: 1`: an AVChatRoom.
     pub(super) fn room_join_reply(&mut self, call: Option<u64>, id: &str, body: &Value, now: u64) {
@@ -415,12 +227,18 @@ impl Engine {
         r.counters = Some(Counters::default());
         let rf = obj! {"GroupBaseInfoFilter": ["Type", "Name", "Introduction", "Notification", "FaceUrl", "Owner_Account", "CreateTime", "InfoSeq", "LastInfoTime", "LastMsgTime", "MemberNum", "MaxMemberNum", "ApplyJoinOption", "NextMsgSeq", "ShutUpAllMember"], "MemberInfoFilter": ["Role", "JoinTime", "MsgSeq", "MsgFlag", "NameCard"]};
         let body = obj! {"GroupIdList": Value::Array(vec![val(id)]), "ResponseFilter": &rf};
-        self.room_request(cmd::GET_GROUP_SELF_MEMBER_INFO, body, call, RoomOp::JoinProfile, obj! {"groupID": id}, now);
+        self.room_request(
+            cmd::GET_GROUP_SELF_MEMBER_INFO,
+            body,
+            call,
+            RoomOp::JoinProfile { group_id: id.to_string() },
+            now,
+        );
     }
 
     /// Enter the joined room `g`; like tim-js-sdk, leave the previous one first (quit it, or
     /// only forget it when the user owns it).
-    fn room_enter(&mut self, call: Option<u64>, g: Value, now: u64) {
+    pub(super) fn room_enter(&mut self, call: Option<u64>, g: Value, now: u64) {
         let id = s(&g, "groupID");
         if let Some(prev) = self.s.rooms.joined.clone().filter(|p| *p != id) {
             let me = self.s.user.clone();
@@ -431,14 +249,7 @@ impl Engine {
                 .is_some_and(|p| p["selfInfo"]["role"] == "Owner" || p["ownerID"] == me.as_str());
             if !owner {
                 let body = obj! {"GroupId": &prev};
-                self.room_request(
-                    cmd::QUIT_GROUP,
-                    body,
-                    call,
-                    RoomOp::QuitPrevious,
-                    obj! {"group": &g, "previous": &prev},
-                    now,
-                );
+                self.room_request(cmd::QUIT_GROUP, body, call, RoomOp::QuitPrevious { group: g, previous: prev }, now);
                 return;
             }
             self.drop_group(&prev);
@@ -446,7 +257,7 @@ impl Engine {
         self.room_entered(call, g);
     }
 
-    fn room_entered(&mut self, call: Option<u64>, g: Value) {
+    pub(super) fn room_entered(&mut self, call: Option<u64>, g: Value) {
         let id = s(&g, "groupID");
         self.s.rooms.joined = Some(id.clone());
         self.s.groups.insert(id.clone(), g.clone());
@@ -490,7 +301,7 @@ impl Engine {
             return CallResult::Done(Ok(obj! {"memberCount": o.count}));
         }
         o.asked = now;
-        self.pending_room(GET_ONLINE_MEMBER_NUM, obj! {"GroupId": &id}, RoomOp::OnlineCount, obj! {"groupID": &id}, now)
+        self.pending_room(cmd::GET_ONLINE_MEMBER_NUM, obj! {"GroupId": &id}, RoomOp::OnlineCount { group_id: id }, now)
     }
 
     /// `getGroupMemberList` on the joined AVChatRoom: `get_members`, `offset` being the
@@ -501,7 +312,7 @@ impl Engine {
         if let Some(f) = a["filter"].as_u64() {
             body["Mark"] = val(f);
         }
-        self.pending_room(AVCHATROOM_GET_MEMBERS, body, RoomOp::Members, obj! {"groupID": &id}, now)
+        self.pending_room(cmd::AVCHATROOM_GET_MEMBERS, body, RoomOp::Members, now)
     }
 
     /// `deleteGroupMember` on the joined AVChatRoom: a ban for `duration` seconds.
@@ -520,11 +331,11 @@ impl Engine {
         }
         let body =
             obj! {"GroupId": &id, "Members_Account": &users, "Duration": duration, "Description": &s(a, "reason")};
-        self.pending_room(BAN_GROUP_MEMBER, body, RoomOp::Ban, obj! {"groupID": &id, "userIDList": &users}, now)
+        self.pending_room(cmd::BAN_GROUP_MEMBER, body, RoomOp::Ban { group_id: id, users }, now)
     }
 
     /// `markGroupMemberList({groupID, userIDList, markType, enableMark})`.
-    fn mark_members(&mut self, a: &Value, now: u64) -> CallResult {
+    pub(super) fn mark_members(&mut self, a: &Value, now: u64) -> CallResult {
         let id = s(a, "groupID");
         let mut users = strings(a, "userIDList");
         let Some(mark) = a["markType"].as_u64().filter(|_| !id.is_empty()) else { return throw() };
@@ -532,530 +343,16 @@ impl Engine {
         let command = if a["enableMark"].as_bool() == Some(true) { 1 } else { 2 };
         let list: Vec<Value> = users.iter().map(|u| obj! {"Member_Account": u, "Marks": vec![mark]}).collect();
         let body = obj! {"GroupId": &id, "CommandType": command, "MemberList": &list};
-        self.pending_room(AVCHATROOM_MARK_MEMBERS, body, RoomOp::Mark, obj! {"userIDList": &users}, now)
+        self.pending_room(cmd::AVCHATROOM_MODIFY_USER_INFO, body, RoomOp::Mark { users }, now)
     }
 
-    // ------------------------------------------------------------------ attributes
-
-    /// 2641 up front for a topic, which has no attributes (every group type has them; the
-    /// server answers 2642 to a non-member as it does for tim-js-sdk).
-    fn attr_precheck(&self, id: &str) -> Option<CallResult> {
-        is_topic_id(id).then(|| reject(GROUP_ATTR_NOT_AVCHATROOM, "topics have no group attributes"))
-    }
-
-    fn room_mut(&mut self, id: &str) -> &mut Room {
+    pub(super) fn room_mut(&mut self, id: &str) -> &mut Room {
         self.s.rooms.groups.entry(id.to_string()).or_default()
     }
 
     /// The `AVChatRoomKey` of a joined room.
-    fn room_key(&self, id: &str) -> Option<String> {
+    pub(super) fn room_key(&self, id: &str) -> Option<String> {
         self.s.rooms.groups.get(id).map(|r| r.key.clone()).filter(|k| !k.is_empty())
-    }
-
-    fn attrs_of(&mut self, id: &str) -> &mut Attrs {
-        &mut self.room_mut(id).attrs
-    }
-
-    fn attr_write(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() {
-            return throw();
-        }
-        let map = if method == "deleteGroupAttributes" {
-            Vec::new()
-        } else {
-            match string_map(&a["groupAttributes"]) {
-                Some(m) => m,
-                None => return throw(),
-            }
-        };
-        if method == "deleteGroupAttributes" && !(a["keyList"].is_array() || a["keyList"].is_null()) {
-            return throw();
-        }
-        if let Some(r) = self.attr_precheck(&id) {
-            return r;
-        }
-        let writes = &mut self.s.rooms.attr_writes;
-        writes.retain(|t| now.saturating_sub(*t) < ATTR_WRITE_WINDOW_MS);
-        if writes.len() >= ATTR_WRITES {
-            return reject(GROUP_ATTR_WRITE_LIMITED, "group attribute writes are limited to 10 per 5 seconds");
-        }
-        writes.push(now);
-        let key = self.room_key(&id);
-        let attrs = self.attrs_of(&id).clone();
-        let (servcmd, op, list) = match method {
-            "initGroupAttributes" => {
-                let list: Vec<Value> = map.iter().map(|(k, v)| obj! {"key": k, "value": v}).collect();
-                (SET_GROUP_ATTR, ATTR_INIT, list)
-            }
-            "setGroupAttributes" => {
-                let list: Vec<Value> =
-                    map.iter().map(|(k, v)| obj! {"key": k, "value": v, "seq": attrs.seq(k)}).collect();
-                (MODIFY_GROUP_ATTR, 2, list)
-            }
-            _ => {
-                let keys = strings(a, "keyList");
-                let list: Vec<Value> = keys.iter().map(|k| obj! {"key": k, "seq": attrs.seq(k)}).collect();
-                if keys.is_empty() {
-                    (CLEAR_GROUP_ATTR, ATTR_CLEAR, list)
-                } else {
-                    (DELETE_GROUP_ATTR, ATTR_DELETE, list)
-                }
-            }
-        };
-        let mut body = obj! {"GroupId": &id};
-        if op != ATTR_CLEAR {
-            body["GroupAttr"] = val(list.clone());
-        }
-        body["AttrMainSeq"] = val(attrs.remote_main);
-        if let Some(k) = key {
-            body["BytesKey"] = val(k);
-        }
-        body["AttrControl"] = val(["RaceConflict"]);
-        // What delete resolves with: the requested keys that were cached, or every cached key.
-        let deleted: Vec<String> = if op == ATTR_CLEAR {
-            attrs.map.keys().cloned().collect()
-        } else {
-            strings(a, "keyList").into_iter().filter(|k| attrs.map.contains_key(k)).collect()
-        };
-        let ctx =
-            obj! {"groupID": &id, "op": op, "list": &list, "attributes": &a["groupAttributes"], "keyList": &deleted};
-        self.pending_room(servcmd, body, RoomOp::AttrWrite, ctx, now)
-    }
-
-    fn attr_get(&mut self, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() || !(a["keyList"].is_array() || a["keyList"].is_null()) {
-            return throw();
-        }
-        if let Some(r) = self.attr_precheck(&id) {
-            return r;
-        }
-        let keys = strings(a, "keyList");
-        let at = self.attrs_of(&id);
-        if now.saturating_sub(at.updated) < ATTR_CACHE_MS && at.local_main >= at.remote_main {
-            return CallResult::Done(Ok(obj! {"groupAttributes": Value::Object(at.values(&keys))}));
-        }
-        let call = self.pending_call();
-        self.attr_fetch(Some(call), &id, obj! {"groupID": &id, "keyList": &keys}, now);
-        CallResult::Pending(call)
-    }
-
-    fn attr_fetch(&mut self, call: Option<u64>, id: &str, ctx: Value, now: u64) {
-        let key = self.room_key(id);
-        let mut body = obj! {"GroupId": id};
-        let kind = u32::from(key.is_some());
-        if let Some(k) = key {
-            body["Key"] = val(k);
-        }
-        body["GroupType"] = val(kind);
-        self.room_request(GET_GROUP_ATTR, body, call, RoomOp::AttrGet, ctx, now);
-    }
-
-    /// tim-js-sdk's `_refreshCachedGroupAttributes`: apply when the main sequence is the next
-    /// one (or on a full read), else only note the server's main sequence.
-    fn attr_refresh(&mut self, id: &str, main: u64, list: &[Value], op: u64, now: u64) {
-        let Some(at) = self.s.rooms.groups.get_mut(id).map(|r| &mut r.attrs) else { return };
-        if op == ATTR_GET || main == at.local_main + 1 {
-            at.local_main = main;
-            at.remote_main = main;
-            at.updated = now;
-            at.apply(list, op);
-        } else if at.local_main != main {
-            at.remote_main = main;
-        }
-    }
-
-    /// `GROUP_ATTRIBUTES_UPDATED` with the keys changed since `before`, if any changed.
-    fn attr_emit(&mut self, id: &str, before: &Value) {
-        let now_map = self.s.rooms.groups.get(id).map(|r| r.attrs.values(&[])).unwrap_or_default();
-        let empty = Map::new();
-        let before = before.as_object().unwrap_or(&empty);
-        let updated: Vec<String> =
-            now_map.iter().filter(|(k, v)| before.get(*k) != Some(*v)).map(|(k, _)| k.clone()).collect();
-        let deleted: Vec<String> = before.keys().filter(|k| !now_map.contains_key(*k)).cloned().collect();
-        if updated.is_empty() && deleted.is_empty() {
-            return;
-        }
-        let data = obj! {"groupID": id, "groupAttributes": Value::Object(now_map), "updatedKeyList": &updated, "deletedKeyList": &deleted};
-        self.emit(GROUP_ATTRIBUTES_UPDATED, Some(data));
-    }
-
-    /// An `Event 6` item: attribute or counter changes (true when it was one of them).
-    pub(super) fn online_tip(&mut self, t: &Value, now: u64) -> bool {
-        let body = &t["MsgBody"];
-        let id = s(t, "ToGroupId");
-        let id = if id.is_empty() { crate::group::item_group_id(t) } else { id };
-        if let Some(opt) = body["MsgGroupNewInfo"].get("GroupAttrOption").filter(|o| o.is_object()) {
-            let Some(op) = opt["OpType"].as_u64() else { return true };
-            let main = u(opt, "GroupAttrSeq");
-            let before = Value::Object(self.attrs_of(&id).values(&[]));
-            let local = self.attrs_of(&id).local_main;
-            if main == local {
-                return true;
-            }
-            if u(opt, "PushChangedAttrValFlag") == 1 && main == local + 1 {
-                let list = attr_list(&opt["GroupAttrInfo"]);
-                self.attr_refresh(&id, main, &list, op, now);
-                self.attr_emit(&id, &before);
-            } else {
-                self.attr_fetch(
-                    None,
-                    &id,
-                    obj! {"groupID": &id, "keyList": Value::Array(vec![]), "before": &before},
-                    now,
-                );
-            }
-            return true;
-        }
-        let Some(infos) = body["GroupCounterInfo"].as_array().filter(|l| !l.is_empty()) else { return false };
-        for info in infos {
-            let (kind, seq) = (u(info, "Type"), u(info, "GroupCounterSeq"));
-            let list = counter_values(&info["GroupCounter"]);
-            if kind == 0 || kind == 2 {
-                self.counters_store(&id, seq, &list, Some(now));
-                for (k, v) in &list {
-                    self.emit(GROUP_COUNTER_UPDATED, Some(obj! {"groupID": &id, "key": k, "value": v}));
-                }
-            } else if kind == 1 {
-                if let Some(c) = self.s.rooms.groups.get_mut(&id).and_then(|r| r.counters.as_mut()) {
-                    for k in list.keys() {
-                        c.map.remove(k);
-                    }
-                }
-            }
-        }
-        true
-    }
-
-    // ------------------------------------------------------------------ counters
-
-    fn counter_update(&mut self, method: &str, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() {
-            return throw();
-        }
-        let (list, mode) = if method == "setGroupCounters" {
-            let Some(o) = a["counters"].as_object() else { return throw() };
-            let mut list = Vec::new();
-            for (k, v) in o {
-                let Some(n) = v.as_i64() else { return throw() };
-                list.push(obj! {"Key": k, "Value": n});
-            }
-            (list, "Set")
-        } else {
-            let key = s(a, "key");
-            let Some(n) = a["value"].as_i64().filter(|_| !key.is_empty()) else { return throw() };
-            let mode = if method == "increaseGroupCounter" { "Increase" } else { "Decrease" };
-            (vec![obj! {"Key": &key, "Value": n}], mode)
-        };
-        // Like tim-js-sdk, the first use starts the group's counter cache (pushes then fill it).
-        self.room_mut(&id).counters.get_or_insert_with(Counters::default);
-        let mut body = obj! {"GroupId": &id, "GroupCounter": &list};
-        if let Some(k) = self.room_key(&id) {
-            body["BytesKey"] = val(k);
-        }
-        body["Mode"] = val(mode);
-        self.pending_room(UPDATE_GROUP_COUNTER, body, RoomOp::CounterUpdate, obj! {"groupID": &id}, now)
-    }
-
-    fn counter_get(&mut self, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() {
-            return throw();
-        }
-        let keys = strings(a, "keyList");
-        let c = self.room_mut(&id).counters.get_or_insert_with(Counters::default);
-        if now.saturating_sub(c.updated) < COUNTER_CACHE_MS {
-            return CallResult::Done(Ok(obj! {"counters": pick(&c.map, &keys)}));
-        }
-        let mut body = obj! {"GroupId": &id, "GroupCounterKeys": Value::Array(vec![])};
-        if let Some(k) = self.room_key(&id) {
-            body["BytesKey"] = val(k);
-        }
-        self.pending_room(GET_GROUP_COUNTER, body, RoomOp::CounterGet, obj! {"groupID": &id, "keyList": &keys}, now)
-    }
-
-    /// tim-js-sdk's `_updateLocalGroupCounters`: older sequences are ignored. `now`: the cache
-    /// counts as fresh from then (a read or a push), `None` for an own write's reply.
-    fn counters_store(&mut self, id: &str, seq: u64, list: &Map<String, Value>, now: Option<u64>) {
-        let Some(c) = self.s.rooms.groups.get_mut(id).and_then(|r| r.counters.as_mut()) else { return };
-        if seq > 0 && seq < c.seq {
-            return;
-        }
-        for (k, v) in list {
-            c.map.insert(k.clone(), v.clone());
-        }
-        c.seq = seq;
-        if let Some(now) = now {
-            c.updated = now;
-        }
-    }
-
-    // ------------------------------------------------------------------ communities and topics
-
-    /// A page of the community list (`million_group_open_http_svc.get_joined_group_list`):
-    /// `getJoinedCommunityList` asks with `SupportTopic: 1`, the login sequence with 0.
-    pub(super) fn communities_page(
-        &mut self,
-        call: Option<u64>,
-        offset: u64,
-        list: Vec<Value>,
-        topics: bool,
-        now: u64,
-    ) {
-        let me = self.s.user.clone();
-        let body = obj! {"Member_Account": &me, "Limit": 50, "Offset": offset, "ResponseFilter": obj!{"GroupBaseInfoFilter": ["Type", "Name", "FaceUrl", "NextMsgSeq", "LastMsgTime", "AtInfoList", "LastRecallTime"], "SelfInfoFilter": ["Role", "JoinTime", "MsgFlag", "MsgSeq"]}, "SupportTopic": u32::from(topics)};
-        let ctx = obj! {"offset": offset, "list": list, "topics": topics};
-        self.room_request(cmd::MILLION_GET_JOINED_GROUP_LIST, body, call, RoomOp::Communities, ctx, now);
-    }
-
-    fn create_topic(&mut self, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        let name = s(a, "topicName");
-        if id.is_empty() || name.is_empty() {
-            return throw();
-        }
-        if let Some(t) = a.get("topicID").filter(|t| !t.is_null()) {
-            if !t.as_str().is_some_and(is_topic_id) {
-                return reject(ILLEGAL_TOPIC_ID, "a topicID is <communityID>@TOPIC#_<suffix>");
-            }
-        }
-        let mut body = obj! {"GroupId": &id, "TopicName": &name};
-        for (app, wire) in [
-            ("avatar", "FaceUrl"),
-            ("customData", "CustomString"),
-            ("topicID", "TopicId"),
-            ("notification", "Notification"),
-            ("introduction", "Introduction"),
-        ] {
-            if let Some(v) = a[app].as_str() {
-                body[wire] = val(v);
-            }
-        }
-        self.pending_room(CREATE_TOPIC, body, RoomOp::TopicCreate, a.clone(), now)
-    }
-
-    fn update_topic(&mut self, a: &Value, now: u64) -> CallResult {
-        let (id, topic) = (s(a, "groupID"), s(a, "topicID"));
-        if id.is_empty() || topic.is_empty() {
-            return throw();
-        }
-        let mut body = obj! {"GroupId": &id, "TopicId": &topic};
-        for (app, wire) in [
-            ("avatar", "FaceUrl"),
-            ("customData", "CustomString"),
-            ("notification", "Notification"),
-            ("introduction", "Introduction"),
-        ] {
-            if let Some(v) = a[app].as_str() {
-                body[wire] = val(v);
-            }
-        }
-        if let Some(m) = a["muteAllMembers"].as_bool() {
-            body["ShutUpAllMember"] = val(if m { "On" } else { "Off" });
-        }
-        if let Some(v) = a["topicName"].as_str() {
-            body["TopicName"] = val(v);
-        }
-        self.pending_room(MODIFY_TOPIC, body, RoomOp::TopicUpdate, a.clone(), now)
-    }
-
-    fn topic_list(&mut self, a: &Value, now: u64) -> CallResult {
-        let id = s(a, "groupID");
-        if id.is_empty() {
-            return throw();
-        }
-        let ids = strings(a, "topicIDList");
-        if let Some((t, all)) = self.s.rooms.groups.get(&id).and_then(|r| r.topics_fetched) {
-            if (all || !ids.is_empty()) && now.saturating_sub(t) < TOPIC_CACHE_MS {
-                let local = self.local_topics(&id, &ids);
-                if ids.is_empty() || local.len() == ids.len() {
-                    return CallResult::Done(Ok(
-                        obj! {"successTopicList": &local, "failureTopicList": Value::Array(vec![])},
-                    ));
-                }
-            }
-        }
-        let body = obj! {"GroupId": &id, "TopicIdList": &ids, "MemberInfoFilter": ["NoUnreadSeqList"]};
-        self.pending_room(GET_TOPIC, body, RoomOp::TopicList, obj! {"groupID": &id, "topicIDList": &ids}, now)
-    }
-
-    /// Cached topics, with their conversations' current `groupAtInfoList` (@-tips arrive on the
-    /// conversation, pushed or kept for the next sync, and reading clears them there).
-    fn local_topics(&self, community: &str, ids: &[String]) -> Vec<Value> {
-        let Some(map) = self.s.rooms.groups.get(community).map(|r| &r.topics) else { return Vec::new() };
-        let mut list: Vec<Value> = if ids.is_empty() {
-            map.values().cloned().collect()
-        } else {
-            ids.iter().filter_map(|i| map.get(i).cloned()).collect()
-        };
-        for t in &mut list {
-            let conv = self.s.conversations.get(&format!("{CONV_GROUP}{}", s(t, "topicID")));
-            t["groupAtInfoList"] = Value::Array(conv.map(|c| c.group_at_info_list.clone()).unwrap_or_default());
-        }
-        list
-    }
-
-    /// Update (or create) a cached topic with app-named fields; returns it.
-    fn topic_update(&mut self, community: &str, topic: &str, fields: &Value) -> Value {
-        let conv = self.s.conversations.get(&format!("{CONV_GROUP}{topic}"));
-        let unread = conv.map_or(0, |c| c.unread_count);
-        let map = &mut self.room_mut(community).topics;
-        let t = map.entry(topic.to_string()).or_insert_with(|| new_topic(topic));
-        merge_topic_fields(t, fields);
-        // A server's last message replaces the cached one unless a newer one was pushed since.
-        let newer = |a: &Value, b: &Value| a["lastSequence"].as_u64() >= b["lastSequence"].as_u64();
-        if fields["lastMessage"].is_object() && newer(&fields["lastMessage"], &t["lastMessage"]) {
-            t["lastMessage"] = fields["lastMessage"].clone();
-        }
-        for k in ["nextMessageSeq"] {
-            if let Some(n) = fields[k].as_u64() {
-                t[k] = val(n);
-            }
-        }
-        if fields["selfInfo"].is_object() {
-            for (k, v) in fields["selfInfo"].as_object().into_iter().flatten() {
-                t["selfInfo"][k.as_str()] = v.clone();
-            }
-        }
-        t["unreadCount"] = val(unread);
-        t.clone()
-    }
-
-    /// A topic from the server or the app's own change (tim-js-sdk's `_updateTopicMap`): its
-    /// unread count is recomputed from its sequences and given to its conversation.
-    fn topic_store(&mut self, community: &str, topic: &str, fields: &Value) -> Value {
-        let mut t = self.topic_update(community, topic, fields);
-        let unread = topic_unread(&t);
-        t["unreadCount"] = val(unread);
-        if let Some(m) = self.s.rooms.groups.get_mut(community).map(|r| &mut r.topics) {
-            m.insert(topic.to_string(), t.clone());
-        }
-        let conv = self.group_conversation(topic);
-        if conv.unread_count != unread {
-            conv.unread_count = unread;
-            self.touch_conv(&format!("{CONV_GROUP}{topic}"));
-        }
-        t
-    }
-
-    /// An `Event 5` topic notice (17 created, 18 deleted, 20 remind type); true when handled.
-    pub(super) fn topic_notice(&mut self, t: &Value, _now: u64) -> bool {
-        let info = &t["GroupInfo"];
-        let body = &t["MsgBody"];
-        let topic = s(info, "TopicId");
-        let topic = if topic.is_empty() { s(body, "TopicId") } else { topic };
-        let deleted = strings(body, "TopicIdArray");
-        if u(info, "MillionGroupFlag") != 2 || (topic.is_empty() && deleted.is_empty()) {
-            return false;
-        }
-        let community = s(info, "GroupId");
-        let kind = u(body, "ReportType");
-        if self.s.quiet {
-            // Notices of the first sync are history: no events.
-            return [17, 18, 20].contains(&kind);
-        }
-        match kind {
-            17 => {
-                if let Some(r) = self.s.rooms.groups.get_mut(&community) {
-                    r.topics_fetched = None;
-                }
-                self.emit(TOPIC_CREATED, Some(obj! {"groupID": &community, "topicID": &topic}));
-            }
-            18 => {
-                if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
-                    for d in &deleted {
-                        m.remove(d);
-                    }
-                }
-                self.emit(TOPIC_DELETED, Some(obj! {"groupID": &community, "topicIDList": &deleted}));
-            }
-            20 => {
-                let flag = s(body, "MsgFlag");
-                let known = self.s.rooms.groups.get(&community).map(|r| &r.topics).and_then(|m| m.get(&topic)).cloned();
-                if let Some(k) = known.filter(|k| k["selfInfo"]["messageRemindType"] != flag.as_str()) {
-                    let _ = k;
-                    let t = self.topic_update(&community, &topic, &obj! {"selfInfo": obj!{"messageRemindType": &flag}});
-                    self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
-                }
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    /// A tip in a topic: `OpType 8` changes the topic's profile (`MsgTopicNewInfo`).
-    pub(super) fn topic_tip(&mut self, t: &Value, payload: &Value) {
-        let info = &t["GroupInfo"];
-        let topic = s(info, "TopicId");
-        if payload["operationType"] != 8 || topic.is_empty() {
-            return;
-        }
-        let community = s(info, "GroupId");
-        if !self.s.rooms.groups.get(&community).map(|r| &r.topics).is_some_and(|m| m.contains_key(&topic)) {
-            return;
-        }
-        let fields = topic_fields(&t["MsgBody"]["MsgTopicNewInfo"]);
-        let topic = self.topic_update(&community, &topic, &fields);
-        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &topic}));
-    }
-
-    /// A new message or tip in topic `topic`: its last message, next sequence and unread count.
-    pub(super) fn topic_message(&mut self, topic: &str, msg: &Message) {
-        if !is_topic_id(topic) {
-            return;
-        }
-        let community = community_of(topic).to_string();
-        if !self.s.rooms.groups.get(&community).map(|r| &r.topics).is_some_and(|m| m.contains_key(topic)) {
-            return;
-        }
-        let mut t = self.topic_update(&community, topic, &obj! {"nextMessageSeq": msg.sequence + 1});
-        t["lastMessage"]["lastTime"] = val(msg.time);
-        t["lastMessage"]["lastSequence"] = val(msg.sequence);
-        t["lastMessage"]["fromAccount"] = val(&msg.from);
-        t["lastMessage"]["messageForShow"] = val(msg.message_for_show(self.intl()));
-        t["lastMessage"]["payload"] = msg.payload.clone();
-        t["lastMessage"]["type"] = val(&msg.kind);
-        if let Some(m) = self.s.rooms.groups.get_mut(&community).map(|r| &mut r.topics) {
-            m.insert(topic.to_string(), t.clone());
-        }
-        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
-    }
-
-    /// An @-tip was filed in conversation `GROUP<topic>` (a no-op for other groups): like
-    /// tim-js-sdk, the entry names the community as `groupID` and the topic as `topicID`, and a
-    /// known topic gets the new `groupAtInfoList` with `TOPIC_UPDATED`.
-    pub(super) fn topic_at_tip(&mut self, topic: &str) {
-        if !is_topic_id(topic) {
-            return;
-        }
-        let community = community_of(topic).to_string();
-        let conv = self.group_conversation(topic);
-        if let Some(at) = conv.group_at_info_list.last_mut() {
-            at["groupID"] = val(&community);
-            at["topicID"] = val(topic);
-        }
-        let list = Value::Array(conv.group_at_info_list.clone());
-        let Some(t) = self.s.rooms.groups.get_mut(&community).and_then(|r| r.topics.get_mut(topic)) else { return };
-        t["groupAtInfoList"] = list;
-        let t = t.clone();
-        if !self.s.quiet {
-            self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
-        }
-    }
-
-    /// A topic conversation was read: its topic's unread count is 0 again.
-    pub(super) fn topic_read(&mut self, conv: &str) {
-        let Some(topic) = conv.strip_prefix(CONV_GROUP).filter(|t| is_topic_id(t)) else { return };
-        let community = community_of(topic).to_string();
-        let Some(t) = self.s.rooms.groups.get(&community).map(|r| &r.topics).and_then(|m| m.get(topic)) else { return };
-        if t["unreadCount"] == 0 {
-            return;
-        }
-        let read = t["nextMessageSeq"].as_u64().unwrap_or(0).saturating_sub(1);
-        let t = self.topic_update(&community, topic, &obj! {"selfInfo": obj!{"readedSequence": read}});
-        self.emit(TOPIC_UPDATED, Some(obj! {"groupID": &community, "topic": &t}));
     }
 
     /// After a reconnect, like tim-js-sdk: the next attribute push or read refetches, and topic
@@ -1067,21 +364,18 @@ impl Engine {
         }
     }
 
-    // ------------------------------------------------------------------ replies
-
     /// A failed room request.
-    pub(super) fn room_fail(&mut self, call: Option<u64>, op: RoomOp, ctx: Value, err: ApiError, now: u64) {
+    pub(super) fn room_fail(&mut self, call: Option<u64>, op: RoomOp, err: ApiError, now: u64) {
         match op {
             // tim-js-sdk enters the room with a bare group when its profile cannot be read.
-            RoomOp::JoinProfile => {
+            RoomOp::JoinProfile { group_id } => {
                 let mut g = Value::Null;
-                merge_group(&mut g, &obj! {"GroupId": &s(&ctx, "groupID"), "Type": GRP_AVCHATROOM}, &self.s.user);
+                merge_group(&mut g, &obj! {"GroupId": &group_id, "Type": GRP_AVCHATROOM}, &self.s.user);
                 self.room_enter(call, g, now);
             }
-            RoomOp::QuitPrevious => {
-                let prev = s(&ctx, "previous");
-                self.drop_group(&prev);
-                self.room_entered(call, ctx["group"].clone());
+            RoomOp::QuitPrevious { group, previous } => {
+                self.drop_group(&previous);
+                self.room_entered(call, group);
             }
             _ => {
                 if let Some(call) = call {
@@ -1092,11 +386,10 @@ impl Engine {
     }
 
     /// A room request's reply.
-    pub(super) fn room_reply(&mut self, call: Option<u64>, op: RoomOp, ctx: Value, body: Value, now: u64) {
-        let id = s(&ctx, "groupID");
+    pub(super) fn room_reply(&mut self, call: Option<u64>, op: RoomOp, body: Value, now: u64) {
         let me = self.s.user.clone();
         match op {
-            RoomOp::JoinProfile => {
+            RoomOp::JoinProfile { group_id: id } => {
                 let mut info = body["GroupInfo"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null);
                 if info["ErrorCode"].as_i64().unwrap_or(0) != 0 || s(&info, "GroupId").is_empty() {
                     info = obj! {"GroupId": &id, "Type": GRP_AVCHATROOM};
@@ -1110,67 +403,11 @@ impl Engine {
                 merge_group(&mut g, &info, &me);
                 self.room_enter(call, g, now);
             }
-            RoomOp::QuitPrevious => {
-                let prev = s(&ctx, "previous");
-                self.drop_group(&prev);
-                self.room_entered(call, ctx["group"].clone());
+            RoomOp::QuitPrevious { group, previous } => {
+                self.drop_group(&previous);
+                self.room_entered(call, group);
             }
-            RoomOp::AttrWrite => {
-                let op = u(&ctx, "op");
-                let main = u(&body, "AttrMainSeq");
-                let list = if op == ATTR_DELETE || op == ATTR_CLEAR {
-                    attr_list(&ctx["list"])
-                } else {
-                    // The reply's keys and sequences, with the values that were written.
-                    let written = &ctx["attributes"];
-                    let mut l = attr_list(&body["GroupAttr"]);
-                    for a in &mut l {
-                        a["value"] = val(s(written, &s(a, "key")));
-                    }
-                    l
-                };
-                // As tim-js-sdk, the change is measured from the cache as it is when the reply
-                // comes (a push may have been applied meanwhile).
-                let before = Value::Object(self.attrs_of(&id).values(&[]));
-                self.attr_refresh(&id, main, &list, op, now);
-                self.attr_emit(&id, &before);
-                let out = if op == ATTR_DELETE || op == ATTR_CLEAR {
-                    obj! {"keyList": &ctx["keyList"]}
-                } else {
-                    obj! {"groupAttributes": &ctx["attributes"]}
-                };
-                self.room_done(call, out);
-            }
-            RoomOp::AttrGet => {
-                let list = attr_list(&body["GroupAttrAry"]);
-                if let Some(main) = body["AttrMainSeq"].as_u64() {
-                    self.attrs_of(&id);
-                    self.attr_refresh(&id, main, &list, ATTR_GET, now);
-                }
-                if ctx["before"].is_object() {
-                    self.attr_emit(&id, &ctx["before"]);
-                }
-                let keys = strings(&ctx, "keyList");
-                let values = self.attrs_of(&id).values(&keys);
-                self.room_done(call, obj! {"groupAttributes": Value::Object(values)});
-            }
-            RoomOp::CounterUpdate => {
-                let list = counter_values(&body["GroupCounter"]);
-                // Ours: the written values (and their sequence) enter the cache, so a push of an
-                // older change that arrives later cannot overwrite them. tim-js-sdk leaves its
-                // cache as it was, and can then read a stale value from it.
-                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, None);
-                self.room_done(call, obj! {"counters": Value::Object(list)});
-            }
-            RoomOp::CounterGet => {
-                let list = counter_values(&body["GroupCounter"]);
-                self.room_mut(&id).counters.get_or_insert_with(Counters::default);
-                self.counters_store(&id, u(&body, "GroupCounterSeq"), &list, Some(now));
-                let keys = strings(&ctx, "keyList");
-                let picked = self.room_mut(&id).counters.as_ref().map_or_else(|| obj! {}, |c| pick(&c.map, &keys));
-                self.room_done(call, obj! {"counters": picked});
-            }
-            RoomOp::OnlineCount => {
+            RoomOp::OnlineCount { group_id: id } => {
                 let count = u(&body, "OnlineMemberNum");
                 let o = &mut self.room_mut(&id).online;
                 o.count = count;
@@ -1192,12 +429,11 @@ impl Engine {
                     .collect();
                 self.room_done(call, obj! {"memberList": &members, "offset": &u(&body, "NextTimestamp")});
             }
-            RoomOp::Ban => {
+            RoomOp::Ban { group_id: id, users } => {
                 let g = self.s.groups.get(&id).cloned().unwrap_or(Value::Null);
-                self.room_done(call, obj! {"group": &g, "userIDList": &ctx["userIDList"]});
+                self.room_done(call, obj! {"group": &g, "userIDList": &users});
             }
-            RoomOp::Mark => {
-                let asked = strings(&ctx, "userIDList");
+            RoomOp::Mark { users: asked } => {
                 let done: Vec<String> =
                     body["MemberList"].as_array().into_iter().flatten().map(|m| s(m, "Member_Account")).collect();
                 let (ok, failed): (Vec<String>, Vec<String>) = if done.len() == asked.len() {
@@ -1208,104 +444,11 @@ impl Engine {
                 };
                 self.room_done(call, obj! {"successUserIDList": &ok, "failureUserIDList": &failed});
             }
-            RoomOp::Communities => {
-                let topics = ctx["topics"] == true;
-                let mut list = ctx["list"].as_array().cloned().unwrap_or_default();
-                for w in body["GroupIdList"].as_array().into_iter().flatten() {
-                    let gid = s(w, "GroupId");
-                    if gid.is_empty() {
-                        continue;
-                    }
-                    let mut g = self.s.groups.get(&gid).cloned().unwrap_or(Value::Null);
-                    merge_group(&mut g, w, &me);
-                    if topics {
-                        g["isSupportTopic"] = val(true);
-                    }
-                    self.s.groups.insert(gid, g.clone());
-                    let conv = format!("{CONV_GROUP}{}", s(&g, "groupID"));
-                    if let Some(c) = self.s.conversations.get_mut(&conv) {
-                        c.group_profile = g.clone();
-                    }
-                    list.push(g);
-                }
-                let next = u(&ctx, "offset") + 50;
-                if u(&body, "TotalCount") > next {
-                    self.communities_page(call, next, list, topics, now);
-                    return;
-                }
-                if call.is_some() || !list.is_empty() {
-                    self.group_list_changed();
-                }
-                // tim-js-sdk resolves with every topic-enabled community it holds.
-                let all: Vec<Value> = self.s.groups.values().filter(|g| g["isSupportTopic"] == true).cloned().collect();
-                self.room_done(call, obj! {"groupList": &all});
-            }
-            RoomOp::TopicCreate => {
-                let topic = s(&body, "TopicId");
-                self.topic_store(&id, &topic, &ctx);
-                self.room_done(call, obj! {"topicID": &topic});
-            }
-            RoomOp::TopicDelete => {
-                let (mut ok, mut failed) = (Vec::new(), Vec::new());
-                for r in body["DestroyResultItem"].as_array().into_iter().flatten() {
-                    let topic = s(r, "TopicId");
-                    match r["ErrorCode"].as_i64().unwrap_or(0) {
-                        0 => {
-                            if let Some(m) = self.s.rooms.groups.get_mut(&id).map(|r| &mut r.topics) {
-                                m.remove(&topic);
-                            }
-                            ok.push(obj! {"topicID": &topic});
-                        }
-                        c => failed.push(obj! {"topicID": &topic, "code": c, "message": &s(r, "ErrorInfo")}),
-                    }
-                }
-                self.room_done(call, obj! {"successTopicList": &ok, "failureTopicList": &failed});
-            }
-            RoomOp::TopicUpdate => {
-                let topic = s(&ctx, "topicID");
-                let t = self.topic_store(&id, &topic, &ctx);
-                self.room_done(call, obj! {"topic": &t});
-            }
-            RoomOp::TopicList => {
-                let (mut ok, mut failed) = (Vec::new(), Vec::new());
-                for item in body["TopicAndSelfInfo"].as_array().into_iter().flatten() {
-                    let w = &item["TopicInfo"];
-                    let topic = s(w, "TopicId");
-                    let c = item["ErrorCode"].as_i64().unwrap_or(0);
-                    if c != 0 {
-                        failed.push(obj! {"topicID": &topic, "code": c, "message": &s(item, "ErrorInfo")});
-                        continue;
-                    }
-                    let mut fields = topic_fields(w);
-                    if let Some(n) = w["NextMsgSeq"].as_u64() {
-                        fields["nextMessageSeq"] = val(n);
-                    }
-                    let me_info = &item["SelfInfo"];
-                    fields["selfInfo"] = obj! {"muteTime": &u(me_info, "ShutUpTime"), "readedSequence": &u(me_info, "MsgSeq"), "messageRemindType": &s(me_info, "MsgFlag"), "excludedUnreadSequenceList": &me_info["NoUnreadSeqList"]};
-                    // `LastMsg`: the topic's last message or tip as it travels.
-                    let last = &w["LastMsg"];
-                    let kind = if last["Event"] == 4 { GroupItem::Tip } else { GroupItem::Message };
-                    let last = last.is_object().then(|| group_message(last, kind, &self.s.user)).flatten();
-                    if let Some(m) = &last {
-                        fields["lastMessage"] = summary(m, self.intl());
-                    }
-                    self.topic_store(&id, &topic, &fields);
-                    if let Some(m) = &last {
-                        let intl = self.intl();
-                        let conv = self.group_conversation(&topic);
-                        if conv.offer_last(m, intl) {
-                            self.touch_conv(&format!("{CONV_GROUP}{topic}"));
-                        }
-                    }
-                    ok.push(topic);
-                }
-                if !ok.is_empty() {
-                    let all = ctx["topicIDList"].as_array().is_none_or(Vec::is_empty);
-                    self.room_mut(&id).topics_fetched = Some((now, all));
-                }
-                let list = if ok.is_empty() { Vec::new() } else { self.local_topics(&id, &ok) };
-                self.room_done(call, obj! {"successTopicList": &list, "failureTopicList": &failed});
-            }
+            op @ (RoomOp::AttrWrite { .. }
+            | RoomOp::AttrGet { .. }
+            | RoomOp::CounterUpdate { .. }
+            | RoomOp::CounterGet { .. }) => self.attr_reply(call, op, body, now),
+            op => self.topic_reply(call, op, body, now),
         }
     }
 }
@@ -1313,11 +456,12 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::super::{attributes::*, topics::*};
     use super::*;
     use serde_json::json;
 
     #[test]
-    fn community_requests_go_to_the_million_service() {
+    pub(super) fn community_requests_go_to_the_million_service() {
         let b = json!({"GroupId": "@TGS#_abc"});
         assert_eq!(service("group_open_http_svc.send_group_msg", &b), "million_group_open_http_svc.send_group_msg");
         let b = json!({"GroupIdList": ["@TGS#_abc"]});
@@ -1338,7 +482,7 @@ mod tests {
     }
 
     #[test]
-    fn topics_are_addressed_by_community_and_topic() {
+    pub(super) fn topics_are_addressed_by_community_and_topic() {
         let mut b = json!({"GroupId": "@TGS#_c@TOPIC#_t", "MsgReadedSeq": 3});
         address_topic(&mut b);
         assert_eq!(b, json!({"GroupId": "@TGS#_c", "TopicId": "@TGS#_c@TOPIC#_t", "MsgReadedSeq": 3}));
@@ -1351,7 +495,7 @@ mod tests {
     }
 
     #[test]
-    fn attribute_lists_from_replies_and_pushes() {
+    pub(super) fn attribute_lists_from_replies_and_pushes() {
         let reply = json!([{"key": "a", "value": "1", "seq": 2}]);
         assert_eq!(attr_list(&reply), vec![json!({"key": "a", "value": "1", "sequence": 2})]);
         let push = json!([{"key": "b", "Val": "x", "SubKeySeq": 5}, {"key": "c"}]);
@@ -1370,7 +514,7 @@ mod tests {
     }
 
     #[test]
-    fn counters_and_topics_from_the_wire() {
+    pub(super) fn counters_and_topics_from_the_wire() {
         let l = counter_values(&json!([{"Key": "likes", "Value": 3}, {"Value": 1}, "x"]));
         assert_eq!(Value::Object(l.clone()), json!({"likes": 3}));
         assert_eq!(pick(&l, &["likes".into(), "x".into()]), json!({"likes": 3}));

@@ -12,7 +12,6 @@
 //! keeps answering. A short run is part of `cargo test`; `TIM_FUZZ_CASES=20000 cargo test
 //! --release -p tim-server --test fuzz` is a long run (docs/security.md, "Fuzzing").
 
-
 use crate::common::{http_bytes, Client, APP, KEY, OTHER_APP, OTHER_KEY};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
