@@ -84,6 +84,8 @@ node tests/js/types.test.mjs
 
 step "our SDK in Node"
 node tests/node/sdk-c2c.mjs
+# The same on the basic edition (dist/pkg/basic.js: no group methods).
+TIM_EDITION=basic node tests/node/sdk-c2c.mjs
 node tests/node/unreachable.mjs
 # A COMP frame that inflates past 16 MiB is dropped with bounded memory.
 node tests/node/inflate-cap.mjs

@@ -10,7 +10,8 @@ const require = createRequire(import.meta.url);
 globalThis.WebSocket = require('ws');
 const TIM_URL = (process.env.TIM_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 const WS_URL = TIM_URL.replace(/^http/, 'ws');
-const PKG = new URL('../../dist/pkg/tim-js.js', import.meta.url).pathname;
+// TIM_EDITION=basic runs the same checks on dist/pkg/basic.js.
+const PKG = new URL(`../../dist/pkg/${process.env.TIM_EDITION || 'tim-js'}.js`, import.meta.url).pathname;
 
 function loadTim() {
   // A fresh copy of ours ignores the copy loaded before (they share one TIM through a
@@ -77,7 +78,12 @@ alice.setLogLevel(1);
 // Absent methods are absent, not stubs.
 assert.equal(alice.getFriendList, undefined);
 assert.equal(alice.revokeMessage, undefined);
-assert.equal(typeof alice.createGroup, "function");
+// The basic edition has no group methods (api/editions.json), and says so for a group conversation.
+assert.equal(typeof alice.createGroup, process.env.TIM_EDITION === 'basic' ? 'undefined' : 'function');
+if (process.env.TIM_EDITION === 'basic') {
+  const g = alice.createTextMessage({ to: '@TGS#nope', conversationType: TIM.TYPES.CONV_GROUP, payload: { text: 'x' } });
+  await assert.rejects(alice.sendMessage(g), (e) => /not in this edition/.test(e.message), 'a group message in the basic edition');
+}
 
 // Bad arguments throw synchronously.
 assert.throws(() => alice.createTextMessage({ to: B, conversationType: 'C2C', payload: { text: '' } }), /Params validate failed/);

@@ -25,8 +25,7 @@ pub const GRP_AVCHATROOM: &str = "AVChatRoom";
 pub const GRP_COMMUNITY: &str = "Community";
 /// What separates a community ID from a topic's suffix (`@TGS#_xxx@TOPIC#_yyy`).
 pub const TOPIC_MARK: &str = "@TOPIC#_";
-/// `TIM.TYPES.CONV_TOPIC`: the conversation type of a topic.
-pub const CONV_TOPIC: &str = "TOPIC";
+pub use crate::model::CONV_TOPIC;
 /// Every group type, as `TIM.TYPES` spells it (the same strings travel on the wire).
 pub const GROUP_TYPES: [&str; 5] = [GRP_WORK, GRP_PUBLIC, GRP_MEETING, GRP_AVCHATROOM, GRP_COMMUNITY];
 

@@ -13,6 +13,8 @@ use tim_proto::msg::{C2cMsg, MsgElem, FLAG_RECALLED};
 pub const CONV_C2C: &str = "C2C";
 /// `TIM.TYPES.CONV_GROUP`.
 pub const CONV_GROUP: &str = "GROUP";
+/// `TIM.TYPES.CONV_TOPIC`: the conversation type of a topic.
+pub const CONV_TOPIC: &str = "TOPIC";
 /// `TIM.TYPES.MSG_TEXT`.
 pub const MSG_TEXT: &str = "TIMTextElem";
 /// `TIM.TYPES.MSG_CUSTOM`.

@@ -230,7 +230,10 @@ impl Engine {
             control.push("NoLastMsg");
         }
         if msg.conversation_type == CONV_GROUP {
+            #[cfg(feature = "groups")]
             return self.send_group_message(&msg, &opts, control, now);
+            #[cfg(not(feature = "groups"))]
+            return CallResult::Done(Err(super::not_in_edition("groups")));
         }
         let push = &opts["offlinePushInfo"];
         let mut body = obj! {"From_Account": &self.s.user, "To_Account": &msg.to, "MsgSeq": &msg.sequence, "MsgRandom": &msg.random, "MsgBody": &elems_to_json(&msg.elements), "CloudCustomData": &msg.cloud_custom_data, "From_AccountNick": &self.s.nick, "From_AccountHeadurl": &self.s.avatar, "OfflinePushInfo": obj!{"PushFlag": &u32::from(push["disablePush"].as_bool().unwrap_or(false)), "Title": &s(push, "title"), "Desc": &s(push, "description"), "Ext": &s(push, "extension"), "ApnsInfo": obj!{"BadgeMode": &u32::from(push["ignoreIOSBadge"].as_bool().unwrap_or(false))}, "AndroidInfo": obj!{"OPPOChannelID": &s(push, "androidOPPOChannelID")}}, "SendMsgControl": &control, "MsgClientTime": &msg.client_time, "IsNeedReadReceipt": &u32::from(msg.need_read_receipt), "SupportMessageExtension": 0};
@@ -263,9 +266,12 @@ impl Engine {
         if self.s.history.entry(conv_id.clone()).or_default().insert(msg.clone()) {
             let intl = self.intl();
             if group {
-                self.group_conversation(&peer).offer_last(&msg, intl);
-                if let Some(g) = self.s.groups.get_mut(&peer) {
-                    g["nextMessageSeq"] = val(&msg.sequence + 1);
+                #[cfg(feature = "groups")]
+                {
+                    self.group_conversation(&peer).offer_last(&msg, intl);
+                    if let Some(g) = self.s.groups.get_mut(&peer) {
+                        g["nextMessageSeq"] = val(&msg.sequence + 1);
+                    }
                 }
             } else {
                 self.conversation(&peer).offer_last(&msg, intl);
@@ -296,23 +302,28 @@ impl Engine {
     pub(super) fn get_message_list(&mut self, a: Value, now: u64) -> CallResult {
         let id = s(&a, "conversationID");
         if id.starts_with(CONV_GROUP) && id.len() > CONV_GROUP.len() || id == CONV_SYSTEM {
-            let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
-            let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
-            if let Some(r) = self.read_cache_first(&id, &a, cursor.as_deref(), count) {
-                return r;
-            }
-            if self.stale_top(&id, cursor.as_deref()) {
+            #[cfg(not(feature = "groups"))]
+            return CallResult::Done(Err(super::not_in_edition("groups")));
+            #[cfg(feature = "groups")]
+            {
+                let count = a["count"].as_u64().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+                let cursor = a["nextReqMessageID"].as_str().filter(|c| !c.is_empty()).map(str::to_string);
+                if let Some(r) = self.read_cache_first(&id, &a, cursor.as_deref(), count) {
+                    return r;
+                }
+                if self.stale_top(&id, cursor.as_deref()) {
+                    let call = self.pending_call();
+                    self.group_history_request(call, id, cursor, count, 0, now);
+                    return CallResult::Pending(call);
+                }
+                if let Some(done) = self.page_from_cache(&id, cursor.as_deref(), count, id == CONV_SYSTEM) {
+                    return CallResult::Done(Ok(done));
+                }
+                let below = self.group_gap_below(&id, cursor.as_deref());
                 let call = self.pending_call();
-                self.group_history_request(call, id, cursor, count, 0, now);
+                self.group_history_request(call, id, cursor, count, below, now);
                 return CallResult::Pending(call);
             }
-            if let Some(done) = self.page_from_cache(&id, cursor.as_deref(), count, id == CONV_SYSTEM) {
-                return CallResult::Done(Ok(done));
-            }
-            let below = self.group_gap_below(&id, cursor.as_deref());
-            let call = self.pending_call();
-            self.group_history_request(call, id, cursor, count, below, now);
-            return CallResult::Pending(call);
         }
         let (conv, peer) = match c2c_conversation(&a) {
             Ok(v) => v,
@@ -436,7 +447,12 @@ impl Engine {
     pub(super) fn set_message_read(&mut self, a: Value, now: u64) -> CallResult {
         let id = s(&a, "conversationID");
         if id.starts_with(CONV_GROUP) && id.len() > CONV_GROUP.len() || id == CONV_SYSTEM {
-            return self.group_read(&id, now);
+            #[cfg(not(feature = "groups"))]
+            return CallResult::Done(Err(super::not_in_edition("groups")));
+            #[cfg(feature = "groups")]
+            {
+                return self.group_read(&id, now);
+            }
         }
         let (conv, peer) = match c2c_conversation(&a) {
             Ok(v) => v,

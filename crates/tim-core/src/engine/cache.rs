@@ -105,6 +105,7 @@ impl Engine {
         self.s.store.warm = !conversations.is_empty() && !self.s.synced;
         for c in conversations {
             if let Some(c) = Conversation::from_json(c) {
+                #[cfg(feature = "groups")]
                 if self.s.page_done && c.conversation_id.starts_with(CONV_GROUP) {
                     // The network's list came first and moved the group on: the app's baseline
                     // is what the cache held.
@@ -174,6 +175,7 @@ impl Engine {
         }
         if !self.s.ready && (!self.s.conversations.is_empty() || self.s.page_done) {
             self.s.ready = true;
+            #[cfg(feature = "groups")]
             if self.s.store.warm {
                 self.group_sync_warm(now);
             }

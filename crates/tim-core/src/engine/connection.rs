@@ -11,9 +11,10 @@ use tim_proto::{
     frame::FrameError,
 };
 
+#[cfg(feature = "groups")]
+use super::rooms;
 use super::{
-    rooms, s, u, ApiError, Engine, Login, Output, Pending, Purpose, Session, SocketId, MAX_INBOUND_FRAME_BYTES,
-    SDK_VERSION,
+    s, u, ApiError, Engine, Login, Output, Pending, Purpose, Session, SocketId, MAX_INBOUND_FRAME_BYTES, SDK_VERSION,
 };
 use crate::model::{CONV_C2C, CONV_GROUP};
 
@@ -114,6 +115,7 @@ impl Engine {
             Login::In => {
                 self.send_login(None, now);
                 self.request(cmd::HEARTBEAT_ALIVE, obj! {}, Purpose::Heartbeat, now);
+                #[cfg(feature = "groups")]
                 self.rooms_reconnected();
                 self.sync_all(now);
                 self.flush_outbox(now);
@@ -232,6 +234,8 @@ impl Engine {
     }
 
     pub(super) fn request(&mut self, servcmd: &str, body: Value, purpose: Purpose, now: u64) {
+        // Community groups are served by the `million_…` service (rooms.rs).
+        #[cfg(feature = "groups")]
         let servcmd = &rooms::service(servcmd, &body);
         let mut head = self.head(servcmd, now);
         if let Purpose::Send { id, .. } = &purpose {
@@ -307,7 +311,9 @@ impl Engine {
                 self.settle(call, Err(err));
             }
             Purpose::Roam { call, .. } | Purpose::Read { call } => self.settle(call, Err(err)),
+            #[cfg(feature = "groups")]
             Purpose::Group { call, op } => self.group_fail(call, op, err, now),
+            #[cfg(feature = "groups")]
             Purpose::Room { call, op } => self.room_fail(call, op, err, now),
             Purpose::Conv { call, op, .. } => self.conv_fail(call, op, err),
             Purpose::Profile { call, .. } => self.profile_fail(call, err),
@@ -327,16 +333,19 @@ impl Engine {
             Purpose::Profile { call, op } => self.profile_reply(call, op, body, now),
             Purpose::Send { call, id } => self.send_reply(call, id, body, now),
             Purpose::Roam { call, conv, cursor, count } => {
+                #[cfg(feature = "groups")]
                 if conv.starts_with(CONV_GROUP) {
                     self.group_history_reply(&conv, &body);
                     self.settle_page(call, &conv, cursor, count);
-                } else {
-                    let peer = conv.strip_prefix(CONV_C2C).unwrap_or("").to_string();
-                    self.roam_reply(call, conv, cursor, count, body);
-                    self.ask_peer_read_time(&peer, now);
+                    return;
                 }
+                let peer = conv.strip_prefix(CONV_C2C).unwrap_or("").to_string();
+                self.roam_reply(call, conv, cursor, count, body);
+                self.ask_peer_read_time(&peer, now);
             }
+            #[cfg(feature = "groups")]
             Purpose::Group { call, op } => self.group_reply(call, op, body, now),
+            #[cfg(feature = "groups")]
             Purpose::Room { call, op } => self.room_reply(call, op, body, now),
             Purpose::Conv { call, op } => self.conv_reply(call, op, body, now),
             Purpose::Read { call } => self.settle(call, Ok(obj! {})),

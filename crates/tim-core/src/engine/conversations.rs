@@ -200,7 +200,7 @@ impl Engine {
     /// The list, sorted: pinned first, then by activation, newest first (spec §3.1).
     pub(super) fn sorted_list(&self) -> Vec<&Conversation> {
         let mut list: Vec<&Conversation> =
-            self.s.conversations.values().filter(|c| c.listed() && c.kind != super::rooms::CONV_TOPIC).collect();
+            self.s.conversations.values().filter(|c| c.listed() && c.kind != crate::model::CONV_TOPIC).collect();
         // Equal keys stay in the map's order, by conversation ID.
         sort_by_key2(&mut list, |c| (u64::from(!c.is_pinned), u64::MAX - c.order()));
         list
@@ -245,7 +245,7 @@ impl Engine {
         self.s
             .conversations
             .values()
-            .filter(|c| c.kind != super::rooms::CONV_TOPIC && c.kind != CONV_SYSTEM)
+            .filter(|c| c.kind != crate::model::CONV_TOPIC && c.kind != CONV_SYSTEM)
             .filter(|c| c.message_remind_type.is_empty() || c.message_remind_type == ACPT_AND_NOTE)
             .filter(|c| !matches!(c.group_profile["type"].as_str(), Some("AVChatRoom" | "ChatRoom")))
             .map(|c| c.unread_count)

@@ -66,23 +66,8 @@ impl Engine {
                 self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
             }
         }
-        let mut fresh = Vec::new();
-        for m in item["GroupMsgArray"].as_array().into_iter().flatten() {
-            if let Some(msg) = self.accept_group_msg(m, true) {
-                fresh.push(msg);
-            }
-        }
-        let event = u(item, "Event");
-        for t in item["GroupTips"].as_array().into_iter().flatten() {
-            if let Some(msg) = self.group_tips_item(event, t, now) {
-                fresh.push(msg);
-            }
-        }
-        if !fresh.is_empty() && !self.s.quiet {
-            sort_by_key2(&mut fresh, |m| (m.sequence, 0));
-            let data = fresh.iter().map(Message::to_json).collect();
-            self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(data)));
-        }
+        #[cfg(feature = "groups")]
+        self.group_push_item(item, now);
         for n in item["C2cNotifyMsgArray"].as_array().into_iter().flatten() {
             if let Some(k) = n.get("KickoutMsgNotify") {
                 self.kick_type(k["KickType"].as_u64().unwrap_or(1), now);
@@ -101,6 +86,27 @@ impl Engine {
                     }
                 }
             }
+        }
+    }
+
+    #[cfg(feature = "groups")]
+    fn group_push_item(&mut self, item: &Value, now: u64) {
+        let mut fresh = Vec::new();
+        for m in item["GroupMsgArray"].as_array().into_iter().flatten() {
+            if let Some(msg) = self.accept_group_msg(m, true) {
+                fresh.push(msg);
+            }
+        }
+        let event = u(item, "Event");
+        for t in item["GroupTips"].as_array().into_iter().flatten() {
+            if let Some(msg) = self.group_tips_item(event, t, now) {
+                fresh.push(msg);
+            }
+        }
+        if !fresh.is_empty() && !self.s.quiet {
+            sort_by_key2(&mut fresh, |m| (m.sequence, 0));
+            let data = fresh.iter().map(Message::to_json).collect();
+            self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(data)));
         }
     }
 
@@ -163,6 +169,9 @@ impl Engine {
             let data = if name == ev::TOTAL_UNREAD {
                 val(self.total_unread())
             } else if name == ev::GROUP_LIST_UPDATED {
+                #[cfg(not(feature = "groups"))]
+                continue;
+                #[cfg(feature = "groups")]
                 self.group_list()
             } else {
                 let json = self.list_json();

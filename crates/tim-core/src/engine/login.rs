@@ -103,10 +103,9 @@ impl Engine {
             .pending
             .values()
             .filter_map(|p| match p.purpose {
-                Purpose::Login { call }
-                | Purpose::Group { call, .. }
-                | Purpose::Conv { call, .. }
-                | Purpose::Profile { call, .. } => call,
+                Purpose::Login { call } | Purpose::Conv { call, .. } | Purpose::Profile { call, .. } => call,
+                #[cfg(feature = "groups")]
+                Purpose::Group { call, .. } => call,
                 Purpose::Send { call, .. } | Purpose::Roam { call, .. } | Purpose::Read { call } => Some(call),
                 _ => None,
             })

@@ -1,5 +1,6 @@
 //! The engine state machine. See the crate docs for the model.
 
+#[cfg(feature = "groups")]
 mod attributes;
 mod c2c;
 mod cache;
@@ -7,14 +8,20 @@ mod connection;
 mod conv_groups;
 mod conversations;
 mod events;
+#[cfg(feature = "groups")]
 mod group_members;
+#[cfg(feature = "groups")]
 mod group_msgs;
+#[cfg(feature = "groups")]
 mod group_sync;
+#[cfg(feature = "groups")]
 mod groups;
 mod login;
 mod profiles;
+#[cfg(feature = "groups")]
 mod rooms;
 mod sync;
+#[cfg(feature = "groups")]
 mod topics;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -73,6 +80,17 @@ impl ApiError {
     fn new(code: i64, message: impl Into<String>) -> Self {
         ApiError { code, message: message.into(), data: None }
     }
+}
+
+/// A call this edition was built without (api/editions.json): a group conversation in the basic
+/// edition. The method itself is absent from such an edition; this answers what reaches a
+/// present method (sendMessage, getMessageList, setMessageRead) for a missing feature.
+#[cfg(not(feature = "groups"))]
+fn not_in_edition(feature: &str) -> ApiError {
+    ApiError::new(
+        code::INVALID_OPERATION,
+        format!("{feature} are not in this edition of the SDK (basic.js); use tim-js.js"),
+    )
 }
 
 /// The immediate answer to an API call.
@@ -209,17 +227,43 @@ enum Purpose {
     Ignore,
     Heartbeat,
     Hello,
-    Login { call: Option<u64> },
+    Login {
+        call: Option<u64>,
+    },
     PageGet,
     GetMsg,
-    Send { call: u64, id: String },
-    Roam { call: u64, conv: String, cursor: Option<String>, count: u64 },
-    Read { call: u64 },
+    Send {
+        call: u64,
+        id: String,
+    },
+    Roam {
+        call: u64,
+        conv: String,
+        cursor: Option<String>,
+        count: u64,
+    },
+    Read {
+        call: u64,
+    },
     PeerReadTime,
-    Group { call: Option<u64>, op: groups::GroupOp },
-    Room { call: Option<u64>, op: rooms::RoomOp },
-    Conv { call: Option<u64>, op: conversations::ConvOp },
-    Profile { call: Option<u64>, op: profiles::ProfileOp },
+    #[cfg(feature = "groups")]
+    Group {
+        call: Option<u64>,
+        op: groups::GroupOp,
+    },
+    #[cfg(feature = "groups")]
+    Room {
+        call: Option<u64>,
+        op: rooms::RoomOp,
+    },
+    Conv {
+        call: Option<u64>,
+        op: conversations::ConvOp,
+    },
+    Profile {
+        call: Option<u64>,
+        op: profiles::ProfileOp,
+    },
 }
 
 #[derive(Debug)]
@@ -317,8 +361,10 @@ struct Session {
     /// Warm start, cache reads and the outbox.
     store: cache::Store,
     /// AVChatRoom, attribute, counter and topic state.
+    #[cfg(feature = "groups")]
     rooms: rooms::Rooms,
     /// The resync of group messages missed while offline or before a reload.
+    #[cfg(feature = "groups")]
     gsync: group_sync::GroupSync,
     /// Conversation groups `(convGroupID, name)`, in creation order.
     conv_groups: Vec<(String, String)>,
@@ -476,17 +522,19 @@ impl Engine {
                     "getMessageList" => self.get_message_list(a, now),
                     "setMessageRead" => self.set_message_read(a, now),
                     "_checkReady" => CallResult::Done(Ok(Value::Null)),
-                    _ => self
-                        .conv_call(method, &args, now)
-                        .or_else(|| self.group_call(method, &a, now))
-                        .or_else(|| self.room_call(method, &a, now))
-                        .or_else(|| self.profile_call(method, &a, now))
-                        .unwrap_or_else(|| {
+                    _ => {
+                        let r = self.conv_call(method, &args, now);
+                        #[cfg(feature = "groups")]
+                        let r = r.or_else(|| self.group_call(method, &a, now));
+                        #[cfg(feature = "groups")]
+                        let r = r.or_else(|| self.room_call(method, &a, now));
+                        r.or_else(|| self.profile_call(method, &a, now)).unwrap_or_else(|| {
                             CallResult::Done(Err(ApiError::new(
                                 code::CANNOT_FIND_PROTOCOL,
                                 format!("unknown method {method}"),
                             )))
-                        }),
+                        })
+                    }
                 }
             }
         };

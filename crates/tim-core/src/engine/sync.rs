@@ -15,6 +15,7 @@ impl Engine {
     /// Conversation list and C2C sync (login and every reconnect).
     pub(super) fn sync_all(&mut self, now: u64) {
         // How far the app has each group before the conversation list names what is newer.
+        #[cfg(feature = "groups")]
         self.group_sync_begin();
         self.page_get(None, now);
         self.s.getmsg_wanted = true;
@@ -61,6 +62,7 @@ impl Engine {
     /// One `SessionItem` of a `page_get` reply into the conversation list.
     pub(super) fn page_item(&mut self, item: &Value, now: u64) {
         if u(item, "Type") == 2 {
+            #[cfg(feature = "groups")]
             self.group_session_item(item, now);
             self.contact_extras(item, &format!("{CONV_GROUP}{}", s(item, "ToAccount")));
             return;
@@ -109,6 +111,7 @@ impl Engine {
         self.s.page_done = true;
         self.sync_conv_groups(0, now);
         self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, obj! {"UpdateSeq": 0}, Purpose::Ignore, now);
+        #[cfg(feature = "groups")]
         self.joined_group_list(None, now);
         self.request(cmd::FETCH_PURCHASE_BITS, obj! {"uint32_sdkappid": &self.cfg.sdk_app_id}, Purpose::Ignore, now);
         // While the cache is still loading, SDK_READY waits for it (see cache::warm_ready).
