@@ -760,3 +760,18 @@ fn a_gap_of_exactly_1000_is_resynced_whole() {
     assert_eq!(pages, 50);
     assert_eq!(seqs(&s.received()), (6..=1005).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_group_push_of_a_message_the_conversation_list_already_counted_is_not_counted_again() {
+    // The conversation list (page_get) names sequence 5 as the group's last message, unread 1;
+    // the push of that same message arrives after it (it was sent while the login ran).
+    let acct = Account { sessions: vec![group_item(G, 5, 1)], groups: vec![joined(G, 6)], ..Account::default() };
+    let mut s = Script::logged_in(acct);
+    assert_eq!(s.unread(GCONV), 1);
+    s.push(group_push(vec![grp(G, ALICE, 5, &gtext(5))]));
+    assert_eq!(s.unread(GCONV), 1, "counted once: the list's count already has it");
+    // A later message counts.
+    s.push(group_push(vec![grp(G, ALICE, 6, &gtext(6))]));
+    assert_eq!(s.received_texts(), [gtext(5), gtext(6)], "both announced: the app had seen neither");
+    assert_eq!(s.unread(GCONV), 2);
+}

@@ -42,7 +42,10 @@ impl Engine {
             return None;
         }
         let group_type = s(&item["GroupInfo"], "GroupType");
-        let counts = counts_unread(&group_type) && msg.from != me && count_unread;
+        // Not when the conversation list's count already has it (sent while the login ran).
+        let listed =
+            kind != GroupItem::Notice && self.s.gsync.counted.get(&conv_id).is_some_and(|&c| msg.sequence <= c);
+        let counts = counts_unread(&group_type) && msg.from != me && count_unread && !listed;
         let key = if kind == GroupItem::Notice { "" } else { group_id.as_str() };
         let intl = self.intl();
         let conv = self.group_conversation(key);
@@ -330,6 +333,7 @@ impl Engine {
         let newest = u(item, "MsgSeq").max(u(item, "GroupNextMsgSeq").saturating_sub(1));
         self.group_resync(&gid, &kind, newest, now);
         let unread = if counts_unread(&kind) { u(item, "UnreadMsgCount") } else { 0 };
+        self.s.gsync.counted.insert(format!("{CONV_GROUP}{gid}"), newest);
         let (name, image) = (s(item, "GroupNick"), s(item, "GroupImage"));
         let last = wire.and_then(|(w, k)| group_message(&w, k, &me));
         let intl = self.intl();

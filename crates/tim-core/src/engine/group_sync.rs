@@ -32,6 +32,10 @@ pub(super) struct GroupSync {
     pub(super) named: HashMap<String, u64>,
     /// Resyncs in flight, by conversation ID.
     pub(super) running: HashMap<String, Resync>,
+    /// The newest sequence the conversation list's unread count covers, per group conversation
+    /// (`page_get`'s `UnreadMsgCount` through its newest sequence): a push at or below it was
+    /// counted by the server already.
+    pub(super) counted: HashMap<String, u64>,
 }
 
 /// One resync of a group conversation: the range `(floor, top]`, fetched downward.
