@@ -203,7 +203,7 @@ impl MessageRecord {
         let s = |k: &str| m[k].as_str().unwrap_or("").to_string();
         let time = m["time"].as_u64().unwrap_or(0);
         let order = if m["conversationType"] == "GROUP" { m["sequence"].as_u64().unwrap_or(0) } else { time };
-        MessageRecord { id: s("ID"), conv: s("conversationID"), order, time, json: json_text(&m), written }
+        MessageRecord { id: s("ID"), conv: s("conversationID"), order, time, json: json_text(m), written }
     }
 
     fn to_js(&self) -> JsValue {
