@@ -79,6 +79,23 @@ pub(super) fn topic_fields(w: &Value) -> Value {
     f
 }
 
+/// A topic's string fields: the app's name, the wire's name.
+const TOPIC_FIELDS: &[(&str, &str)] = &[
+    ("avatar", "FaceUrl"),
+    ("customData", "CustomString"),
+    ("notification", "Notification"),
+    ("introduction", "Introduction"),
+];
+
+/// Copy the string options of `a` named in `fields` (`(app name, wire name)`) into `body`.
+fn copy_strings(body: &mut Value, a: &Value, fields: &[(&str, &str)]) {
+    for (app, wire) in fields {
+        if let Some(v) = a[*app].as_str() {
+            body[*wire] = val(v);
+        }
+    }
+}
+
 impl Engine {
     /// A page of the community list (`million_group_open_http_svc.get_joined_group_list`):
     /// `getJoinedCommunityList` asks with `SupportTopic: 1`, the login sequence with 0.
@@ -108,17 +125,8 @@ impl Engine {
             }
         }
         let mut body = obj! {"GroupId": &id, "TopicName": &name};
-        for (app, wire) in [
-            ("avatar", "FaceUrl"),
-            ("customData", "CustomString"),
-            ("topicID", "TopicId"),
-            ("notification", "Notification"),
-            ("introduction", "Introduction"),
-        ] {
-            if let Some(v) = a[app].as_str() {
-                body[wire] = val(v);
-            }
-        }
+        copy_strings(&mut body, a, &[("topicID", "TopicId")]);
+        copy_strings(&mut body, a, TOPIC_FIELDS);
         self.pending_room(cmd::CREATE_TOPIC, body, RoomOp::TopicCreate { group_id: id, fields: a.clone() }, now)
     }
 
@@ -128,22 +136,11 @@ impl Engine {
             return throw();
         }
         let mut body = obj! {"GroupId": &id, "TopicId": &topic};
-        for (app, wire) in [
-            ("avatar", "FaceUrl"),
-            ("customData", "CustomString"),
-            ("notification", "Notification"),
-            ("introduction", "Introduction"),
-        ] {
-            if let Some(v) = a[app].as_str() {
-                body[wire] = val(v);
-            }
-        }
+        copy_strings(&mut body, a, TOPIC_FIELDS);
         if let Some(m) = a["muteAllMembers"].as_bool() {
             body["ShutUpAllMember"] = val(if m { "On" } else { "Off" });
         }
-        if let Some(v) = a["topicName"].as_str() {
-            body["TopicName"] = val(v);
-        }
+        copy_strings(&mut body, a, &[("topicName", "TopicName")]);
         self.pending_room(
             cmd::MODIFY_TOPIC,
             body,
