@@ -775,3 +775,17 @@ fn a_group_push_of_a_message_the_conversation_list_already_counted_is_not_counte
     assert_eq!(s.received_texts(), [gtext(5), gtext(6)], "both announced: the app had seen neither");
     assert_eq!(s.unread(GCONV), 2);
 }
+
+#[test]
+fn calls_waiting_for_the_server_at_logout_are_settled_once_with_an_error_rooms_included() {
+    let mut s = Script::logged_in(Account::default());
+    let room = s.call_pending("getJoinedCommunityList", json!([]));
+    let profile = s.call_pending("getUserProfile", json!([{"userIDList": [ALICE]}]));
+    let out = s.call_pending("logout", json!([]));
+    assert!(s.resolved(out).is_object(), "logout resolves at once");
+    for id in [room, profile] {
+        let settled = s.settlements(id);
+        assert_eq!(settled.len(), 1, "call {id} settled once");
+        assert!(settled[0].is_err(), "call {id} rejected: the session ended");
+    }
+}

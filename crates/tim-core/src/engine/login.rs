@@ -105,7 +105,7 @@ impl Engine {
             .filter_map(|p| match p.purpose {
                 Purpose::Login { call } | Purpose::Conv { call, .. } | Purpose::Profile { call, .. } => call,
                 #[cfg(feature = "groups")]
-                Purpose::Group { call, .. } => call,
+                Purpose::Group { call, .. } | Purpose::Room { call, .. } => call,
                 Purpose::Send { call, .. } | Purpose::Roam { call, .. } | Purpose::Read { call } => Some(call),
                 _ => None,
             })
