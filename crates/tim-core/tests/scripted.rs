@@ -789,3 +789,22 @@ fn calls_waiting_for_the_server_at_logout_are_settled_once_with_an_error_rooms_i
         assert!(settled[0].is_err(), "call {id} rejected: the session ended");
     }
 }
+
+#[test]
+fn a_reconnect_while_the_conversation_sync_runs_starts_it_over_once() {
+    let mut s = Script::logged_in(Account::default());
+    s.reconnect();
+    s.answer_relogin();
+    assert_eq!(s.unanswered("recentcontact.page_get").len(), 1, "the resync's page_get is out");
+    // The connection drops before it is answered.
+    let from = s.reconnect();
+    s.answer_relogin();
+    let pages = s.cmds_since(from).iter().filter(|c| *c == "recentcontact.page_get").count();
+    assert_eq!(pages, 1, "one conversation sync: the old request is not resent beside the new one");
+    let after = s.sent.len();
+    s.reply("recentcontact.page_get", last_page(vec![], secs(9)));
+    assert!(
+        !s.cmds_since(after).iter().any(|c| c == "recentcontact.page_get"),
+        "and it ends with its last page: nothing pages on"
+    );
+}

@@ -93,7 +93,9 @@ impl Engine {
         // 1. still-pending requests, resent unchanged (WIRE.md §1.5).
         let mut resend: Vec<(u64, u64, String)> = Vec::new();
         self.pending.retain(|_, p| {
-            if matches!(p.purpose, Purpose::Heartbeat | Purpose::Hello) {
+            // A conversation-list page is not resent: the resync after the re-login starts the
+            // list over (two chains would page it twice).
+            if matches!(p.purpose, Purpose::Heartbeat | Purpose::Hello | Purpose::PageGet) {
                 return false;
             }
             p.deadline = p.deadline.max(now + cmd::timeout_ms(&p.servcmd));
