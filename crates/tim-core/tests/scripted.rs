@@ -329,8 +329,17 @@ fn reconnect_relogs_in_with_the_a2_key_and_resyncs_from_the_last_cursors() {
     let cmds = s.cmds_since(from);
     assert_eq!(
         cmds,
-        ["im_open_status.wslogin", "heartbeat.alive", "recentcontact.page_get", "openim.getmsg"],
-        "WIRE.md §1.5: re-login, heartbeat, resync"
+        [
+            "im_open_status.wslogin",
+            "heartbeat.alive",
+            "recentcontact.page_get",
+            "recentcontact.get_contact_group",
+            "openim.get_c2c_peer_mute_notifications",
+            "group_open_http_svc.get_joined_group_list",
+            "million_group_open_http_svc.get_joined_group_list",
+            "openim.getmsg"
+        ],
+        "WIRE.md §1.5 (2.x): re-login, heartbeat, resync"
     );
     let login = s.request("im_open_status.wslogin");
     assert_eq!(login["head"]["a2"], A2);
@@ -807,4 +816,17 @@ fn a_reconnect_while_the_conversation_sync_runs_starts_it_over_once() {
         !s.cmds_since(after).iter().any(|c| c == "recentcontact.page_get"),
         "and it ends with its last page: nothing pages on"
     );
+}
+
+#[test]
+fn a_group_joined_on_another_device_while_offline_is_listed_after_the_reconnect() {
+    let mut s = Script::logged_in(Account::default());
+    s.take("onGroupListUpdated");
+    s.reconnect();
+    s.answer_relogin();
+    s.reply("group_open_http_svc.get_joined_group_list", json!({"TotalCount": 1, "GroupIdList": [joined(G, 1)]}));
+    s.advance(1_000);
+    let updates = s.take("onGroupListUpdated");
+    let last = updates.last().and_then(Clone::clone).expect("GROUP_LIST_UPDATED after the reconnect");
+    assert_eq!(last[0]["groupID"], G);
 }

@@ -18,8 +18,23 @@ impl Engine {
         #[cfg(feature = "groups")]
         self.group_sync_begin();
         self.page_get(None, now);
+        if self.s.page_done {
+            // A reconnect (WIRE.md §1.5, 2.x): the conversation groups, the C2C mute settings and
+            // the joined groups are asked again beside the list; at login they follow its last
+            // page (page_done).
+            self.page_extras(now);
+        }
         self.s.getmsg_wanted = true;
         self.getmsg(now);
+    }
+
+    /// What tim-js-sdk asks for beside the conversation list: conversation groups, C2C mute
+    /// settings, the joined groups and communities.
+    fn page_extras(&mut self, now: u64) {
+        self.sync_conv_groups(0, now);
+        self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, obj! {"UpdateSeq": 0}, Purpose::Ignore, now);
+        #[cfg(feature = "groups")]
+        self.joined_group_list(None, now);
     }
 
     /// One `page_get`: the first page of a sync (`None`: since the last complete sync's
@@ -109,10 +124,7 @@ impl Engine {
             return;
         }
         self.s.page_done = true;
-        self.sync_conv_groups(0, now);
-        self.request(cmd::GET_C2C_PEER_MUTE_NOTIFICATIONS, obj! {"UpdateSeq": 0}, Purpose::Ignore, now);
-        #[cfg(feature = "groups")]
-        self.joined_group_list(None, now);
+        self.page_extras(now);
         self.request(cmd::FETCH_PURCHASE_BITS, obj! {"uint32_sdkappid": &self.cfg.sdk_app_id}, Purpose::Ignore, now);
         // While the cache is still loading, SDK_READY waits for it (see cache::warm_ready).
         if !self.s.ready && self.s.cache_loaded {
