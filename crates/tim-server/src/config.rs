@@ -318,6 +318,17 @@ impl Default for Config {
     }
 }
 
+/// The boolean environment variable `name` (`1`/`true`/`yes`/`on`, `0`/`false`/`no`/`off`, any
+/// case); `None` when unset or empty.
+pub(crate) fn env_bool(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<Option<bool>, ConfigError> {
+    let Some(v) = get(name).filter(|v| !v.is_empty()) else { return Ok(None) };
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(Some(true)),
+        "0" | "false" | "no" | "off" => Ok(Some(false)),
+        _ => Err(ConfigError::EnvBool(name)),
+    }
+}
+
 /// A configuration that could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -340,6 +351,9 @@ pub enum ConfigError {
     /// An environment variable has an invalid value.
     #[error("invalid environment variable {0}")]
     Env(&'static str),
+    /// A boolean environment variable has another value.
+    #[error("invalid environment variable {0} (use 1/0, true/false, yes/no, on/off)")]
+    EnvBool(&'static str),
 }
 
 impl Config {
@@ -374,12 +388,8 @@ impl Config {
         if let Some(v) = get("TIM_STATIC_DIR") {
             self.static_dir = if v.is_empty() { None } else { Some(PathBuf::from(v)) };
         }
-        if let Some(v) = get("TIM_DEMO").filter(|v| !v.is_empty()) {
-            self.demo = match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" => false,
-                _ => return Err(ConfigError::Env("TIM_DEMO (use 1/0, true/false)")),
-            };
+        if let Some(v) = env_bool(&get, "TIM_DEMO")? {
+            self.demo = v;
         }
         if let Some(v) = get("TIM_STORAGE").filter(|v| !v.is_empty()) {
             self.storage = match v.to_ascii_lowercase().as_str() {
@@ -441,12 +451,8 @@ impl Config {
         if let Some(v) = get("TIM_UPLOADS_MAX_UPLOAD_BYTES").filter(|v| !v.is_empty()) {
             u.max_upload_bytes = v.parse().map_err(|_| ConfigError::Env("TIM_UPLOADS_MAX_UPLOAD_BYTES (a number)"))?;
         }
-        if let Some(v) = get("TIM_UPLOADS_S3_ALLOW_HTTP").filter(|v| !v.is_empty()) {
-            u.s3_allow_http = match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" => false,
-                _ => return Err(ConfigError::Env("TIM_UPLOADS_S3_ALLOW_HTTP (use 1/0, true/false)")),
-            };
+        if let Some(v) = env_bool(&get, "TIM_UPLOADS_S3_ALLOW_HTTP")? {
+            u.s3_allow_http = v;
         }
         let strings: [(&str, &mut Option<String>); 6] = [
             ("TIM_UPLOADS_PUBLIC_URL", &mut u.public_url),

@@ -69,12 +69,8 @@ impl TransportConfig {
             self.header_read_timeout_secs =
                 v.parse().map_err(|_| crate::config::ConfigError::Env("TIM_HEADER_READ_TIMEOUT_SECS (a number)"))?;
         }
-        if let Some(v) = get("TIM_TCP_NODELAY").filter(|v| !v.is_empty()) {
-            self.tcp_nodelay = match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "on" | "yes" => true,
-                "0" | "false" | "off" | "no" => false,
-                _ => return Err(crate::config::ConfigError::Env("TIM_TCP_NODELAY (true or false)")),
-            };
+        if let Some(v) = crate::config::env_bool(get, "TIM_TCP_NODELAY")? {
+            self.tcp_nodelay = v;
         }
         let counts: [(&'static str, &mut usize); 4] = [
             ("TIM_MAX_CONNECTIONS_PER_IP", &mut self.max_connections_per_ip),
