@@ -16,6 +16,7 @@ import { gzipSync, brotliCompressSync, constants } from 'node:zlib';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
+import { parseChatSDK } from './chat-sdk-dts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bindgen = process.argv[2] || join(root, 'target', 'wasm-bindgen');
@@ -82,38 +83,14 @@ function methodsOf(features) {
 // removed with the comments above it.
 function dtsOf(dts, features) {
   const absent = new Set(manifest.filter((m) => m.present && !features.includes(m.feature)).map((m) => m.name));
-  if (absent.size === 0) return dts;
-  const start = dts.indexOf('interface ChatSDK {');
-  if (start < 0) throw new Error('tim-js.d.ts: no interface ChatSDK');
-  let i = dts.indexOf('{', start) + 1;
-  const keep = [dts.slice(0, i)];
-  for (;;) {
-    const from = i;
-    // Whitespace and comments before the member belong to it.
-    for (;;) {
-      while (/\s/.test(dts[i])) i++;
-      if (dts.startsWith('/*', i)) i = dts.indexOf('*/', i) + 2;
-      else if (dts.startsWith('//', i)) i = dts.indexOf('\n', i) + 1;
-      else break;
-    }
-    if (dts[i] === '}') {
-      keep.push(dts.slice(from));
-      return keep.join('');
-    }
-    const name = (/^[A-Za-z_$][\w$]*/.exec(dts.slice(i)) || [''])[0];
-    if (!name) throw new Error(`tim-js.d.ts: cannot read a ChatSDK member at ${JSON.stringify(dts.slice(i, i + 40))}`);
-    // Up to the `;` outside brackets (the `>` of `=>` is no bracket).
-    let depth = 0;
-    for (; i < dts.length; i++) {
-      const c = dts[i];
-      if (depth === 0 && c === ';') break;
-      if (c === '=' && dts[i + 1] === '>') i++;
-      else if ('({[<'.includes(c)) depth++;
-      else if (')}]>'.includes(c)) depth--;
-    }
-    i++;
-    if (!absent.has(name)) keep.push(dts.slice(from, i));
+  let out = '';
+  let at = 0;
+  for (const m of parseChatSDK(dts)) {
+    if (!absent.has(m.name)) continue;
+    out += dts.slice(at, m.from);
+    at = m.to;
   }
+  return out + dts.slice(at);
 }
 const bodyOf = (build, methods) => `${lookup}${build.glue}\n${decoderOf(build.wasm)}\n${constantsJs}\n${objects}\n${tabs}\n${methods}${facade}\n${register}`;
 const banner = `/*! tim-wasm ${JSON.parse(readFileSync(join(root, 'pkg-template', 'package.json'), 'utf8')).version} — drop-in for tim-js-sdk 2.27.6 */\n`;

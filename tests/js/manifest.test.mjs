@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
+import { parseChatSDK as parseMembers } from '../../scripts/chat-sdk-dts.mjs';
 
 const require = createRequire(import.meta.url);
 const root = new URL('../../', import.meta.url).pathname;
@@ -42,57 +43,7 @@ for (const m of manifest) {
 
 // ---------------------------------------------------------------- the TypeScript declarations
 // `interface ChatSDK { … }` as [{name, generics?, args, result}], in declaration order.
-function parseChatSDK(dts) {
-  const start = dts.indexOf('interface ChatSDK {');
-  assert.ok(start >= 0, 'tim-js.d.ts has an interface ChatSDK');
-  let i = dts.indexOf('{', start) + 1;
-  const norm = (s) => s.replace(/\s+/g, ' ').trim();
-  const skipSpace = () => {
-    for (;;) {
-      while (/\s/.test(dts[i])) i++;
-      if (dts.startsWith('/*', i)) i = dts.indexOf('*/', i) + 2;
-      else if (dts.startsWith('//', i)) i = dts.indexOf('\n', i) + 1;
-      else return;
-    }
-  };
-  // The text up to the first of `stops` outside brackets (the `>` of `=>` is no bracket).
-  const until = (stops) => {
-    const from = i;
-    let depth = 0;
-    for (; i < dts.length; i++) {
-      const c = dts[i];
-      if (depth === 0 && stops.includes(c)) return dts.slice(from, i);
-      if (c === '=' && dts[i + 1] === '>') i++;
-      else if ('({[<'.includes(c)) depth++;
-      else if (')}]>'.includes(c)) depth--;
-    }
-    throw new Error('ChatSDK: unterminated declaration');
-  };
-  const decls = [];
-  for (;;) {
-    skipSpace();
-    if (dts[i] === '}') return decls;
-    const name = (/^[A-Za-z_$][\w$]*/.exec(dts.slice(i)) || [''])[0];
-    assert.ok(name, `ChatSDK: cannot read a member at ${JSON.stringify(dts.slice(i, i + 40))}`);
-    i += name.length;
-    const decl = { name };
-    if (dts[i] === '<') {
-      i++;
-      decl.generics = '<' + norm(until('>')) + '>';
-      i++;
-    }
-    assert.equal(dts[i], '(', `ChatSDK.${name}: only methods are expected`);
-    i++;
-    decl.args = norm(until(')'));
-    i++;
-    skipSpace();
-    assert.equal(dts[i], ':', `ChatSDK.${name}: no return type`);
-    i++;
-    decl.result = norm(until(';'));
-    i++;
-    decls.push(decl);
-  }
-}
+const parseChatSDK = (dts) => parseMembers(dts).map(({ from, to, ...decl }) => decl);
 const declared = parseChatSDK(read('pkg-template/tim-js.d.ts'));
 const declaredNames = [...new Set(declared.map((d) => d.name))];
 assert.deepEqual(sorted(declaredNames), sorted(presentNames), 'ChatSDK declares exactly the present methods of api/methods.json');
