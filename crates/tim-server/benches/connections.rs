@@ -17,17 +17,15 @@
 //! its rows in SQLite's cache; the kernel's share (socket buffers) not included.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use futures_util::{SinkExt, StreamExt};
-use serde_json::json;
+use futures_util::StreamExt;
 use std::io::{BufRead, Write};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::Message;
 
-const APP: u64 = 1_400_000_001;
-const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+mod common;
+use common::{APP, KEY};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -197,27 +195,8 @@ async fn child() {
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn login(addr: &str, i: usize) -> Ws {
-    let user = format!("c{i}");
     let url = format!("ws://{addr}/binfo?sdkappid={APP}&instanceid={i:032x}&random=0.5&platform=7");
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let sig = tim_proto::usersig::generate(APP, KEY, &user, 86400, tim_server::now());
-    let head = json!({"ver":"v4","platform":7,"websdkappid":537048168,"websdkversion":"1.7.3",
-        "status_instid":0,"sdkappid":APP,"contenttype":"json","reqtime":tim_server::now(),
-        "sdkability":192371,"tjgID":"","servcmd":"im_open_status.wslogin","seq":1,
-        "identifier":user,"usersig":sig});
-    let frame = json!({"head": head, "body": {"State":"Online","is_web_uniapp":0,"InstType":0}});
-    ws.send(Message::Binary(frame.to_string().into_bytes().into())).await.unwrap();
-    loop {
-        let m = ws.next().await.expect("socket open").unwrap();
-        let b = match m {
-            Message::Binary(b) => b.to_vec(),
-            Message::Text(t) => t.as_bytes().to_vec(),
-            _ => continue,
-        };
-        let f = tim_proto::Frame::from_bytes(&b, 1 << 20).unwrap();
-        if f.head.servcmd == "im_open_status.wslogin" {
-            assert_eq!(f.body["ErrorCode"], 0, "wslogin {user}: {}", f.body);
-            return ws;
-        }
-    }
+    common::login(&mut ws, &format!("c{i}")).await;
+    ws
 }

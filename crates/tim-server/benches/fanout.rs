@@ -30,7 +30,6 @@
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,8 +38,8 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-const APP: u64 = 1_400_000_001;
-const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+mod common;
+use common::{APP, KEY};
 const ADMIN: &str = "administrator";
 /// Descriptors a process needs besides its sockets (runtime, SQLite, stdio, listener).
 const FD_RESERVE: usize = 100;
@@ -317,20 +316,6 @@ mod clients {
         marker: std::sync::RwLock<String>,
     }
 
-    fn frame_text(m: Message) -> Option<Vec<u8>> {
-        let b = match m {
-            Message::Binary(b) => b.to_vec(),
-            Message::Text(t) => t.as_bytes().to_vec(),
-            _ => return None,
-        };
-        if let Some(z) = b.strip_prefix(b"COMP") {
-            let mut out = Vec::new();
-            flate2::read::ZlibDecoder::new(z).read_to_end(&mut out).ok()?;
-            return Some(out);
-        }
-        Some(b)
-    }
-
     fn contains(hay: &[u8], needle: &[u8]) -> bool {
         hay.windows(needle.len()).any(|w| w == needle)
     }
@@ -341,23 +326,8 @@ mod clients {
             "ws://{addr}/binfo?sdkappid={APP}&instanceid={i:032x}&random=0.5&platform=7&host=unknown&version=-1&sdkversion=2.27.6&compress=gzip"
         );
         let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-        let u = user(i);
-        let sig = tim_proto::usersig::generate(APP, KEY, &u, 86400, tim_server::now());
-        let head = json!({"ver":"v4","platform":7,"websdkappid":537048168,"websdkversion":"1.7.3",
-            "status_instid":0,"sdkappid":APP,"contenttype":"json","reqtime":tim_server::now(),
-            "sdkability":192371,"tjgID":"","servcmd":"im_open_status.wslogin","seq":1,
-            "identifier":u,"usersig":sig});
-        let frame = json!({"head": head, "body": {"State":"Online","is_web_uniapp":0,"InstType":0}});
-        ws.send(Message::Binary(frame.to_string().into_bytes().into())).await.unwrap();
-        loop {
-            let m = ws.next().await.expect("socket open").unwrap();
-            let Some(b) = frame_text(m) else { continue };
-            let f = tim_proto::Frame::from_bytes(&b, 64 << 20).unwrap();
-            if f.head.servcmd == "im_open_status.wslogin" {
-                assert_eq!(f.body["ErrorCode"], 0, "wslogin {u}: {}", f.body);
-                return (ws, f.body["A2Key"].as_str().unwrap().to_string());
-            }
-        }
+        let a2 = common::login(&mut ws, &user(i)).await;
+        (ws, a2)
     }
 
     /// Read one member's socket until it closes; report pushes with the round's marker.
@@ -372,7 +342,7 @@ mod clients {
         while let Some(Ok(m)) = stream.next().await {
             let at = Instant::now();
             let compressed = matches!(&m, Message::Binary(b) if b.starts_with(b"COMP"));
-            let Some(b) = frame_text(m) else { continue };
+            let Some(b) = common::frame_bytes(m) else { continue };
             let marker = round.marker.read().unwrap().clone();
             if i == 0 {
                 if contains(&b, b"\"servcmd\":\"im_open_push.msg_push\"") {
@@ -465,13 +435,8 @@ mod clients {
         (stats, reps)
     }
 
-    fn head(servcmd: &str, seq: u64) -> Value {
-        json!({"ver":"v4","platform":7,"websdkappid":537048168,"websdkversion":"1.7.3","sdkappid":APP,
-            "contenttype":"json","reqtime":tim_server::now(),"servcmd":servcmd,"seq":seq})
-    }
-
     async fn send(sink: &mut Sink, a2: &str, servcmd: &str, seq: u64, body: Value) {
-        let mut h = head(servcmd, seq);
+        let mut h = common::head(servcmd, seq);
         h["a2"] = json!(a2);
         let frame = json!({"head": h, "body": body});
         sink.send(Message::Binary(frame.to_string().into_bytes().into())).await.unwrap();

@@ -17,15 +17,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
-use std::io::Read;
+use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-const APP: u64 = 1_400_000_001;
-const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+mod common;
+use common::{head, APP, KEY};
 
 type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
 
@@ -98,25 +97,7 @@ fn run(nodelay: bool, n: usize, rate: usize) -> Latencies {
 }
 
 fn frame_of(m: Message) -> Option<tim_proto::Frame> {
-    let b = match m {
-        Message::Binary(b) => b.to_vec(),
-        Message::Text(t) => t.as_bytes().to_vec(),
-        _ => return None,
-    };
-    let b = match b.strip_prefix(b"COMP") {
-        Some(z) => {
-            let mut out = Vec::new();
-            flate2::read::ZlibDecoder::new(z).read_to_end(&mut out).ok()?;
-            out
-        }
-        None => b,
-    };
-    tim_proto::Frame::from_bytes(&b, 64 << 20).ok()
-}
-
-fn head(servcmd: &str, seq: u64) -> Value {
-    json!({"ver":"v4","platform":7,"websdkappid":537048168,"websdkversion":"1.7.3","sdkappid":APP,
-        "contenttype":"json","reqtime":tim_server::now(),"servcmd":servcmd,"seq":seq})
+    tim_proto::Frame::from_bytes(&common::frame_bytes(m)?, 64 << 20).ok()
 }
 
 /// Connect with `TCP_NODELAY` on and log `user` in; returns the socket and its A2 key.
@@ -125,19 +106,8 @@ async fn connect_login(addr: &str, user: &str, instance: u32) -> (Ws, String) {
     tcp.set_nodelay(true).unwrap();
     let url = format!("ws://{addr}/binfo?sdkappid={APP}&instanceid={instance:032x}&random=0.5&platform=7");
     let (mut ws, _) = tokio_tungstenite::client_async(url, tcp).await.unwrap();
-    let sig = tim_proto::usersig::generate(APP, KEY, user, 86400, tim_server::now());
-    let mut h = head("im_open_status.wslogin", 1);
-    h["identifier"] = json!(user);
-    h["usersig"] = json!(sig);
-    let frame = json!({"head": h, "body": {"State":"Online","is_web_uniapp":0,"InstType":0}});
-    ws.send(Message::Binary(frame.to_string().into_bytes().into())).await.unwrap();
-    loop {
-        let Some(f) = frame_of(ws.next().await.expect("socket open").unwrap()) else { continue };
-        if f.head.servcmd == "im_open_status.wslogin" {
-            assert_eq!(f.body["ErrorCode"], 0, "wslogin {user}: {}", f.body);
-            return (ws, f.body["A2Key"].as_str().unwrap().to_string());
-        }
-    }
+    let a2 = common::login(&mut ws, user).await;
+    (ws, a2)
 }
 
 async fn clients_run(addr: &str, n: usize, rate: usize) -> Latencies {
