@@ -202,7 +202,7 @@ fn ensure_user(st: &State, who: &Who, sdkappid: u64, user: &str) -> Result<crate
 /// within `limits.auto_import_per_user_*` (else 70398), the app admin always.
 pub fn auto_import_allowed(st: &State, who: &Who) -> Result<(), Value> {
     match who {
-        Who::User { sdkappid, user, .. } if !st.limits.auto_import.allow(&format!("{sdkappid}:{user}")) => {
+        Who::User { sdkappid, user, .. } if !st.limits.auto_import.allow(format!("{sdkappid}:{user}")) => {
             tracing::info!(sdkappid, user = ?user, "auto-import limit reached");
             Err(crate::limits::auto_import_limited())
         }

@@ -207,7 +207,7 @@ pub fn check_may_send(st: &State, who: &Who, g: &Group, m: Option<&Member>) -> R
             return Err(fail(code::GROUP_MEMBER_MUTED, "all members are muted"));
         }
     }
-    if !st.limits.group_msgs.allow(&format!("{}:{}", g.sdkappid, g.group_id)) {
+    if !st.limits.group_msgs.allow(format!("{}:{}", g.sdkappid, g.group_id)) {
         return Err(fail(code::GROUP_RATE_LIMITED, "too many messages in this group, retry in a moment"));
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! long as the user keeps one connection).
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::Value;
@@ -18,12 +19,17 @@ use crate::config::LimitsConfig;
 pub struct Limiter {
     /// `None` when the limit is off (`per_sec` 0).
     inner: Option<DefaultKeyedRateLimiter<String>>,
+    /// Calls so far (when to look at the key count).
+    calls: AtomicU64,
+    /// The key set was full at the last look: every request is refused until it is not.
+    full: AtomicBool,
 }
 
 /// Keys tracked before the ones whose state is back to "fresh" (idle for `burst / per_sec`
 /// seconds) are dropped. About 100 bytes each: at most ~100 MB per limiter. When that many keys
 /// are all still limited, requests are refused (fail closed) until some become fresh again.
 const MAX_KEYS: usize = 1_000_000;
+const KEY_CHECK_EVERY: u64 = 256;
 
 impl Limiter {
     /// A limiter allowing `per_sec` requests a second per key, and `burst` at once (at least 1,
@@ -33,20 +39,23 @@ impl Limiter {
             let burst = NonZeroU32::new(burst.max(per_sec)).unwrap_or(rate);
             RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
         });
-        Limiter { inner }
+        Limiter { inner, calls: AtomicU64::new(0), full: AtomicBool::new(false) }
     }
 
     /// Count one request under `key`; false when it must be refused.
-    pub fn allow(&self, key: &str) -> bool {
+    pub fn allow(&self, key: impl Into<String>) -> bool {
         let Some(l) = &self.inner else { return true };
-        if l.len() >= MAX_KEYS {
+        // The key count (a lock of every shard) is looked at once every KEY_CHECK_EVERY calls:
+        // the set may pass MAX_KEYS by that many at most.
+        if self.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(KEY_CHECK_EVERY) && l.len() >= MAX_KEYS {
             l.retain_recent();
             l.shrink_to_fit();
-            if l.len() >= MAX_KEYS {
-                return false;
-            }
+            self.full.store(l.len() >= MAX_KEYS, Ordering::Relaxed);
         }
-        l.check_key(&key.to_string()).is_ok()
+        if self.full.load(Ordering::Relaxed) {
+            return false;
+        }
+        l.check_key(&key.into()).is_ok()
     }
 }
 

@@ -30,7 +30,7 @@ pub async fn v4(
         Err(e) => return Json(e),
     };
     if let Who::Admin { sdkappid, .. } = &who {
-        if !st.limits.rest.allow(&sdkappid.to_string()) {
+        if !st.limits.rest.allow(sdkappid.to_string()) {
             tracing::debug!(sdkappid, servcmd = ?servcmd, "REST call rate exceeded");
             return Json(crate::limits::rest_limited());
         }

@@ -464,7 +464,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
         }
         _ => {}
     }
-    if !st.limits.user_cmds.allow(&format!("{}:{}", login.sdkappid, login.user)) {
+    if !st.limits.user_cmds.allow(format!("{}:{}", login.sdkappid, login.user)) {
         tracing::debug!(conn_id = c.id, user = ?login.user, servcmd, "user command rate exceeded");
         return Some(crate::limits::user_limited());
     }
@@ -501,7 +501,7 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
             None => sig_fail("wslogin needs identifier and usersig, or a2"),
         };
     }
-    if !st.limits.login_ip.allow(&c.peer_ip.to_string()) {
+    if !st.limits.login_ip.allow(c.peer_ip.to_string()) {
         tracing::info!(ip = %c.peer_ip, "login rate from this address exceeded");
         return crate::limits::login_limited();
     }
