@@ -124,20 +124,21 @@ pub fn json_text(v: &Value) -> String {
 
 /// Sort `v` by `key`, ascending, stable (equal keys keep their order).
 ///
-/// Every sort in the SDK goes through this one function: the standard library's unstable sort
-/// over `(key, index)` pairs (unique, so the order is stable), one instantiation for all of them,
-/// where each `sort_by*` on another element type or comparator was another copy of the sort in
-/// the wasm (2–12 KB each, 27 KB in all before this).
+/// Every sort in the SDK goes through this one function, a binary insertion sort over
+/// `(key, index)` pairs: each `sort_by*` of the standard library on another element type or
+/// comparator is another copy of its sort in the wasm (2–12 KB each, 27 KB in all before this),
+/// while the lists sorted here are short (a page of messages, a resync of at most 1,000, the
+/// conversation list: the server lists at most 500 by default), where the quadratic moves cost
+/// well under a millisecond. The standard unstable sort over the same pairs was measured at
+/// +1.2 KB brotli for the bundle, so it is not used.
 pub fn sort_by_key2<T>(v: &mut Vec<T>, key: impl Fn(&T) -> (u64, u64)) {
-    let mut keys: Vec<(u64, u64, usize)> = v
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            let (a, b) = key(x);
-            (a, b, i)
-        })
-        .collect();
-    keys.sort_unstable();
+    let mut keys: Vec<(u64, u64, usize)> = Vec::with_capacity(v.len());
+    for (i, x) in v.iter().enumerate() {
+        let (a, b) = key(x);
+        let k = (a, b, i);
+        let at = keys.partition_point(|y| *y <= k);
+        keys.insert(at, k);
+    }
     let mut slots: Vec<Option<T>> = v.drain(..).map(Some).collect();
     v.extend(keys.into_iter().filter_map(|(_, _, i)| slots[i].take()));
 }
