@@ -128,7 +128,7 @@ pub fn json_text(v: &Value) -> String {
 /// `(key, index)` pairs: each `sort_by*` of the standard library on another element type or
 /// comparator is another copy of its sort in the wasm (2–12 KB each, 27 KB in all before this),
 /// while the lists sorted here are short (a page of messages, a resync of at most 1,000, the
-/// conversation list: the server lists at most 500 by default), where the quadratic moves cost
+/// conversation list: tim-server lists 100 by default, Tencent at most 500), where the quadratic moves cost
 /// well under a millisecond. The standard unstable sort over the same pairs was measured at
 /// +1.2 KB brotli for the bundle, so it is not used.
 pub fn sort_by_key2<T>(v: &mut Vec<T>, key: impl Fn(&T) -> (u64, u64)) {
