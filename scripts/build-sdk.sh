@@ -13,7 +13,19 @@ node -e '
 ' | while read -r set features; do
   args=(--no-default-features)
   [ "$features" != "-" ] && args+=(--features "$features")
-  cargo build --release --target wasm32-unknown-unknown -p tim-wasm "${args[@]}"
+  # std is rebuilt for the bundle (rust-src, scripts/ensure-tools.sh) with panics that abort at
+  # once and without Debug formatting or panic locations: no panic message machinery, no
+  # `{:?}` code, and std optimised for size like our crates. These are unstable flags, enabled on
+  # the stable toolchain by RUSTC_BOOTSTRAP for this one build (docs/architecture.md, "The
+  # bundle's build"); tests and the server build as usual.
+  # TIM_BUILD_STD=0 builds with the prebuilt std instead (no rust-src needed; about 15 KB brotli
+  # larger, so the size budget check fails).
+  if [ "${TIM_BUILD_STD:-1}" = 1 ]; then
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
+      cargo build --release --target wasm32-unknown-unknown -p tim-wasm -Z build-std=std,panic_abort "${args[@]}"
+  else
+    cargo build --release --target wasm32-unknown-unknown -p tim-wasm "${args[@]}"
+  fi
   out="target/wasm-bindgen/$set"
   mkdir -p "$out"
   wasm-bindgen --target no-modules --no-typescript --out-dir "$out" target/wasm32-unknown-unknown/release/tim_wasm.wasm

@@ -91,7 +91,7 @@ impl Engine {
                 }
                 let custom_ok = kind == GRP_COMMUNITY && role == "Custom";
                 if !(role == "Admin" || role == "Member" || custom_ok) {
-                    return reject(code::INVALID_MEMBER_ROLE, format!("invalid member role {role:?}"));
+                    return reject(code::INVALID_MEMBER_ROLE, format!("invalid member role \"{role}\""));
                 }
                 if user == self.s.user {
                     return reject(code::CANNOT_SET_SELF_MEMBER_ROLE, "cannot change your own role");

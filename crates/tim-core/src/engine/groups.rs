@@ -454,7 +454,7 @@ impl Engine {
                 "WaitAdminApproval" => done(self, obj! {"status": "WaitAdminApproval"}),
                 other => {
                     if let Some(call) = call {
-                        self.settle(call, Err(ApiError::new(2660, format!("join failed: {other:?}"))));
+                        self.settle(call, Err(ApiError::new(2660, format!("join failed: \"{other}\""))));
                     }
                 }
             },
