@@ -156,14 +156,16 @@ function createInstance(options, appID) {
 
   function start() {
     if (engine || destroyed) return;
-    engine = new wasm_bindgen.WasmTim(JSON.stringify({
+    engine = createDriver({
       SDKAppID: appID,
       baseUrl: options.proxyServer || defaultServer(),
       devMode: !!options.devMode,
       instanceID: hex32(),
       seed: Math.floor(Math.random() * 9e15),
       tzOffsetMin: -new Date().getTimezoneOffset(),
-    }), sink, inflate);
+    // `_cacheStore`: a store with js/store.js's methods in place of IndexedDB's (tests; other
+    // runtimes), or null for none.
+    }, sink, inflate, options._cacheStore !== undefined ? options._cacheStore : createIdbStore());
     var q = queue;
     queue = [];
     for (var i = 0; i < q.length; i++) q[i]();

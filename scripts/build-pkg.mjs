@@ -40,6 +40,8 @@ const facade = readFileSync(join(root, 'js', 'facade.js'), 'utf8');
 const objects = readFileSync(join(root, 'js', 'objects.js'), 'utf8');
 // Tab sharing (one connection for the tabs of one app and user), used by the facade.
 const tabs = readFileSync(join(root, 'js', 'tabs.js'), 'utf8');
+// The platform under the engine (sockets, clock, inflation) and the IndexedDB cache store.
+const platform = readFileSync(join(root, 'js', 'store.js'), 'utf8') + readFileSync(join(root, 'js', 'platform.js'), 'utf8');
 // Hex keeps the wasm's byte alignment visible to gzip/brotli, so the inlined binary costs about
 // what the binary itself costs after compression (base64 costs about a third more).
 const decoderOf = (wasm) => `
@@ -92,7 +94,7 @@ function dtsOf(dts, features) {
   }
   return out + dts.slice(at);
 }
-const bodyOf = (build, methods) => `${lookup}${build.glue}\n${decoderOf(build.wasm)}\n${constantsJs}\n${objects}\n${tabs}\n${methods}${facade}\n${register}`;
+const bodyOf = (build, methods) => `${lookup}${build.glue}\n${decoderOf(build.wasm)}\n${constantsJs}\n${objects}\n${tabs}\n${platform}\n${methods}${facade}\n${register}`;
 const banner = `/*! tim-wasm ${JSON.parse(readFileSync(join(root, 'pkg-template', 'package.json'), 'utf8')).version} — drop-in for tim-js-sdk 2.27.6 */\n`;
 
 const umdOf = (body) => `${banner}(function (root, factory) {

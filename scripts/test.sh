@@ -4,8 +4,8 @@
 #     tim-core against an in-process server, tim-server over real WebSockets;
 #  2. the tim-server suite again on PostgreSQL, with the cluster tests over Redis (both started
 #     on loopback by scripts/services.sh and stopped at the end);
-#  3. the SDK build and its size budget (size-budget.json), wasm-bindgen tests in headless
-#     Chromium, and the JS tests against a real tim-server process (SQLite): package checks
+#  3. the SDK build and its size budget (size-budget.json), wasm-bindgen tests of the wasm
+#     boundary in headless Chromium, and the JS tests against a real tim-server process (SQLite): package checks
 #     (with webpack 4/5 and Vite builds of a fixture app, and the TypeScript types compiled
 #     with tsc --strict), our SDK in Node (also against an unreachable server), the official
 #     tim-js-sdk 2.27.6 as conformance oracle (with our SDK on the other end), the official Mini
@@ -71,8 +71,8 @@ export TIM_URL="$node_url"
 app=$(node -e "fetch('$TIM_URL/dev/usersig?userID=probe').then(r=>r.json()).then(j=>console.log(j.SDKAppID))")
 echo "server $TIM_URL, SDKAppID $app"
 
-step "browser tests (wasm-bindgen-test, headless Chromium)"
-TIM_TEST_WS="${TIM_URL/http/ws}" TIM_TEST_SDKAPPID="$app" cargo test --target wasm32-unknown-unknown -p tim-wasm
+step "browser tests of the wasm boundary (wasm-bindgen-test, headless Chromium)"
+cargo test --target wasm32-unknown-unknown -p tim-wasm
 
 step "package checks (entry points; method manifest; webpack 4, webpack 5, Vite and Node resolve one TIM; TypeScript types)"
 node tests/js/package.test.mjs
@@ -112,6 +112,9 @@ node tests/conformance/official-wx.mjs
 step "end to end: headless Chromium pages (chat demo, groups through the JS API, tabs sharing one connection)"
 node tests/e2e/browser.mjs
 node tests/e2e/cache.mjs
+# The platform under the engine: the IndexedDB store (pages, upserts, full disk), sockets and
+# compressed frames, a warm start from a seeded cache.
+node tests/e2e/store.mjs
 node tests/e2e/groups.mjs
 TIM_E2E_SDK=official node tests/e2e/groups.mjs
 node tests/e2e/rooms.mjs

@@ -1,14 +1,11 @@
-//! tim-wasm: the browser edge of the SDK.
+//! tim-wasm: the engine's WebAssembly boundary.
 //!
-//! This crate holds the only `#[wasm_bindgen]` code. It drives the platform-neutral
-//! [`tim_core::Engine`] with a real WebSocket, a 500 ms clock tick and an IndexedDB cache, and
-//! hands events and promise settlements to the JS facade (`js/`) through one sink function.
-//! It contains no IM logic.
+//! This crate holds the only `#[wasm_bindgen]` code: [`tim_core::Engine`] as a JS class with
+//! JSON in and out. The platform it runs on — WebSockets, the clock, inflating compressed
+//! frames, the IndexedDB cache — is the JS of the package (`js/platform.js`, `js/store.js`),
+//! which drives it. It contains no IM logic.
 #![cfg_attr(not(target_arch = "wasm32"), allow(unused))]
 
-#[cfg(target_arch = "wasm32")]
-#[doc(hidden)]
-pub mod idb;
 #[cfg(target_arch = "wasm32")]
 mod web;
 
