@@ -198,7 +198,8 @@ fn output(o: Output) -> Array {
             }
         }
         Output::Persist { user, conversations, messages, meta, outbox, outbox_delete, groups } => {
-            let batch = obj! {"c": conversations, "m": messages, "o": outbox, "d": outbox_delete, "g": groups, "s": meta};
+            let batch =
+                obj! {"c": conversations, "m": messages, "o": outbox, "d": outbox_delete, "g": groups, "s": meta};
             put(s("persist"));
             put(s(&user));
             put(s(&json_text(&batch)));

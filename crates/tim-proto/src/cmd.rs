@@ -222,6 +222,10 @@ impl Status {
     pub fn fail(code: i64, info: impl Into<String>) -> Self {
         Status { action_status: "FAIL".into(), error_code: code, error_info: info.into() }
     }
+    /// This status as a reply body (`{ActionStatus, ErrorCode, ErrorInfo}`).
+    pub fn body(&self) -> Value {
+        serde_json::json!({"ActionStatus": self.action_status, "ErrorCode": self.error_code, "ErrorInfo": self.error_info})
+    }
     /// The status of a reply body (missing `ErrorCode` counts as success, WIRE.md §2.5).
     pub fn of(body: &Value) -> Self {
         Status {

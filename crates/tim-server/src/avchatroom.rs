@@ -17,11 +17,11 @@ use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tim_proto::cmd::{self, event};
+use tim_proto::cmd::event;
 use tim_proto::code;
 
-use crate::commands::{fail, ok, ok_with, Who};
-use crate::groups::{self, Reply};
+use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
+use crate::groups::{self};
 use crate::store::{Group, GroupMsg, Member, MemberUpdate};
 use crate::{now, State};
 
@@ -94,31 +94,6 @@ pub fn is_room(g: &Group) -> bool {
     g.kind == KIND
 }
 
-/// Run an AVChatRoom command; `None` if `servcmd` is not one.
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    let r = match servcmd {
-        // Rooms have no initial members (the SDK drops `memberList` for them; REST gets 10004).
-        cmd::CREATE_GROUP if body["Type"] == KIND && body["MemberList"].as_array().is_some_and(|m| !m.is_empty()) => {
-            Err(fail(code::GROUP_INVALID_PARAMETERS, "an AVChatRoom is created without MemberList"))
-        }
-        cmd::GET_ONLINE_MEMBER_NUM => online_member_num(st, who, body),
-        cmd::AVCHATROOM_GET_MEMBERS => get_members(st, who, body),
-        cmd::AVCHATROOM_MODIFY_USER_INFO => mark_members(st, who, body),
-        cmd::BAN_GROUP_MEMBER => ban(st, who, body),
-        cmd::UNBAN_GROUP_MEMBER => unban(st, who, body),
-        cmd::GET_GROUP_BAN_MEMBER => banned(st, who, body),
-        cmd::SET_GROUP_ATTR => write_attrs(st, who, body, AttrOp::Init),
-        cmd::MODIFY_GROUP_ATTR => write_attrs(st, who, body, AttrOp::Modify),
-        cmd::DELETE_GROUP_ATTR => write_attrs(st, who, body, AttrOp::Delete),
-        cmd::CLEAR_GROUP_ATTR => write_attrs(st, who, body, AttrOp::Clear),
-        // The SDK sends `million_group_open_http_svc.get_group_attr` for a community ID, which
-        // the community alias turns into this name: answered (with 2641) all the same.
-        cmd::GET_GROUP_ATTR | "group_open_http_svc.get_group_attr" => get_attrs(st, who, body),
-        _ => return None,
-    };
-    Some(r.unwrap_or_else(|e| e))
-}
-
 fn banned_error(until: u64) -> Value {
     fail(code::GROUP_PERMISSION_DENY, format!("banned from this AVChatRoom until {until}"))
 }
@@ -127,15 +102,13 @@ fn banned_error(until: u64) -> Value {
 /// joins again, e.g. after a page reload, gets `JoinedSuccess` again and no tip).
 pub fn join(st: &State, who: &Who, g: &Group, user: &str) -> Reply {
     let sdkappid = g.sdkappid;
-    let until = st.store.room_ban(sdkappid, &g.group_id, user).map_err(groups::internal)?;
+    let until = st.store.room_ban(sdkappid, &g.group_id, user).map_err(internal)?;
     if until > now() {
         return Err(banned_error(until));
     }
-    groups::ensure_user(st, who, sdkappid, user)?;
-    let added = st
-        .store
-        .add_members(sdkappid, &g.group_id, &[groups::new_member(user, "Member", now())])
-        .map_err(groups::internal)?;
+    ensure_user(st, who, sdkappid, user, GROUP_ACCOUNT)?;
+    let added =
+        st.store.add_members(sdkappid, &g.group_id, &[groups::new_member(user, "Member", now())]).map_err(internal)?;
     if !added.is_empty() {
         let g = groups::load(st, sdkappid, &g.group_id)?;
         groups::tip(
@@ -153,7 +126,7 @@ pub fn join(st: &State, who: &Who, g: &Group, user: &str) -> Reply {
 /// A tip in an AVChatRoom: it takes the next sequence and is pushed to the room, not stored.
 pub fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
     let t = now();
-    let Some(seq) = st.store.bump_group_seq(g.sdkappid, &g.group_id, t).map_err(groups::internal)? else {
+    let Some(seq) = st.store.bump_group_seq(g.sdkappid, &g.group_id, t).map_err(internal)? else {
         return Ok(());
     };
     let msg = GroupMsg {
@@ -169,9 +142,9 @@ pub fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Res
         event: event::GROUP_TIP,
         ..GroupMsg::default()
     };
-    let members = st.store.members(g.sdkappid, &g.group_id).map_err(groups::internal)?;
+    let members = st.store.members(g.sdkappid, &g.group_id).map_err(internal)?;
     let push = json!({"EventArray":[{"Event": event::GROUP_TIP, "GroupTips":[groups::group_msg_wire(g, &msg)]}]});
-    groups::push_members(st, g.sdkappid, &members, groups::conn_id(who), &push);
+    groups::push_members(st, g.sdkappid, &members, who.conn_id(), &push);
     Ok(())
 }
 
@@ -179,13 +152,13 @@ pub fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Res
 /// sequence and is pushed to the room's members; it is not stored (no history, no unread, and
 /// no resend dedup).
 pub fn send(st: &State, who: &Who, g: &Group, mut msg: GroupMsg) -> Reply {
-    let Some(seq) = st.store.bump_group_seq(g.sdkappid, &g.group_id, msg.msg_time).map_err(groups::internal)? else {
+    let Some(seq) = st.store.bump_group_seq(g.sdkappid, &g.group_id, msg.msg_time).map_err(internal)? else {
         return Err(fail(code::GROUP_NOT_FOUND, "group does not exist"));
     };
     msg.msg_seq = seq;
-    let members = st.store.members(g.sdkappid, &g.group_id).map_err(groups::internal)?;
+    let members = st.store.members(g.sdkappid, &g.group_id).map_err(internal)?;
     let push = json!({"EventArray":[{"Event": event::GROUP_MSG, "GroupMsgArray":[groups::group_msg_wire(g, &msg)]}]});
-    groups::push_members(st, g.sdkappid, &members, groups::conn_id(who), &push);
+    groups::push_members(st, g.sdkappid, &members, who.conn_id(), &push);
     Ok(ok_with(json!({"MsgSeq": seq, "MsgTime": msg.msg_time})))
 }
 
@@ -199,7 +172,7 @@ pub fn history(g: &Group) -> Option<Value> {
 
 /// A room (AVChatRoom) or 10004 for other types; 10010 if missing.
 fn load_room(st: &State, who: &Who, body: &Value) -> Result<Group, Value> {
-    let g = groups::load(st, groups::sdkappid(who), &groups::group_id_field(body)?)?;
+    let g = groups::load(st, who.sdkappid(), &groups::group_id_field(body)?)?;
     if !is_room(&g) {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("{} is not an AVChatRoom", g.group_id)));
     }
@@ -207,8 +180,8 @@ fn load_room(st: &State, who: &Who, body: &Value) -> Result<Group, Value> {
 }
 
 /// `get_online_member_num`: the room's current members; 0 for other group types.
-fn online_member_num(st: &State, who: &Who, body: &Value) -> Reply {
-    let g = groups::load(st, groups::sdkappid(who), &groups::group_id_field(body)?)?;
+pub(crate) fn online_member_num(st: &State, who: &Who, body: &Value) -> Reply {
+    let g = groups::load(st, who.sdkappid(), &groups::group_id_field(body)?)?;
     let n = if is_room(&g) { g.member_num } else { 0 };
     Ok(ok_with(json!({"OnlineMemberNum": n, "ExpireTime": ONLINE_COUNT_TTL_SECS})))
 }
@@ -216,15 +189,15 @@ fn online_member_num(st: &State, who: &Who, body: &Value) -> Reply {
 /// `group_open_avchatroom_http_svc.get_members`: the most recent members (newest first), at
 /// most `avchatroom_member_list_max`, in pages of 500; `Timestamp`/`NextTimestamp` is the
 /// position in that list (0 = start / finished). Once per 3 s per user (10006).
-fn get_members(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn get_members(st: &State, who: &Who, body: &Value) -> Reply {
     let g = load_room(st, who, body)?;
-    let user = groups::me(who, body, "From_Account");
+    let user = who.acting(body, "From_Account");
     groups::require_member(st, who, &g, &user)?;
-    if !groups::is_admin(who) && !st.rooms.allow_member_list(g.sdkappid, &user) {
+    if !who.is_admin() && !st.rooms.allow_member_list(g.sdkappid, &user) {
         return Err(fail(code::GROUP_RATE_LIMITED, "the AVChatRoom member list may be read once per 3 seconds"));
     }
     let cap = st.config.avchatroom_member_list_max.clamp(1, 1000);
-    let mut members = st.store.members(g.sdkappid, &g.group_id).map_err(groups::internal)?;
+    let mut members = st.store.members(g.sdkappid, &g.group_id).map_err(internal)?;
     if let Some(mark) = body["Mark"].as_u64().filter(|m| *m > 0) {
         members.retain(|m| marks_of(m).contains(&mark));
     }
@@ -253,10 +226,10 @@ fn get_members(st: &State, who: &Who, body: &Value) -> Reply {
 /// `ban_group_member` (`Members_Account`, `Duration` > 0, `Description`): the owner (or the
 /// REST admin) removes members from the room and bans them until now + `Duration`. The banned
 /// get system notice 21 (the SDK drops the room); the room gets tip 10.
-fn ban(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn ban(st: &State, who: &Who, body: &Value) -> Reply {
     let g = load_room(st, who, body)?;
-    let user = groups::me(who, body, "From_Account");
-    if !groups::is_admin(who) && g.owner != user {
+    let user = who.acting(body, "From_Account");
+    if !who.is_admin() && g.owner != user {
         return Err(groups::deny("only the owner may ban AVChatRoom members"));
     }
     let duration = body["Duration"].as_u64().unwrap_or(0);
@@ -275,9 +248,9 @@ fn ban(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let until = now().saturating_add(duration);
     for t in &targets {
-        st.store.set_room_ban(g.sdkappid, &g.group_id, t, until).map_err(groups::internal)?;
+        st.store.set_room_ban(g.sdkappid, &g.group_id, t, until).map_err(internal)?;
     }
-    st.store.remove_members(g.sdkappid, &g.group_id, &targets).map_err(groups::internal)?;
+    st.store.remove_members(g.sdkappid, &g.group_id, &targets).map_err(internal)?;
     let reason = groups::str_field(body, "Description").to_string();
     let g = groups::load(st, g.sdkappid, &g.group_id)?;
     groups::notice(
@@ -300,10 +273,10 @@ fn ban(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `unban_group_member` (REST, or the owner): lift bans; the room gets tip 11.
-fn unban(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn unban(st: &State, who: &Who, body: &Value) -> Reply {
     let g = load_room(st, who, body)?;
-    let user = groups::me(who, body, "From_Account");
-    if !groups::is_admin(who) && g.owner != user {
+    let user = who.acting(body, "From_Account");
+    if !who.is_admin() && g.owner != user {
         return Err(groups::deny("only the owner or the app admin may lift bans"));
     }
     let targets = groups::accounts(&body["Members_Account"], "Member_Account");
@@ -312,7 +285,7 @@ fn unban(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let mut lifted = Vec::new();
     for t in &targets {
-        if st.store.set_room_ban(g.sdkappid, &g.group_id, t, 0).map_err(groups::internal)? {
+        if st.store.set_room_ban(g.sdkappid, &g.group_id, t, 0).map_err(internal)? {
             lifted.push(t.clone());
         }
     }
@@ -330,13 +303,13 @@ fn unban(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `get_group_ban_member` (REST, or the owner) `{GroupId, Limit?, Offset?}`: the current bans,
 /// `BannedAccountList: [{Member_Account, BannedUntil}]`, `NextOffset` (0 = done).
-fn banned(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn banned(st: &State, who: &Who, body: &Value) -> Reply {
     let g = load_room(st, who, body)?;
-    let user = groups::me(who, body, "From_Account");
-    if !groups::is_admin(who) && g.owner != user {
+    let user = who.acting(body, "From_Account");
+    if !who.is_admin() && g.owner != user {
         return Err(groups::deny("only the owner or the app admin may list bans"));
     }
-    let all = st.store.room_bans(g.sdkappid, &g.group_id, now()).map_err(groups::internal)?;
+    let all = st.store.room_bans(g.sdkappid, &g.group_id, now()).map_err(internal)?;
     let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
     let limit = body["Limit"].as_u64().filter(|l| *l > 0).unwrap_or(100).min(100) as usize;
     let page: Vec<Value> = all
@@ -350,7 +323,7 @@ fn banned(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AttrOp {
+pub(crate) enum AttrOp {
     /// `set_group_attr` (`initGroupAttributes`): replace all.
     Init,
     /// `modify_group_attr` (`setGroupAttributes`): upsert.
@@ -369,12 +342,12 @@ pub fn has_attrs(kind: &str) -> bool {
 
 /// The group of an attribute call: 2641 for a topic, 2642 when the caller is not a member.
 fn attr_room(st: &State, who: &Who, body: &Value) -> Result<(Group, String), Value> {
-    let g = groups::load(st, groups::sdkappid(who), &groups::group_id_field(body)?)?;
+    let g = groups::load(st, who.sdkappid(), &groups::group_id_field(body)?)?;
     if !has_attrs(&g.kind) {
         return Err(fail(code::GROUP_ATTR_NOT_AVCHATROOM, "topics have no group attributes"));
     }
-    let user = groups::me(who, body, "From_Account");
-    if !groups::is_admin(who) && groups::membership(st, &g, &user)?.is_none() {
+    let user = who.acting(body, "From_Account");
+    if !who.is_admin() && groups::membership(st, &g, &user)?.is_none() {
         return Err(fail(code::GROUP_ATTR_NOT_JOINED, "join the group before using its attributes"));
     }
     Ok((g, user))
@@ -445,13 +418,13 @@ fn check_limits(map: &Map<String, Value>) -> Result<(), Value> {
 /// refused with 10056 (0 means "not read yet": the SDK sends 0 right after joining). After each
 /// write the room gets the full map (an `Event 6` tip the SDK turns into
 /// `GROUP_ATTRIBUTES_UPDATED`).
-fn write_attrs(st: &State, who: &Who, body: &Value, op: AttrOp) -> Reply {
+pub(crate) fn write_attrs(st: &State, who: &Who, body: &Value, op: AttrOp) -> Reply {
     let (g, user) = attr_room(st, who, body)?;
     let items = if matches!(op, AttrOp::Clear) { Vec::new() } else { attr_items(body)? };
     if matches!(op, AttrOp::Init | AttrOp::Modify | AttrOp::Delete) && items.is_empty() {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, "GroupAttr is empty"));
     }
-    if !groups::is_admin(who) && !st.rooms.allow_attr_write(g.sdkappid, &user) {
+    if !who.is_admin() && !st.rooms.allow_attr_write(g.sdkappid, &user) {
         return Err(fail(code::GROUP_ATTR_RATE_LIMITED, "group attribute writes are limited to 5 per second"));
     }
     let race = body["AttrControl"].as_array().is_some_and(|a| a.iter().any(|c| c == "RaceConflict"));
@@ -459,7 +432,7 @@ fn write_attrs(st: &State, who: &Who, body: &Value, op: AttrOp) -> Reply {
     // Compare-and-swap on the main sequence; another node's write in between means retry
     // (or a conflict when the client asked for the check).
     for _ in 0..8 {
-        let (main, text) = st.store.group_attrs(g.sdkappid, &g.group_id).map_err(groups::internal)?;
+        let (main, text) = st.store.group_attrs(g.sdkappid, &g.group_id).map_err(internal)?;
         let mut map = parse_attrs(&text);
         if race && client_main != 0 && client_main != main {
             return Err(fail(code::GROUP_ATTR_CONFLICT, "the attributes changed meanwhile; read them and retry"));
@@ -496,7 +469,7 @@ fn write_attrs(st: &State, who: &Who, body: &Value, op: AttrOp) -> Reply {
             AttrOp::Clear => map.clear(),
         }
         let text = Value::Object(map.clone()).to_string();
-        if !st.store.cas_group_attrs(g.sdkappid, &g.group_id, main, new_main, &text).map_err(groups::internal)? {
+        if !st.store.cas_group_attrs(g.sdkappid, &g.group_id, main, new_main, &text).map_err(internal)? {
             if race && client_main != 0 {
                 return Err(fail(code::GROUP_ATTR_CONFLICT, "the attributes changed meanwhile; read them and retry"));
             }
@@ -525,15 +498,15 @@ fn push_attrs(st: &State, who: &Who, g: &Group, operator: &str, main: u64, map: 
     });
     let push = json!({"EventArray":[{"Event": event::GROUP_ONLINE, "GroupTips":[item]}]});
     match st.store.members(g.sdkappid, &g.group_id) {
-        Ok(members) => groups::push_members(st, g.sdkappid, &members, groups::conn_id(who), &push),
+        Ok(members) => groups::push_members(st, g.sdkappid, &members, who.conn_id(), &push),
         Err(e) => tracing::warn!(error = %e, group = ?g.group_id, "attribute push skipped"),
     }
 }
 
 /// `group_open_attr_http_svc.get_group_attr`: every attribute and the main sequence.
-fn get_attrs(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn get_attrs(st: &State, who: &Who, body: &Value) -> Reply {
     let (g, _) = attr_room(st, who, body)?;
-    let (main, text) = st.store.group_attrs(g.sdkappid, &g.group_id).map_err(groups::internal)?;
+    let (main, text) = st.store.group_attrs(g.sdkappid, &g.group_id).map_err(internal)?;
     let list = attr_list(&parse_attrs(&text));
     Ok(ok_with(json!({"AttrMainSeq": main, "GroupAttrAry": list})))
 }
@@ -607,10 +580,10 @@ fn marks_of(m: &Member) -> Vec<u64> {
 /// owner (or the REST admin) marks members who are in the room and online; marks are at least
 /// 1000, a room carries at most 10 distinct ones, at most 100 members per call. The reply lists
 /// the members changed (the SDK counts the others as failures).
-fn mark_members(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn mark_members(st: &State, who: &Who, body: &Value) -> Reply {
     let g = load_room(st, who, body)?;
-    let user = groups::me(who, body, "From_Account");
-    if !groups::is_admin(who) && g.owner != user {
+    let user = who.acting(body, "From_Account");
+    if !who.is_admin() && g.owner != user {
         return Err(groups::deny("only the owner marks AVChatRoom members"));
     }
     let enable = match body["CommandType"].as_u64() {
@@ -637,7 +610,7 @@ fn mark_members(st: &State, who: &Who, body: &Value) -> Reply {
         }
         wanted.push((who_, marks));
     }
-    let members = st.store.members(g.sdkappid, &g.group_id).map_err(groups::internal)?;
+    let members = st.store.members(g.sdkappid, &g.group_id).map_err(internal)?;
     let mut in_use: std::collections::BTreeSet<u64> = members.iter().flat_map(marks_of).collect();
     if enable {
         in_use.extend(wanted.iter().flat_map(|(_, m)| m.iter().copied()));
@@ -664,7 +637,7 @@ fn mark_members(st: &State, who: &Who, body: &Value) -> Reply {
         let value: Vec<String> = now_marks.iter().map(u64::to_string).collect();
         let data = json!([{"Key": MARKS_KEY, "Value": value.join(",")}]).to_string();
         let update = MemberUpdate { custom_data: Some(data), ..MemberUpdate::default() };
-        if st.store.update_member(g.sdkappid, &g.group_id, &target, &update).map_err(groups::internal)? {
+        if st.store.update_member(g.sdkappid, &g.group_id, &target, &update).map_err(internal)? {
             done.push(json!({"Member_Account": target, "Marks": now_marks}));
         }
     }

@@ -1,85 +1,18 @@
-//! The command table: one function per `service.command`, shared by the WebSocket gateway
-//! (frames) and the REST API (`POST /v4/service/command`).
+//! One-to-one messages and accounts: `sendmsg`, `getmsg`, `getroammsg`, read reports, account
+//! import and kick, and the fixed answers of the SDK's login phase (rows in
+//! [`crate::api::table`]).
 
 use serde_json::{json, Value};
-use tim_proto::cmd::{self, C2cMsgReadedItem, MsgReadedReq, Status};
+use tim_proto::cmd::{self, C2cMsgReadedItem, MsgReadedReq};
 use tim_proto::code;
 use tim_proto::msg::{c2c_msg_key, C2cMsg, MsgElem};
 
+use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Who, C2C_ACCOUNT};
 use crate::store::{Fanout, Inserted, StoredMsg};
 use crate::{now, State};
 
-/// Who is calling a command.
-#[derive(Debug, Clone)]
-pub enum Who {
-    /// A logged-in user on a WebSocket.
-    User {
-        /// App.
-        sdkappid: u64,
-        /// The user.
-        user: String,
-        /// The socket (its own pushes are skipped).
-        conn_id: u64,
-    },
-    /// The app admin on the REST API.
-    Admin {
-        /// App.
-        sdkappid: u64,
-        /// The admin identifier.
-        admin: String,
-    },
-}
-
-impl Who {
-    fn sdkappid(&self) -> u64 {
-        match self {
-            Who::User { sdkappid, .. } | Who::Admin { sdkappid, .. } => *sdkappid,
-        }
-    }
-    fn conn_id(&self) -> Option<u64> {
-        match self {
-            Who::User { conn_id, .. } => Some(*conn_id),
-            Who::Admin { .. } => None,
-        }
-    }
-    /// The user a command acts for: the socket's user, or for the admin `From_Account`
-    /// (default: the admin).
-    fn me(&self, body: &Value) -> String {
-        match self {
-            Who::User { user, .. } => user.clone(),
-            Who::Admin { admin, .. } => {
-                body["From_Account"].as_str().filter(|s| !s.is_empty()).unwrap_or(admin).to_string()
-            }
-        }
-    }
-}
-
-/// A `FAIL` reply body.
-pub fn fail(code: i64, info: impl Into<String>) -> Value {
-    serde_json::to_value(Status::fail(code, info)).unwrap_or_default()
-}
-
-/// A bare `OK` reply body.
-pub fn ok() -> Value {
-    serde_json::to_value(Status::ok()).unwrap_or_default()
-}
-
-/// An `OK` reply with extra fields.
-pub fn ok_with(extra: Value) -> Value {
-    let mut v = ok();
-    if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
-        o.extend(e);
-    }
-    v
-}
-
-fn internal(e: impl std::fmt::Display) -> Value {
-    tracing::error!(error = %e, "storage error");
-    fail(code::INTERNAL_ERROR, "internal server error")
-}
-
 /// Commands answered with a fixed reply so the SDK's login phase completes.
-fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
+pub(crate) fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
     Some(match servcmd {
         cmd::BLACK_LIST_GET => ok_with(json!({"BlackListItem": [], "StartIndex": 0, "CurruentSequence": 0})),
         cmd::FRIEND_GET => ok_with(json!({"UserDataItem": [], "FriendNum": 0, "NextStartIndex": 0,
@@ -100,55 +33,6 @@ fn login_phase_reply(servcmd: &str, sdkappid: u64) -> Option<Value> {
             "str_purchase_bits": "1".repeat(64), "uint32_expired_time": now() + 3600,
             "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}),
         _ => return None,
-    })
-}
-
-/// Run one command. `None` means "no reply" (fire-and-forget commands).
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    dispatch_at(st, who, servcmd, body, None)
-}
-
-/// [`dispatch`] for a caller that reached the server at `origin` (its base URL, used in upload
-/// URLs, see [`crate::uploads::origin`]).
-pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: Option<&str>) -> Option<Value> {
-    let admin_only = matches!(
-        servcmd,
-        cmd::ACCOUNT_IMPORT
-            | cmd::KICK
-            | cmd::GET_GROUP_INFO
-            | cmd::SEND_GROUP_SYSTEM_NOTIFICATION
-            | cmd::PROFILE_FIELD_ADD
-            | cmd::PROFILE_FIELD_GET
-    );
-    if admin_only && !matches!(who, Who::Admin { .. }) {
-        return Some(fail(code::REST_ADMIN_REQUIRED, format!("{servcmd} needs the app admin")));
-    }
-    if let Some(reply) = crate::groups::dispatch(st, who, servcmd, body) {
-        return Some(reply);
-    }
-    if let Some(reply) = crate::online::dispatch(st, who, servcmd, body) {
-        return Some(reply);
-    }
-    if let Some(reply) = crate::conversations::dispatch(st, who, servcmd, body) {
-        return Some(reply);
-    }
-    if let Some(reply) = crate::profiles::dispatch(st, who, servcmd, body) {
-        return Some(reply);
-    }
-    Some(match servcmd {
-        cmd::MSG_PUSH_ACK => return None,
-        cmd::SENDMSG => sendmsg(st, who, body),
-        cmd::GETMSG => getmsg(st, who, body),
-        cmd::GETROAMMSG => getroammsg(st, who, body),
-        cmd::MSGREADED => msgreaded(st, who, body),
-        cmd::GET_PEER_READ_TIME => get_peer_read_time(st, who, body),
-        cmd::ACCOUNT_IMPORT => account_import(st, who, body),
-        cmd::KICK => kick(st, who, body),
-        cmd::COS_PRE_SIG => crate::uploads::pre_sig(st, who, body, origin),
-        _ => match login_phase_reply(servcmd, who.sdkappid()) {
-            Some(v) => v,
-            None => fail(code::REST_UNKNOWN_COMMAND, format!("command not served: {servcmd}")),
-        },
     })
 }
 
@@ -181,37 +65,8 @@ fn wire_value(m: &C2cMsg) -> Value {
     serde_json::to_value(m).unwrap_or_default()
 }
 
-/// The account `user`, created when missing (`auto_import_accounts`, within the caller's
-/// auto-import limit). An identifier that breaks the UserID rules gets 20003.
-fn ensure_user(st: &State, who: &Who, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
-    if let Some(why) = crate::validate::user_id_problem(user) {
-        return Err(fail(code::TO_ACCOUNT_NOT_FOUND, why));
-    }
-    match st.store.account(sdkappid, user) {
-        Ok(Some(a)) => Ok(a),
-        Ok(None) if st.config.auto_import_accounts => {
-            auto_import_allowed(st, who)?;
-            st.store.ensure_account(sdkappid, user, now()).map_err(internal)
-        }
-        Ok(None) => Err(fail(code::TO_ACCOUNT_NOT_FOUND, format!("account {user} does not exist"))),
-        Err(e) => Err(internal(e)),
-    }
-}
-
-/// Whether the caller may create one more account by naming an unknown identifier: users
-/// within `limits.auto_import_per_user_*` (else 70398), the app admin always.
-pub fn auto_import_allowed(st: &State, who: &Who) -> Result<(), Value> {
-    match who {
-        Who::User { sdkappid, user, .. } if !st.limits.auto_import.allow(format!("{sdkappid}:{user}")) => {
-            tracing::info!(sdkappid, user = ?user, "auto-import limit reached");
-            Err(crate::limits::auto_import_limited())
-        }
-        _ => Ok(()),
-    }
-}
-
 /// `openim.sendmsg` (WIRE.md §4.1), also `POST /v4/openim/sendmsg`.
-fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     if body.get("MsgBody").is_some() {
         if let Err(why) = crate::validate::check_msg_body(&body["MsgBody"]) {
             return fail(code::MSG_BODY_INVALID, why);
@@ -247,11 +102,11 @@ fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
     if body_json.len() + req.cloud_custom_data.len() > MAX_MSG_BYTES {
         return fail(code::MSG_TOO_LONG, format!("message larger than {MAX_MSG_BYTES} bytes"));
     }
-    let sender = match ensure_user(st, who, sdkappid, &from) {
+    let sender = match ensure_user(st, who, sdkappid, &from, C2C_ACCOUNT) {
         Ok(a) => a,
         Err(e) => return e,
     };
-    if let Err(e) = ensure_user(st, who, sdkappid, &req.to_account) {
+    if let Err(e) = ensure_user(st, who, sdkappid, &req.to_account, C2C_ACCOUNT) {
         return e;
     }
     let control = req.send_msg_control.clone().unwrap_or_default();
@@ -379,9 +234,9 @@ fn parse_cookie(c: &str) -> Option<Cursor> {
 /// on, both directions), not the whole stream: tim-js-sdk 2.x counts every incoming message of `MsgList`
 /// as unread, and conversations read elsewhere must not come back unread. The cookie then moves
 /// to the stream's end as it was at that first call, and later calls page on from there.
-fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     let sdkappid = who.sdkappid();
-    let me = who.me(body);
+    let me = who.acting(body, "From_Account");
     let cookie = match &body["Cookie"] {
         Value::Null => "",
         Value::String(c) => c.as_str(),
@@ -487,7 +342,7 @@ fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
 /// one message more and drop the one at the far end). `GetDirection` 0 pages older messages
 /// (`Complete: 1` at the start of the conversation; the cursor returned is the oldest message
 /// sent), 1 newer ones (`Complete: 1` at its newest message; the cursor is the newest sent).
-fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     let req: cmd::GetRoamMsgReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
         Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid getroammsg body: {e}")),
@@ -501,7 +356,7 @@ fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
         d => return fail(code::INVALID_REQUEST, format!("GetDirection must be 0 (older) or 1 (newer), not {d}")),
     };
     let sdkappid = who.sdkappid();
-    let me = who.me(body);
+    let me = who.acting(body, "From_Account");
     let limit = if req.max_cnt == 0 { 15 } else { req.max_cnt.min(100) } as usize;
     // The message the key names: (time, row id).
     let parts: Vec<u64> = req.msg_key.split('_').filter_map(|p| p.parse().ok()).collect();
@@ -565,13 +420,13 @@ fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
 }
 
 /// `openim.msgreaded` (WIRE.md §4.7).
-fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
     let req: MsgReadedReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
         Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid msgreaded body: {e}")),
     };
     let sdkappid = who.sdkappid();
-    let me = who.me(body);
+    let me = who.acting(body, "From_Account");
     for C2cMsgReadedItem { to_account: peer, lasted_msg_time, receipt } in req.c2c_msg_readed.items {
         if peer.is_empty() {
             continue;
@@ -596,9 +451,9 @@ fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
 }
 
 /// `openim.get_peer_read_time` (WIRE.md §4.4).
-fn get_peer_read_time(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn get_peer_read_time(st: &State, who: &Who, body: &Value) -> Value {
     let sdkappid = who.sdkappid();
-    let me = who.me(body);
+    let me = who.acting(body, "From_Account");
     let peers: Vec<String> = body["To_Account"]
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
@@ -632,7 +487,7 @@ fn account_field<'a>(body: &'a Value, key: &str) -> Result<&'a str, Value> {
 }
 
 /// REST `im_open_login_svc.account_import`.
-fn account_import(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn account_import(st: &State, who: &Who, body: &Value) -> Value {
     let user = match user_id_field(body) {
         Ok(u) => u,
         Err(e) => return e,
@@ -652,7 +507,7 @@ fn account_import(st: &State, who: &Who, body: &Value) -> Value {
 }
 
 /// REST `im_open_login_svc.kick`: every session of the user is kicked (`KickType` 3).
-fn kick(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn kick(st: &State, who: &Who, body: &Value) -> Value {
     let user = match user_id_field(body) {
         Ok(u) => u,
         Err(e) => return e,

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use tim_proto::cmd;
 use tim_proto::code;
 
-use crate::commands::{fail, ok, ok_with, Who};
-use crate::groups::{conn_id, internal, me, sdkappid};
+use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
+
 use crate::store::ConvState;
 use crate::{now, State};
 
@@ -37,27 +37,6 @@ pub const PAGE: usize = 100;
 pub const MAX_CUSTOM_DATA: usize = 256;
 /// `Event` of `RecentContactMod` pushes.
 pub const EVENT_RECENT_CONTACT: u32 = 11;
-
-type Reply = Result<Value, Value>;
-
-/// Run a `recentcontact.*` command; `None` if `servcmd` is not one.
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    let r = match servcmd {
-        cmd::PAGE_GET => page_get(st, who, body),
-        cmd::GET_CONTACT_GROUP => get_contact_group(st, who, body),
-        cmd::BATCH_DELETE => batch_delete(st, who, body),
-        cmd::TOP => top(st, who, body),
-        cmd::MARK_CONTACT => mark_contact(st, who, body),
-        cmd::CREATE_CONTACT_GROUP => create_contact_group(st, who, body),
-        cmd::DEL_CONTACT_GROUP => del_contact_group(st, who, body),
-        cmd::UPDATE_CONTACT_GROUP => update_contact_group(st, who, body),
-        cmd::READ_ALL_UNREAD_MSG => read_all(st, who, body),
-        cmd::REST_RECENTCONTACT_GET_LIST => page_get(st, who, body),
-        cmd::REST_RECENTCONTACT_DELETE => rest_delete(st, who, body),
-        _ => return None,
-    };
-    Some(r.unwrap_or_else(|e| e))
-}
 
 /// The order key of a message at `time` with row id `id`.
 fn activity_key(time: u64, id: i64) -> u64 {
@@ -119,7 +98,7 @@ fn conv_id(kind: u8, peer: &str) -> String {
 /// Push a `RecentContactMod` item to `user`'s sessions other than the caller's.
 fn push_mod(st: &State, who: &Who, user: &str, item: Value) {
     let body = json!({"EventArray":[{"Event": EVENT_RECENT_CONTACT, "RecentContactMod": [item]}]});
-    st.hub.push_user(sdkappid(who), user, conn_id(who), &body);
+    st.hub.push_user(who.sdkappid(), user, who.conn_id(), &body);
 }
 
 /// Whether `user` may have this conversation: the peer account exists, or `user` is a member of
@@ -248,9 +227,9 @@ fn group_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<Value>, Valu
 /// `TimeStamp` = the order key of the last unpinned one sent, `StartIndex` = unpinned ones sent.
 /// `StartIndex` and `TopStartIndex` both 0 starts from the top; the last page (`CompleteFlag 1`)
 /// resets the cursors (with `TimeStamp` = now), so the SDK's next sync starts over.
-fn page_get(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn page_get(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let num = |k: &str| body[k].as_u64().unwrap_or(0);
     let (ts, start, top_ts, top_start) =
         (num("TimeStamp"), num("StartIndex"), num("TopTimeStamp"), num("TopStartIndex"));
@@ -303,9 +282,9 @@ fn page_get(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `recentcontact.get_contact_group` (WIRE.md §3): the conversation groups, and every
 /// conversation with marks, custom data or groups; one page.
-fn get_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn get_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let mut items: Vec<Value> = Vec::new();
     let mut memberships: HashMap<(u8, String), Vec<u64>> = HashMap::new();
     for (id, kind, peer) in st.store.conv_group_members(sdkappid, &user).map_err(internal)? {
@@ -340,9 +319,9 @@ fn contacts(v: &Value) -> Vec<Option<(u8, String)>> {
 /// `recentcontact.top` (`pinConversation`): `OperationType` 1 pin, 2 unpin,
 /// `RecentContactItem: [contact]`. Pinning raises the order key above every other conversation.
 /// Pushes `PushType` 2 / 3 with `RecentContactTopItem.RecentContactList`.
-fn top(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn top(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let pin = match body["OperationType"].as_u64() {
         Some(1) => true,
         Some(2) => false,
@@ -397,9 +376,9 @@ pub fn c2c_history_floors(st: &State, sdkappid: u64, user: &str) -> Result<HashM
 /// data and groups go, and its history up to now is hidden from the caller; a later message
 /// brings it back. Reply `ResultItem: [{Type, To_Account | ToGroupid, ResultCode, ResultInfo}]`.
 /// With `[conversations] sync_conversation_deletion`, pushes `PushType` 1.
-fn batch_delete(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn batch_delete(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let targets = contacts(&body["ContactItem"]);
     if targets.is_empty() || targets.len() > MAX_IDS {
         return Err(fail(code::MISSING_FIELD, format!("ContactItem must hold 1 to {MAX_IDS} conversations")));
@@ -455,9 +434,9 @@ fn valid_bit(b: u64) -> bool {
 /// [{OptType 1, ContactItem, SetMark:[bit], ClearMark:[bit]} | {OptType 2, ContactItem,
 /// CustomMark}]`, at most 100. Per-item results `ResultItem: [{ContactItem, OptType, ResultCode,
 /// ResultInfo}]`; pushes `PushType` 4 with the new `StandardMark` / `CustomMark`.
-fn mark_contact(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn mark_contact(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let Some(items) = body["MarkItem"].as_array().filter(|a| !a.is_empty()) else {
         return Err(fail(code::MISSING_FIELD, "MarkItem must be a non-empty array"));
     };
@@ -599,9 +578,9 @@ fn set_members(
 /// [{GroupName, ContactItem:[contact]}]`. 51011 for a name of 0 or more than 32 bytes (or one in
 /// use), 51010 beyond 20 groups. Reply `GroupResultItem: [{GroupItem:{GroupId, GroupName},
 /// ResultItem:[…]}]`; pushes `PushType` 5.
-fn create_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn create_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let Some(spec) = body["GroupContactItem"].as_array().and_then(|a| a.first()) else {
         return Err(fail(code::MISSING_FIELD, "GroupContactItem must hold a group"));
     };
@@ -635,9 +614,9 @@ fn create_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `recentcontact.del_contact_group` (`deleteConversationGroup`): `GroupName: [name]`; 51009 if
 /// one does not exist. Reply `GroupItem: [{GroupId, GroupName}]`; pushes `PushType` 6.
-fn del_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn del_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let names: Vec<String> = match &body["GroupName"] {
         Value::String(s) => vec![s.clone()],
         Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
@@ -664,9 +643,9 @@ fn del_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
 /// GroupName | OldGroupName, UpdateItem | ContactUpdateItem: [{OperationType | ContactOptType:
 /// 1 add / 2 remove, ContactItem}]}` adds or removes conversations. Reply `UpdateGroupResult:
 /// {GroupId, GroupName, OldGroupName, ContactResultItem}`; pushes `PushType` 7.
-fn update_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn update_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let u = &body["UpdateGroup"];
     let s = |k: &str| u[k].as_str().unwrap_or("").to_string();
     match u["UpdateGroupType"].as_u64() {
@@ -734,9 +713,9 @@ fn update_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
 /// each group up to `MsgSeq` (at most its last message). Reply `{C2CReadAllMsg,
 /// GroupReadInfoArray: [{GroupId, MsgSeq, RetCode}]}`; the other sessions get `Event 14`
 /// `{C2CReadAllMsg, GroupReadInfoArray: [{GroupId, LastReadMsgSeq}]}` (WIRE.md §5.7).
-fn read_all(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn read_all(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let c2c = body["C2CReadAllMsg"].as_u64() == Some(1);
     if c2c {
         let t = now();
@@ -767,14 +746,14 @@ fn read_all(st: &State, who: &Who, body: &Value) -> Reply {
     if c2c || !synced.is_empty() {
         let push = json!({"EventArray": [{"Event": cmd::event::READ_ALL, "C2CReadAllMsg": u32::from(c2c),
             "GroupReadInfoArray": synced}]});
-        st.hub.push_user(sdkappid, &user, conn_id(who), &push);
+        st.hub.push_user(sdkappid, &user, who.conn_id(), &push);
     }
     Ok(ok_with(json!({"C2CReadAllMsg": u32::from(c2c), "GroupReadInfoArray": results})))
 }
 
 /// REST `recentcontact/delete` (`{From_Account, Type, To_Account | ToGroupid, ClearRamble}`):
 /// `batch_delete` of one conversation; the item's failure fails the call.
-fn rest_delete(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn rest_delete(st: &State, who: &Who, body: &Value) -> Reply {
     let mut item = json!({"Type": body["Type"]});
     for k in ["To_Account", "ToGroupid", "ToGroupId", "GroupId"] {
         if !body[k].is_null() {

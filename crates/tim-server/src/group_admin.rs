@@ -1,14 +1,13 @@
 //! REST-only group commands of Tencent's v4 group service for the app admin:
 //! `get_group_info` (full profiles with members) and `send_group_system_notification` (a
 //! ReportType 255 notice, online only, to chosen members or all). Both go through the one
-//! command table, and [`crate::commands::dispatch_at`] refuses them to anyone but the admin.
+//! command table ([`crate::api::table`]), whose `Admin` rule refuses them to anyone else.
 
 use serde_json::{json, Value};
-use tim_proto::cmd;
 use tim_proto::code;
 
-use crate::commands::{fail, ok, ok_with, Who};
-use crate::groups::{accounts, group_obj, internal, load, member_obj, notice, sdkappid, str_field, Reply};
+use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
+use crate::groups::{accounts, group_obj, load, member_obj, notice, str_field};
 use crate::State;
 
 /// Most groups per `get_group_info` call (Tencent's limit).
@@ -18,19 +17,9 @@ const MAX_RECIPIENTS: usize = 500;
 /// Most bytes of a notification's `Content`.
 const MAX_CONTENT: usize = 4096;
 
-/// The admin group commands; `None` when `servcmd` is not one.
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    let r = match servcmd {
-        cmd::GET_GROUP_INFO => get_group_info(st, who, body),
-        cmd::SEND_GROUP_SYSTEM_NOTIFICATION => send_group_system_notification(st, who, body),
-        _ => return None,
-    };
-    Some(r.unwrap_or_else(|e| e))
-}
-
 /// `get_group_info`: `{GroupIdList}` → `GroupInfo: [{ErrorCode, …group fields, MemberList}]`.
-fn get_group_info(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
+pub(crate) fn get_group_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
     let ids = accounts(&body["GroupIdList"], "GroupId");
     if ids.is_empty() {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, "GroupIdList must name at least one group"));
@@ -57,8 +46,8 @@ fn get_group_info(st: &State, who: &Who, body: &Value) -> Reply {
 /// `send_group_system_notification`: `{GroupId, ToMembers_Account?, Content}`. The notice
 /// (ReportType 255, `UserDefinedField` = `Content`) goes to the named members, or to every
 /// member when none are named; it is pushed, not stored, like Tencent's.
-fn send_group_system_notification(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
+pub(crate) fn send_group_system_notification(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
     let g = load(st, sdkappid, &crate::groups::group_id_field(body)?)?;
     let content = str_field(body, "Content");
     if content.is_empty() || content.len() > MAX_CONTENT {

@@ -11,13 +11,13 @@
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
-use tim_proto::cmd::{self, event};
+use tim_proto::cmd::event;
 use tim_proto::code;
 
-use crate::commands::{fail, ok, ok_with, Who};
+use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
 use crate::groups::{
-    accounts, conn_id, deny, ensure_user, group_id_field, info_of, internal, is_admin, is_manager, load, me,
-    membership, new_member, notice, push_members, require_member, sdkappid, str_field, tip, Reply,
+    accounts, deny, group_id_field, info_of, is_manager, load, membership, new_member, notice, push_members,
+    require_member, str_field, tip,
 };
 use crate::store::{Application, CounterMode, Group, Member, MemberUpdate, COUNTER_LIMIT};
 use crate::{now, State};
@@ -42,24 +42,6 @@ const COUNTERS_MAX: usize = 20;
 const COUNTER_KEY_MAX: usize = 128;
 /// Longest mute, seconds (Tencent caps `ShutUpTime` at 2^32 − 1 seconds).
 const MUTE_MAX: u64 = u32::MAX as u64;
-
-/// Run a member-management command; `None` if `servcmd` is not one.
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    let r = match servcmd {
-        cmd::CHANGE_GROUP_OWNER => change_group_owner(st, who, body),
-        cmd::HANDLE_APPLY_JOIN_GROUP => handle_apply_join_group(st, who, body),
-        cmd::GET_GROUP_PENDENCY => get_pendency(st, who, body),
-        cmd::MODIFY_GROUP_MEMBER_INFO => modify_group_member_info(st, who, body),
-        cmd::GET_SPECIFIED_GROUP_MEMBER_INFO => get_specified_group_member_info(st, who, body),
-        cmd::UPDATE_GROUP_COUNTER => update_group_counter(st, who, body),
-        cmd::GET_GROUP_COUNTER => get_group_counter(st, who, body),
-        cmd::FORBID_SEND_MSG => forbid_send_msg(st, who, body),
-        // The SDK deletes a group system notice once handled (`handleGroupApplication`) or read.
-        cmd::DELETEMSG => delete_notices(st, who, body),
-        _ => return crate::group_admin::dispatch(st, who, servcmd, body),
-    };
-    Some(r.unwrap_or_else(|e| e))
-}
 
 fn param(info: impl Into<String>) -> Value {
     fail(code::GROUP_INVALID_PARAMETERS, info)
@@ -203,7 +185,7 @@ pub fn check_may_send(st: &State, who: &Who, g: &Group, m: Option<&Member>) -> R
             return Err(fail(code::GROUP_MEMBER_MUTED, format!("{} is muted for another {left} s", m.user)));
         }
         let manager = m.role == "Owner" || m.role == "Admin";
-        if !manager && !is_admin(who) && info_of(g).shut_up_all_member == "On" {
+        if !manager && !who.is_admin() && info_of(g).shut_up_all_member == "On" {
             return Err(fail(code::GROUP_MEMBER_MUTED, "all members are muted"));
         }
     }
@@ -256,17 +238,17 @@ pub fn apply(st: &State, who: &Who, g: &Group, user: &str, body: &Value) -> Repl
         })
         .map_err(internal)?;
     let to = approvers(st, g)?;
-    notice(st, g, user, &to, conn_id(who), application_report(&app));
+    notice(st, g, user, &to, who.conn_id(), application_report(&app));
     Ok(ok_with(json!({"JoinedStatus": "WaitAdminApproval", "HugeGroupFlag": 0})))
 }
 
 /// `handle_apply_join_group`: owner or admin; the first handling wins, later ones get 10024.
-fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let mine = require_member(st, who, &g, &user)?;
-    if !is_admin(who) && !is_manager(&mine) {
+    if !who.is_admin() && !is_manager(&mine) {
         return Err(deny("only the owner and admins may handle join applications"));
     }
     let applicant = str_field(body, "Applicant_Account");
@@ -308,7 +290,7 @@ fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
         );
         return Ok(ok());
     }
-    ensure_user(st, who, sdkappid, &app.applicant)?;
+    ensure_user(st, who, sdkappid, &app.applicant, GROUP_ACCOUNT)?;
     if let Err(e) = check_joined_limit(st, sdkappid, &app.applicant) {
         let _ = st.store.put_application(&app);
         return Err(e);
@@ -337,9 +319,9 @@ fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `get_pendency` (`getGroupApplicationList`): the pending applications to the groups the caller
 /// owns or administers, in one page (`NextStartTime` 0 ends the SDK's paging loop).
-fn get_pendency(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "Handle_Account");
+pub(crate) fn get_pendency(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "Handle_Account");
     let start = body["StartTime"].as_u64().unwrap_or(0);
     let apps = st.store.pending_applications(sdkappid, &user).map_err(internal)?;
     let mut names: HashMap<String, String> = HashMap::new();
@@ -367,14 +349,14 @@ fn get_pendency(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `change_group_owner`: the owner (or the REST admin) hands the group to a member; the old
 /// owner becomes an ordinary member; an `OpType 6` tip with the new `Owner_Account`.
-fn change_group_owner(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn change_group_owner(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     if g.kind == "AVChatRoom" {
         return Err(deny("an AVChatRoom cannot change its owner"));
     }
-    if !is_admin(who) && g.owner != user {
+    if !who.is_admin() && g.owner != user {
         return Err(deny("only the owner may transfer the group"));
     }
     let new_owner = str_field(body, "NewOwner_Account");
@@ -385,7 +367,7 @@ fn change_group_owner(st: &State, who: &Who, body: &Value) -> Reply {
         return Err(param(format!("{new_owner} already owns the group")));
     }
     // The REST admin acts in the old owner's name unless it names a member as `From_Account`.
-    let operator = if is_admin(who) && membership(st, &g, &user)?.is_none() { g.owner.clone() } else { user };
+    let operator = if who.is_admin() && membership(st, &g, &user)?.is_none() { g.owner.clone() } else { user };
     if !st.store.change_owner(sdkappid, &g.group_id, new_owner, now()).map_err(internal)? {
         return Err(param(format!("{new_owner} is not a member of {}", g.group_id)));
     }
@@ -474,12 +456,12 @@ struct Change {
 /// `ShutUpTime` (owner: anyone but the owner, admin: ordinary members, not in Work; AVChatRoom:
 /// owner; tip 7), `NameCard` and `AppMemberDefinedData` (own, or as owner/admin of an ordinary
 /// member; not AVChatRoom; tip 7), `MsgFlag` (own only).
-fn modify_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn modify_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let mine = require_member(st, who, &g, &user)?;
-    let actor = Actor { app_admin: is_admin(who), role: mine.map(|m| m.role).unwrap_or_default(), user };
+    let actor = Actor { app_admin: who.is_admin(), role: mine.map(|m| m.role).unwrap_or_default(), user };
     let target_id = str_field(body, "Member_Account");
     if target_id.is_empty() {
         return Err(param("Member_Account is missing"));
@@ -628,12 +610,12 @@ fn announce(st: &State, who: &Who, g: &Group, actor: &Actor, target: &str, ch: &
 
 /// REST `forbid_send_msg` `{GroupId, Members_Account, MuteTime}` (also on the socket, with the
 /// mute rules): mute or unmute several members; one tip 7 lists them.
-fn forbid_send_msg(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn forbid_send_msg(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let mine = require_member(st, who, &g, &user)?;
-    let actor = Actor { app_admin: is_admin(who), role: mine.map(|m| m.role).unwrap_or_default(), user };
+    let actor = Actor { app_admin: who.is_admin(), role: mine.map(|m| m.role).unwrap_or_default(), user };
     let Some(secs) = body["MuteTime"].as_u64() else {
         return Err(param("MuteTime must be a number of seconds"));
     };
@@ -673,9 +655,9 @@ fn forbid_send_msg(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `get_specified_group_member_info` (`getGroupMemberProfile`): up to 50 named members; members
 /// only (the admin too).
-fn get_specified_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn get_specified_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     require_member(st, who, &g, &user)?;
     let mut wanted = accounts(&body["Member_List_Account"], "Member_Account");
@@ -713,8 +695,8 @@ fn counter_seq() -> u64 {
 
 /// Groups with counters: every type but communities (and topics).
 fn counters_group(st: &State, who: &Who, body: &Value) -> Result<Group, Value> {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     if g.kind == "Community" {
         return Err(param("communities have no group counters"));
@@ -725,7 +707,7 @@ fn counters_group(st: &State, who: &Who, body: &Value) -> Result<Group, Value> {
 
 /// `update_group_counter` `{GroupId, GroupCounter:[{Key,Value}], Mode: Set|Increase|Decrease}`:
 /// any member; atomic per key; replies and pushes (online-only `Event 6`) the new values.
-fn update_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn update_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
     let g = counters_group(st, who, body)?;
     let mode = match str_field(body, "Mode") {
         "Set" | "" => CounterMode::Set,
@@ -758,7 +740,7 @@ fn update_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let values = st.store.update_counters(g.sdkappid, &g.group_id, mode, &items).map_err(internal)?;
     let seq = counter_seq();
-    let user = me(who, body, "From_Account");
+    let user = who.acting(body, "From_Account");
     let t = now();
     let random = u64::from(rand::random::<u32>());
     let item = json!({
@@ -776,7 +758,7 @@ fn update_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `get_group_counter` `{GroupId, GroupCounterKeys?}`: members; all counters for an empty list.
-fn get_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn get_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
     let g = counters_group(st, who, body)?;
     let keys = accounts(&body["GroupCounterKeys"], "Key");
     let mut values = st.store.counters(g.sdkappid, &g.group_id).map_err(internal)?;
@@ -790,9 +772,9 @@ fn get_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
 /// kept system notices with these identities, so a handled join request does not come back on a
 /// new device (and a topic's kept @-tips, which tim-js-sdk deletes the same way). Unknown items
 /// are ignored (group @-tips are not kept), so the answer is always OK.
-fn delete_notices(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn delete_notices(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let wanted: Vec<(u64, u64)> = body["DelMsgList"]
         .as_array()
         .into_iter()

@@ -12,11 +12,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tim_proto::cmd::{self, event};
+use tim_proto::cmd::event;
 use tim_proto::code;
 use tim_proto::msg::MsgElem;
 
-use crate::commands::{fail, ok, ok_with, Who};
+use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
 use crate::store::{Group, GroupInserted, GroupMsg, Member};
 use crate::{now, State};
 
@@ -42,36 +42,6 @@ pub(crate) struct Info {
 
 pub(crate) fn info_of(g: &Group) -> Info {
     serde_json::from_str(&g.info).unwrap_or_default()
-}
-
-pub(crate) fn internal(e: impl std::fmt::Display) -> Value {
-    tracing::error!(error = %e, "storage error");
-    fail(code::INTERNAL_ERROR, "internal server error")
-}
-
-pub(crate) fn is_admin(who: &Who) -> bool {
-    matches!(who, Who::Admin { .. })
-}
-
-pub(crate) fn sdkappid(who: &Who) -> u64 {
-    match who {
-        Who::User { sdkappid, .. } | Who::Admin { sdkappid, .. } => *sdkappid,
-    }
-}
-
-pub(crate) fn conn_id(who: &Who) -> Option<u64> {
-    match who {
-        Who::User { conn_id, .. } => Some(*conn_id),
-        Who::Admin { .. } => None,
-    }
-}
-
-/// The acting user: the socket's user, or for the admin `From_Account`/`Owner_Account`.
-pub(crate) fn me(who: &Who, body: &Value, key: &str) -> String {
-    match who {
-        Who::User { user, .. } => user.clone(),
-        Who::Admin { admin, .. } => body[key].as_str().filter(|s| !s.is_empty()).unwrap_or(admin).to_string(),
-    }
 }
 
 pub(crate) fn str_field<'a>(body: &'a Value, key: &str) -> &'a str {
@@ -100,7 +70,7 @@ pub(crate) fn membership(st: &State, g: &Group, user: &str) -> Result<Option<Mem
 
 /// The caller's membership, or 10007 (the admin passes as `None`).
 pub(crate) fn require_member(st: &State, who: &Who, g: &Group, user: &str) -> Result<Option<Member>, Value> {
-    if is_admin(who) {
+    if who.is_admin() {
         return membership(st, g, user);
     }
     match membership(st, g, user)? {
@@ -115,23 +85,6 @@ pub(crate) fn is_manager(m: &Option<Member>) -> bool {
 
 pub(crate) fn deny(what: &str) -> Value {
     fail(code::GROUP_PERMISSION_DENY, format!("no permission: {what}"))
-}
-
-/// The account `user`, created when missing (`auto_import_accounts`, within the caller's
-/// auto-import limit, 70398). An identifier that breaks the UserID rules gets 10004.
-pub(crate) fn ensure_user(st: &State, who: &Who, sdkappid: u64, user: &str) -> Result<crate::store::Account, Value> {
-    if let Some(why) = crate::validate::user_id_problem(user) {
-        return Err(fail(code::GROUP_INVALID_PARAMETERS, why));
-    }
-    match st.store.account(sdkappid, user) {
-        Ok(Some(a)) => Ok(a),
-        Ok(None) if st.config.auto_import_accounts => {
-            crate::commands::auto_import_allowed(st, who)?;
-            st.store.ensure_account(sdkappid, user, now()).map_err(internal)
-        }
-        Ok(None) => Err(fail(code::GROUP_ACCOUNT_NOT_FOUND, format!("account {user} does not exist"))),
-        Err(e) => Err(internal(e)),
-    }
 }
 
 pub(crate) fn new_member(user: &str, role: &str, t: u64) -> Member {
@@ -266,7 +219,7 @@ pub(crate) fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value)
     let _ = crate::topics::set_read(st, g, operator, stored.msg_seq);
     let members = st.store.members(g.sdkappid, crate::topics::member_group(g)).map_err(internal)?;
     let push = json!({"EventArray":[{"Event": event::GROUP_TIP, "GroupTips":[group_msg_wire(g, &stored)]}]});
-    push_members(st, g.sdkappid, &members, conn_id(who), &push);
+    push_members(st, g.sdkappid, &members, who.conn_id(), &push);
     Ok(())
 }
 
@@ -316,42 +269,13 @@ pub(crate) fn accounts(list: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Run a group command; `None` if `servcmd` is not one.
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    let servcmd = &*crate::topics::alias(servcmd);
-    if let Some(r) = crate::avchatroom::dispatch(st, who, servcmd, body) {
-        return Some(r);
-    }
-    if let Some(r) = crate::topics::dispatch(st, who, servcmd, body) {
-        return Some(r);
-    }
-    let r = match servcmd {
-        cmd::CREATE_GROUP => create_group(st, who, body),
-        cmd::GET_JOINED_GROUP_LIST => get_joined_group_list(st, who, body),
-        cmd::GET_GROUP_SELF_MEMBER_INFO => get_group_self_member_info(st, who, body),
-        cmd::GET_GROUP_PUBLIC_INFO => get_group_public_info(st, who, body),
-        cmd::APPLY_JOIN_GROUP => apply_join_group(st, who, body),
-        cmd::QUIT_GROUP => quit_group(st, who, body),
-        cmd::DESTROY_GROUP => destroy_group(st, who, body),
-        cmd::ADD_GROUP_MEMBER => add_group_member(st, who, body),
-        cmd::DELETE_GROUP_MEMBER => delete_group_member(st, who, body),
-        cmd::GET_GROUP_MEMBER_INFO => get_group_member_info(st, who, body),
-        cmd::MODIFY_GROUP_BASE_INFO => modify_group_base_info(st, who, body),
-        cmd::SEND_GROUP_MSG => send_group_msg(st, who, body),
-        cmd::GROUP_MSG_GET => group_msg_get(st, who, body),
-        cmd::GROUP_MSG_READ_REPORT => msg_read_report(st, who, body),
-        cmd::GET_GROUP_NOTIFY => get_group_notify(st, who, body),
-        cmd::BATCH_GET_GROUP_NOTIFY => batch_get_group_notify(st, who, body),
-        _ => return crate::group_members::dispatch(st, who, servcmd, body),
-    };
-    Some(r.unwrap_or_else(|e| e))
-}
-
-pub(crate) type Reply = Result<Value, Value>;
-
 /// `create_group` (WIRE.md §4.9).
-fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
+pub(crate) fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
+    // Rooms have no initial members (the SDK drops `memberList` for them; REST gets 10004).
+    if body["Type"] == crate::avchatroom::KIND && body["MemberList"].as_array().is_some_and(|m| !m.is_empty()) {
+        return Err(fail(code::GROUP_INVALID_PARAMETERS, "an AVChatRoom is created without MemberList"));
+    }
+    let sdkappid = who.sdkappid();
     let kind = str_field(body, "Type");
     if !TYPES.contains(&kind) {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("unknown group Type {kind:?}")));
@@ -361,7 +285,7 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, "Name must not be empty"));
     }
     crate::group_members::check_profile_lengths(body)?;
-    let owner = me(who, body, "Owner_Account");
+    let owner = who.acting(body, "Owner_Account");
     if let Who::User { user, .. } = who {
         let asked = str_field(body, "Owner_Account");
         if !asked.is_empty() && asked != user {
@@ -372,8 +296,8 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         Some(_) => group_id_field(body)?,
         None => new_group_id(kind),
     };
-    ensure_user(st, who, sdkappid, &owner)?;
-    if kind != "AVChatRoom" && !is_admin(who) {
+    ensure_user(st, who, sdkappid, &owner, GROUP_ACCOUNT)?;
+    if kind != "AVChatRoom" && !who.is_admin() {
         crate::group_members::check_joined_limit(st, sdkappid, &owner)?;
     }
     let t = now();
@@ -388,7 +312,7 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
         if members.iter().any(|m| m.user == user) {
             continue;
         }
-        ensure_user(st, who, sdkappid, user)?;
+        ensure_user(st, who, sdkappid, user, GROUP_ACCOUNT)?;
         if crate::group_members::at_joined_limit(st, sdkappid, user)? {
             over_limit.push(user.to_string());
             continue;
@@ -443,9 +367,9 @@ fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `get_joined_group_list` (WIRE.md §4.9).
-fn get_joined_group_list(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "Member_Account");
+pub(crate) fn get_joined_group_list(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "Member_Account");
     let mut all = st.store.joined_groups(sdkappid, &user).map_err(internal)?;
     // AVChatRooms are not listed; topic-enabled communities come from the million service.
     all.retain(|(g, _)| !crate::avchatroom::is_room(g) && !crate::topics::supports_topic(g));
@@ -456,9 +380,9 @@ fn get_joined_group_list(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `get_group_self_member_info` (WIRE.md §4.9): one group object per ID, and my membership.
-fn get_group_self_member_info(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "Member_Account");
+pub(crate) fn get_group_self_member_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "Member_Account");
     let ids = accounts(&body["GroupIdList"], "GroupId");
     let (mut infos, mut members) = (Vec::new(), Vec::new());
     for id in ids {
@@ -471,7 +395,7 @@ fn get_group_self_member_info(st: &State, who: &Who, body: &Value) -> Reply {
             }
         };
         let m = membership(st, &g, &user)?;
-        if m.is_none() && g.kind == "Private" && !is_admin(who) {
+        if m.is_none() && g.kind == "Private" && !who.is_admin() {
             infos.push(json!({"GroupId": id, "ErrorCode": code::GROUP_PERMISSION_DENY,
                 "ErrorInfo": "not a member of this group"}));
             continue;
@@ -490,16 +414,16 @@ fn get_group_self_member_info(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `get_group_public_info` (`searchGroupByID`): the public profile of each group, without
 /// membership. Work groups are found by their members only (they cannot be joined by request).
-fn get_group_public_info(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn get_group_public_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let mut infos = Vec::new();
     for id in accounts(&body["GroupIdList"], "GroupId") {
         let Some(g) = st.store.group(sdkappid, &id).map_err(internal)? else {
             infos.push(json!({"GroupId": id, "ErrorCode": code::GROUP_NOT_FOUND, "ErrorInfo": "group does not exist"}));
             continue;
         };
-        if g.kind == "Private" && !is_admin(who) && membership(st, &g, &user)?.is_none() {
+        if g.kind == "Private" && !who.is_admin() && membership(st, &g, &user)?.is_none() {
             infos.push(json!({"GroupId": id, "ErrorCode": code::GROUP_PERMISSION_DENY,
                 "ErrorInfo": "a Work group is visible to its members only"}));
             continue;
@@ -516,9 +440,9 @@ fn get_group_public_info(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `apply_join_group` (WIRE.md §4.9): free joins only for now.
-fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     if crate::avchatroom::is_room(&g) {
         return crate::avchatroom::join(st, who, &g, &user);
@@ -533,7 +457,7 @@ fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
     if g.kind == "Public" && info.apply_join_option == "DisableApply" {
         return Err(deny("the group does not accept join requests (DisableApply)"));
     }
-    ensure_user(st, who, sdkappid, &user)?;
+    ensure_user(st, who, sdkappid, &user, GROUP_ACCOUNT)?;
     if g.kind == "Public" && info.apply_join_option != "FreeAccess" {
         // NeedPermission (and anything unknown): a pending application for the owner and admins.
         return crate::group_members::apply(st, who, &g, &user, body);
@@ -557,9 +481,9 @@ fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `quit_group`.
-fn quit_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "Member_Account");
+pub(crate) fn quit_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "Member_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let Some(m) = membership(st, &g, &user)? else {
         return Err(deny(&format!("{user} is not a member")));
@@ -578,16 +502,16 @@ fn quit_group(st: &State, who: &Who, body: &Value) -> Reply {
         "MemberNum": g.member_num}),
     )?;
     // ReportType 8 "quit" to my other instances, which drop the group.
-    notice(st, &g, &user, std::slice::from_ref(&user), conn_id(who), json!({"ReportType": 8}));
+    notice(st, &g, &user, std::slice::from_ref(&user), who.conn_id(), json!({"ReportType": 8}));
     Ok(ok())
 }
 
 /// `destroy_group`: the owner (or the REST admin).
-fn destroy_group(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn destroy_group(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
-    if !is_admin(who) {
+    if !who.is_admin() {
         if g.owner != user {
             return Err(deny("only the owner may dismiss the group"));
         }
@@ -599,17 +523,17 @@ fn destroy_group(st: &State, who: &Who, body: &Value) -> Reply {
     st.store.destroy_group(sdkappid, &g.group_id).map_err(internal)?;
     crate::topics::on_group_destroyed(st, &g);
     let users: Vec<String> = members.into_iter().map(|m| m.user).collect();
-    notice(st, &g, &user, &users, conn_id(who), json!({"ReportType": 5}));
+    notice(st, &g, &user, &users, who.conn_id(), json!({"ReportType": 5}));
     Ok(ok())
 }
 
 /// `add_group_member`: any member of a Work group, owner/admin elsewhere.
-fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let mine = require_member(st, who, &g, &user)?;
-    if !is_admin(who) && g.kind != "Private" && !is_manager(&mine) {
+    if !who.is_admin() && g.kind != "Private" && !is_manager(&mine) {
         return Err(deny("only the owner and admins may add members"));
     }
     if g.kind == "AVChatRoom" {
@@ -622,7 +546,7 @@ fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
     let t = now();
     let (mut results, mut to_add) = (Vec::new(), Vec::new());
     for w in &wanted {
-        if ensure_user(st, who, sdkappid, w).is_err() {
+        if ensure_user(st, who, sdkappid, w, GROUP_ACCOUNT).is_err() {
             results.push((w.clone(), 0));
         } else if membership(st, &g, w)?.is_none() && crate::group_members::at_joined_limit(st, sdkappid, w)? {
             results.push((w.clone(), 4)); // over the per-user joined-group limit
@@ -651,12 +575,12 @@ fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `delete_group_member`: owner (anyone but themself) or admin (ordinary members only).
-fn delete_group_member(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn delete_group_member(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let mine = require_member(st, who, &g, &user)?;
-    if !is_admin(who) && !is_manager(&mine) {
+    if !who.is_admin() && !is_manager(&mine) {
         return Err(deny("only the owner and admins may remove members"));
     }
     let targets = accounts(&body["MemberToDel_Account"], "Member_Account");
@@ -672,7 +596,7 @@ fn delete_group_member(st: &State, who: &Who, body: &Value) -> Reply {
             Some("Admin") => my_role == "Owner",
             Some(_) => true,
         };
-        if !allowed || (t == &user && !is_admin(who)) {
+        if !allowed || (t == &user && !who.is_admin()) {
             return Err(deny(&format!("cannot remove {t}")));
         }
     }
@@ -697,9 +621,9 @@ fn delete_group_member(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `get_group_member_info`: members only (the admin too).
-fn get_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn get_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     require_member(st, who, &g, &user)?;
     let all = st.store.members(sdkappid, &g.group_id).map_err(internal)?;
@@ -721,12 +645,12 @@ fn get_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `modify_group_base_info`: owner/admin (any member of a Work group); an `OpType 6` tip.
-fn modify_group_base_info(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn modify_group_base_info(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let mine = require_member(st, who, &g, &user)?;
-    if !is_admin(who) && g.kind != "Private" && !is_manager(&mine) {
+    if !who.is_admin() && g.kind != "Private" && !is_manager(&mine) {
         return Err(deny("only the owner and admins may change the group profile"));
     }
     crate::group_members::check_profile_lengths(body)?;
@@ -791,9 +715,9 @@ fn modify_group_base_info(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `send_group_msg` (WIRE.md §4.2): members only; the reply's `MsgSeq` is the group sequence.
-fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let from = me(who, body, "From_Account");
+pub(crate) fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let from = who.acting(body, "From_Account");
     if let Who::User { user, .. } = who {
         let asked = str_field(body, "From_Account");
         if !asked.is_empty() && asked != user {
@@ -825,7 +749,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
     if body_json.len() + cloud.len() > crate::commands::MAX_MSG_BYTES {
         return Err(fail(code::MSG_TOO_LONG, "message too large"));
     }
-    let sender = ensure_user(st, who, sdkappid, &from)?;
+    let sender = ensure_user(st, who, sdkappid, &from, GROUP_ACCOUNT)?;
     let mut extra = serde_json::Map::new();
     for key in ["GroupAtInfo", "MsgPriority", "NeedReadReceipt", "SupportMessageExtension", "SendMsgControl"] {
         if !body[key].is_null() {
@@ -862,7 +786,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
         let mut wire = group_msg_wire(&g, &msg);
         wire["OnlineOnlyFlag"] = json!(1);
         let push = json!({"EventArray":[{"Event": event::GROUP_MSG, "GroupMsgArray":[wire]}]});
-        push_members(st, sdkappid, &members, conn_id(who), &push);
+        push_members(st, sdkappid, &members, who.conn_id(), &push);
         return Ok(ok_with(json!({"MsgSeq": 0, "MsgTime": t})));
     }
     let stored = match st.store.store_group_msg(&msg).map_err(internal)? {
@@ -875,7 +799,7 @@ fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
     };
     let _ = crate::topics::set_read(st, &g, &from, stored.msg_seq);
     let push = json!({"EventArray":[{"Event": event::GROUP_MSG, "GroupMsgArray":[group_msg_wire(&g, &stored)]}]});
-    push_members(st, sdkappid, &members, conn_id(who), &push);
+    push_members(st, sdkappid, &members, who.conn_id(), &push);
     at_tips(st, &g, &stored, &members, &body["GroupAtInfo"]);
     Ok(ok_with(json!({"MsgSeq": stored.msg_seq, "MsgTime": stored.msg_time})))
 }
@@ -908,9 +832,9 @@ fn at_tips(st: &State, g: &Group, m: &GroupMsg, members: &[Member], at: &Value) 
 }
 
 /// `group_msg_get` (WIRE.md §4.5): descending `MsgSeq` from `ReqMsgSeq` (inclusive).
-fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     let mine = require_member(st, who, &g, &user)?;
     if let Some(empty) = crate::avchatroom::history(&g) {
@@ -940,9 +864,9 @@ fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `msg_read_report` (WIRE.md §4.7).
-fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
-    let sdkappid = sdkappid(who);
-    let user = me(who, body, "From_Account");
+pub(crate) fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
+    let sdkappid = who.sdkappid();
+    let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
     require_member(st, who, &g, &user)?;
     let g = crate::topics::target(st, g, body)?;
@@ -957,7 +881,7 @@ fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
         "MsgBody": {"GroupReadInfoArray": [{"GroupId": g.group_id, "LastReadMsgSeq": read}]}});
     crate::topics::patch_wire(&g, &mut item);
     let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
-    st.hub.push_user(sdkappid, &user, conn_id(who), &push);
+    st.hub.push_user(sdkappid, &user, who.conn_id(), &push);
     Ok(ok())
 }
 
@@ -972,7 +896,7 @@ pub const MAX_NOTIFY_GROUPS: usize = 1000;
 /// what the list names. This server does not recall group messages, so the list is always
 /// empty; the caller must be a member (10007), the group must exist (10010).
 fn group_notify(st: &State, who: &Who, user: &str, req: &Value) -> Reply {
-    let g = load(st, sdkappid(who), &group_id_field(req)?)?;
+    let g = load(st, who.sdkappid(), &group_id_field(req)?)?;
     require_member(st, who, &g, user)?;
     match &req["NotifyType"] {
         Value::Null => {}
@@ -988,16 +912,16 @@ fn group_notify(st: &State, who: &Who, user: &str, req: &Value) -> Reply {
 }
 
 /// `group_open_http_svc.get_group_notify` (2.x): [`group_notify`] of one group.
-fn get_group_notify(st: &State, who: &Who, body: &Value) -> Reply {
-    let user = me(who, body, "From_Account");
+pub(crate) fn get_group_notify(st: &State, who: &Who, body: &Value) -> Reply {
+    let user = who.acting(body, "From_Account");
     Ok(ok_with(group_notify(st, who, &user, body)?))
 }
 
 /// `group_open_http_svc.batch_get_group_notify` (3.x): `{NotifyReqList: [request]}` →
 /// `{NotifyRspList: [reply]}`, one [`group_notify`] per group; a group that fails answers its
 /// item with `ErrorCode`/`ErrorInfo` (and `NextMsgTime` 0).
-fn batch_get_group_notify(st: &State, who: &Who, body: &Value) -> Reply {
-    let user = me(who, body, "From_Account");
+pub(crate) fn batch_get_group_notify(st: &State, who: &Who, body: &Value) -> Reply {
+    let user = who.acting(body, "From_Account");
     let Some(list) = body["NotifyReqList"].as_array() else {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, "NotifyReqList must be an array"));
     };

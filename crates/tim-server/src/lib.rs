@@ -14,6 +14,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod avchatroom;
 pub mod cluster;
 pub mod commands;

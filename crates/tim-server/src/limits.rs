@@ -10,8 +10,8 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::Value;
 use tim_proto::code;
 
-use crate::commands::fail;
 use crate::config::LimitsConfig;
+use tim_proto::cmd::Status;
 
 /// One kind of limit: a `governor` keyed limiter (GCRA, equivalent to a token bucket of `burst`
 /// refilled at `per_sec`) per key (user, app, group or IP address), with a bounded key set.
@@ -89,22 +89,22 @@ impl Limits {
 
 /// 60018: a user's WebSocket commands come too fast.
 pub fn user_limited() -> Value {
-    fail(code::REQ_FREQ_LIMIT, "too many requests from this user, retry in a moment")
+    Status::fail(code::REQ_FREQ_LIMIT, "too many requests from this user, retry in a moment").body()
 }
 
 /// 60007: an app's REST calls come too fast.
 pub fn rest_limited() -> Value {
-    fail(code::REST_FREQ_LIMIT, "REST API call rate exceeded, retry in a moment")
+    Status::fail(code::REST_FREQ_LIMIT, "REST API call rate exceeded, retry in a moment").body()
 }
 
 /// 70050: too many logins from one address.
 pub fn login_limited() -> Value {
-    fail(code::ACCOUNT_FREQ_LIMIT, "too many logins from this address, retry in a minute")
+    Status::fail(code::ACCOUNT_FREQ_LIMIT, "too many logins from this address, retry in a minute").body()
 }
 
 /// 70398: the user has created too many accounts by naming unknown identifiers.
 pub fn auto_import_limited() -> Value {
-    fail(code::ACCOUNT_COUNT_LIMIT, "too many new accounts created by this user, import them first")
+    Status::fail(code::ACCOUNT_COUNT_LIMIT, "too many new accounts created by this user, import them first").body()
 }
 
 #[cfg(test)]

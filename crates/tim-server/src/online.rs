@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use tim_proto::code;
 
-use crate::commands::{fail, ok_with, Who};
+use crate::api::reply::{fail, ok_with, Who};
 use crate::State;
 
 /// The command's `service.command`.
@@ -14,19 +14,14 @@ pub const QUERY_ONLINE_STATUS: &str = "openim.query_online_status";
 /// Most accounts per request (Tencent's limit).
 const MAX_ACCOUNTS: usize = 500;
 
-/// Answers `openim.query_online_status`; `None` for any other command.
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    if servcmd != QUERY_ONLINE_STATUS {
-        return None;
-    }
-    let Who::Admin { sdkappid, .. } = who else {
-        return Some(fail(code::REST_ADMIN_REQUIRED, format!("{servcmd} needs the app admin")));
-    };
+/// `openim.query_online_status` (an admin row of the command table).
+pub(crate) fn query_online_status(st: &State, who: &Who, body: &Value) -> Value {
+    let sdkappid = &who.sdkappid();
     let Some(list) = body["To_Account"].as_array() else {
-        return Some(fail(code::MISSING_FIELD, "To_Account must be an array of UserIDs"));
+        return fail(code::MISSING_FIELD, "To_Account must be an array of UserIDs");
     };
     if list.len() > MAX_ACCOUNTS {
-        return Some(fail(code::REST_INVALID_JSON, format!("at most {MAX_ACCOUNTS} UserIDs per request")));
+        return fail(code::REST_INVALID_JSON, format!("at most {MAX_ACCOUNTS} UserIDs per request"));
     }
     let detail = body["IsNeedDetail"].as_u64() == Some(1);
     let inst = body["IsReturnInstid"].as_u64() == Some(1);
@@ -62,7 +57,7 @@ pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Va
     if !errors.is_empty() {
         reply["ErrorList"] = Value::Array(errors);
     }
-    Some(reply)
+    reply
 }
 
 /// The `platform` URL parameter of a socket as a platform name (the Web SDKs send 7).

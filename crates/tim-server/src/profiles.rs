@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use tim_proto::profile::{self, Kind, ADMIN_FORBID_TYPE, CUSTOM_PREFIX, IMAGE, MAX_USERS, MAX_VALUE_BYTES, NICK};
 use tim_proto::{cmd, code};
 
-use crate::commands::{fail, ok, ok_with, Who};
-use crate::groups::{conn_id, internal, me, sdkappid};
+use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
+
 use crate::store::{FieldAdded, Profile, ProfileUpdate};
 use crate::{now, State};
 
@@ -30,21 +30,6 @@ pub const NOT_FOUND: &str = "@TLS#NOT_FOUND";
 /// Custom field types.
 const STRING: &str = "String";
 const INTEGER: &str = "Integer";
-
-type Reply = Result<Value, Value>;
-
-/// Run a `profile.*` command; `None` if `servcmd` is not one.
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    let r = match servcmd {
-        cmd::PORTRAIT_GET_ALL => portrait_get_all(st, who, body),
-        cmd::PORTRAIT_GET => portrait_get(st, who, body),
-        cmd::PORTRAIT_SET => portrait_set(st, who, body),
-        cmd::PROFILE_FIELD_ADD => field_add(st, who, body),
-        cmd::PROFILE_FIELD_GET => field_list(st, sdkappid(who)),
-        _ => return None,
-    };
-    Some(r.unwrap_or_else(|e| e))
-}
 
 fn bad(info: impl Into<String>) -> Value {
     fail(code::PROFILE_INVALID_PARAMETERS, info)
@@ -83,14 +68,14 @@ fn load(st: &State, sdkappid: u64, ids: &[String]) -> Result<HashMap<String, Pro
 }
 
 /// `profile.portrait_get_all` `{From_Account, UserItem: [{To_Account, …}]}` (WIRE.md §4.10).
-fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Reply {
     let items = match &body["UserItem"] {
         Value::Null => Vec::new(),
         Value::Array(a) => a.clone(),
         _ => return Err(bad("UserItem must be a list")),
     };
     let ids: Vec<String> = items.iter().map(|i| i["To_Account"].as_str().unwrap_or("").to_string()).collect();
-    let found = load(st, sdkappid(who), &ids)?;
+    let found = load(st, who.sdkappid(), &ids)?;
     let list: Vec<Value> = ids
         .iter()
         .map(|id| match found.get(id) {
@@ -112,7 +97,7 @@ fn strings(v: &Value, what: &str) -> Result<Vec<String>, Value> {
 }
 
 /// REST `profile.portrait_get` `{To_Account: [...], TagList?: [...]}` (Tencent's REST API).
-fn portrait_get(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn portrait_get(st: &State, who: &Who, body: &Value) -> Reply {
     let ids = strings(&body["To_Account"], "To_Account")?;
     if ids.is_empty() {
         return Err(bad("To_Account is empty"));
@@ -121,7 +106,7 @@ fn portrait_get(st: &State, who: &Who, body: &Value) -> Reply {
         Value::Null => None,
         t => Some(strings(t, "TagList")?).filter(|t| !t.is_empty()),
     };
-    let found = load(st, sdkappid(who), &ids)?;
+    let found = load(st, who.sdkappid(), &ids)?;
     let list: Vec<Value> = ids
         .iter()
         .map(|id| match found.get(id) {
@@ -200,9 +185,9 @@ fn check_custom(tag: &str, kind: &str, v: &Value) -> Result<Value, Value> {
 }
 
 /// `profile.portrait_set` `{From_Account, ProfileItem: [{Tag, Value}]}` (WIRE.md §4.10; REST).
-fn portrait_set(st: &State, who: &Who, body: &Value) -> Reply {
-    let app = sdkappid(who);
-    let target = me(who, body, "From_Account");
+pub(crate) fn portrait_set(st: &State, who: &Who, body: &Value) -> Reply {
+    let app = who.sdkappid();
+    let target = who.acting(body, "From_Account");
     if let Who::User { user, .. } = who {
         let from = body["From_Account"].as_str().unwrap_or("");
         if !from.is_empty() && from != user {
@@ -271,12 +256,12 @@ fn portrait_set(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let push = json!({"EventArray": [{"Event": cmd::event::PROFILE,
         "ProfileDataMod": [{"Profile_Account": target, "ProfileList": pushed}]}]});
-    st.hub.push_user(app, &target, conn_id(who), &push);
+    st.hub.push_user(app, &target, who.conn_id(), &push);
     Ok(ok())
 }
 
 /// The app's registered custom fields.
-fn field_list(st: &State, app: u64) -> Reply {
+pub(crate) fn field_list(st: &State, app: u64) -> Reply {
     let fields = st.store.profile_fields(app).map_err(internal)?;
     let list: Vec<Value> = fields.iter().map(|(t, k)| json!({"Tag": t, "Type": k})).collect();
     Ok(ok_with(json!({"FieldList": list})))
@@ -286,8 +271,8 @@ fn field_list(st: &State, app: u64) -> Reply {
 /// "String" | "Integer"}]}`: register custom fields (`<name>`: 1 to 8 of `A-Z a-z 0-9 _`; at
 /// most 20 per app). A registered field keeps its type for good: adding it again with the same
 /// type is a no-op, with another type 40001. Reply: every registered field.
-fn field_add(st: &State, who: &Who, body: &Value) -> Reply {
-    let app = sdkappid(who);
+pub(crate) fn field_add(st: &State, who: &Who, body: &Value) -> Reply {
+    let app = who.sdkappid();
     let list = body["FieldList"].as_array().ok_or_else(|| bad("FieldList must be a list"))?;
     if list.is_empty() || list.len() > MAX_CUSTOM_FIELDS {
         return Err(bad(format!("FieldList must hold 1 to {MAX_CUSTOM_FIELDS} fields")));

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tim_proto::code;
 use tim_proto::usersig::{self, SigError};
 
-use crate::commands::{self, fail, Who};
+use crate::api::{self, fail, Who};
 use crate::{now, State};
 
 /// `POST /v4/{service}/{command}`.
@@ -40,11 +40,10 @@ pub async fn v4(
         Err(e) => return Json(e),
     };
     tracing::debug!(servcmd = ?servcmd, "REST call");
-    let reply =
-        tokio::task::spawn_blocking(move || commands::dispatch_at(&st, &who, &servcmd, &body, origin.as_deref()))
-            .await
-            .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
-    Json(reply.unwrap_or_else(commands::ok))
+    let reply = tokio::task::spawn_blocking(move || api::dispatch_at(&st, &who, &servcmd, &body, origin.as_deref()))
+        .await
+        .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
+    Json(reply.unwrap_or_else(api::ok))
 }
 
 /// The command body of a REST request: its JSON object, `{}` for an empty (all-whitespace) body,

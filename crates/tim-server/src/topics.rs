@@ -20,8 +20,8 @@ use std::borrow::Cow;
 use tim_proto::cmd::{self, event};
 use tim_proto::code;
 
-use crate::commands::{fail, ok, ok_with, Who};
-use crate::groups::{self, Reply};
+use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
+use crate::groups::{self};
 use crate::store::{Group, GroupMsg, Member};
 use crate::{now, State};
 
@@ -104,7 +104,7 @@ pub fn target(st: &State, g: Group, body: &Value) -> Result<Group, Value> {
     if community_of(topic_id) != Some(g.group_id.as_str()) {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("{topic_id} is not a topic of {}", g.group_id)));
     }
-    match st.store.group(g.sdkappid, topic_id).map_err(groups::internal)? {
+    match st.store.group(g.sdkappid, topic_id).map_err(internal)? {
         Some(t) if is_topic(&t) => Ok(t),
         _ => Err(fail(code::GROUP_NOT_FOUND, format!("topic {topic_id} does not exist"))),
     }
@@ -113,9 +113,9 @@ pub fn target(st: &State, g: Group, body: &Value) -> Result<Group, Value> {
 /// Raise `user`'s read sequence in `g` (a group or a topic); returns the new value.
 pub fn set_read(st: &State, g: &Group, user: &str, seq: u64) -> Result<u64, Value> {
     if is_topic(g) {
-        st.store.set_topic_read(g.sdkappid, &g.group_id, user, seq).map_err(groups::internal)
+        st.store.set_topic_read(g.sdkappid, &g.group_id, user, seq).map_err(internal)
     } else {
-        st.store.set_group_read(g.sdkappid, &g.group_id, user, seq).map_err(groups::internal)
+        st.store.set_group_read(g.sdkappid, &g.group_id, user, seq).map_err(internal)
     }
 }
 
@@ -147,32 +147,24 @@ pub fn patch_wire(g: &Group, v: &mut Value) {
     }
 }
 
-/// Run a community command; `None` if `servcmd` is not one.
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    // Topics have no members of their own: the SDK addresses them as GroupId = community plus
-    // TopicId, and a topic ID as GroupId (join, members, a group named like a topic) is refused.
+/// Topics have no members of their own: the SDK addresses them as GroupId = community plus
+/// TopicId, and a topic ID as GroupId of a group command (join, members, a group named like a
+/// topic) is refused with 10004.
+pub(crate) fn refuse_topic_id(servcmd: &str, body: &Value) -> Option<Value> {
     if servcmd.starts_with("group_open_http_svc.") && body["GroupId"].as_str().is_some_and(|g| g.contains(TOPIC_MARK)) {
         return Some(fail(
             code::GROUP_INVALID_PARAMETERS,
             "address a topic with GroupId = its community and TopicId = the topic",
         ));
     }
-    let r = match servcmd {
-        cmd::MILLION_GET_JOINED_GROUP_LIST => joined_communities(st, who, body),
-        cmd::CREATE_TOPIC => create_topic(st, who, body),
-        cmd::DESTROY_TOPIC => destroy_topic(st, who, body),
-        cmd::MODIFY_TOPIC => modify_topic(st, who, body),
-        cmd::GET_TOPIC => get_topic(st, who, body),
-        _ => return None,
-    };
-    Some(r.unwrap_or_else(|e| e))
+    None
 }
 
 /// `million_group_open_http_svc.get_joined_group_list`: the topic-enabled communities the user
 /// is in (the ordinary list leaves them out).
-fn joined_communities(st: &State, who: &Who, body: &Value) -> Reply {
-    let user = groups::me(who, body, "Member_Account");
-    let mut all = st.store.joined_groups(groups::sdkappid(who), &user).map_err(groups::internal)?;
+pub(crate) fn joined_communities(st: &State, who: &Who, body: &Value) -> Reply {
+    let user = who.acting(body, "Member_Account");
+    let mut all = st.store.joined_groups(who.sdkappid(), &user).map_err(internal)?;
     all.retain(|(g, _)| supports_topic(g));
     let offset = body["Offset"].as_u64().unwrap_or(0) as usize;
     let limit = body["Limit"].as_u64().filter(|l| *l > 0).unwrap_or(50).min(10_000) as usize;
@@ -183,11 +175,11 @@ fn joined_communities(st: &State, who: &Who, body: &Value) -> Reply {
 /// The topic-enabled community of a topic command, and the caller's membership (`None` for the
 /// REST admin). Non-members get 10007.
 fn community(st: &State, who: &Who, body: &Value) -> Result<(Group, String, Option<Member>), Value> {
-    let g = groups::load(st, groups::sdkappid(who), &groups::group_id_field(body)?)?;
+    let g = groups::load(st, who.sdkappid(), &groups::group_id_field(body)?)?;
     if !supports_topic(&g) {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("{} is not a topic-enabled community", g.group_id)));
     }
-    let user = groups::me(who, body, "From_Account");
+    let user = who.acting(body, "From_Account");
     let m = groups::require_member(st, who, &g, &user)?;
     Ok((g, user, m))
 }
@@ -207,7 +199,7 @@ fn topic_ids(list: &Value) -> Vec<String> {
 
 fn require_manager(who: &Who, m: &Option<Member>) -> Result<(), Value> {
     let manager = m.as_ref().is_some_and(|m| m.role == "Owner" || m.role == "Admin");
-    if groups::is_admin(who) || manager {
+    if who.is_admin() || manager {
         Ok(())
     } else {
         Err(groups::deny("only the community owner and admins may manage topics"))
@@ -248,7 +240,7 @@ fn topic_notice(st: &State, g: &Group, operator: &str, except: Option<u64>, body
 
 /// `create_topic` (`TopicName`, optional `TopicId` = community + `@TOPIC#_` + custom part,
 /// `FaceUrl`, `Introduction`, `Notification`, `CustomString`): owner/admin only.
-fn create_topic(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn create_topic(st: &State, who: &Who, body: &Value) -> Reply {
     let (g, user, m) = community(st, who, body)?;
     require_manager(who, &m)?;
     let name = text(body, "TopicName", 150)?.unwrap_or_default();
@@ -291,30 +283,30 @@ fn create_topic(st: &State, who: &Who, body: &Value) -> Reply {
         info: serde_json::to_string(&info).unwrap_or_default(),
         ..Group::default()
     };
-    if !st.store.create_group(&t, &[]).map_err(groups::internal)? {
+    if !st.store.create_group(&t, &[]).map_err(internal)? {
         return Err(fail(code::GROUP_ID_IN_USE, format!("topic ID {topic_id} is already in use")));
     }
-    topic_notice(st, &g, &user, groups::conn_id(who), json!({"ReportType": 17}), Some(&topic_id));
+    topic_notice(st, &g, &user, who.conn_id(), json!({"ReportType": 17}), Some(&topic_id));
     Ok(ok_with(json!({"TopicId": topic_id})))
 }
 
 /// `destroy_topic` (`TopicIdList`; empty or missing: every topic): owner/admin only; one result
 /// per topic in `DestroyResultItem`.
-fn destroy_topic(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn destroy_topic(st: &State, who: &Who, body: &Value) -> Reply {
     let (g, user, m) = community(st, who, body)?;
     require_manager(who, &m)?;
     let asked = topic_ids(&body["TopicIdList"]);
     let ids: Vec<String> = if asked.is_empty() {
-        st.store.topics(g.sdkappid, &g.group_id).map_err(groups::internal)?.into_iter().map(|t| t.group_id).collect()
+        st.store.topics(g.sdkappid, &g.group_id).map_err(internal)?.into_iter().map(|t| t.group_id).collect()
     } else {
         asked
     };
     let (mut results, mut deleted) = (Vec::new(), Vec::new());
     for id in ids {
         let belongs = community_of(&id) == Some(g.group_id.as_str());
-        let gone = belongs && st.store.group(g.sdkappid, &id).map_err(groups::internal)?.is_some_and(|t| is_topic(&t));
-        if gone && st.store.destroy_group(g.sdkappid, &id).map_err(groups::internal)? {
-            st.store.clear_room_state(g.sdkappid, &id).map_err(groups::internal)?;
+        let gone = belongs && st.store.group(g.sdkappid, &id).map_err(internal)?.is_some_and(|t| is_topic(&t));
+        if gone && st.store.destroy_group(g.sdkappid, &id).map_err(internal)? {
+            st.store.clear_room_state(g.sdkappid, &id).map_err(internal)?;
             results.push(json!({"TopicId": id, "ErrorCode": 0, "ErrorInfo": ""}));
             deleted.push(id);
         } else {
@@ -323,7 +315,7 @@ fn destroy_topic(st: &State, who: &Who, body: &Value) -> Reply {
         }
     }
     if !deleted.is_empty() {
-        topic_notice(st, &g, &user, groups::conn_id(who), json!({"ReportType": 18, "TopicIdArray": deleted}), None);
+        topic_notice(st, &g, &user, who.conn_id(), json!({"ReportType": 18, "TopicIdArray": deleted}), None);
     }
     Ok(ok_with(json!({"DestroyResultItem": results})))
 }
@@ -331,7 +323,7 @@ fn destroy_topic(st: &State, who: &Who, body: &Value) -> Reply {
 /// `modify_topic` (`TopicId` and any of `TopicName`, `FaceUrl`, `Introduction`,
 /// `Notification`, `CustomString`, `ShutUpAllMember` `"On"`/`"Off"`): owner/admin only; tip 8
 /// with the changed fields in the topic.
-fn modify_topic(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn modify_topic(st: &State, who: &Who, body: &Value) -> Reply {
     let (g, user, m) = community(st, who, body)?;
     require_manager(who, &m)?;
     let topic_id = body["TopicId"].as_str().unwrap_or("");
@@ -373,7 +365,7 @@ fn modify_topic(st: &State, who: &Who, body: &Value) -> Reply {
     }
     st.store
         .save_group_info(t.sdkappid, &t.group_id, &serde_json::to_string(&info).unwrap_or_default(), now())
-        .map_err(groups::internal)?;
+        .map_err(internal)?;
     let t = groups::load(st, t.sdkappid, &t.group_id)?;
     groups::tip(st, who, &t, &user, json!({"OpType": 8, "Operator_Account": user, "MsgTopicNewInfo": new_info}))?;
     Ok(ok())
@@ -383,7 +375,7 @@ fn modify_topic(st: &State, who: &Who, body: &Value) -> Reply {
 /// plus `LastMsgSeq` and a top-level `From_AccountNick` (tim-js-sdk's reply key map reads the
 /// sequence and nick from those); `None` for an empty topic.
 fn last_msg(st: &State, t: &Group) -> Result<Option<Value>, Value> {
-    let Some(last) = st.store.group_msgs(t.sdkappid, &t.group_id, u64::MAX, 1).map_err(groups::internal)?.pop() else {
+    let Some(last) = st.store.group_msgs(t.sdkappid, &t.group_id, u64::MAX, 1).map_err(internal)?.pop() else {
         return Ok(None);
     };
     let mut v = groups::group_msg_wire(t, &last);
@@ -394,7 +386,7 @@ fn last_msg(st: &State, t: &Group) -> Result<Option<Value>, Value> {
 
 /// Until when `user` is muted in topic `t` (0 when not muted now).
 fn mute_until(st: &State, t: &Group, user: &str) -> Result<u64, Value> {
-    let until = st.store.topic_mute(t.sdkappid, &t.group_id, user).map_err(groups::internal)?;
+    let until = st.store.topic_mute(t.sdkappid, &t.group_id, user).map_err(internal)?;
     Ok(if until > now() { until } else { 0 })
 }
 
@@ -412,7 +404,7 @@ pub fn check_may_send(st: &State, who: &Who, t: &Group, m: Option<&Member>) -> R
         ));
     }
     let manager = m.role == "Owner" || m.role == "Admin";
-    if !manager && !groups::is_admin(who) && topic_info(t).shut_up_all {
+    if !manager && !who.is_admin() && topic_info(t).shut_up_all {
         return Err(fail(code::GROUP_MEMBER_MUTED, "all members are muted in this topic"));
     }
     Ok(())
@@ -423,7 +415,7 @@ pub fn check_may_send(st: &State, who: &Who, t: &Group, m: Option<&Member>) -> R
 /// shows it.
 pub fn mute(st: &State, who: &Who, t: &Group, member_num: u64, operator: &str, target: &str, secs: u64) -> Reply {
     let until = if secs == 0 { 0 } else { now().saturating_add(secs) };
-    st.store.set_topic_mute(t.sdkappid, &t.group_id, target, until).map_err(groups::internal)?;
+    st.store.set_topic_mute(t.sdkappid, &t.group_id, target, until).map_err(internal)?;
     groups::tip(
         st,
         who,
@@ -487,7 +479,7 @@ pub fn forget_at_tips(st: &State, t: &Group, user: &str, read: u64) -> Result<()
     let mut ids = Vec::new();
     let mut after = 0;
     loop {
-        let page = st.store.notices_after(t.sdkappid, user, after, 500).map_err(groups::internal)?;
+        let page = st.store.notices_after(t.sdkappid, user, after, 500).map_err(internal)?;
         let Some(last) = page.last().map(|(id, _)| *id) else { break };
         for (id, text) in &page {
             let item: Value = serde_json::from_str(text).unwrap_or(Value::Null);
@@ -502,14 +494,14 @@ pub fn forget_at_tips(st: &State, t: &Group, user: &str, read: u64) -> Result<()
         after = last;
     }
     if !ids.is_empty() {
-        st.store.delete_notices(t.sdkappid, user, &ids).map_err(groups::internal)?;
+        st.store.delete_notices(t.sdkappid, user, &ids).map_err(internal)?;
     }
     Ok(())
 }
 
 fn topic_obj(st: &State, t: &Group, user: &str) -> Result<Value, Value> {
     let info = topic_info(t);
-    let read = st.store.topic_read(t.sdkappid, &t.group_id, user).map_err(groups::internal)?;
+    let read = st.store.topic_read(t.sdkappid, &t.group_id, user).map_err(internal)?;
     let mut item = json!({
         "TopicInfo": {"TopicId": t.group_id, "GroupId": member_group(t), "TopicName": info.name, "FaceUrl": info.face_url,
             "Introduction": info.introduction, "Notification": info.notification,
@@ -529,12 +521,12 @@ fn topic_obj(st: &State, t: &Group, user: &str) -> Result<Value, Value> {
 
 /// `get_topic` (`TopicIdList`; empty or missing: every topic): members only; one
 /// `TopicAndSelfInfo` item per topic, with the caller's read sequence.
-fn get_topic(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn get_topic(st: &State, who: &Who, body: &Value) -> Reply {
     let (g, user, _) = community(st, who, body)?;
     let asked = topic_ids(&body["TopicIdList"]);
     let mut items = Vec::new();
     if asked.is_empty() {
-        for t in st.store.topics(g.sdkappid, &g.group_id).map_err(groups::internal)? {
+        for t in st.store.topics(g.sdkappid, &g.group_id).map_err(internal)? {
             items.push(topic_obj(st, &t, &user)?);
         }
     } else {

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tim_proto::code;
 
-use crate::commands::{fail, ok_with, Who};
+use crate::api::reply::{fail, ok_with, Who};
 use crate::config::{Config, UploadBackend};
 use crate::{now, State};
 

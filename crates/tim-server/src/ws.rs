@@ -15,7 +15,7 @@ use std::time::Duration;
 use tim_proto::frame::{FrameError, COMP_PREFIX};
 use tim_proto::{cmd, code, Frame, Head};
 
-use crate::commands::{self, fail, ok, ok_with, Who};
+use crate::api::{self, fail, ok, ok_with, Who};
 use crate::config::MultiInstance;
 use crate::hub::{Out, SessionRef, SharedFrame};
 use crate::outbox::{outbox, OutRx, OutTx, Overflow, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON};
@@ -342,7 +342,7 @@ async fn command(
                     return (c, Err(None));
                 };
                 tracing::debug!(conn_id, servcmd = ?servcmd, seq, error = ?why, "malformed frame answered");
-                let body = commands::fail(code::PKG_PARSE_FAILED, format!("invalid request frame: {why}"));
+                let body = api::fail(code::PKG_PARSE_FAILED, format!("invalid request frame: {why}"));
                 let (reply, held) = crate::hub::hold_pushes(|| Some(body));
                 return (c, Ok((Head::reply(servcmd, seq), reply, held)));
             }
@@ -426,7 +426,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
             // serve them as that user without logging the socket in.
             None => {
                 return Some(match usersig_user(st, c, &f.head) {
-                    Ok(who) => commands::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())?,
+                    Ok(who) => api::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())?,
                     Err(e) => e,
                 })
             }
@@ -469,7 +469,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
         return Some(crate::limits::user_limited());
     }
     let who = Who::User { sdkappid: login.sdkappid, user: login.user, conn_id: c.id };
-    commands::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())
+    api::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())
 }
 
 /// The user of a frame that carries a valid identifier + usersig.
