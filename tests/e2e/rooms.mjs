@@ -46,6 +46,9 @@ try {
   await a.event('attributes push', 'GROUP_ATTRIBUTES_UPDATED', `d.groupID === '${live}' && d.groupAttributes.seat2 === '${B}'`);
   assert.deepEqual((await a.ok('getGroupAttributes', { groupID: live, keyList: [] })).groupAttributes, { seat1: A, seat2: B });
   assert.deepEqual((await a.ok('deleteGroupAttributes', { groupID: live, keyList: ['seat1'] })).keyList, ['seat1']);
+  // b answers from the attributes its SDK holds: wait for the push of a's delete, which is not
+  // ordered against a's reply.
+  await b.event('attributes delete push', 'GROUP_ATTRIBUTES_UPDATED', `d.groupID === '${live}' && !('seat1' in d.groupAttributes)`);
   assert.deepEqual((await b.ok('getGroupAttributes', { groupID: live, keyList: [] })).groupAttributes, { seat2: B });
   const pub = (await a.ok('createGroup', { type: T.GRP_PUBLIC, name: 'Counters', joinOption: T.JOIN_OPTIONS_FREE_ACCESS })).group.groupID;
   await a.ok('initGroupAttributes', { groupID: pub, groupAttributes: { topic: 'counters' } });

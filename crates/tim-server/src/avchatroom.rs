@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use tim_proto::cmd::event;
 use tim_proto::code;
 
+use crate::api::cx::Cx;
 use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
 use crate::groups::{self};
 use crate::store::{Group, GroupMsg, Member, MemberUpdate};
@@ -100,7 +101,7 @@ fn banned_error(until: u64) -> Value {
 
 /// `apply_join_group` on an AVChatRoom: free, refused while banned, idempotent (a member who
 /// joins again, e.g. after a page reload, gets `JoinedSuccess` again and no tip).
-pub fn join(st: &State, who: &Who, g: &Group, user: &str) -> Reply {
+pub fn join(st: &Cx<'_>, who: &Who, g: &Group, user: &str) -> Reply {
     let sdkappid = g.sdkappid;
     let until = st.store.room_ban(sdkappid, &g.group_id, user).map_err(internal)?;
     if until > now() {
@@ -124,7 +125,7 @@ pub fn join(st: &State, who: &Who, g: &Group, user: &str) -> Reply {
 }
 
 /// A tip in an AVChatRoom: it takes the next sequence and is pushed to the room, not stored.
-pub fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
+pub fn tip(st: &Cx<'_>, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
     let t = now();
     let Some(seq) = st.store.bump_group_seq(g.sdkappid, &g.group_id, t).map_err(internal)? else {
         return Ok(());
@@ -151,7 +152,7 @@ pub fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Res
 /// `send_group_msg` in an AVChatRoom, after the sender's checks: the message takes the next
 /// sequence and is pushed to the room's members; it is not stored (no history, no unread, and
 /// no resend dedup).
-pub fn send(st: &State, who: &Who, g: &Group, mut msg: GroupMsg) -> Reply {
+pub fn send(st: &Cx<'_>, who: &Who, g: &Group, mut msg: GroupMsg) -> Reply {
     let Some(seq) = st.store.bump_group_seq(g.sdkappid, &g.group_id, msg.msg_time).map_err(internal)? else {
         return Err(fail(code::GROUP_NOT_FOUND, "group does not exist"));
     };
@@ -226,7 +227,7 @@ pub(crate) fn get_members(st: &State, who: &Who, body: &Value) -> Reply {
 /// `ban_group_member` (`Members_Account`, `Duration` > 0, `Description`): the owner (or the
 /// REST admin) removes members from the room and bans them until now + `Duration`. The banned
 /// get system notice 21 (the SDK drops the room); the room gets tip 10.
-pub(crate) fn ban(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn ban(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let g = load_room(st, who, body)?;
     let user = who.acting(body, "From_Account");
     if !who.is_admin() && g.owner != user {
@@ -273,7 +274,7 @@ pub(crate) fn ban(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `unban_group_member` (REST, or the owner): lift bans; the room gets tip 11.
-pub(crate) fn unban(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn unban(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let g = load_room(st, who, body)?;
     let user = who.acting(body, "From_Account");
     if !who.is_admin() && g.owner != user {
@@ -418,7 +419,7 @@ fn check_limits(map: &Map<String, Value>) -> Result<(), Value> {
 /// refused with 10056 (0 means "not read yet": the SDK sends 0 right after joining). After each
 /// write the room gets the full map (an `Event 6` tip the SDK turns into
 /// `GROUP_ATTRIBUTES_UPDATED`).
-pub(crate) fn write_attrs(st: &State, who: &Who, body: &Value, op: AttrOp) -> Reply {
+pub(crate) fn write_attrs(st: &Cx<'_>, who: &Who, body: &Value, op: AttrOp) -> Reply {
     let (g, user) = attr_room(st, who, body)?;
     let items = if matches!(op, AttrOp::Clear) { Vec::new() } else { attr_items(body)? };
     if matches!(op, AttrOp::Init | AttrOp::Modify | AttrOp::Delete) && items.is_empty() {
@@ -484,7 +485,7 @@ pub(crate) fn write_attrs(st: &State, who: &Who, body: &Value, op: AttrOp) -> Re
 /// Push the full map to the room (`Event 6`, online only): `MsgGroupNewInfo.GroupAttrOption`
 /// with `OpType 1` (replace all) and `PushChangedAttrValFlag 1`, so an SDK one version behind
 /// applies it directly and any other refetches with `get_group_attr`.
-fn push_attrs(st: &State, who: &Who, g: &Group, operator: &str, main: u64, map: &Map<String, Value>) {
+fn push_attrs(st: &Cx<'_>, who: &Who, g: &Group, operator: &str, main: u64, map: &Map<String, Value>) {
     let info: Vec<Value> =
         map.iter().map(|(k, v)| json!({"key": k, "Val": v["value"], "SubKeySeq": v["seq"]})).collect();
     let random = u64::from(rand::random::<u32>());
@@ -518,11 +519,16 @@ pub fn on_socket_closed(st: &Arc<State>, sdkappid: u64, user: &str) {
     let (st, user) = (st.clone(), user.to_string());
     tokio::spawn(async move {
         tokio::time::sleep(grace).await;
-        let _ = tokio::task::spawn_blocking(move || leave_rooms_if_offline(&st, sdkappid, &user)).await;
+        // Not a command: the quit tips go out at once.
+        let _ = tokio::task::spawn_blocking(move || {
+            let out = crate::hub::Pushes::now();
+            leave_rooms_if_offline(&Cx::new(&st, &out, None), sdkappid, &user)
+        })
+        .await;
     });
 }
 
-fn leave_rooms_if_offline(st: &State, sdkappid: u64, user: &str) {
+fn leave_rooms_if_offline(st: &Cx<'_>, sdkappid: u64, user: &str) {
     if st.hub.is_online(sdkappid, user) {
         return;
     }

@@ -29,7 +29,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::hub::{push_to, BoxFuture, Displaced, Hub, LocalHub, Out, SessionRef};
+use crate::hub::{push_to, BoxFuture, Displaced, Hub, LocalHub, Out, Pushes, SessionRef};
 use crate::store::Store;
 use crate::{now_ms, Config};
 
@@ -322,10 +322,10 @@ impl Inner {
     /// Apply what another node sent.
     fn apply(self: &Arc<Self>, env: Envelope) {
         match env {
-            Envelope::Push { app, user, body } => self.local.push_local(app, &user, None, &body),
+            Envelope::Push { app, user, body } => self.local.push_local(app, &user, None, &body, &Pushes::now()),
             Envelope::PushMany { app, users, body } => {
                 let users: Vec<&str> = users.iter().map(String::as_str).collect();
-                self.local.push_local_many(app, &users, None, &body);
+                self.local.push_local_many(app, &users, None, &body, &Pushes::now());
             }
             Envelope::Kick { app, user, conn, kick_type, revoke } => {
                 let sessions = match conn {
@@ -342,10 +342,10 @@ impl Inner {
                             if let Err(e) = store.revoke_ticket(&s.a2) {
                                 tracing::error!(error = %e, "revoke ticket");
                             }
-                            s.kick(kick_type, delay);
+                            s.kick(kick_type, delay, &Pushes::now());
                         });
                     } else {
-                        s.kick(kick_type, self.kick_delay);
+                        s.kick(kick_type, self.kick_delay, &Pushes::now());
                     }
                 }
             }
@@ -361,7 +361,7 @@ impl Inner {
     fn nudge_all(&self) {
         let body = json!({"Flag": 1});
         for (_, _, s) in self.local.all() {
-            push_to(&s, body.clone());
+            push_to(&s, body.clone(), &Pushes::now());
         }
     }
 }
@@ -595,8 +595,8 @@ impl Hub for RedisHub {
         self.inner.remove_fields(presence_key(sdkappid, user), vec![field(&self.inner.node, conn_id)]);
     }
 
-    fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value) {
-        self.inner.local.push_local(sdkappid, user, except, body);
+    fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value, out: &Pushes) {
+        self.inner.local.push_local(sdkappid, user, except, body, out);
         let inner = self.inner.clone();
         let env = Envelope::Push { app: sdkappid, user: user.to_string(), body: body.clone() };
         let u = user.to_string();
@@ -635,8 +635,8 @@ impl Hub for RedisHub {
         .unwrap_or_else(|| self.inner.local.online_sockets(sdkappid, user))
     }
 
-    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) {
-        self.inner.local.push_local_many(sdkappid, users, except, body);
+    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value, out: &Pushes) {
+        self.inner.local.push_local_many(sdkappid, users, except, body, out);
         let inner = self.inner.clone();
         let owned: Vec<String> = users.iter().map(|u| u.to_string()).collect();
         let b = body.clone();
@@ -646,8 +646,8 @@ impl Hub for RedisHub {
         }
     }
 
-    fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
-        self.inner.local.kick_local(sdkappid, user, kick_type, close_after_ms);
+    fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64, out: &Pushes) {
+        self.inner.local.kick_local(sdkappid, user, kick_type, close_after_ms, out);
         let inner = self.inner.clone();
         let env = Envelope::Kick { app: sdkappid, user: user.to_string(), conn: None, kick_type, revoke: false };
         let u = user.to_string();

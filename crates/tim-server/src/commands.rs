@@ -7,6 +7,7 @@ use tim_proto::cmd::{self, C2cMsgReadedItem, MsgReadedReq};
 use tim_proto::code;
 use tim_proto::msg::{c2c_msg_key, C2cMsg, MsgElem};
 
+use crate::api::cx::Cx;
 use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Who, C2C_ACCOUNT};
 use crate::store::{Fanout, Inserted, StoredMsg};
 use crate::{now, State};
@@ -66,7 +67,7 @@ fn wire_value(m: &C2cMsg) -> Value {
 }
 
 /// `openim.sendmsg` (WIRE.md §4.1), also `POST /v4/openim/sendmsg`.
-pub(crate) fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn sendmsg(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
     if body.get("MsgBody").is_some() {
         if let Err(why) = crate::validate::check_msg_body(&body["MsgBody"]) {
             return fail(code::MSG_BODY_INVALID, why);
@@ -169,7 +170,7 @@ pub(crate) fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
         for_receiver["SendMsgControl"] = json!(control);
     }
     let receiver_push = json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[for_receiver]}]});
-    st.hub.push_user(sdkappid, &stored.to, who.conn_id(), &receiver_push);
+    st.push_user(sdkappid, &stored.to, who.conn_id(), &receiver_push);
     if sync_sender && stored.from != stored.to {
         // IsSyncMsg copy, addresses from the peer's side (WIRE.md §5.3).
         let mut copy = wire.clone();
@@ -180,7 +181,7 @@ pub(crate) fn sendmsg(st: &State, who: &Who, body: &Value) -> Value {
             copy["SendMsgControl"] = json!(control);
         }
         let copy = json!({"EventArray":[{"Event": cmd::event::C2C_MSG, "C2cMsgArray":[copy]}]});
-        st.hub.push_user(sdkappid, &stored.from, who.conn_id(), &copy);
+        st.push_user(sdkappid, &stored.from, who.conn_id(), &copy);
     }
     sendmsg_reply(&stored)
 }
@@ -420,7 +421,7 @@ pub(crate) fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
 }
 
 /// `openim.msgreaded` (WIRE.md §4.7).
-pub(crate) fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn msgreaded(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
     let req: MsgReadedReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
         Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid msgreaded body: {e}")),
@@ -441,11 +442,11 @@ pub(crate) fn msgreaded(st: &State, who: &Who, body: &Value) -> Value {
         if receipt == 1 {
             let push = json!({"EventArray":[{"Event": cmd::event::C2C_NOTIFY, "C2cNotifyMsgArray":[{"C2cReadedReceipt":{
                 "To_Account": me, "UinPairReadArray":[{"From_Account": peer, "To_Account": me, "LastReadTime": t}]}}]}]});
-            st.hub.push_user(sdkappid, &peer, None, &push);
+            st.push_user(sdkappid, &peer, None, &push);
         }
         let sync = json!({"EventArray":[{"Event": cmd::event::C2C_NOTIFY, "C2cNotifyMsgArray":[{"ReadC2cMsgNotify":{
             "UinPairReadArray":[{"From_Account": peer, "LastReadTime": t}]}}]}]});
-        st.hub.push_user(sdkappid, &me, who.conn_id(), &sync);
+        st.push_user(sdkappid, &me, who.conn_id(), &sync);
     }
     ok()
 }
@@ -507,7 +508,7 @@ pub(crate) fn account_import(st: &State, who: &Who, body: &Value) -> Value {
 }
 
 /// REST `im_open_login_svc.kick`: every session of the user is kicked (`KickType` 3).
-pub(crate) fn kick(st: &State, who: &Who, body: &Value) -> Value {
+pub(crate) fn kick(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
     let user = match user_id_field(body) {
         Ok(u) => u,
         Err(e) => return e,
@@ -516,6 +517,6 @@ pub(crate) fn kick(st: &State, who: &Who, body: &Value) -> Value {
     if let Err(e) = st.store.revoke_user_tickets(sdkappid, &user) {
         return internal(e);
     }
-    st.hub.kick_user(sdkappid, &user, cmd::kick::REST_API, st.config.kick_close_delay_ms);
+    st.kick_user(sdkappid, &user, cmd::kick::REST_API, st.config.kick_close_delay_ms);
     ok()
 }

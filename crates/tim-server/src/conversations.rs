@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use tim_proto::cmd;
 use tim_proto::code;
 
+use crate::api::cx::Cx;
 use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
 
 use crate::store::ConvState;
@@ -96,9 +97,9 @@ fn conv_id(kind: u8, peer: &str) -> String {
 }
 
 /// Push a `RecentContactMod` item to `user`'s sessions other than the caller's.
-fn push_mod(st: &State, who: &Who, user: &str, item: Value) {
+fn push_mod(st: &Cx<'_>, who: &Who, user: &str, item: Value) {
     let body = json!({"EventArray":[{"Event": EVENT_RECENT_CONTACT, "RecentContactMod": [item]}]});
-    st.hub.push_user(who.sdkappid(), user, who.conn_id(), &body);
+    st.push_user(who.sdkappid(), user, who.conn_id(), &body);
 }
 
 /// Whether `user` may have this conversation: the peer account exists, or `user` is a member of
@@ -319,7 +320,7 @@ fn contacts(v: &Value) -> Vec<Option<(u8, String)>> {
 /// `recentcontact.top` (`pinConversation`): `OperationType` 1 pin, 2 unpin,
 /// `RecentContactItem: [contact]`. Pinning raises the order key above every other conversation.
 /// Pushes `PushType` 2 / 3 with `RecentContactTopItem.RecentContactList`.
-pub(crate) fn top(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn top(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let pin = match body["OperationType"].as_u64() {
@@ -376,7 +377,7 @@ pub fn c2c_history_floors(st: &State, sdkappid: u64, user: &str) -> Result<HashM
 /// data and groups go, and its history up to now is hidden from the caller; a later message
 /// brings it back. Reply `ResultItem: [{Type, To_Account | ToGroupid, ResultCode, ResultInfo}]`.
 /// With `[conversations] sync_conversation_deletion`, pushes `PushType` 1.
-pub(crate) fn batch_delete(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn batch_delete(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let targets = contacts(&body["ContactItem"]);
@@ -434,7 +435,7 @@ fn valid_bit(b: u64) -> bool {
 /// [{OptType 1, ContactItem, SetMark:[bit], ClearMark:[bit]} | {OptType 2, ContactItem,
 /// CustomMark}]`, at most 100. Per-item results `ResultItem: [{ContactItem, OptType, ResultCode,
 /// ResultInfo}]`; pushes `PushType` 4 with the new `StandardMark` / `CustomMark`.
-pub(crate) fn mark_contact(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn mark_contact(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let Some(items) = body["MarkItem"].as_array().filter(|a| !a.is_empty()) else {
@@ -578,7 +579,7 @@ fn set_members(
 /// [{GroupName, ContactItem:[contact]}]`. 51011 for a name of 0 or more than 32 bytes (or one in
 /// use), 51010 beyond 20 groups. Reply `GroupResultItem: [{GroupItem:{GroupId, GroupName},
 /// ResultItem:[…]}]`; pushes `PushType` 5.
-pub(crate) fn create_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn create_contact_group(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let Some(spec) = body["GroupContactItem"].as_array().and_then(|a| a.first()) else {
@@ -614,7 +615,7 @@ pub(crate) fn create_contact_group(st: &State, who: &Who, body: &Value) -> Reply
 
 /// `recentcontact.del_contact_group` (`deleteConversationGroup`): `GroupName: [name]`; 51009 if
 /// one does not exist. Reply `GroupItem: [{GroupId, GroupName}]`; pushes `PushType` 6.
-pub(crate) fn del_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn del_contact_group(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let names: Vec<String> = match &body["GroupName"] {
@@ -643,7 +644,7 @@ pub(crate) fn del_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
 /// GroupName | OldGroupName, UpdateItem | ContactUpdateItem: [{OperationType | ContactOptType:
 /// 1 add / 2 remove, ContactItem}]}` adds or removes conversations. Reply `UpdateGroupResult:
 /// {GroupId, GroupName, OldGroupName, ContactResultItem}`; pushes `PushType` 7.
-pub(crate) fn update_contact_group(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn update_contact_group(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let u = &body["UpdateGroup"];
@@ -713,7 +714,7 @@ pub(crate) fn update_contact_group(st: &State, who: &Who, body: &Value) -> Reply
 /// each group up to `MsgSeq` (at most its last message). Reply `{C2CReadAllMsg,
 /// GroupReadInfoArray: [{GroupId, MsgSeq, RetCode}]}`; the other sessions get `Event 14`
 /// `{C2CReadAllMsg, GroupReadInfoArray: [{GroupId, LastReadMsgSeq}]}` (WIRE.md §5.7).
-pub(crate) fn read_all(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn read_all(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let c2c = body["C2CReadAllMsg"].as_u64() == Some(1);
@@ -746,14 +747,14 @@ pub(crate) fn read_all(st: &State, who: &Who, body: &Value) -> Reply {
     if c2c || !synced.is_empty() {
         let push = json!({"EventArray": [{"Event": cmd::event::READ_ALL, "C2CReadAllMsg": u32::from(c2c),
             "GroupReadInfoArray": synced}]});
-        st.hub.push_user(sdkappid, &user, who.conn_id(), &push);
+        st.push_user(sdkappid, &user, who.conn_id(), &push);
     }
     Ok(ok_with(json!({"C2CReadAllMsg": u32::from(c2c), "GroupReadInfoArray": results})))
 }
 
 /// REST `recentcontact/delete` (`{From_Account, Type, To_Account | ToGroupid, ClearRamble}`):
 /// `batch_delete` of one conversation; the item's failure fails the call.
-pub(crate) fn rest_delete(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn rest_delete(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let mut item = json!({"Type": body["Type"]});
     for k in ["To_Account", "ToGroupid", "ToGroupId", "GroupId"] {
         if !body[k].is_null() {

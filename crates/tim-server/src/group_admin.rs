@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 use tim_proto::code;
 
+use crate::api::cx::Cx;
 use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
 use crate::groups::{accounts, group_obj, load, member_obj, notice, str_field};
 use crate::State;
@@ -46,7 +47,7 @@ pub(crate) fn get_group_info(st: &State, who: &Who, body: &Value) -> Reply {
 /// `send_group_system_notification`: `{GroupId, ToMembers_Account?, Content}`. The notice
 /// (ReportType 255, `UserDefinedField` = `Content`) goes to the named members, or to every
 /// member when none are named; it is pushed, not stored, like Tencent's.
-pub(crate) fn send_group_system_notification(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn send_group_system_notification(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let g = load(st, sdkappid, &crate::groups::group_id_field(body)?)?;
     let content = str_field(body, "Content");

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use tim_proto::cmd::event;
 use tim_proto::code;
 
+use crate::api::cx::Cx;
 use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
 use crate::groups::{
     accounts, deny, group_id_field, info_of, is_manager, load, membership, new_member, notice, push_members,
@@ -219,7 +220,7 @@ fn application_report(app: &Application) -> Value {
 
 /// `apply_join_group` on a group that needs approval: store (or refresh) the application,
 /// notify the owner and admins (ReportType 1), answer `WaitAdminApproval`.
-pub fn apply(st: &State, who: &Who, g: &Group, user: &str, body: &Value) -> Reply {
+pub fn apply(st: &Cx<'_>, who: &Who, g: &Group, user: &str, body: &Value) -> Reply {
     let apply_msg = str_field(body, "ApplyMsg");
     let udf = str_field(body, "UserDefinedField");
     if apply_msg.len() > 300 || udf.len() > 1024 {
@@ -243,7 +244,7 @@ pub fn apply(st: &State, who: &Who, g: &Group, user: &str, body: &Value) -> Repl
 }
 
 /// `handle_apply_join_group`: owner or admin; the first handling wins, later ones get 10024.
-pub(crate) fn handle_apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn handle_apply_join_group(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -349,7 +350,7 @@ pub(crate) fn get_pendency(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `change_group_owner`: the owner (or the REST admin) hands the group to a member; the old
 /// owner becomes an ordinary member; an `OpType 6` tip with the new `Owner_Account`.
-pub(crate) fn change_group_owner(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn change_group_owner(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -456,7 +457,7 @@ struct Change {
 /// `ShutUpTime` (owner: anyone but the owner, admin: ordinary members, not in Work; AVChatRoom:
 /// owner; tip 7), `NameCard` and `AppMemberDefinedData` (own, or as owner/admin of an ordinary
 /// member; not AVChatRoom; tip 7), `MsgFlag` (own only).
-pub(crate) fn modify_group_member_info(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn modify_group_member_info(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -573,7 +574,7 @@ fn check_may_mute(g: &Group, actor: &Actor, target: &Member) -> Result<(), Value
 }
 
 /// The tips and notices of a member change.
-fn announce(st: &State, who: &Who, g: &Group, actor: &Actor, target: &str, ch: &Change) -> Result<(), Value> {
+fn announce(st: &Cx<'_>, who: &Who, g: &Group, actor: &Actor, target: &str, ch: &Change) -> Result<(), Value> {
     let operator = if actor.app_admin && actor.role.is_empty() { g.owner.clone() } else { actor.user.clone() };
     if let Some(role) = &ch.role {
         let (op, report) = if role == "Admin" { (4, 9) } else { (5, 10) };
@@ -610,7 +611,7 @@ fn announce(st: &State, who: &Who, g: &Group, actor: &Actor, target: &str, ch: &
 
 /// REST `forbid_send_msg` `{GroupId, Members_Account, MuteTime}` (also on the socket, with the
 /// mute rules): mute or unmute several members; one tip 7 lists them.
-pub(crate) fn forbid_send_msg(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn forbid_send_msg(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -707,7 +708,7 @@ fn counters_group(st: &State, who: &Who, body: &Value) -> Result<Group, Value> {
 
 /// `update_group_counter` `{GroupId, GroupCounter:[{Key,Value}], Mode: Set|Increase|Decrease}`:
 /// any member; atomic per key; replies and pushes (online-only `Event 6`) the new values.
-pub(crate) fn update_group_counter(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn update_group_counter(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let g = counters_group(st, who, body)?;
     let mode = match str_field(body, "Mode") {
         "Set" | "" => CounterMode::Set,

@@ -16,6 +16,7 @@ use tim_proto::cmd::event;
 use tim_proto::code;
 use tim_proto::msg::MsgElem;
 
+use crate::api::cx::Cx;
 use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
 use crate::store::{Group, GroupInserted, GroupMsg, Member};
 use crate::{now, State};
@@ -189,13 +190,13 @@ pub fn group_msg_wire(g: &Group, m: &GroupMsg) -> Value {
 
 /// Push `body` to every member's sessions (through the hub, so across nodes), except `except`:
 /// one fan-out, the frame serialised once (see [`crate::hub::Hub::push_users`]).
-pub(crate) fn push_members(st: &State, sdkappid: u64, members: &[Member], except: Option<u64>, body: &Value) {
+pub(crate) fn push_members(st: &Cx<'_>, sdkappid: u64, members: &[Member], except: Option<u64>, body: &Value) {
     let users: Vec<&str> = members.iter().map(|m| m.user.as_str()).collect();
-    st.hub.push_users(sdkappid, &users, except, body);
+    st.push_users(sdkappid, &users, except, body);
 }
 
 /// Store a tip (`Event 4`) with the next group sequence and push it to the current members.
-pub(crate) fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
+pub(crate) fn tip(st: &Cx<'_>, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
     if crate::avchatroom::is_room(g) {
         return crate::avchatroom::tip(st, who, g, operator, body);
     }
@@ -227,7 +228,7 @@ pub(crate) fn tip(st: &State, who: &Who, g: &Group, operator: &str, body: Value)
 /// kept ([`crate::store::NoticeStore`]) and returned by `openim.getmsg`, so an offline user gets
 /// it at login — except "quit" (8, a sync to the leaver's other sessions) and the REST custom
 /// notice (255), which Tencent delivers online only.
-pub(crate) fn notice(st: &State, g: &Group, operator: &str, users: &[String], except: Option<u64>, report: Value) {
+pub(crate) fn notice(st: &Cx<'_>, g: &Group, operator: &str, users: &[String], except: Option<u64>, report: Value) {
     let name = info_of(g).name;
     let t = now();
     let keep = !matches!(report["ReportType"].as_u64(), Some(8) | Some(255));
@@ -253,7 +254,7 @@ pub(crate) fn notice(st: &State, g: &Group, operator: &str, users: &[String], ex
     // Kept before pushed, so a getmsg racing the push finds the notice.
     for (user, item) in pushes {
         let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
-        st.hub.push_user(g.sdkappid, user, except, &push);
+        st.push_user(g.sdkappid, user, except, &push);
     }
 }
 
@@ -270,7 +271,7 @@ pub(crate) fn accounts(list: &Value, key: &str) -> Vec<String> {
 }
 
 /// `create_group` (WIRE.md §4.9).
-pub(crate) fn create_group(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn create_group(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     // Rooms have no initial members (the SDK drops `memberList` for them; REST gets 10004).
     if body["Type"] == crate::avchatroom::KIND && body["MemberList"].as_array().is_some_and(|m| !m.is_empty()) {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, "an AVChatRoom is created without MemberList"));
@@ -440,7 +441,7 @@ pub(crate) fn get_group_public_info(st: &State, who: &Who, body: &Value) -> Repl
 }
 
 /// `apply_join_group` (WIRE.md §4.9): free joins only for now.
-pub(crate) fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn apply_join_group(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -481,7 +482,7 @@ pub(crate) fn apply_join_group(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `quit_group`.
-pub(crate) fn quit_group(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn quit_group(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "Member_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -507,7 +508,7 @@ pub(crate) fn quit_group(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `destroy_group`: the owner (or the REST admin).
-pub(crate) fn destroy_group(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn destroy_group(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -528,7 +529,7 @@ pub(crate) fn destroy_group(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `add_group_member`: any member of a Work group, owner/admin elsewhere.
-pub(crate) fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn add_group_member(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -575,7 +576,7 @@ pub(crate) fn add_group_member(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `delete_group_member`: owner (anyone but themself) or admin (ordinary members only).
-pub(crate) fn delete_group_member(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn delete_group_member(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -645,7 +646,7 @@ pub(crate) fn get_group_member_info(st: &State, who: &Who, body: &Value) -> Repl
 }
 
 /// `modify_group_base_info`: owner/admin (any member of a Work group); an `OpType 6` tip.
-pub(crate) fn modify_group_base_info(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn modify_group_base_info(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -715,7 +716,7 @@ pub(crate) fn modify_group_base_info(st: &State, who: &Who, body: &Value) -> Rep
 }
 
 /// `send_group_msg` (WIRE.md §4.2): members only; the reply's `MsgSeq` is the group sequence.
-pub(crate) fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn send_group_msg(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let from = who.acting(body, "From_Account");
     if let Who::User { user, .. } = who {
@@ -808,7 +809,7 @@ pub(crate) fn send_group_msg(st: &State, who: &Who, body: &Value) -> Reply {
 /// gets `AtFlagList [1]`, everyone else `[2]` for an @all, and `[3]` for both; the sender gets
 /// none. The SDK adds them to the conversation's `groupAtInfoList`. Pushed only (a member who
 /// was offline sees the mention in the message's `atUserList`).
-fn at_tips(st: &State, g: &Group, m: &GroupMsg, members: &[Member], at: &Value) {
+fn at_tips(st: &Cx<'_>, g: &Group, m: &GroupMsg, members: &[Member], at: &Value) {
     let Some(list) = at.as_array().filter(|l| !l.is_empty()) else { return };
     if crate::topics::is_topic(g) {
         return crate::topics::at_tips(st, g, m, members, list);
@@ -827,7 +828,7 @@ fn at_tips(st: &State, g: &Group, m: &GroupMsg, members: &[Member], at: &Value) 
             "MsgSeq": m.msg_seq, "MsgRandom": m.random, "ClientSeq": m.client_seq, "MsgTimeStamp": m.msg_time,
             "MsgBody": {"GroupId": m.group_id, "From_Account": m.from, "AtMsgSeq": m.msg_seq, "AtFlagList": [flag]}});
         let push = json!({"EventArray":[{"Event": event::GROUP_AT, "GroupTips":[item]}]});
-        st.hub.push_user(g.sdkappid, &member.user, None, &push);
+        st.push_user(g.sdkappid, &member.user, None, &push);
     }
 }
 
@@ -864,7 +865,7 @@ pub(crate) fn group_msg_get(st: &State, who: &Who, body: &Value) -> Reply {
 }
 
 /// `msg_read_report` (WIRE.md §4.7).
-pub(crate) fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn msg_read_report(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;
@@ -881,7 +882,7 @@ pub(crate) fn msg_read_report(st: &State, who: &Who, body: &Value) -> Reply {
         "MsgBody": {"GroupReadInfoArray": [{"GroupId": g.group_id, "LastReadMsgSeq": read}]}});
     crate::topics::patch_wire(&g, &mut item);
     let push = json!({"EventArray":[{"Event": event::GROUP_SYSTEM, "GroupTips":[item]}]});
-    st.hub.push_user(sdkappid, &user, who.conn_id(), &push);
+    st.push_user(sdkappid, &user, who.conn_id(), &push);
     Ok(ok())
 }
 

@@ -34,7 +34,8 @@ pub trait Hub: Send + Sync {
     fn unregister(&self, sdkappid: u64, user: &str, conn_id: u64);
     /// Push an `im_open_push.msg_push` body to every session of a user except the socket
     /// `except` of this node.
-    fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value);
+    /// This node's sockets get it through `out` (held for a command until its reply is written).
+    fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value, out: &Pushes);
     /// Whether the user has a logged-in session on any node (may block like `push_user`).
     fn is_online(&self, sdkappid: u64, user: &str) -> bool;
     /// The user's logged-in sockets on every node, as `(platform, instance id)` (may block like
@@ -43,13 +44,13 @@ pub trait Hub: Send + Sync {
     /// Push one `im_open_push.msg_push` body to every session of each of `users` (distinct)
     /// except the socket `except` of this node: a group fan-out. The hubs serialise the frame
     /// once for all sockets and batch the cross-node delivery; the default pushes user by user.
-    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) {
+    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value, out: &Pushes) {
         for user in users {
-            self.push_user(sdkappid, user, except, body);
+            self.push_user(sdkappid, user, except, body, out);
         }
     }
     /// Kick every session of a user, everywhere (their tickets are already revoked).
-    fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64);
+    fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64, out: &Pushes);
     /// Stop background work and withdraw this node's presence.
     fn shutdown(&self) -> BoxFuture<'_, ()>;
 }
@@ -57,9 +58,9 @@ pub trait Hub: Send + Sync {
 static PUSH_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// Push an `im_open_push.msg_push` body to one session.
-pub fn push_to(s: &SessionRef, body: Value) {
+pub fn push_to(s: &SessionRef, body: Value, out: &Pushes) {
     let seq = PUSH_SEQ.fetch_add(1, Ordering::Relaxed) + 1;
-    s.send(Frame::new(Head::reply(cmd::MSG_PUSH, seq), body));
+    s.send(Frame::new(Head::reply(cmd::MSG_PUSH, seq), body), out);
 }
 
 /// A frame serialised once and shared by every socket it goes to (group fan-out): the JSON
@@ -96,77 +97,63 @@ pub fn shared_push(body: &Value) -> Arc<SharedFrame> {
 }
 
 /// Something queued for a socket while a command's pushes are held back.
+#[derive(Debug)]
 enum Held {
     One(OutTx, Out),
     Many(Vec<OutTx>, Arc<SharedFrame>),
 }
 
-thread_local! {
-    /// `Some` while [`hold_pushes`] runs on this thread.
-    static HELD: RefCell<Option<Vec<Held>>> = const { RefCell::new(None) };
-}
-
-/// Hold `held` if [`hold_pushes`] runs on this thread; otherwise give it back.
-fn hold(held: Held) -> Option<Held> {
-    HELD.with(|h| match h.borrow_mut().as_mut() {
-        Some(list) => {
-            list.push(held);
-            None
-        }
-        None => Some(held),
-    })
-}
-
-/// Queue `out` for a socket (held back during [`hold_pushes`]); a closed socket is ignored.
-fn enqueue(tx: &OutTx, out: Out) {
-    if let Some(Held::One(tx, out)) = hold(Held::One(tx.clone(), out)) {
-        let _ = tx.send(out);
-    }
-}
-
-/// The pushes a command made under [`hold_pushes`].
-#[must_use = "held pushes are lost unless released"]
-pub struct HeldPushes(Vec<Held>);
-
-impl HeldPushes {
-    /// Queue them all, in the order they were made.
-    pub fn release(self) {
-        for held in self.0 {
-            match held {
-                Held::One(tx, out) => {
-                    let _ = tx.send(out);
-                }
-                Held::Many(targets, frame) => {
-                    for tx in &targets {
-                        let _ = tx.send(Out::Shared(frame.clone()));
-                    }
+impl Held {
+    fn deliver(self) {
+        match self {
+            Held::One(tx, out) => {
+                let _ = tx.send(out);
+            }
+            Held::Many(targets, frame) => {
+                for tx in &targets {
+                    let _ = tx.send(Out::Shared(frame.clone()));
                 }
             }
         }
     }
 }
 
-/// Restores the previous holding state of the thread, also if the command panicked.
-struct HoldGuard(Option<Option<Vec<Held>>>);
+/// Where the frames a hub queues for this node's sockets go. A command runs with
+/// [`Pushes::held`]: what it pushes waits, in order, until the transport has written the
+/// command's reply and calls [`Pushes::release`] — so a sender's reply does not queue behind a
+/// 10,000-socket fan-out, and the reply comes before the pushes it caused. Everything else
+/// (deliveries from other nodes, kicks outside a command) uses [`Pushes::now`]. Pushes to
+/// other nodes leave at once either way.
+#[derive(Debug)]
+#[must_use = "held pushes are lost unless released"]
+pub struct Pushes(Option<RefCell<Vec<Held>>>);
 
-impl Drop for HoldGuard {
-    fn drop(&mut self) {
-        if let Some(prev) = self.0.take() {
-            HELD.with(|h| *h.borrow_mut() = prev);
+impl Pushes {
+    /// Queue at once.
+    pub fn now() -> Self {
+        Pushes(None)
+    }
+
+    /// Hold until [`Pushes::release`].
+    pub fn held() -> Self {
+        Pushes(Some(RefCell::new(Vec::new())))
+    }
+
+    fn put(&self, held: Held) {
+        match &self.0 {
+            Some(list) => list.borrow_mut().push(held),
+            None => held.deliver(),
         }
     }
-}
 
-/// Run `f` (a command, on a blocking thread) and hold back the pushes it makes to this node's
-/// sockets, in order, for the caller to release once it has written the command's reply: the
-/// gateway does so, so a sender's reply does not queue behind a 10,000-socket fan-out. Pushes
-/// from other threads are not affected.
-pub fn hold_pushes<T>(f: impl FnOnce() -> T) -> (T, HeldPushes) {
-    let mut guard = HoldGuard(Some(HELD.with(|h| h.borrow_mut().replace(Vec::new()))));
-    let out = f();
-    let prev = guard.0.take().unwrap_or(None);
-    let held = HELD.with(|h| std::mem::replace(&mut *h.borrow_mut(), prev)).unwrap_or_default();
-    (out, HeldPushes(held))
+    /// Queue what was held, in the order it was pushed.
+    pub fn release(self) {
+        if let Some(list) = self.0 {
+            for held in list.into_inner() {
+                held.deliver();
+            }
+        }
+    }
 }
 
 /// Something for a socket's writer.
@@ -202,19 +189,20 @@ pub struct SessionRef {
 
 impl SessionRef {
     /// Queue a frame; a closed socket is ignored.
-    pub fn send(&self, frame: Frame) {
-        enqueue(&self.tx, Out::Frame(Box::new(frame)));
+    pub fn send(&self, frame: Frame, out: &Pushes) {
+        out.put(Held::One(self.tx.clone(), Out::Frame(Box::new(frame))));
     }
 
     /// Mark kicked, push the `KickoutMsgNotify`, and close a bit later.
-    pub fn kick(&self, kick_type: u32, close_after_ms: u64) {
+    pub fn kick(&self, kick_type: u32, close_after_ms: u64, out: &Pushes) {
         self.kicked.store(kick_type, Ordering::SeqCst);
         push_to(
             self,
             json!({"EventArray":[{"Event": cmd::event::C2C_NOTIFY,
                 "C2cNotifyMsgArray":[{"KickoutMsgNotify":{"KickType": kick_type, "NewInstInfo": {}}}]}]}),
+            out,
         );
-        enqueue(&self.tx, Out::Close(close_after_ms));
+        out.put(Held::One(self.tx.clone(), Out::Close(close_after_ms)));
     }
 }
 
@@ -312,10 +300,10 @@ impl LocalHub {
     }
 
     /// Push to every session of a user except `except` (a socket id).
-    pub fn push_local(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value) {
+    pub fn push_local(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value, out: &Pushes) {
         for s in self.sessions(sdkappid, user) {
             if Some(s.conn_id) != except {
-                push_to(&s, body.clone());
+                push_to(&s, body.clone(), out);
             }
         }
     }
@@ -324,8 +312,15 @@ impl LocalHub {
     /// is serialised once and shared, the registry is locked once and only to collect the
     /// sockets (not while queueing). Returns the number of sockets.
     ///
-    /// Under [`hold_pushes`] the whole fan-out is held as one entry.
-    pub fn push_local_many(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) -> usize {
+    /// Held ([`Pushes::held`]), the whole fan-out is one entry.
+    pub fn push_local_many(
+        &self,
+        sdkappid: u64,
+        users: &[&str],
+        except: Option<u64>,
+        body: &Value,
+        out: &Pushes,
+    ) -> usize {
         let targets: Vec<OutTx> = {
             let map = self.lock();
             let mut key = (sdkappid, String::new());
@@ -343,18 +338,14 @@ impl LocalHub {
             return 0;
         }
         let n = targets.len();
-        if let Some(Held::Many(targets, frame)) = hold(Held::Many(targets, shared_push(body))) {
-            for tx in &targets {
-                let _ = tx.send(Out::Shared(frame.clone()));
-            }
-        }
+        out.put(Held::Many(targets, shared_push(body)));
         n
     }
 
     /// Kick every session of a user on this node.
-    pub fn kick_local(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
+    pub fn kick_local(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64, out: &Pushes) {
         for s in self.take_all(sdkappid, user) {
-            s.kick(kick_type, close_after_ms);
+            s.kick(kick_type, close_after_ms, out);
         }
     }
 }
@@ -369,8 +360,8 @@ impl Hub for LocalHub {
     fn unregister(&self, sdkappid: u64, user: &str, conn_id: u64) {
         LocalHub::unregister(self, sdkappid, user, conn_id);
     }
-    fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value) {
-        self.push_local(sdkappid, user, except, body);
+    fn push_user(&self, sdkappid: u64, user: &str, except: Option<u64>, body: &Value, out: &Pushes) {
+        self.push_local(sdkappid, user, except, body, out);
     }
     fn is_online(&self, sdkappid: u64, user: &str) -> bool {
         !self.sessions(sdkappid, user).is_empty()
@@ -379,11 +370,11 @@ impl Hub for LocalHub {
         self.sessions(sdkappid, user).into_iter().map(|s| (s.platform, s.instance_id)).collect()
     }
 
-    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value) {
-        self.push_local_many(sdkappid, users, except, body);
+    fn push_users(&self, sdkappid: u64, users: &[&str], except: Option<u64>, body: &Value, out: &Pushes) {
+        self.push_local_many(sdkappid, users, except, body, out);
     }
-    fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64) {
-        self.kick_local(sdkappid, user, kick_type, close_after_ms);
+    fn kick_user(&self, sdkappid: u64, user: &str, kick_type: u32, close_after_ms: u64, out: &Pushes) {
+        self.kick_local(sdkappid, user, kick_type, close_after_ms, out);
     }
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
@@ -418,7 +409,7 @@ mod tests {
         let (_, mut a2_rx) = session(&hub, "a", "i2");
         let (_, mut b_rx) = session(&hub, "b", "i3");
         let body = json!({"EventArray":[{"Event": 3, "GroupMsgArray":[{"MsgSeq": 7}]}]});
-        let n = hub.push_local_many(1, &["a", "b", "nobody"], Some(a1.conn_id), &body);
+        let n = hub.push_local_many(1, &["a", "b", "nobody"], Some(a1.conn_id), &body, &Pushes::now());
         assert_eq!(n, 2);
         assert!(a1_rx.try_recv().is_none(), "the sending socket gets nothing");
         let (Some(Out::Shared(x)), Some(Out::Shared(y))) = (a2_rx.try_recv(), b_rx.try_recv()) else {
@@ -439,7 +430,7 @@ mod tests {
             assert_eq!(z.map(|b| b.len()), Some(x.json().len()));
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
-        assert_eq!(hub.push_local_many(1, &["nobody"], None, &json!({})), 0);
+        assert_eq!(hub.push_local_many(1, &["nobody"], None, &json!({}), &Pushes::now()), 0);
     }
 
     #[test]
@@ -447,14 +438,13 @@ mod tests {
         let hub = LocalHub::default();
         let (a, mut a_rx) = session(&hub, "a", "i1");
         let (_, mut b_rx) = session(&hub, "b", "i2");
-        let ((), held) = hold_pushes(|| {
-            push_to(&a, json!({"n": 1}));
-            hub.push_local_many(1, &["a", "b"], None, &json!({"n": 2}));
-            a.kick(1, 0);
-        });
+        let held = Pushes::held();
+        push_to(&a, json!({"n": 1}), &held);
+        hub.push_local_many(1, &["a", "b"], None, &json!({"n": 2}), &held);
+        a.kick(1, 0, &held);
         assert!(a_rx.try_recv().is_none() && b_rx.try_recv().is_none(), "nothing queued while held");
-        // Outside hold_pushes, pushes go out at once.
-        hub.push_local_many(1, &["b"], None, &json!({"n": 0}));
+        // Pushes::now goes out at once.
+        hub.push_local_many(1, &["b"], None, &json!({"n": 0}), &Pushes::now());
         assert!(matches!(b_rx.try_recv(), Some(Out::Shared(_))));
         held.release();
         let n = |o: Out| match o {

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use tim_proto::profile::{self, Kind, ADMIN_FORBID_TYPE, CUSTOM_PREFIX, IMAGE, MAX_USERS, MAX_VALUE_BYTES, NICK};
 use tim_proto::{cmd, code};
 
+use crate::api::cx::Cx;
 use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
 
 use crate::store::{FieldAdded, Profile, ProfileUpdate};
@@ -185,7 +186,7 @@ fn check_custom(tag: &str, kind: &str, v: &Value) -> Result<Value, Value> {
 }
 
 /// `profile.portrait_set` `{From_Account, ProfileItem: [{Tag, Value}]}` (WIRE.md §4.10; REST).
-pub(crate) fn portrait_set(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn portrait_set(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let app = who.sdkappid();
     let target = who.acting(body, "From_Account");
     if let Who::User { user, .. } = who {
@@ -256,7 +257,7 @@ pub(crate) fn portrait_set(st: &State, who: &Who, body: &Value) -> Reply {
     }
     let push = json!({"EventArray": [{"Event": cmd::event::PROFILE,
         "ProfileDataMod": [{"Profile_Account": target, "ProfileList": pushed}]}]});
-    st.hub.push_user(app, &target, who.conn_id(), &push);
+    st.push_user(app, &target, who.conn_id(), &push);
     Ok(ok())
 }
 

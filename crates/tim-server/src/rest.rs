@@ -12,7 +12,8 @@ use std::sync::Arc;
 use tim_proto::code;
 use tim_proto::usersig::{self, SigError};
 
-use crate::api::{self, fail, Who};
+use crate::api::{self, fail, Cx, Who};
+use crate::hub::Pushes;
 use crate::{now, State};
 
 /// `POST /v4/{service}/{command}`.
@@ -40,9 +41,13 @@ pub async fn v4(
         Err(e) => return Json(e),
     };
     tracing::debug!(servcmd = ?servcmd, "REST call");
-    let reply = tokio::task::spawn_blocking(move || api::dispatch_at(&st, &who, &servcmd, &body, origin.as_deref()))
-        .await
-        .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
+    // Pushes go out as they are made: the caller is not a socket that waits for a reply first.
+    let reply = tokio::task::spawn_blocking(move || {
+        let out = Pushes::now();
+        api::dispatch(&Cx::new(&st, &out, origin.as_deref()), &who, &servcmd, &body)
+    })
+    .await
+    .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
     Json(reply.unwrap_or_else(api::ok))
 }
 

@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use tim_proto::cmd::{self, event};
 use tim_proto::code;
 
+use crate::api::cx::Cx;
 use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
 use crate::groups::{self};
 use crate::store::{Group, GroupMsg, Member};
@@ -216,7 +217,7 @@ fn text(body: &Value, key: &str, max: usize) -> Result<Option<String>, Value> {
 
 /// A system notice about topics (`Event 5`, ReportType 17/18) to every community member except
 /// the socket `except`.
-fn topic_notice(st: &State, g: &Group, operator: &str, except: Option<u64>, body: Value, topic: Option<&str>) {
+fn topic_notice(st: &Cx<'_>, g: &Group, operator: &str, except: Option<u64>, body: Value, topic: Option<&str>) {
     let members = match st.store.members(g.sdkappid, &g.group_id) {
         Ok(m) => m,
         Err(e) => {
@@ -240,7 +241,7 @@ fn topic_notice(st: &State, g: &Group, operator: &str, except: Option<u64>, body
 
 /// `create_topic` (`TopicName`, optional `TopicId` = community + `@TOPIC#_` + custom part,
 /// `FaceUrl`, `Introduction`, `Notification`, `CustomString`): owner/admin only.
-pub(crate) fn create_topic(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn create_topic(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let (g, user, m) = community(st, who, body)?;
     require_manager(who, &m)?;
     let name = text(body, "TopicName", 150)?.unwrap_or_default();
@@ -292,7 +293,7 @@ pub(crate) fn create_topic(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// `destroy_topic` (`TopicIdList`; empty or missing: every topic): owner/admin only; one result
 /// per topic in `DestroyResultItem`.
-pub(crate) fn destroy_topic(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn destroy_topic(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let (g, user, m) = community(st, who, body)?;
     require_manager(who, &m)?;
     let asked = topic_ids(&body["TopicIdList"]);
@@ -323,7 +324,7 @@ pub(crate) fn destroy_topic(st: &State, who: &Who, body: &Value) -> Reply {
 /// `modify_topic` (`TopicId` and any of `TopicName`, `FaceUrl`, `Introduction`,
 /// `Notification`, `CustomString`, `ShutUpAllMember` `"On"`/`"Off"`): owner/admin only; tip 8
 /// with the changed fields in the topic.
-pub(crate) fn modify_topic(st: &State, who: &Who, body: &Value) -> Reply {
+pub(crate) fn modify_topic(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     let (g, user, m) = community(st, who, body)?;
     require_manager(who, &m)?;
     let topic_id = body["TopicId"].as_str().unwrap_or("");
@@ -413,7 +414,7 @@ pub fn check_may_send(st: &State, who: &Who, t: &Group, m: Option<&Member>) -> R
 /// Mute `target` in topic `t` for `secs` seconds (0: unmute), already permitted; tip 7 in the
 /// topic (`MsgMemberExtraInfo [{Member_Account, ShutupTime}]`), so the topic's conversation
 /// shows it.
-pub fn mute(st: &State, who: &Who, t: &Group, member_num: u64, operator: &str, target: &str, secs: u64) -> Reply {
+pub fn mute(st: &Cx<'_>, who: &Who, t: &Group, member_num: u64, operator: &str, target: &str, secs: u64) -> Reply {
     let until = if secs == 0 { 0 } else { now().saturating_add(secs) };
     st.store.set_topic_mute(t.sdkappid, &t.group_id, target, until).map_err(internal)?;
     groups::tip(
@@ -434,7 +435,7 @@ pub fn mute(st: &State, who: &Who, t: &Group, member_num: u64, operator: &str, t
 /// `getmsg` at the next sync; it is forgotten when the member reads past it, or by
 /// `openim.deletemsg` (tim-js-sdk deletes community @-tips by `ClientSeq` and `MsgRandom`, and
 /// never @all ones, so those are pushed only).
-pub fn at_tips(st: &State, t: &Group, m: &GroupMsg, members: &[Member], list: &[Value]) {
+pub fn at_tips(st: &Cx<'_>, t: &Group, m: &GroupMsg, members: &[Member], list: &[Value]) {
     let all = list.iter().any(|a| a["GroupAtAllFlag"].as_u64() == Some(1));
     let named: Vec<&str> = list.iter().filter_map(|a| a["GroupAt_Account"].as_str()).collect();
     let community = member_group(t);
@@ -466,7 +467,7 @@ pub fn at_tips(st: &State, t: &Group, m: &GroupMsg, members: &[Member], list: &[
     }
     for (user, item) in pushes {
         let push = json!({"EventArray":[{"Event": event::GROUP_AT, "GroupTips":[item]}]});
-        st.hub.push_user(t.sdkappid, user, None, &push);
+        st.push_user(t.sdkappid, user, None, &push);
     }
 }
 

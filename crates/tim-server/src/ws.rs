@@ -15,9 +15,9 @@ use std::time::Duration;
 use tim_proto::frame::{FrameError, COMP_PREFIX};
 use tim_proto::{cmd, code, Frame, Head};
 
-use crate::api::{self, fail, ok, ok_with, Who};
+use crate::api::{self, fail, ok, ok_with, Cx, Who};
 use crate::config::MultiInstance;
-use crate::hub::{Out, SessionRef, SharedFrame};
+use crate::hub::{Out, Pushes, SessionRef, SharedFrame};
 use crate::outbox::{outbox, OutRx, OutTx, Overflow, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON};
 use crate::store::Ticket;
 use crate::{now, State};
@@ -46,7 +46,7 @@ struct Conn {
     peer_ip: IpAddr,
 }
 
-/// How long a command's pushes may wait for its reply to be written (`hub::hold_pushes`).
+/// How long a command's pushes may wait for its reply to be written (`hub::Pushes`).
 const HOLD_MAX: Duration = Duration::from_millis(50);
 
 #[derive(Clone, Copy)]
@@ -343,12 +343,12 @@ async fn command(
                 };
                 tracing::debug!(conn_id, servcmd = ?servcmd, seq, error = ?why, "malformed frame answered");
                 let body = api::fail(code::PKG_PARSE_FAILED, format!("invalid request frame: {why}"));
-                let (reply, held) = crate::hub::hold_pushes(|| Some(body));
-                return (c, Ok((Head::reply(servcmd, seq), reply, held)));
+                return (c, Ok((Head::reply(servcmd, seq), Some(body), Pushes::held())));
             }
         };
-        // The command's pushes wait until its reply is written (hub::hold_pushes).
-        let (reply, held) = crate::hub::hold_pushes(|| handle(&st2, &mut c, &frame));
+        // The command's pushes wait until its reply is written (hub::Pushes).
+        let held = Pushes::held();
+        let reply = handle(&st2, &mut c, &frame, &held);
         (c, Ok((frame.head, reply, held)))
     })
     .await;
@@ -404,20 +404,20 @@ fn sig_fail(info: impl Into<String>) -> Value {
 }
 
 /// Handle one request frame; `None` = no reply.
-fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
+fn handle(st: &State, c: &mut Conn, f: &Frame, out: &Pushes) -> Option<Value> {
     let servcmd = f.head.servcmd.as_str();
     tracing::debug!(conn_id = c.id, servcmd, seq = f.head.seq, "request");
     match servcmd {
         cmd::HEARTBEAT_ALIVE | cmd::TIM_WEB_REPORT => return Some(ok()),
         cmd::MSG_PUSH_ACK => return None,
-        cmd::WSLOGIN => return Some(wslogin(st, c, &f.head)),
+        cmd::WSLOGIN => return Some(wslogin(st, c, &f.head, out)),
         _ => {}
     }
     // Bind the socket on any frame that carries a valid A2 key (resent requests come first).
     if c.login.is_none() {
         match f.head.a2.as_deref().filter(|a| !a.is_empty()) {
             Some(a2) => {
-                if let Err(e) = bind_a2(st, c, a2) {
+                if let Err(e) = bind_a2(st, c, a2, out) {
                     return Some(e);
                 }
             }
@@ -426,7 +426,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
             // serve them as that user without logging the socket in.
             None => {
                 return Some(match usersig_user(st, c, &f.head) {
-                    Ok(who) => api::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())?,
+                    Ok(who) => api::dispatch(&Cx::new(st, out, c.origin.as_deref()), &who, servcmd, &f.body)?,
                     Err(e) => e,
                 })
             }
@@ -469,7 +469,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame) -> Option<Value> {
         return Some(crate::limits::user_limited());
     }
     let who = Who::User { sdkappid: login.sdkappid, user: login.user, conn_id: c.id };
-    api::dispatch_at(st, &who, servcmd, &f.body, c.origin.as_deref())
+    api::dispatch(&Cx::new(st, out, c.origin.as_deref()), &who, servcmd, &f.body)
 }
 
 /// The user of a frame that carries a valid identifier + usersig.
@@ -489,12 +489,12 @@ fn usersig_user(st: &State, c: &Conn, head: &Head) -> Result<Who, Value> {
     Ok(Who::User { sdkappid, user: identifier.to_string(), conn_id: c.id })
 }
 
-fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
+fn wslogin(st: &State, c: &mut Conn, head: &Head, out: &Pushes) -> Value {
     let identifier = head.identifier.as_deref().unwrap_or("");
     let usersig = head.usersig.as_deref().unwrap_or("");
     if identifier.is_empty() || usersig.is_empty() {
         return match head.a2.as_deref().filter(|a| !a.is_empty()) {
-            Some(a2) => match bind_a2(st, c, a2) {
+            Some(a2) => match bind_a2(st, c, a2, out) {
                 Ok(t) => login_reply(st, &t),
                 Err(e) => e,
             },
@@ -543,7 +543,7 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head) -> Value {
     if let Err(e) = st.store.put_ticket(&ticket) {
         return internal(e);
     }
-    bind(st, c, &ticket);
+    bind(st, c, &ticket, out);
     tracing::info!(sdkappid, user = ?ticket.user_id, instance = ?c.instance_id, "login");
     login_reply(st, &ticket)
 }
@@ -564,7 +564,7 @@ fn login_reply(st: &State, t: &Ticket) -> Value {
 }
 
 /// Log the socket in with an A2 key from an earlier login.
-fn bind_a2(st: &State, c: &mut Conn, a2: &str) -> Result<Ticket, Value> {
+fn bind_a2(st: &State, c: &mut Conn, a2: &str, out: &Pushes) -> Result<Ticket, Value> {
     let t = match st.store.ticket(a2) {
         Ok(Some(t)) => t,
         Ok(None) => return Err(sig_fail("unknown A2 key, log in again")),
@@ -579,11 +579,11 @@ fn bind_a2(st: &State, c: &mut Conn, a2: &str) -> Result<Ticket, Value> {
     if c.url_sdkappid.is_some_and(|id| id != t.sdkappid) {
         return Err(sig_fail("A2 key belongs to another SDKAppID"));
     }
-    bind(st, c, &t);
+    bind(st, c, &t, out);
     Ok(t)
 }
 
-fn bind(st: &State, c: &mut Conn, t: &Ticket) {
+fn bind(st: &State, c: &mut Conn, t: &Ticket, out: &Pushes) {
     if let Some(old) = c.login.take() {
         st.hub.unregister(old.sdkappid, &old.user, c.id);
     }
@@ -606,7 +606,7 @@ fn bind(st: &State, c: &mut Conn, t: &Ticket) {
         if let Err(e) = st.store.revoke_ticket(&s.a2) {
             tracing::error!(error = %e, "revoke ticket");
         }
-        s.kick(cmd::kick::MULTIPLE_ACCOUNT, st.config.kick_close_delay_ms);
+        s.kick(cmd::kick::MULTIPLE_ACCOUNT, st.config.kick_close_delay_ms, out);
     }
     c.login = Some(Login { sdkappid: t.sdkappid, user: t.user_id.clone(), a2: t.a2.clone(), expires: t.expires });
 }

@@ -1,6 +1,6 @@
 //! The command table: every `service.command` the server serves, its auth rule and its handler,
 //! one row each. The WebSocket gateway (frames) and the REST API (`POST /v4/service/command`)
-//! both run commands through [`dispatch_at`].
+//! both run commands through [`dispatch`].
 //!
 //! A new command: its name in `tim_proto::cmd`, its handler in the module of its area, one row
 //! here. The auth rule is checked before the handler runs.
@@ -12,8 +12,8 @@ use serde_json::Value;
 use tim_proto::cmd;
 use tim_proto::code;
 
+use super::cx::Cx;
 use super::reply::{fail, Reply, Who};
-use crate::State;
 use crate::{
     avchatroom, commands, conversations, group_admin, group_members, groups, online, profiles, topics, uploads,
 };
@@ -27,15 +27,8 @@ pub enum Auth {
     Admin,
 }
 
-/// What a handler has besides the caller and the body.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Ctx<'a> {
-    /// The base URL the caller reached the server at (upload URLs, [`crate::uploads::origin`]).
-    pub origin: Option<&'a str>,
-}
-
 /// A handler: the reply body, or `None` for no reply (fire-and-forget commands).
-pub type Handler = fn(&State, &Who, &Value, Ctx<'_>) -> Option<Value>;
+pub type Handler = fn(&Cx<'_>, &Who, &Value) -> Option<Value>;
 
 /// One row of the table.
 #[derive(Debug, Clone, Copy)]
@@ -73,25 +66,25 @@ impl IntoReply for Option<Value> {
     }
 }
 
-/// A row: `row!(SERVCMD, auth, handler)` for `handler(st, who, body)`, or with a closure
-/// `|st, who, body, ctx| …` for one that needs more; `group_row!` for group commands that
+/// A row: `row!(SERVCMD, auth, handler)` for `handler(cx, who, body)` (`cx` is a `&State`
+/// too), or with a closure `|cx, who, body| …` for one that needs more; `group_row!` for group commands that
 /// refuse topic IDs.
 macro_rules! row {
-    ($servcmd:expr, $auth:ident, |$st:ident, $who:ident, $body:ident, $ctx:ident| $e:expr) => {
+    ($servcmd:expr, $auth:ident, |$cx:ident, $who:ident, $body:ident| $e:expr) => {
         Command {
             servcmd: $servcmd,
             auth: Auth::$auth,
             topic_ids: true,
-            run: |$st, $who, $body, $ctx| IntoReply::into_reply($e),
+            run: |$cx, $who, $body| IntoReply::into_reply($e),
         }
     };
     ($servcmd:expr, $auth:ident, $f:path) => {
-        row!($servcmd, $auth, |st, who, body, _ctx| $f(st, who, body))
+        row!($servcmd, $auth, |cx, who, body| $f(cx, who, body))
     };
 }
 macro_rules! fixed {
     ($servcmd:expr) => {
-        row!($servcmd, Either, |_st, who, _body, _ctx| commands::login_phase_reply($servcmd, who.sdkappid()))
+        row!($servcmd, Either, |_cx, who, _body| commands::login_phase_reply($servcmd, who.sdkappid()))
     };
 }
 macro_rules! group_row {
@@ -108,12 +101,12 @@ pub static COMMANDS: &[Command] = &[
     row!(cmd::GETROAMMSG, Either, commands::getroammsg),
     row!(cmd::MSGREADED, Either, commands::msgreaded),
     row!(cmd::GET_PEER_READ_TIME, Either, commands::get_peer_read_time),
-    row!(cmd::MSG_PUSH_ACK, Either, |_st, _who, _body, _ctx| None::<Value>),
+    row!(cmd::MSG_PUSH_ACK, Either, |_cx, _who, _body| None::<Value>),
     row!(cmd::ACCOUNT_IMPORT, Admin, commands::account_import),
     row!(cmd::KICK, Admin, commands::kick),
     row!(online::QUERY_ONLINE_STATUS, Admin, online::query_online_status),
     // Uploads (uploads.rs).
-    row!(cmd::COS_PRE_SIG, Either, |st, who, body, ctx| uploads::pre_sig(st, who, body, ctx.origin)),
+    row!(cmd::COS_PRE_SIG, Either, |cx, who, body| uploads::pre_sig(cx, who, body, cx.origin)),
     // Fixed answers that let the SDK's login phase complete (commands.rs).
     fixed!(cmd::BLACK_LIST_GET),
     fixed!(cmd::FRIEND_GET),
@@ -141,7 +134,7 @@ pub static COMMANDS: &[Command] = &[
     row!(cmd::PORTRAIT_GET, Either, profiles::portrait_get),
     row!(cmd::PORTRAIT_SET, Either, profiles::portrait_set),
     row!(cmd::PROFILE_FIELD_ADD, Admin, profiles::field_add),
-    row!(cmd::PROFILE_FIELD_GET, Admin, |st, who, _body, _ctx| profiles::field_list(st, who.sdkappid())),
+    row!(cmd::PROFILE_FIELD_GET, Admin, |cx, who, _body| profiles::field_list(cx, who.sdkappid())),
     // AVChatRooms, group attributes (avchatroom.rs): they handle topic IDs themselves.
     row!(cmd::GET_ONLINE_MEMBER_NUM, Either, avchatroom::online_member_num),
     row!(cmd::AVCHATROOM_GET_MEMBERS, Either, avchatroom::get_members),
@@ -149,26 +142,21 @@ pub static COMMANDS: &[Command] = &[
     row!(cmd::BAN_GROUP_MEMBER, Either, avchatroom::ban),
     row!(cmd::UNBAN_GROUP_MEMBER, Either, avchatroom::unban),
     row!(cmd::GET_GROUP_BAN_MEMBER, Either, avchatroom::banned),
-    row!(cmd::SET_GROUP_ATTR, Either, |st, who, body, _ctx| avchatroom::write_attrs(
-        st,
-        who,
-        body,
-        avchatroom::AttrOp::Init
-    )),
-    row!(cmd::MODIFY_GROUP_ATTR, Either, |st, who, body, _ctx| avchatroom::write_attrs(
-        st,
+    row!(cmd::SET_GROUP_ATTR, Either, |cx, who, body| avchatroom::write_attrs(cx, who, body, avchatroom::AttrOp::Init)),
+    row!(cmd::MODIFY_GROUP_ATTR, Either, |cx, who, body| avchatroom::write_attrs(
+        cx,
         who,
         body,
         avchatroom::AttrOp::Modify
     )),
-    row!(cmd::DELETE_GROUP_ATTR, Either, |st, who, body, _ctx| avchatroom::write_attrs(
-        st,
+    row!(cmd::DELETE_GROUP_ATTR, Either, |cx, who, body| avchatroom::write_attrs(
+        cx,
         who,
         body,
         avchatroom::AttrOp::Delete
     )),
-    row!(cmd::CLEAR_GROUP_ATTR, Either, |st, who, body, _ctx| avchatroom::write_attrs(
-        st,
+    row!(cmd::CLEAR_GROUP_ATTR, Either, |cx, who, body| avchatroom::write_attrs(
+        cx,
         who,
         body,
         avchatroom::AttrOp::Clear
@@ -226,14 +214,8 @@ pub fn command(servcmd: &str) -> Option<&'static Command> {
     table().get(&*topics::alias(servcmd)).copied()
 }
 
-/// Run one command. `None` means "no reply" (fire-and-forget commands).
-pub fn dispatch(st: &State, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
-    dispatch_at(st, who, servcmd, body, None)
-}
-
-/// [`dispatch`] for a caller that reached the server at `origin` (its base URL, used in upload
-/// URLs, see [`crate::uploads::origin`]).
-pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: Option<&str>) -> Option<Value> {
+/// Run one command in `cx`. `None` means "no reply" (fire-and-forget commands).
+pub fn dispatch(cx: &Cx<'_>, who: &Who, servcmd: &str, body: &Value) -> Option<Value> {
     // A community's group commands come as `million_group_open_http_svc.*`: the same handlers.
     let servcmd = &*topics::alias(servcmd);
     let row = table().get(servcmd).copied();
@@ -246,7 +228,7 @@ pub fn dispatch_at(st: &State, who: &Who, servcmd: &str, body: &Value, origin: O
         }
     }
     match row {
-        Some(row) => (row.run)(st, who, body, Ctx { origin }),
+        Some(row) => (row.run)(cx, who, body),
         None => Some(fail(code::REST_UNKNOWN_COMMAND, format!("command not served: {servcmd}"))),
     }
 }
