@@ -21,7 +21,7 @@ use tim_proto::cmd::event;
 use tim_proto::code;
 
 use crate::api::cx::Cx;
-use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
+use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, ApiError, Reply, Who, GROUP_ACCOUNT};
 use crate::groups::{self};
 use crate::store::{Group, GroupMsg, Member, MemberUpdate};
 use crate::{now, State};
@@ -95,7 +95,7 @@ pub fn is_room(g: &Group) -> bool {
     g.kind == KIND
 }
 
-fn banned_error(until: u64) -> Value {
+fn banned_error(until: u64) -> ApiError {
     fail(code::GROUP_PERMISSION_DENY, format!("banned from this AVChatRoom until {until}"))
 }
 
@@ -125,7 +125,7 @@ pub fn join(st: &Cx<'_>, who: &Who, g: &Group, user: &str) -> Reply {
 }
 
 /// A tip in an AVChatRoom: it takes the next sequence and is pushed to the room, not stored.
-pub fn tip(st: &Cx<'_>, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
+pub fn tip(st: &Cx<'_>, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), ApiError> {
     let t = now();
     let Some(seq) = st.store.bump_group_seq(g.sdkappid, &g.group_id, t).map_err(internal)? else {
         return Ok(());
@@ -172,7 +172,7 @@ pub fn history(g: &Group) -> Option<Value> {
 }
 
 /// A room (AVChatRoom) or 10004 for other types; 10010 if missing.
-fn load_room(st: &State, who: &Who, body: &Value) -> Result<Group, Value> {
+fn load_room(st: &State, who: &Who, body: &Value) -> Result<Group, ApiError> {
     let g = groups::load(st, who.sdkappid(), &groups::group_id_field(body)?)?;
     if !is_room(&g) {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("{} is not an AVChatRoom", g.group_id)));
@@ -342,7 +342,7 @@ pub fn has_attrs(kind: &str) -> bool {
 }
 
 /// The group of an attribute call: 2641 for a topic, 2642 when the caller is not a member.
-fn attr_room(st: &State, who: &Who, body: &Value) -> Result<(Group, String), Value> {
+fn attr_room(st: &State, who: &Who, body: &Value) -> Result<(Group, String), ApiError> {
     let g = groups::load(st, who.sdkappid(), &groups::group_id_field(body)?)?;
     if !has_attrs(&g.kind) {
         return Err(fail(code::GROUP_ATTR_NOT_AVCHATROOM, "topics have no group attributes"));
@@ -368,7 +368,7 @@ fn attr_list(map: &Map<String, Value>) -> Vec<Value> {
 }
 
 /// `GroupAttr` items of a write request: (key, value, the seq the client last saw).
-fn attr_items(body: &Value) -> Result<Vec<(String, String, u64)>, Value> {
+fn attr_items(body: &Value) -> Result<Vec<(String, String, u64)>, ApiError> {
     let list = match &body["GroupAttr"] {
         Value::Array(a) => a.clone(),
         Value::Null => Vec::new(),
@@ -399,7 +399,7 @@ fn attr_items(body: &Value) -> Result<Vec<(String, String, u64)>, Value> {
     Ok(out)
 }
 
-fn check_limits(map: &Map<String, Value>) -> Result<(), Value> {
+fn check_limits(map: &Map<String, Value>) -> Result<(), ApiError> {
     if map.len() > MAX_ATTR_KEYS {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("at most {MAX_ATTR_KEYS} attributes per room")));
     }

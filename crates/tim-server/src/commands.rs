@@ -8,7 +8,7 @@ use tim_proto::code;
 use tim_proto::msg::{c2c_msg_key, C2cMsg, MsgElem};
 
 use crate::api::cx::Cx;
-use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Who, C2C_ACCOUNT};
+use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, ApiError, Who, C2C_ACCOUNT};
 use crate::store::{Fanout, Inserted, StoredMsg};
 use crate::{now, State};
 
@@ -70,18 +70,18 @@ fn wire_value(m: &C2cMsg) -> Value {
 pub(crate) fn sendmsg(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
     if body.get("MsgBody").is_some() {
         if let Err(why) = crate::validate::check_msg_body(&body["MsgBody"]) {
-            return fail(code::MSG_BODY_INVALID, why);
+            return fail(code::MSG_BODY_INVALID, why).into();
         }
     }
     let req: cmd::SendMsgReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
-        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid sendmsg body: {e}")),
+        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid sendmsg body: {e}")).into(),
     };
     let sdkappid = who.sdkappid();
     let from = match who {
         Who::User { user, .. } => {
             if !req.from_account.is_empty() && req.from_account != *user {
-                return fail(code::INVALID_REQUEST, "From_Account is not the logged-in user");
+                return fail(code::INVALID_REQUEST, "From_Account is not the logged-in user").into();
             }
             user.clone()
         }
@@ -94,21 +94,21 @@ pub(crate) fn sendmsg(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
         }
     };
     if req.to_account.is_empty() {
-        return fail(code::MISSING_FIELD, "To_Account is missing");
+        return fail(code::MISSING_FIELD, "To_Account is missing").into();
     }
     if req.msg_body.is_empty() {
-        return fail(code::MSG_BODY_INVALID, "MsgBody is empty");
+        return fail(code::MSG_BODY_INVALID, "MsgBody is empty").into();
     }
     let body_json = serde_json::to_string(&req.msg_body).unwrap_or_default();
     if body_json.len() + req.cloud_custom_data.len() > MAX_MSG_BYTES {
-        return fail(code::MSG_TOO_LONG, format!("message larger than {MAX_MSG_BYTES} bytes"));
+        return fail(code::MSG_TOO_LONG, format!("message larger than {MAX_MSG_BYTES} bytes")).into();
     }
     let sender = match ensure_user(st, who, sdkappid, &from, C2C_ACCOUNT) {
         Ok(a) => a,
-        Err(e) => return e,
+        Err(e) => return e.into(),
     };
     if let Err(e) = ensure_user(st, who, sdkappid, &req.to_account, C2C_ACCOUNT) {
-        return e;
+        return e.into();
     }
     let control = req.send_msg_control.clone().unwrap_or_default();
     let has = |c: &str| control.iter().any(|x| x == c);
@@ -153,7 +153,7 @@ pub(crate) fn sendmsg(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
                 tracing::debug!(from = ?m.from, to = ?m.to, seq = m.msg_seq, "sendmsg resend, answering the original");
                 return sendmsg_reply(&m);
             }
-            Err(e) => return internal(e),
+            Err(e) => return internal(e).into(),
         }
     };
     let mut wire = to_wire(&stored);
@@ -241,13 +241,13 @@ pub(crate) fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     let cookie = match &body["Cookie"] {
         Value::Null => "",
         Value::String(c) => c.as_str(),
-        _ => return fail(code::REST_INVALID_JSON, "Cookie must be a string"),
+        _ => return fail(code::REST_INVALID_JSON, "Cookie must be a string").into(),
     };
     let cursor = match parse_cookie(cookie) {
         Some(c) => c,
         None => match st.store.stream_end(sdkappid, &me) {
             Ok(end) => Cursor { pos: 0, notices: 0, unread_upto: Some(end) },
-            Err(e) => return internal(e),
+            Err(e) => return internal(e).into(),
         },
     };
     let page = st.config.getmsg_page_size.clamp(1, 1000);
@@ -257,11 +257,11 @@ pub(crate) fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     };
     let mut entries = match fetched {
         Ok(e) => e,
-        Err(e) => return internal(e),
+        Err(e) => return internal(e).into(),
     };
     let mut notices = match st.store.notices_after(sdkappid, &me, cursor.notices, page + 1) {
         Ok(n) => n,
-        Err(e) => return internal(e),
+        Err(e) => return internal(e).into(),
     };
     let entries_more = entries.len() > page;
     let mut more = entries_more || notices.len() > page;
@@ -279,7 +279,7 @@ pub(crate) fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
             next = Cursor { pos: upto.max(next.pos), unread_upto: None, ..next };
             match st.store.stream_after(sdkappid, &me, next.pos, 1) {
                 Ok(after) => more |= !after.is_empty(),
-                Err(e) => return internal(e),
+                Err(e) => return internal(e).into(),
             }
         }
     }
@@ -287,7 +287,7 @@ pub(crate) fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     // point (a fresh device would list it again otherwise).
     let floors = match crate::conversations::c2c_history_floors(st, sdkappid, &me) {
         Ok(f) => f,
-        Err(e) => return e,
+        Err(e) => return e.into(),
     };
     if !floors.is_empty() {
         entries.retain(|(_, m)| {
@@ -314,7 +314,7 @@ pub(crate) fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
     let events = Value::Array(events);
     let convs = match st.store.conversations(sdkappid, &me) {
         Ok(c) => c,
-        Err(e) => return internal(e),
+        Err(e) => return internal(e).into(),
     };
     // Unread per peer: every conversation with unread messages, plus the peers of this page
     // (with their real count, possibly 0, so 2.x does not count already-read messages).
@@ -346,15 +346,17 @@ pub(crate) fn getmsg(st: &State, who: &Who, body: &Value) -> Value {
 pub(crate) fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     let req: cmd::GetRoamMsgReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
-        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid getroammsg body: {e}")),
+        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid getroammsg body: {e}")).into(),
     };
     if req.peer_account.is_empty() {
-        return fail(code::MISSING_FIELD, "Peer_Account is missing");
+        return fail(code::MISSING_FIELD, "Peer_Account is missing").into();
     }
     let newer = match req.get_direction {
         0 => false,
         1 => true,
-        d => return fail(code::INVALID_REQUEST, format!("GetDirection must be 0 (older) or 1 (newer), not {d}")),
+        d => {
+            return fail(code::INVALID_REQUEST, format!("GetDirection must be 0 (older) or 1 (newer), not {d}")).into()
+        }
     };
     let sdkappid = who.sdkappid();
     let me = who.acting(body, "From_Account");
@@ -364,7 +366,7 @@ pub(crate) fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     let keyed = match parts[..] {
         [seq, random, time] => match st.store.find_c2c(sdkappid, &me, &req.peer_account, seq, random, time) {
             Ok(found) => found.map(|m| (m.msg_time, m.id)),
-            Err(e) => return internal(e),
+            Err(e) => return internal(e).into(),
         },
         _ => None,
     };
@@ -384,7 +386,7 @@ pub(crate) fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
     };
     let mut rows = match rows {
         Ok(r) => r,
-        Err(e) => return internal(e),
+        Err(e) => return internal(e).into(),
     };
     // History the caller deleted (deleteConversation) is not returned; paging older ends there.
     let floor = crate::conversations::history_floor(st, sdkappid, &me, crate::conversations::C2C, &req.peer_account);
@@ -424,7 +426,7 @@ pub(crate) fn getroammsg(st: &State, who: &Who, body: &Value) -> Value {
 pub(crate) fn msgreaded(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
     let req: MsgReadedReq = match serde_json::from_value(body.clone()) {
         Ok(r) => r,
-        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid msgreaded body: {e}")),
+        Err(e) => return fail(code::REST_INVALID_JSON, format!("invalid msgreaded body: {e}")).into(),
     };
     let sdkappid = who.sdkappid();
     let me = who.acting(body, "From_Account");
@@ -437,7 +439,7 @@ pub(crate) fn msgreaded(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
         let up_to = if lasted_msg_time == 0 { now() } else { lasted_msg_time.min(now()) };
         let t = match st.store.mark_read(sdkappid, &me, &peer, up_to) {
             Ok(t) => t,
-            Err(e) => return internal(e),
+            Err(e) => return internal(e).into(),
         };
         if receipt == 1 {
             let push = json!({"EventArray":[{"Event": cmd::event::C2C_NOTIFY, "C2cNotifyMsgArray":[{"C2cReadedReceipt":{
@@ -466,7 +468,7 @@ pub(crate) fn get_peer_read_time(st: &State, who: &Who, body: &Value) -> Value {
     ok_with(json!({"ReadTime": list}))
 }
 
-fn user_id_field(body: &Value) -> Result<String, Value> {
+fn user_id_field(body: &Value) -> Result<String, ApiError> {
     match body["UserID"].as_str() {
         Some(u) if crate::validate::user_id_ok(u) => Ok(u.to_string()),
         Some(u) if !u.is_empty() => Err(fail(
@@ -478,7 +480,7 @@ fn user_id_field(body: &Value) -> Result<String, Value> {
 }
 
 /// An optional string field of `account_import` (`Nick`, `FaceUrl`): at most 500 bytes, else 70402.
-fn account_field<'a>(body: &'a Value, key: &str) -> Result<&'a str, Value> {
+fn account_field<'a>(body: &'a Value, key: &str) -> Result<&'a str, ApiError> {
     let max = crate::validate::MAX_ACCOUNT_FIELD_BYTES;
     match &body[key] {
         Value::Null => Ok(""),
@@ -491,19 +493,19 @@ fn account_field<'a>(body: &'a Value, key: &str) -> Result<&'a str, Value> {
 pub(crate) fn account_import(st: &State, who: &Who, body: &Value) -> Value {
     let user = match user_id_field(body) {
         Ok(u) => u,
-        Err(e) => return e,
+        Err(e) => return e.into(),
     };
     let nick = match account_field(body, "Nick") {
         Ok(v) => v,
-        Err(e) => return e,
+        Err(e) => return e.into(),
     };
     let face = match account_field(body, "FaceUrl") {
         Ok(v) => v,
-        Err(e) => return e,
+        Err(e) => return e.into(),
     };
     match st.store.import_account(who.sdkappid(), &user, nick, face, now()) {
         Ok(_) => ok(),
-        Err(e) => internal(e),
+        Err(e) => internal(e).into(),
     }
 }
 
@@ -511,11 +513,11 @@ pub(crate) fn account_import(st: &State, who: &Who, body: &Value) -> Value {
 pub(crate) fn kick(st: &Cx<'_>, who: &Who, body: &Value) -> Value {
     let user = match user_id_field(body) {
         Ok(u) => u,
-        Err(e) => return e,
+        Err(e) => return e.into(),
     };
     let sdkappid = who.sdkappid();
     if let Err(e) = st.store.revoke_user_tickets(sdkappid, &user) {
-        return internal(e);
+        return internal(e).into();
     }
     st.kick_user(sdkappid, &user, cmd::kick::REST_API, st.config.kick_close_delay_ms);
     ok()

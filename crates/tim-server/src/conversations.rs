@@ -17,7 +17,7 @@ use tim_proto::cmd;
 use tim_proto::code;
 
 use crate::api::cx::Cx;
-use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
+use crate::api::reply::{fail, internal, ok, ok_with, ApiError, Reply, Who};
 
 use crate::store::ConvState;
 use crate::{now, State};
@@ -104,7 +104,7 @@ fn push_mod(st: &Cx<'_>, who: &Who, user: &str, item: Value) {
 
 /// Whether `user` may have this conversation: the peer account exists, or `user` is a member of
 /// the group (of the topic's community). `Ok(false)` = unknown conversation.
-fn known(st: &State, sdkappid: u64, user: &str, kind: u8, peer: &str) -> Result<bool, Value> {
+fn known(st: &State, sdkappid: u64, user: &str, kind: u8, peer: &str) -> Result<bool, ApiError> {
     if kind == C2C {
         return Ok(st.store.account(sdkappid, peer).map_err(internal)?.is_some());
     }
@@ -118,7 +118,7 @@ fn unknown_conv(kind: u8, peer: &str) -> (i64, String) {
 }
 
 /// Every visible conversation of `user`, pinned first, then by order key (highest first).
-fn list(st: &State, sdkappid: u64, user: &str) -> Result<Vec<Conv>, Value> {
+fn list(st: &State, sdkappid: u64, user: &str) -> Result<Vec<Conv>, ApiError> {
     let mut states: HashMap<(u8, String), ConvState> = st
         .store
         .conv_states(sdkappid, user)
@@ -213,7 +213,7 @@ fn empty_c2c_item(peer: &str, nick: &str, image: &str) -> Value {
         "C2cPeerReadTime": 0, "C2cNick": nick, "C2cImage": image, "UnreadMsgCount": 0})
 }
 
-fn group_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<Value>, Value> {
+fn group_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<Value>, ApiError> {
     Ok(st
         .store
         .conv_groups(sdkappid, user)
@@ -367,7 +367,7 @@ pub fn history_floor(st: &State, sdkappid: u64, user: &str, kind: u8, peer: &str
 }
 
 /// Every C2C deletion point of `user`, by peer (for `getmsg`, which pages the whole stream).
-pub fn c2c_history_floors(st: &State, sdkappid: u64, user: &str) -> Result<HashMap<String, i64>, Value> {
+pub fn c2c_history_floors(st: &State, sdkappid: u64, user: &str) -> Result<HashMap<String, i64>, ApiError> {
     let states = st.store.conv_states(sdkappid, user).map_err(internal)?;
     Ok(states.into_iter().filter(|c| c.kind == C2C && c.del_point > 0).map(|c| (c.peer, c.del_point)).collect())
 }
@@ -461,7 +461,7 @@ pub(crate) fn mark_contact(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
                 _ => None,
             }
         };
-        let outcome = (|| -> Result<Result<ConvState, (i64, String)>, Value> {
+        let outcome = (|| -> Result<Result<ConvState, (i64, String)>, ApiError> {
             if !known(st, sdkappid, &user, kind, &peer)? {
                 return Ok(Err(unknown_conv(kind, &peer)));
             }
@@ -521,7 +521,7 @@ pub(crate) fn mark_contact(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     Ok(ok_with(json!({"ResultItem": results})))
 }
 
-fn check_name(name: &str) -> Result<(), Value> {
+fn check_name(name: &str) -> Result<(), ApiError> {
     if name.is_empty() || name.len() > MAX_CONV_GROUP_NAME {
         return Err(fail(
             code::CONV_GROUP_NAME_INVALID,
@@ -531,7 +531,7 @@ fn check_name(name: &str) -> Result<(), Value> {
     Ok(())
 }
 
-fn find_group(st: &State, sdkappid: u64, user: &str, name: &str) -> Result<u64, Value> {
+fn find_group(st: &State, sdkappid: u64, user: &str, name: &str) -> Result<u64, ApiError> {
     st.store
         .conv_groups(sdkappid, user)
         .map_err(internal)?
@@ -550,7 +550,7 @@ fn set_members(
     id: u64,
     targets: &[Option<(u8, String)>],
     add: bool,
-) -> Result<(Vec<Value>, Vec<Value>), Value> {
+) -> Result<(Vec<Value>, Vec<Value>), ApiError> {
     let mut results = Vec::new();
     let mut done = Vec::new();
     for t in targets {
@@ -731,7 +731,7 @@ pub(crate) fn read_all(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
     for it in body["GroupReadInfo"].as_array().cloned().unwrap_or_default() {
         let gid = it["GroupId"].as_str().unwrap_or("").to_string();
         let seq = it["MsgSeq"].as_u64().unwrap_or(u64::MAX);
-        let read = (|| -> Result<u64, Value> {
+        let read = (|| -> Result<u64, ApiError> {
             let g = crate::groups::load(st, sdkappid, &gid)?;
             crate::groups::require_member(st, who, &g, &user)?;
             crate::topics::set_read(st, &g, &user, seq.min(g.next_msg_seq.saturating_sub(1)))
@@ -741,7 +741,7 @@ pub(crate) fn read_all(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
                 results.push(json!({"GroupId": gid, "MsgSeq": r, "RetCode": 0}));
                 synced.push(json!({"GroupId": gid, "LastReadMsgSeq": r}));
             }
-            Err(e) => results.push(json!({"GroupId": gid, "MsgSeq": seq, "RetCode": e["ErrorCode"]})),
+            Err(e) => results.push(json!({"GroupId": gid, "MsgSeq": seq, "RetCode": e.code})),
         }
     }
     if c2c || !synced.is_empty() {

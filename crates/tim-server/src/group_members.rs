@@ -15,7 +15,7 @@ use tim_proto::cmd::event;
 use tim_proto::code;
 
 use crate::api::cx::Cx;
-use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
+use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, ApiError, Reply, Who, GROUP_ACCOUNT};
 use crate::groups::{
     accounts, deny, group_id_field, info_of, is_manager, load, membership, new_member, notice, push_members,
     require_member, str_field, tip,
@@ -44,7 +44,7 @@ const COUNTER_KEY_MAX: usize = 128;
 /// Longest mute, seconds (Tencent caps `ShutUpTime` at 2^32 − 1 seconds).
 const MUTE_MAX: u64 = u32::MAX as u64;
 
-fn param(info: impl Into<String>) -> Value {
+fn param(info: impl Into<String>) -> ApiError {
     fail(code::GROUP_INVALID_PARAMETERS, info)
 }
 
@@ -77,7 +77,7 @@ pub fn member_obj_filtered(m: &Member, keys: Option<&[String]>) -> Value {
 }
 
 /// Byte limits of the profile fields (10004), on create and modify.
-pub fn check_profile_lengths(body: &Value) -> Result<(), Value> {
+pub fn check_profile_lengths(body: &Value) -> Result<(), ApiError> {
     for (key, max) in [
         ("Name", NAME_MAX),
         ("Introduction", INTRODUCTION_MAX),
@@ -95,7 +95,7 @@ pub fn check_profile_lengths(body: &Value) -> Result<(), Value> {
 
 /// `MemberList` of `create_group`: at most 500, no members for AVChatRoom, `Role` only `Admin`
 /// (and only where the type has admins).
-pub fn check_initial_members(kind: &str, list: &[Value]) -> Result<(), Value> {
+pub fn check_initial_members(kind: &str, list: &[Value]) -> Result<(), ApiError> {
     if list.len() > INITIAL_MEMBERS_MAX {
         return Err(param(format!("MemberList holds more than {INITIAL_MEMBERS_MAX} members")));
     }
@@ -115,7 +115,7 @@ pub fn check_initial_members(kind: &str, list: &[Value]) -> Result<(), Value> {
 }
 
 /// `AppMemberDefinedData` given at creation, as stored JSON text.
-pub fn initial_custom_data(v: &Value) -> Result<String, Value> {
+pub fn initial_custom_data(v: &Value) -> Result<String, ApiError> {
     if v.is_null() {
         return Ok("[]".into());
     }
@@ -153,7 +153,7 @@ fn capacity(g: &Group) -> u64 {
 }
 
 /// Add members unless that makes the group exceed its limit (10014); returns the new members.
-pub fn add_within_limit(st: &State, g: &Group, members: &[Member]) -> Result<Vec<String>, Value> {
+pub fn add_within_limit(st: &State, g: &Group, members: &[Member]) -> Result<Vec<String>, ApiError> {
     match st.store.add_members_capped(g.sdkappid, &g.group_id, members, capacity(g)).map_err(internal)? {
         Some(added) => Ok(added),
         None => Err(fail(code::GROUP_FULL, format!("group {} is full", g.group_id))),
@@ -161,7 +161,7 @@ pub fn add_within_limit(st: &State, g: &Group, members: &[Member]) -> Result<Vec
 }
 
 /// Whether `user` is already in `[groups] max_joined_per_user` groups (AVChatRooms not counted).
-pub fn at_joined_limit(st: &State, sdkappid: u64, user: &str) -> Result<bool, Value> {
+pub fn at_joined_limit(st: &State, sdkappid: u64, user: &str) -> Result<bool, ApiError> {
     let max = st.config.groups.max_joined_per_user;
     if max == 0 {
         return Ok(false);
@@ -171,7 +171,7 @@ pub fn at_joined_limit(st: &State, sdkappid: u64, user: &str) -> Result<bool, Va
 }
 
 /// 10037 when `user` may join no more groups.
-pub fn check_joined_limit(st: &State, sdkappid: u64, user: &str) -> Result<(), Value> {
+pub fn check_joined_limit(st: &State, sdkappid: u64, user: &str) -> Result<(), ApiError> {
     if at_joined_limit(st, sdkappid, user)? {
         return Err(fail(code::GROUP_USER_LIMIT, format!("{user} is in as many groups as one user may join")));
     }
@@ -180,7 +180,7 @@ pub fn check_joined_limit(st: &State, sdkappid: u64, user: &str) -> Result<(), V
 
 /// May this member send to the group now? Muted members (10017), everyone but the owner and
 /// admins while the whole group is muted (10017), and the group's message rate (10006).
-pub fn check_may_send(st: &State, who: &Who, g: &Group, m: Option<&Member>) -> Result<(), Value> {
+pub fn check_may_send(st: &State, who: &Who, g: &Group, m: Option<&Member>) -> Result<(), ApiError> {
     if let Some(m) = m {
         if let Some(left) = mute_left(m) {
             return Err(fail(code::GROUP_MEMBER_MUTED, format!("{} is muted for another {left} s", m.user)));
@@ -201,7 +201,7 @@ pub fn check_may_send(st: &State, who: &Who, g: &Group, m: Option<&Member>) -> R
 // ---------------------------------------------------------------------------------------------
 
 /// The owner and admins of a group.
-fn approvers(st: &State, g: &Group) -> Result<Vec<String>, Value> {
+fn approvers(st: &State, g: &Group) -> Result<Vec<String>, ApiError> {
     Ok(st
         .store
         .members(g.sdkappid, &g.group_id)
@@ -415,7 +415,7 @@ impl Actor {
     }
 }
 
-fn merge_fields(current: &Value, update: &Value) -> Result<Value, Value> {
+fn merge_fields(current: &Value, update: &Value) -> Result<Value, ApiError> {
     let Some(items) = update.as_array() else {
         return Err(param("AppMemberDefinedData must be an array of {Key, Value}"));
     };
@@ -557,7 +557,7 @@ pub(crate) fn modify_group_member_info(st: &Cx<'_>, who: &Who, body: &Value) -> 
 
 /// Mute rules (§4.13.2, §5): not in Work; AVChatRoom: owner only; elsewhere the owner mutes
 /// anyone but the owner and admins mute ordinary members; nobody mutes themself.
-fn check_may_mute(g: &Group, actor: &Actor, target: &Member) -> Result<(), Value> {
+fn check_may_mute(g: &Group, actor: &Actor, target: &Member) -> Result<(), ApiError> {
     if g.kind == "Private" {
         return Err(deny("a Work group does not support muting"));
     }
@@ -574,7 +574,7 @@ fn check_may_mute(g: &Group, actor: &Actor, target: &Member) -> Result<(), Value
 }
 
 /// The tips and notices of a member change.
-fn announce(st: &Cx<'_>, who: &Who, g: &Group, actor: &Actor, target: &str, ch: &Change) -> Result<(), Value> {
+fn announce(st: &Cx<'_>, who: &Who, g: &Group, actor: &Actor, target: &str, ch: &Change) -> Result<(), ApiError> {
     let operator = if actor.app_admin && actor.role.is_empty() { g.owner.clone() } else { actor.user.clone() };
     if let Some(role) = &ch.role {
         let (op, report) = if role == "Admin" { (4, 9) } else { (5, 10) };
@@ -695,7 +695,7 @@ fn counter_seq() -> u64 {
 }
 
 /// Groups with counters: every type but communities (and topics).
-fn counters_group(st: &State, who: &Who, body: &Value) -> Result<Group, Value> {
+fn counters_group(st: &State, who: &Who, body: &Value) -> Result<Group, ApiError> {
     let sdkappid = who.sdkappid();
     let user = who.acting(body, "From_Account");
     let g = load(st, sdkappid, &group_id_field(body)?)?;

@@ -17,7 +17,7 @@ use tim_proto::code;
 use tim_proto::msg::MsgElem;
 
 use crate::api::cx::Cx;
-use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, Reply, Who, GROUP_ACCOUNT};
+use crate::api::reply::{ensure_user, fail, internal, ok, ok_with, ApiError, Reply, Who, GROUP_ACCOUNT};
 use crate::store::{Group, GroupInserted, GroupMsg, Member};
 use crate::{now, State};
 
@@ -49,7 +49,7 @@ pub(crate) fn str_field<'a>(body: &'a Value, key: &str) -> &'a str {
     body[key].as_str().unwrap_or("")
 }
 
-pub(crate) fn group_id_field(body: &Value) -> Result<String, Value> {
+pub(crate) fn group_id_field(body: &Value) -> Result<String, ApiError> {
     match body["GroupId"].as_str() {
         Some(g) if crate::validate::group_id_ok(g) => Ok(g.to_string()),
         _ => Err(fail(code::GROUP_INVALID_PARAMETERS, "GroupId must be 1 to 48 bytes of printable ASCII")),
@@ -57,7 +57,7 @@ pub(crate) fn group_id_field(body: &Value) -> Result<String, Value> {
 }
 
 /// The group, or 10010.
-pub(crate) fn load(st: &State, sdkappid: u64, group_id: &str) -> Result<Group, Value> {
+pub(crate) fn load(st: &State, sdkappid: u64, group_id: &str) -> Result<Group, ApiError> {
     match st.store.group(sdkappid, group_id) {
         Ok(Some(g)) => Ok(g),
         Ok(None) => Err(fail(code::GROUP_NOT_FOUND, format!("group {group_id} does not exist"))),
@@ -65,12 +65,12 @@ pub(crate) fn load(st: &State, sdkappid: u64, group_id: &str) -> Result<Group, V
     }
 }
 
-pub(crate) fn membership(st: &State, g: &Group, user: &str) -> Result<Option<Member>, Value> {
+pub(crate) fn membership(st: &State, g: &Group, user: &str) -> Result<Option<Member>, ApiError> {
     st.store.member(g.sdkappid, &g.group_id, user).map_err(internal)
 }
 
 /// The caller's membership, or 10007 (the admin passes as `None`).
-pub(crate) fn require_member(st: &State, who: &Who, g: &Group, user: &str) -> Result<Option<Member>, Value> {
+pub(crate) fn require_member(st: &State, who: &Who, g: &Group, user: &str) -> Result<Option<Member>, ApiError> {
     if who.is_admin() {
         return membership(st, g, user);
     }
@@ -84,7 +84,7 @@ pub(crate) fn is_manager(m: &Option<Member>) -> bool {
     m.as_ref().is_some_and(|m| m.role == "Owner" || m.role == "Admin")
 }
 
-pub(crate) fn deny(what: &str) -> Value {
+pub(crate) fn deny(what: &str) -> ApiError {
     fail(code::GROUP_PERMISSION_DENY, format!("no permission: {what}"))
 }
 
@@ -196,7 +196,7 @@ pub(crate) fn push_members(st: &Cx<'_>, sdkappid: u64, members: &[Member], excep
 }
 
 /// Store a tip (`Event 4`) with the next group sequence and push it to the current members.
-pub(crate) fn tip(st: &Cx<'_>, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), Value> {
+pub(crate) fn tip(st: &Cx<'_>, who: &Who, g: &Group, operator: &str, body: Value) -> Result<(), ApiError> {
     if crate::avchatroom::is_room(g) {
         return crate::avchatroom::tip(st, who, g, operator, body);
     }
@@ -657,7 +657,7 @@ pub(crate) fn modify_group_base_info(st: &Cx<'_>, who: &Who, body: &Value) -> Re
     crate::group_members::check_profile_lengths(body)?;
     let mut info = info_of(&g);
     let mut new_info = json!({});
-    let text = |key: &str, max: usize| -> Result<Option<String>, Value> {
+    let text = |key: &str, max: usize| -> Result<Option<String>, ApiError> {
         match &body[key] {
             Value::Null => Ok(None),
             Value::String(s) if s.len() <= max => Ok(Some(s.clone())),
@@ -938,7 +938,7 @@ pub(crate) fn batch_get_group_notify(st: &State, who: &Who, body: &Value) -> Rep
                 item
             }
             Err(e) => json!({"GroupId": req["GroupId"], "NextMsgTime": 0, "NotifyMsgList": [],
-                "ErrorCode": e["ErrorCode"], "ErrorInfo": e["ErrorInfo"]}),
+                "ErrorCode": e.code, "ErrorInfo": e.message}),
         });
     }
     Ok(ok_with(json!({"NotifyRspList": out})))
@@ -964,7 +964,7 @@ fn excluded_from_last(m: &GroupMsg) -> bool {
 
 /// Group conversation items for `recentcontact.page_get` (WIRE.md §4.6, `Type 2`): joined groups
 /// with a message; the last message skips those sent with `NoLastMsg` (of the latest 20).
-pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<GroupSession>, Value> {
+pub fn session_items(st: &State, sdkappid: u64, user: &str) -> Result<Vec<GroupSession>, ApiError> {
     let mut items = Vec::new();
     for (g, m) in st.store.joined_groups(sdkappid, user).map_err(internal)? {
         // Nothing from before the member joined where new members do not see it.

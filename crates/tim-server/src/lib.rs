@@ -20,6 +20,7 @@ pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod conversations;
+pub mod error;
 pub mod group_admin;
 pub mod group_members;
 pub mod groups;

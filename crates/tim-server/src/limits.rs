@@ -7,11 +7,10 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde_json::Value;
 use tim_proto::code;
 
 use crate::config::LimitsConfig;
-use tim_proto::cmd::Status;
+use crate::error::{fail, ApiError};
 
 /// One kind of limit: a `governor` keyed limiter (GCRA, equivalent to a token bucket of `burst`
 /// refilled at `per_sec`) per key (user, app, group or IP address), with a bounded key set.
@@ -88,23 +87,23 @@ impl Limits {
 }
 
 /// 60018: a user's WebSocket commands come too fast.
-pub fn user_limited() -> Value {
-    Status::fail(code::REQ_FREQ_LIMIT, "too many requests from this user, retry in a moment").body()
+pub fn user_limited() -> ApiError {
+    fail(code::REQ_FREQ_LIMIT, "too many requests from this user, retry in a moment")
 }
 
 /// 60007: an app's REST calls come too fast.
-pub fn rest_limited() -> Value {
-    Status::fail(code::REST_FREQ_LIMIT, "REST API call rate exceeded, retry in a moment").body()
+pub fn rest_limited() -> ApiError {
+    fail(code::REST_FREQ_LIMIT, "REST API call rate exceeded, retry in a moment")
 }
 
 /// 70050: too many logins from one address.
-pub fn login_limited() -> Value {
-    Status::fail(code::ACCOUNT_FREQ_LIMIT, "too many logins from this address, retry in a minute").body()
+pub fn login_limited() -> ApiError {
+    fail(code::ACCOUNT_FREQ_LIMIT, "too many logins from this address, retry in a minute")
 }
 
 /// 70398: the user has created too many accounts by naming unknown identifiers.
-pub fn auto_import_limited() -> Value {
-    Status::fail(code::ACCOUNT_COUNT_LIMIT, "too many new accounts created by this user, import them first").body()
+pub fn auto_import_limited() -> ApiError {
+    fail(code::ACCOUNT_COUNT_LIMIT, "too many new accounts created by this user, import them first")
 }
 
 #[cfg(test)]

@@ -18,10 +18,10 @@ const MAX_ACCOUNTS: usize = 500;
 pub(crate) fn query_online_status(st: &State, who: &Who, body: &Value) -> Value {
     let sdkappid = &who.sdkappid();
     let Some(list) = body["To_Account"].as_array() else {
-        return fail(code::MISSING_FIELD, "To_Account must be an array of UserIDs");
+        return fail(code::MISSING_FIELD, "To_Account must be an array of UserIDs").into();
     };
     if list.len() > MAX_ACCOUNTS {
-        return fail(code::REST_INVALID_JSON, format!("at most {MAX_ACCOUNTS} UserIDs per request"));
+        return fail(code::REST_INVALID_JSON, format!("at most {MAX_ACCOUNTS} UserIDs per request")).into();
     }
     let detail = body["IsNeedDetail"].as_u64() == Some(1);
     let inst = body["IsReturnInstid"].as_u64() == Some(1);

@@ -16,7 +16,7 @@ use tim_proto::profile::{self, Kind, ADMIN_FORBID_TYPE, CUSTOM_PREFIX, IMAGE, MA
 use tim_proto::{cmd, code};
 
 use crate::api::cx::Cx;
-use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
+use crate::api::reply::{fail, internal, ok, ok_with, ApiError, Reply, Who};
 
 use crate::store::{FieldAdded, Profile, ProfileUpdate};
 use crate::{now, State};
@@ -32,7 +32,7 @@ pub const NOT_FOUND: &str = "@TLS#NOT_FOUND";
 const STRING: &str = "String";
 const INTEGER: &str = "Integer";
 
-fn bad(info: impl Into<String>) -> Value {
+fn bad(info: impl Into<String>) -> ApiError {
     fail(code::PROFILE_INVALID_PARAMETERS, info)
 }
 
@@ -60,7 +60,7 @@ fn profile_items(p: &Profile, only: Option<&[String]>) -> Vec<Value> {
 }
 
 /// The profiles of `ids` (at most [`MAX_USERS`]) by user.
-fn load(st: &State, sdkappid: u64, ids: &[String]) -> Result<HashMap<String, Profile>, Value> {
+fn load(st: &State, sdkappid: u64, ids: &[String]) -> Result<HashMap<String, Profile>, ApiError> {
     if ids.len() > MAX_USERS {
         return Err(bad(format!("at most {MAX_USERS} accounts per request, got {}", ids.len())));
     }
@@ -90,7 +90,7 @@ pub(crate) fn portrait_get_all(st: &State, who: &Who, body: &Value) -> Reply {
     Ok(ok_with(json!({"UserProfileItem": list})))
 }
 
-fn strings(v: &Value, what: &str) -> Result<Vec<String>, Value> {
+fn strings(v: &Value, what: &str) -> Result<Vec<String>, ApiError> {
     let list = v.as_array().ok_or_else(|| bad(format!("{what} must be a list of strings")))?;
     list.iter()
         .map(|x| x.as_str().map(str::to_string).ok_or_else(|| bad(format!("{what} must be a list of strings"))))
@@ -129,7 +129,7 @@ fn is_app_admin(st: &State, who: &Who) -> bool {
 }
 
 /// Check one item of a write against its field's rules; the value to store.
-fn check_standard(f: &profile::Field, v: &Value) -> Result<Value, Value> {
+fn check_standard(f: &profile::Field, v: &Value) -> Result<Value, ApiError> {
     let tag = f.tag;
     match f.kind {
         Kind::Text(max) => {
@@ -164,7 +164,7 @@ fn check_standard(f: &profile::Field, v: &Value) -> Result<Value, Value> {
 }
 
 /// Check a custom field's value against its registered type; the value to store.
-fn check_custom(tag: &str, kind: &str, v: &Value) -> Result<Value, Value> {
+fn check_custom(tag: &str, kind: &str, v: &Value) -> Result<Value, ApiError> {
     if kind == INTEGER {
         // tim-js-sdk 2.x sends every custom value as a string: decimal digits count as a number.
         let n = match v {

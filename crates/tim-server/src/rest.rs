@@ -13,6 +13,7 @@ use tim_proto::code;
 use tim_proto::usersig::{self, SigError};
 
 use crate::api::{self, fail, Cx, Who};
+use crate::error::ApiError;
 use crate::hub::Pushes;
 use crate::{now, State};
 
@@ -28,17 +29,17 @@ pub async fn v4(
     let servcmd = format!("{service}.{command}");
     let who = match authenticate(&st, &q) {
         Ok(w) => w,
-        Err(e) => return Json(e),
+        Err(e) => return Json(e.into()),
     };
     if let Who::Admin { sdkappid, .. } = &who {
         if !st.limits.rest.allow(sdkappid.to_string()) {
             tracing::debug!(sdkappid, servcmd = ?servcmd, "REST call rate exceeded");
-            return Json(crate::limits::rest_limited());
+            return Json(crate::limits::rest_limited().into());
         }
     }
     let body = match parse_body(&body) {
         Ok(b) => b,
-        Err(e) => return Json(e),
+        Err(e) => return Json(e.into()),
     };
     tracing::debug!(servcmd = ?servcmd, "REST call");
     // Pushes go out as they are made: the caller is not a socket that waits for a reply first.
@@ -47,13 +48,13 @@ pub async fn v4(
         api::dispatch(&Cx::new(&st, &out, origin.as_deref()), &who, &servcmd, &body)
     })
     .await
-    .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}"))));
+    .unwrap_or_else(|e| Some(fail(code::INTERNAL_ERROR, format!("internal error: {e}")).into()));
     Json(reply.unwrap_or_else(api::ok))
 }
 
 /// The command body of a REST request: its JSON object, `{}` for an empty (all-whitespace) body,
 /// or the `REST_INVALID_JSON` (90001) reply for anything else (not JSON, not an object).
-pub fn parse_body(body: &[u8]) -> Result<Value, Value> {
+pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Ok(json!({}));
     }
@@ -63,7 +64,7 @@ pub fn parse_body(body: &[u8]) -> Result<Value, Value> {
     }
 }
 
-fn authenticate(st: &State, q: &HashMap<String, String>) -> Result<Who, Value> {
+fn authenticate(st: &State, q: &HashMap<String, String>) -> Result<Who, ApiError> {
     let sdkappid: u64 = q
         .get("sdkappid")
         .and_then(|v| v.parse().ok())

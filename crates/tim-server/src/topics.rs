@@ -21,7 +21,7 @@ use tim_proto::cmd::{self, event};
 use tim_proto::code;
 
 use crate::api::cx::Cx;
-use crate::api::reply::{fail, internal, ok, ok_with, Reply, Who};
+use crate::api::reply::{fail, internal, ok, ok_with, ApiError, Reply, Who};
 use crate::groups::{self};
 use crate::store::{Group, GroupMsg, Member};
 use crate::{now, State};
@@ -98,7 +98,7 @@ pub fn member_group(g: &Group) -> &str {
 
 /// The topic a message command addresses (`TopicId` in the body, in the community `g`), or
 /// `g` itself without `TopicId`.
-pub fn target(st: &State, g: Group, body: &Value) -> Result<Group, Value> {
+pub fn target(st: &State, g: Group, body: &Value) -> Result<Group, ApiError> {
     let Some(topic_id) = body["TopicId"].as_str().filter(|t| !t.is_empty()) else {
         return Ok(g);
     };
@@ -112,7 +112,7 @@ pub fn target(st: &State, g: Group, body: &Value) -> Result<Group, Value> {
 }
 
 /// Raise `user`'s read sequence in `g` (a group or a topic); returns the new value.
-pub fn set_read(st: &State, g: &Group, user: &str, seq: u64) -> Result<u64, Value> {
+pub fn set_read(st: &State, g: &Group, user: &str, seq: u64) -> Result<u64, ApiError> {
     if is_topic(g) {
         st.store.set_topic_read(g.sdkappid, &g.group_id, user, seq).map_err(internal)
     } else {
@@ -153,10 +153,13 @@ pub fn patch_wire(g: &Group, v: &mut Value) {
 /// topic) is refused with 10004.
 pub(crate) fn refuse_topic_id(servcmd: &str, body: &Value) -> Option<Value> {
     if servcmd.starts_with("group_open_http_svc.") && body["GroupId"].as_str().is_some_and(|g| g.contains(TOPIC_MARK)) {
-        return Some(fail(
-            code::GROUP_INVALID_PARAMETERS,
-            "address a topic with GroupId = its community and TopicId = the topic",
-        ));
+        return Some(
+            fail(
+                code::GROUP_INVALID_PARAMETERS,
+                "address a topic with GroupId = its community and TopicId = the topic",
+            )
+            .into(),
+        );
     }
     None
 }
@@ -175,7 +178,7 @@ pub(crate) fn joined_communities(st: &State, who: &Who, body: &Value) -> Reply {
 
 /// The topic-enabled community of a topic command, and the caller's membership (`None` for the
 /// REST admin). Non-members get 10007.
-fn community(st: &State, who: &Who, body: &Value) -> Result<(Group, String, Option<Member>), Value> {
+fn community(st: &State, who: &Who, body: &Value) -> Result<(Group, String, Option<Member>), ApiError> {
     let g = groups::load(st, who.sdkappid(), &groups::group_id_field(body)?)?;
     if !supports_topic(&g) {
         return Err(fail(code::GROUP_INVALID_PARAMETERS, format!("{} is not a topic-enabled community", g.group_id)));
@@ -198,7 +201,7 @@ fn topic_ids(list: &Value) -> Vec<String> {
     out
 }
 
-fn require_manager(who: &Who, m: &Option<Member>) -> Result<(), Value> {
+fn require_manager(who: &Who, m: &Option<Member>) -> Result<(), ApiError> {
     let manager = m.as_ref().is_some_and(|m| m.role == "Owner" || m.role == "Admin");
     if who.is_admin() || manager {
         Ok(())
@@ -207,7 +210,7 @@ fn require_manager(who: &Who, m: &Option<Member>) -> Result<(), Value> {
     }
 }
 
-fn text(body: &Value, key: &str, max: usize) -> Result<Option<String>, Value> {
+fn text(body: &Value, key: &str, max: usize) -> Result<Option<String>, ApiError> {
     match &body[key] {
         Value::Null => Ok(None),
         Value::String(s) if s.len() <= max => Ok(Some(s.clone())),
@@ -375,7 +378,7 @@ pub(crate) fn modify_topic(st: &Cx<'_>, who: &Who, body: &Value) -> Reply {
 /// A topic's last message or tip as `get_topic` gives it (`LastMsg`): the item as it travels,
 /// plus `LastMsgSeq` and a top-level `From_AccountNick` (tim-js-sdk's reply key map reads the
 /// sequence and nick from those); `None` for an empty topic.
-fn last_msg(st: &State, t: &Group) -> Result<Option<Value>, Value> {
+fn last_msg(st: &State, t: &Group) -> Result<Option<Value>, ApiError> {
     let Some(last) = st.store.group_msgs(t.sdkappid, &t.group_id, u64::MAX, 1).map_err(internal)?.pop() else {
         return Ok(None);
     };
@@ -386,7 +389,7 @@ fn last_msg(st: &State, t: &Group) -> Result<Option<Value>, Value> {
 }
 
 /// Until when `user` is muted in topic `t` (0 when not muted now).
-fn mute_until(st: &State, t: &Group, user: &str) -> Result<u64, Value> {
+fn mute_until(st: &State, t: &Group, user: &str) -> Result<u64, ApiError> {
     let until = st.store.topic_mute(t.sdkappid, &t.group_id, user).map_err(internal)?;
     Ok(if until > now() { until } else { 0 })
 }
@@ -395,7 +398,7 @@ fn mute_until(st: &State, t: &Group, user: &str) -> Result<u64, Value> {
 /// (10017), or everyone but the owner and admins while the topic is muted (10017). The
 /// community's own mutes were checked before. Nothing for a group that is not a topic or for the
 /// REST admin.
-pub fn check_may_send(st: &State, who: &Who, t: &Group, m: Option<&Member>) -> Result<(), Value> {
+pub fn check_may_send(st: &State, who: &Who, t: &Group, m: Option<&Member>) -> Result<(), ApiError> {
     let Some(m) = m.filter(|_| is_topic(t)) else { return Ok(()) };
     let until = mute_until(st, t, &m.user)?;
     if until > 0 {
@@ -473,7 +476,7 @@ pub fn at_tips(st: &Cx<'_>, t: &Group, m: &GroupMsg, members: &[Member], list: &
 
 /// After `msg_read_report` on topic `t` (only then: sending does not clear @-tips, as in
 /// tim-js-sdk): forget `user`'s kept @-tips of the topic up to sequence `read`.
-pub fn forget_at_tips(st: &State, t: &Group, user: &str, read: u64) -> Result<(), Value> {
+pub fn forget_at_tips(st: &State, t: &Group, user: &str, read: u64) -> Result<(), ApiError> {
     if !is_topic(t) {
         return Ok(());
     }
@@ -500,7 +503,7 @@ pub fn forget_at_tips(st: &State, t: &Group, user: &str, read: u64) -> Result<()
     Ok(())
 }
 
-fn topic_obj(st: &State, t: &Group, user: &str) -> Result<Value, Value> {
+fn topic_obj(st: &State, t: &Group, user: &str) -> Result<Value, ApiError> {
     let info = topic_info(t);
     let read = st.store.topic_read(t.sdkappid, &t.group_id, user).map_err(internal)?;
     let mut item = json!({

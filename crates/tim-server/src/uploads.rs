@@ -470,20 +470,20 @@ pub fn pre_sig(st: &State, who: &Who, body: &Value, origin: Option<&str>) -> Val
         Who::User { sdkappid, .. } | Who::Admin { sdkappid, .. } => *sdkappid,
     };
     let Some(app) = st.app(sdkappid) else {
-        return fail(code::INVALID_REQUEST, format!("SDKAppID {sdkappid} is not served"));
+        return fail(code::INVALID_REQUEST, format!("SDKAppID {sdkappid} is not served")).into();
     };
     let Some(kind) = body["file_type"].as_u64().and_then(kind) else {
-        return fail(code::INVALID_REQUEST, "file_type must be 1 (image), 2 (video), 3 (audio) or 255 (file)");
+        return fail(code::INVALID_REQUEST, "file_type must be 1 (image), 2 (video), 3 (audio) or 255 (file)").into();
     };
     let Some(base) = origin.map(|o| o.trim_end_matches('/')).filter(|o| !o.is_empty()) else {
-        return fail(code::INVALID_REQUEST, "the server does not know its URL: set uploads.public_url");
+        return fail(code::INVALID_REQUEST, "the server does not know its URL: set uploads.public_url").into();
     };
     let name = safe_name(body["file_name"].as_str().unwrap_or(""));
     let max_ttl = st.config.uploads.url_ttl_secs.max(1);
     let ttl = body["Duration"].as_u64().filter(|d| *d > 0).unwrap_or(max_ttl).min(max_ttl);
     let key = match BlobKey::parse(&format!("{sdkappid}/{kind}/{:032x}/{name}", rand::random::<u128>())) {
         Ok(k) => k,
-        Err(e) => return fail(code::INTERNAL_ERROR, e.to_string()),
+        Err(e) => return fail(code::INTERNAL_ERROR, e.to_string()).into(),
     };
     let expires = now().saturating_add(ttl);
     let token = upload_token(&app.secret_key, sdkappid, &key, expires);

@@ -17,6 +17,7 @@ use tim_proto::{cmd, code, Frame, Head};
 
 use crate::api::{self, fail, ok, ok_with, Cx, Who};
 use crate::config::MultiInstance;
+use crate::error::{internal, ApiError};
 use crate::hub::{Out, Pushes, SessionRef, SharedFrame};
 use crate::outbox::{outbox, OutRx, OutTx, Overflow, SLOW_CONSUMER_CLOSE, SLOW_CONSUMER_REASON};
 use crate::store::Ticket;
@@ -342,7 +343,7 @@ async fn command(
                     return (c, Err(None));
                 };
                 tracing::debug!(conn_id, servcmd = ?servcmd, seq, error = ?why, "malformed frame answered");
-                let body = api::fail(code::PKG_PARSE_FAILED, format!("invalid request frame: {why}"));
+                let body = api::fail(code::PKG_PARSE_FAILED, format!("invalid request frame: {why}")).into();
                 return (c, Ok((Head::reply(servcmd, seq), Some(body), Pushes::held())));
             }
         };
@@ -399,7 +400,7 @@ async fn command(
     }
 }
 
-fn sig_fail(info: impl Into<String>) -> Value {
+fn sig_fail(info: impl Into<String>) -> ApiError {
     fail(code::ACCOUNT_USERSIG_EXPIRED, info)
 }
 
@@ -418,7 +419,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame, out: &Pushes) -> Option<Value> {
         match f.head.a2.as_deref().filter(|a| !a.is_empty()) {
             Some(a2) => {
                 if let Err(e) = bind_a2(st, c, a2, out) {
-                    return Some(e);
+                    return Some(e.into());
                 }
             }
             None if servcmd == cmd::WSLOGOUT => return Some(ok()),
@@ -427,7 +428,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame, out: &Pushes) -> Option<Value> {
             None => {
                 return Some(match usersig_user(st, c, &f.head) {
                     Ok(who) => api::dispatch(&Cx::new(st, out, c.origin.as_deref()), &who, servcmd, &f.body)?,
-                    Err(e) => e,
+                    Err(e) => e.into(),
                 })
             }
         }
@@ -441,7 +442,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame, out: &Pushes) -> Option<Value> {
                 ok()
             }
             _ => {
-                let mut v = fail(code::HELLO_ANSWER_KICKED_OUT, "this instance was kicked out");
+                let mut v: Value = fail(code::HELLO_ANSWER_KICKED_OUT, "this instance was kicked out").into();
                 v["KickType"] = json!(kicked);
                 v
             }
@@ -450,7 +451,7 @@ fn handle(st: &State, c: &mut Conn, f: &Frame, out: &Pushes) -> Option<Value> {
     if now() >= login.expires {
         st.hub.unregister(login.sdkappid, &login.user, c.id);
         c.login = None;
-        return Some(sig_fail("userSig expired"));
+        return Some(sig_fail("userSig expired").into());
     }
     match servcmd {
         cmd::WSHELLO => return Some(ok()),
@@ -466,14 +467,14 @@ fn handle(st: &State, c: &mut Conn, f: &Frame, out: &Pushes) -> Option<Value> {
     }
     if !st.limits.user_cmds.allow(format!("{}:{}", login.sdkappid, login.user)) {
         tracing::debug!(conn_id = c.id, user = ?login.user, servcmd, "user command rate exceeded");
-        return Some(crate::limits::user_limited());
+        return Some(crate::limits::user_limited().into());
     }
     let who = Who::User { sdkappid: login.sdkappid, user: login.user, conn_id: c.id };
     api::dispatch(&Cx::new(st, out, c.origin.as_deref()), &who, servcmd, &f.body)
 }
 
 /// The user of a frame that carries a valid identifier + usersig.
-fn usersig_user(st: &State, c: &Conn, head: &Head) -> Result<Who, Value> {
+fn usersig_user(st: &State, c: &Conn, head: &Head) -> Result<Who, ApiError> {
     let identifier = head.identifier.as_deref().unwrap_or("");
     let usersig = head.usersig.as_deref().unwrap_or("");
     if identifier.is_empty() || usersig.is_empty() {
@@ -496,40 +497,40 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head, out: &Pushes) -> Value {
         return match head.a2.as_deref().filter(|a| !a.is_empty()) {
             Some(a2) => match bind_a2(st, c, a2, out) {
                 Ok(t) => login_reply(st, &t),
-                Err(e) => e,
+                Err(e) => e.into(),
             },
-            None => sig_fail("wslogin needs identifier and usersig, or a2"),
+            None => sig_fail("wslogin needs identifier and usersig, or a2").into(),
         };
     }
     if !st.limits.login_ip.allow(c.peer_ip.to_string()) {
         tracing::info!(ip = %c.peer_ip, "login rate from this address exceeded");
-        return crate::limits::login_limited();
+        return crate::limits::login_limited().into();
     }
     if let Some(why) = crate::validate::user_id_problem(identifier) {
-        return fail(code::ACCOUNT_INVALID_PARAMETERS, why);
+        return fail(code::ACCOUNT_INVALID_PARAMETERS, why).into();
     }
     let Some(sdkappid) = head.sdkappid.or(c.url_sdkappid) else {
-        return sig_fail("no sdkappid");
+        return sig_fail("no sdkappid").into();
     };
     let Some(app) = st.app(sdkappid) else {
-        return sig_fail(format!("SDKAppID {sdkappid} is not served by this server"));
+        return sig_fail(format!("SDKAppID {sdkappid} is not served by this server")).into();
     };
     let t = now();
     let info = match tim_proto::usersig::verify(usersig, sdkappid, &app.secret_key, identifier, t) {
         Ok(i) => i,
         Err(e) => {
             tracing::info!(sdkappid, user = ?identifier, error = %e, "login refused");
-            return sig_fail(e.to_string());
+            return sig_fail(e.to_string()).into();
         }
     };
     let account = match st.store.account(sdkappid, identifier) {
         Ok(Some(a)) => a,
         Ok(None) if st.config.auto_import_accounts => match st.store.ensure_account(sdkappid, identifier, t) {
             Ok(a) => a,
-            Err(e) => return internal(e),
+            Err(e) => return internal(e).into(),
         },
-        Ok(None) => return fail(code::ACCOUNT_NOT_FOUND, format!("account {identifier} is not imported")),
-        Err(e) => return internal(e),
+        Ok(None) => return fail(code::ACCOUNT_NOT_FOUND, format!("account {identifier} is not imported")).into(),
+        Err(e) => return internal(e).into(),
     };
     let ticket = Ticket {
         a2: format!("{:032x}{:032x}", rand::random::<u128>(), rand::random::<u128>()),
@@ -541,16 +542,11 @@ fn wslogin(st: &State, c: &mut Conn, head: &Head, out: &Pushes) -> Value {
         revoked: false,
     };
     if let Err(e) = st.store.put_ticket(&ticket) {
-        return internal(e);
+        return internal(e).into();
     }
     bind(st, c, &ticket, out);
     tracing::info!(sdkappid, user = ?ticket.user_id, instance = ?c.instance_id, "login");
     login_reply(st, &ticket)
-}
-
-fn internal(e: impl std::fmt::Display) -> Value {
-    tracing::error!(error = %e, "storage error");
-    fail(code::INTERNAL_ERROR, "internal server error")
 }
 
 fn login_reply(st: &State, t: &Ticket) -> Value {
@@ -564,7 +560,7 @@ fn login_reply(st: &State, t: &Ticket) -> Value {
 }
 
 /// Log the socket in with an A2 key from an earlier login.
-fn bind_a2(st: &State, c: &mut Conn, a2: &str, out: &Pushes) -> Result<Ticket, Value> {
+fn bind_a2(st: &State, c: &mut Conn, a2: &str, out: &Pushes) -> Result<Ticket, ApiError> {
     let t = match st.store.ticket(a2) {
         Ok(Some(t)) => t,
         Ok(None) => return Err(sig_fail("unknown A2 key, log in again")),

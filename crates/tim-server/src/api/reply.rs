@@ -1,5 +1,6 @@
 //! What every command handler shares: who is calling, and the reply bodies — success, a
-//! documented failure, and an internal error that is logged and hidden. One copy of each.
+//! documented failure ([`ApiError`]), and an internal error that is logged and hidden. One copy
+//! of each.
 
 use serde_json::Value;
 use tim_proto::cmd::Status;
@@ -59,13 +60,10 @@ impl Who {
     }
 }
 
-/// A handler's answer: the reply body, or a failure body (both are replies on the wire).
-pub type Reply = Result<Value, Value>;
+/// A handler's answer: the reply body, or the failure to answer with.
+pub type Reply = Result<Value, ApiError>;
 
-/// A `FAIL` reply body.
-pub fn fail(code: i64, info: impl Into<String>) -> Value {
-    Status::fail(code, info).body()
-}
+pub use crate::error::{fail, internal, ApiError};
 
 /// A bare `OK` reply body.
 pub fn ok() -> Value {
@@ -79,12 +77,6 @@ pub fn ok_with(extra: Value) -> Value {
         o.extend(e);
     }
     v
-}
-
-/// A storage (or other internal) error: logged, and answered as 70500 without its details.
-pub fn internal(e: impl std::fmt::Display) -> Value {
-    tracing::error!(error = %e, "storage error");
-    fail(code::INTERNAL_ERROR, "internal server error")
 }
 
 /// The error codes of a missing or ill-formed account, which differ by service.
@@ -111,7 +103,7 @@ pub fn ensure_user(
     sdkappid: u64,
     user: &str,
     codes: AccountCodes,
-) -> Result<crate::store::Account, Value> {
+) -> Result<crate::store::Account, ApiError> {
     if let Some(why) = crate::validate::user_id_problem(user) {
         return Err(fail(codes.invalid, why));
     }
@@ -128,7 +120,7 @@ pub fn ensure_user(
 
 /// Whether the caller may create one more account by naming an unknown identifier: users
 /// within `limits.auto_import_per_user_*` (else 70398), the app admin always.
-pub fn auto_import_allowed(st: &State, who: &Who) -> Result<(), Value> {
+pub fn auto_import_allowed(st: &State, who: &Who) -> Result<(), ApiError> {
     match who {
         Who::User { sdkappid, user, .. } if !st.limits.auto_import.allow(format!("{sdkappid}:{user}")) => {
             tracing::info!(sdkappid, user = ?user, "auto-import limit reached");

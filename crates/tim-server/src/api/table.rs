@@ -57,7 +57,7 @@ impl IntoReply for Value {
 }
 impl IntoReply for Reply {
     fn into_reply(self) -> Option<Value> {
-        Some(self.unwrap_or_else(|e| e))
+        Some(self.unwrap_or_else(Value::from))
     }
 }
 impl IntoReply for Option<Value> {
@@ -220,7 +220,7 @@ pub fn dispatch(cx: &Cx<'_>, who: &Who, servcmd: &str, body: &Value) -> Option<V
     let servcmd = &*topics::alias(servcmd);
     let row = table().get(servcmd).copied();
     if let Some(row) = row.filter(|r| r.auth == Auth::Admin && !who.is_admin()) {
-        return Some(fail(code::REST_ADMIN_REQUIRED, format!("{} needs the app admin", row.servcmd)));
+        return Some(fail(code::REST_ADMIN_REQUIRED, format!("{} needs the app admin", row.servcmd)).into());
     }
     if row.is_none_or(|r| !r.topic_ids) {
         if let Some(refused) = topics::refuse_topic_id(servcmd, body) {
@@ -229,7 +229,7 @@ pub fn dispatch(cx: &Cx<'_>, who: &Who, servcmd: &str, body: &Value) -> Option<V
     }
     match row {
         Some(row) => (row.run)(cx, who, body),
-        None => Some(fail(code::REST_UNKNOWN_COMMAND, format!("command not served: {servcmd}"))),
+        None => Some(fail(code::REST_UNKNOWN_COMMAND, format!("command not served: {servcmd}")).into()),
     }
 }
 

@@ -353,7 +353,7 @@ proptest! {
         let text = format!("{space}{value}{space}");
         match parse_body(text.as_bytes()) {
             Ok(v) => { prop_assert!(value.is_object()); prop_assert_eq!(v.to_string(), value.to_string()); }
-            Err(e) => { prop_assert!(!value.is_object()); prop_assert_eq!(&e["ErrorCode"], code::REST_INVALID_JSON); }
+            Err(e) => { prop_assert!(!value.is_object()); prop_assert_eq!(e.code, code::REST_INVALID_JSON); }
         }
         // A cut object is never accepted (but an empty or all-space cut is `{}`).
         let cut_at = cut.index(text.len());
@@ -365,8 +365,9 @@ proptest! {
         match parse_body(&bytes) {
             Ok(v) => prop_assert!(v.is_object()),
             Err(e) => {
-                prop_assert_eq!(&e["ActionStatus"], "FAIL");
-                prop_assert_eq!(&e["ErrorCode"], code::REST_INVALID_JSON);
+                let body = e.body();
+                prop_assert_eq!(&body["ActionStatus"], "FAIL");
+                prop_assert_eq!(&body["ErrorCode"], code::REST_INVALID_JSON);
             }
         }
     }
