@@ -78,6 +78,39 @@ pub fn ensure_database_blocking(config: &Config) {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(ensure_database(config));
 }
 
+/// A storage backend, for the store conformance suite (`store.rs`), which runs on both in the
+/// same `cargo test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite in a temporary data dir (always).
+    Sqlite,
+    /// A fresh PostgreSQL database (when `TIM_TEST_POSTGRES_URL` is set).
+    Postgres,
+}
+
+/// [`config`] on `backend`, its PostgreSQL database created; `None`, with a printed notice,
+/// for PostgreSQL when `TIM_TEST_POSTGRES_URL` is not set.
+pub fn config_on(backend: Backend) -> Option<Config> {
+    let mut c = config();
+    match backend {
+        Backend::Sqlite => {
+            c.storage = Storage::Sqlite;
+            c.postgres_url = None;
+        }
+        Backend::Postgres => {
+            let Some(url) = pg_admin_url() else {
+                println!("SKIPPED on PostgreSQL: TIM_TEST_POSTGRES_URL is not set (scripts/test.sh sets it)");
+                return None;
+            };
+            c.storage = Storage::Postgres;
+            c.postgres_url = Some(with_dbname(&url, &format!("tim_test_{:016x}", rand::random::<u64>())));
+            c.postgres_pool_size = 4;
+        }
+    }
+    ensure_database_blocking(&c);
+    Some(c)
+}
+
 pub fn config() -> Config {
     Config {
         listen: "127.0.0.1:0".into(),

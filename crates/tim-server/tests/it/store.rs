@@ -1,10 +1,12 @@
-//! The `Store` trait against the backend of this run (SQLite, or PostgreSQL when
-//! `TIM_TEST_POSTGRES_URL` is set): accounts, dedup, streams, conversations, read times,
+//! The store conformance suite: the `Store` trait's contract, each test run on both backends in
+//! the same `cargo test` — SQLite always, PostgreSQL when `TIM_TEST_POSTGRES_URL` is set (else
+//! its half prints a notice and passes): accounts, dedup, streams, conversations, read times,
 //! tickets, migrations on reopen, and concurrent start-up of several instances.
 
-use crate::common::*;
 use std::sync::Arc;
-use tim_server::store::{self, Fanout, Inserted, StoredMsg, Ticket, TINY_ID_BASE};
+use tim_server::store::{
+    self, Fanout, Group, GroupInserted, GroupMsg, Inserted, Member, StoredMsg, Ticket, TINY_ID_BASE,
+};
 use tim_server::{App, Config, Store};
 
 const ALL: Fanout = Fanout { sync_sender: true, count_unread: true, update_last: true };
@@ -26,16 +28,41 @@ fn msg(from: &str, to: &str, seq: u64, time: u64) -> StoredMsg {
     }
 }
 
-fn open() -> (Config, Arc<dyn Store>) {
-    let cfg = config();
-    ensure_database_blocking(&cfg);
+fn open(cfg: Config) -> (Config, Arc<dyn Store>) {
     let s = store::open(&cfg).unwrap();
     (cfg, s)
 }
 
-#[test]
-fn accounts_get_unique_tiny_ids() {
-    let (_, s) = open();
+/// `conformance!(name)` for `fn name(cfg: Config)`: the tests `name::sqlite` and
+/// `name::postgres`.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::common::{config_on, Backend};
+            #[test]
+            fn sqlite() {
+                super::$name(config_on(Backend::Sqlite).expect("SQLite is always there"));
+            }
+            #[test]
+            fn postgres() {
+                if let Some(cfg) = config_on(Backend::Postgres) {
+                    super::$name(cfg);
+                }
+            }
+        }
+    )*};
+}
+
+conformance!(
+    accounts_get_unique_tiny_ids,
+    dedup_streams_conversations_and_read,
+    tickets_apps_and_migrations_persist_across_reopen,
+    instances_starting_at_once_migrate_once_and_share_accounts,
+    groups_members_messages_and_unread,
+);
+
+fn accounts_get_unique_tiny_ids(cfg: Config) {
+    let (_, s) = open(cfg);
     let a = s.ensure_account(1, "alice", 5).unwrap();
     let b = s.ensure_account(1, "bob", 5).unwrap();
     assert_ne!(a.tiny_id, b.tiny_id);
@@ -49,9 +76,8 @@ fn accounts_get_unique_tiny_ids() {
     assert_eq!(c.nick, "Carol");
 }
 
-#[test]
-fn dedup_streams_conversations_and_read() {
-    let (_, s) = open();
+fn dedup_streams_conversations_and_read(cfg: Config) {
+    let (_, s) = open(cfg);
     let Inserted::New(m1) = s.store_c2c(&msg("alice", "bob", 1, 100), ALL).unwrap() else { panic!("dup") };
     assert_eq!((m1.flags, m1.nick.as_str()), (3, "N"));
     let again = s.store_c2c(&msg("alice", "bob", 1, 200), ALL).unwrap();
@@ -101,9 +127,8 @@ fn dedup_streams_conversations_and_read() {
     assert_eq!((erin[0].unread, erin[0].last.is_none()), (0, true));
 }
 
-#[test]
-fn tickets_apps_and_migrations_persist_across_reopen() {
-    let (cfg, s) = open();
+fn tickets_apps_and_migrations_persist_across_reopen(cfg: Config) {
+    let (cfg, s) = open(cfg);
     s.put_app(&App { sdkappid: 9, secret_key: "k".into(), admin: "adm".into() }).unwrap();
     s.put_app(&App { sdkappid: 9, secret_key: "k2".into(), admin: "adm".into() }).unwrap();
     let t =
@@ -122,10 +147,7 @@ fn tickets_apps_and_migrations_persist_across_reopen() {
     assert!(s.ticket("nope").unwrap().is_none());
 }
 
-#[test]
-fn instances_starting_at_once_migrate_once_and_share_accounts() {
-    let cfg = config();
-    ensure_database_blocking(&cfg);
+fn instances_starting_at_once_migrate_once_and_share_accounts(cfg: Config) {
     let handles: Vec<_> = (0..4)
         .map(|_| {
             let cfg = cfg.clone();
@@ -141,6 +163,84 @@ fn instances_starting_at_once_migrate_once_and_share_accounts() {
     uniq.sort_unstable();
     uniq.dedup();
     assert_eq!(uniq.len(), 10);
+}
+
+fn groups_members_messages_and_unread(cfg: Config) {
+    let (_, s) = open(cfg);
+    let group = |id: &str, owner: &str| Group {
+        sdkappid: 1,
+        group_id: id.into(),
+        kind: "Public".into(),
+        owner: owner.into(),
+        create_time: 10,
+        next_msg_seq: 1,
+        info: "{}".into(),
+        ..Default::default()
+    };
+    let member = |user: &str, role: &str| Member {
+        user: user.into(),
+        role: role.into(),
+        join_time: 10,
+        msg_flag: "AcceptAndNotify".into(),
+        ..Default::default()
+    };
+    assert!(s.create_group(&group("g1", "alice"), &[member("alice", "Owner"), member("bob", "Member")]).unwrap());
+    assert!(!s.create_group(&group("g1", "carol"), &[member("carol", "Owner")]).unwrap(), "a group ID is taken once");
+    let g = s.group(1, "g1").unwrap().unwrap();
+    assert_eq!((g.owner.as_str(), g.kind.as_str()), ("alice", "Public"));
+    assert!(s.group(2, "g1").unwrap().is_none(), "groups belong to one app");
+    // Members: adding reports only who was not a member; removing only who was.
+    let added = s.add_members(1, "g1", &[member("bob", "Member"), member("carol", "Member")]).unwrap();
+    assert_eq!(added, ["carol"]);
+    let mut users: Vec<String> = s.members(1, "g1").unwrap().into_iter().map(|m| m.user).collect();
+    users.sort();
+    assert_eq!(users, ["alice", "bob", "carol"]);
+    assert_eq!(s.remove_members(1, "g1", &["carol".into(), "nobody".into()]).unwrap(), ["carol"]);
+    assert!(s.member(1, "g1", "carol").unwrap().is_none());
+    assert_eq!(s.member(1, "g1", "alice").unwrap().map(|m| m.role), Some("Owner".into()));
+    let joined = s.joined_groups(1, "bob").unwrap();
+    assert_eq!(
+        joined.iter().map(|(g, m)| (g.group_id.as_str(), m.role.as_str())).collect::<Vec<_>>(),
+        [("g1", "Member")]
+    );
+    // Messages: dense sequences from 1; a resend (sender, random, client sequence) is the
+    // stored one; no group, no message.
+    let msg = |from: &str, random: u64, time: u64| GroupMsg {
+        sdkappid: 1,
+        group_id: "g1".into(),
+        from: from.into(),
+        random,
+        client_seq: random,
+        msg_time: time,
+        client_time: time,
+        body: "[]".into(),
+        ..Default::default()
+    };
+    let seqs: Vec<u64> = [msg("alice", 1, 100), msg("bob", 2, 101), msg("alice", 3, 102)]
+        .iter()
+        .map(|m| match s.store_group_msg(m).unwrap() {
+            GroupInserted::New(m) => m.msg_seq,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert!(matches!(s.store_group_msg(&msg("alice", 1, 105)).unwrap(), GroupInserted::Duplicate(d) if d.msg_seq == 1));
+    let lost = GroupMsg { group_id: "nope".into(), ..msg("alice", 4, 106) };
+    assert!(matches!(s.store_group_msg(&lost).unwrap(), GroupInserted::NoGroup));
+    assert_eq!(s.group(1, "g1").unwrap().unwrap().next_msg_seq, 4);
+    // History: newest first, at most `limit`, at or below a sequence.
+    let page: Vec<u64> = s.group_msgs(1, "g1", u64::MAX, 2).unwrap().iter().map(|m| m.msg_seq).collect();
+    assert_eq!(page, [3, 2]);
+    let older: Vec<u64> = s.group_msgs(1, "g1", 1, 10).unwrap().iter().map(|m| m.msg_seq).collect();
+    assert_eq!(older, [1]);
+    // Unread: messages after a sequence that others sent.
+    assert_eq!(s.group_unread(1, "g1", "bob", 0).unwrap(), 2);
+    assert_eq!(s.group_unread(1, "g1", "alice", 1).unwrap(), 1);
+    // Destroyed: gone with its members.
+    assert!(s.destroy_group(1, "g1").unwrap());
+    assert!(s.group(1, "g1").unwrap().is_none());
+    assert!(s.joined_groups(1, "bob").unwrap().is_empty());
+    assert!(!s.destroy_group(1, "g1").unwrap());
 }
 
 #[test]
