@@ -28,13 +28,10 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
-#[path = "postgres_rooms.rs"]
 mod rooms;
 
-#[path = "postgres_convs.rs"]
 mod convs;
 
-#[path = "postgres_profiles.rs"]
 mod profiles;
 
 impl NoticeStore for PgStore {

@@ -8,13 +8,10 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use std::path::Path;
 use std::sync::Mutex;
 
-#[path = "sqlite_rooms.rs"]
 mod rooms;
 
-#[path = "sqlite_convs.rs"]
 mod convs;
 
-#[path = "sqlite_profiles.rs"]
 mod profiles;
 
 impl NoticeStore for SqliteStore {
