@@ -334,6 +334,9 @@ struct Session {
     page_full: bool,
     page_seen: HashSet<String>,
     cookie: String,
+    /// Server time (seconds) of the login: messages of the first sync sent from then on
+    /// arrived during this session.
+    login_secs: u64,
     cache_loaded: bool,
     /// When the sync stops waiting for the cache.
     cache_deadline: u64,
