@@ -444,19 +444,20 @@ fn the_login_sync_is_silent_and_files_its_messages_with_the_servers_unread_count
 }
 
 #[test]
-fn a_message_sent_after_login_that_the_first_sync_files_after_sdk_ready_is_announced() {
+fn a_message_pushed_after_the_silent_first_sync_filed_it_is_announced_once() {
     let mut s = Script::login_start();
-    // The conversation list comes first: the app is ready while the first getmsg is out.
     s.reply("recentcontact.page_get", last_page(vec![], secs(0)));
     assert_eq!(s.take("sdkStateReady").len(), 1);
-    // The first sync brings one message from before the login and one sent after it, whose push
-    // has not come (it comes later, and is a known message by then).
-    let before = c2c(ALICE, ME, 1, 11, secs(0) - 60, "offline");
-    let after = c2c(ALICE, ME, 2, 12, secs(1), "during the login");
-    s.reply("openim.getmsg", json!({"Cookie": "k1", "SyncFlag": 2, "MsgList": [before, after.clone()]}));
-    s.push(c2c_push(vec![after]));
+    // The first sync brings a message from before the login and one sent while the login ran,
+    // whose push comes after this reply filed it: only the pushed one is news to the app.
+    let before = c2c(ALICE, ME, 1, 11, secs(0), "offline");
+    let during = c2c(ALICE, ME, 2, 12, secs(0), "during the login");
+    s.reply("openim.getmsg", json!({"Cookie": "k1", "SyncFlag": 2, "MsgList": [before, during.clone()]}));
+    assert!(s.received().is_empty(), "the first sync is silent");
+    s.push(c2c_push(vec![during.clone()]));
+    s.push(c2c_push(vec![during]));
     s.advance(1_000);
-    assert_eq!(s.received_texts(), ["during the login"], "announced once; the offline one stays silent");
+    assert_eq!(s.received_texts(), ["during the login"], "announced once, by its push; the offline one stays silent");
     assert_eq!(s.conversation(CALICE)["lastMessage"]["messageForShow"], "during the login");
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::obj;
-use crate::value::val;
+use crate::value::{map_of, val};
 use tim_proto::cmd;
 
 use super::rooms::{is_topic_id, reject, strings, throw, RoomOp};
@@ -43,11 +43,12 @@ pub(super) struct Attrs {
 
 impl Attrs {
     pub(super) fn values(&self, keys: &[String]) -> Map<String, Value> {
-        self.map
-            .iter()
-            .filter(|(k, _)| keys.is_empty() || keys.contains(k))
-            .map(|(k, v)| (k.clone(), v["value"].clone()))
-            .collect()
+        map_of(
+            self.map
+                .iter()
+                .filter(|(k, _)| keys.is_empty() || keys.contains(k))
+                .map(|(k, v)| (k.clone(), v["value"].clone())),
+        )
     }
 
     pub(super) fn seq(&self, key: &str) -> u64 {
@@ -108,18 +109,19 @@ pub(super) fn attr_list(v: &Value) -> Vec<Value> {
 
 /// The `{key: value}` object of a wire counter list.
 pub(super) fn counter_values(v: &Value) -> Map<String, Value> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| Some((c["Key"].as_str()?.to_string(), val(c["Value"].as_i64().unwrap_or(0)))))
-        .collect()
+    map_of(
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| Some((c["Key"].as_str()?.to_string(), val(c["Value"].as_i64().unwrap_or(0))))),
+    )
 }
 
 /// The entries of `m` named in `keys` (all for an empty list).
 pub(super) fn pick(m: &Map<String, Value>, keys: &[String]) -> Value {
-    Value::Object(
-        m.iter().filter(|(k, _)| keys.is_empty() || keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect(),
-    )
+    Value::Object(map_of(
+        m.iter().filter(|(k, _)| keys.is_empty() || keys.contains(k)).map(|(k, v)| (k.clone(), v.clone())),
+    ))
 }
 
 impl Engine {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::obj;
 use crate::value::{json_text, sort_by_key2, val};
-use tim_proto::cmd;
+use tim_proto::{cmd, msg::C2cMsg};
 
 use super::c2c::{c2c_peer, control_flags};
 use super::conversations::{contact_id, id_text, marks_from_bits};
@@ -57,8 +57,13 @@ impl Engine {
             for m in list {
                 let (no_unread, no_last) = control_flags(m);
                 let keep = self.last_of(&format!("{CONV_C2C}{}", c2c_peer(m, &self.s.user)), no_last);
-                if let Some(msg) = self.accept(&c2c_from_json(m), !no_unread) {
+                let wire = c2c_from_json(m);
+                if let Some(msg) = self.accept(&wire, !no_unread) {
                     self.restore_last(&msg.conversation_id, keep);
+                    fresh.push(msg.to_json());
+                } else if let Some(msg) = self.filed_silently(&wire) {
+                    // Sent while the login ran: the first sync filed it without a word, and this
+                    // push is how the app hears of it (tim-js-sdk announces pushes).
                     fresh.push(msg.to_json());
                 }
             }
@@ -108,6 +113,20 @@ impl Engine {
             let data = fresh.iter().map(Message::to_json).collect();
             self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(data)));
         }
+    }
+
+    /// The message of a C2C push that the silent first sync filed, once (see
+    /// `Session::filed_silently`).
+    fn filed_silently(&mut self, wire: &C2cMsg) -> Option<Message> {
+        if self.s.filed_silently.is_empty() {
+            return None;
+        }
+        let msg = Message::from_c2c(wire, &self.s.user);
+        if !self.s.filed_silently.remove(&msg.id) {
+            return None;
+        }
+        let h = self.s.history.get(&msg.conversation_id)?;
+        h.position(&msg.id).map(|i| h.msgs[i].clone())
     }
 
     pub(super) fn conversation(&mut self, peer: &str) -> &mut Conversation {

@@ -50,7 +50,6 @@ impl Engine {
         self.s.next_hello = now + self.s.hello_interval_ms;
         let Some(call) = call else { return };
         self.login = Login::In;
-        self.s.login_secs = self.server_secs(now);
         self.s.cache_deadline = now + CACHE_WAIT_MS;
         let data = obj! {"actionStatus": &body["ActionStatus"].as_str().unwrap_or("OK"), "errorCode": 0, "errorInfo": &s(&body, "ErrorInfo"), "a2Key": &a2_key, "tinyID": &tiny_id, "instanceID": &inst_id, "helloInterval": &hello, "timeStamp": &ts, "repeatLogin": false};
         self.settle(call, Ok(data));

@@ -334,9 +334,6 @@ struct Session {
     page_full: bool,
     page_seen: HashSet<String>,
     cookie: String,
-    /// Server time (seconds) of the login: messages of the first sync sent from then on
-    /// arrived during this session.
-    login_secs: u64,
     cache_loaded: bool,
     /// When the sync stops waiting for the cache.
     cache_deadline: u64,
@@ -352,6 +349,9 @@ struct Session {
     drafts: HashMap<String, Message>,
     /// Items being filed from the first sync: no events, unread or side effects.
     quiet: bool,
+    /// C2C messages the silent first sync filed: a push of one of them comes later (it was sent
+    /// while the login ran) and is announced then, not dropped as known.
+    filed_silently: HashSet<String>,
     /// C2C peers whose read time was asked for (`openim.get_peer_read_time`).
     peer_read_asked: Vec<String>,
     dirty_convs: Vec<String>,

@@ -202,19 +202,13 @@ impl Engine {
             self.s.cookie = cookie.clone();
             self.s.meta_dirty = true;
         }
-        // Once the app is ready (SDK_READY follows the conversation list, which may come before
-        // this sync ends), a message of the first sync that was sent after the login is new to
-        // it: its push may have come after this reply filed it (and been dropped as known), or
-        // not at all. Messages from before the login stay silent, as above.
-        let since_login = !announce && self.s.ready;
-        let login_secs = self.s.login_secs;
-        let fresh: Vec<Value> = fresh
-            .iter()
-            .filter(|m| announce || (since_login && m.time >= login_secs))
-            .filter(|m| !self.seen_before_reload(m))
-            .map(Message::to_json)
-            .collect();
-        if !fresh.is_empty() {
+        if announce {
+            self.s.filed_silently.clear();
+        } else {
+            self.s.filed_silently.extend(fresh.iter().map(|m| m.id.clone()));
+        }
+        let fresh: Vec<Value> = fresh.iter().filter(|m| !self.seen_before_reload(m)).map(Message::to_json).collect();
+        if announce && !fresh.is_empty() {
             self.emit(ev::MESSAGE_RECEIVED, Some(Value::Array(fresh)));
         }
         if sync_flag != 2 && !cookie.is_empty() {
