@@ -172,7 +172,7 @@ fn rename(k: &str) -> String {
 
 fn renamed(v: &Value) -> Value {
     match v {
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (rename(k), renamed(v))).collect::<Map<_, _>>()),
+        Value::Object(o) => Value::Object(crate::value::map_of(o.iter().map(|(k, v)| (rename(k), renamed(v))))),
         Value::Array(a) => Value::Array(a.iter().map(renamed).collect()),
         other => other.clone(),
     }

@@ -4,7 +4,7 @@
 //! Conversions to and from JSON are written out by hand instead of derived: the engine ships in
 //! the wasm bundle, and one `Value` path is much smaller than a serde instantiation per type.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::obj;
 use tim_proto::msg::{C2cMsg, MsgElem, FLAG_RECALLED};
@@ -428,7 +428,7 @@ fn lower_first(k: &str) -> String {
 
 fn camel_all(v: &Value) -> Value {
     match v {
-        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (lower_first(k), camel_all(v))).collect::<Map<_, _>>()),
+        Value::Object(o) => Value::Object(crate::value::map_of(o.iter().map(|(k, v)| (lower_first(k), camel_all(v))))),
         Value::Array(a) => Value::Array(a.iter().map(camel_all).collect()),
         other => other.clone(),
     }
@@ -531,7 +531,7 @@ impl Conversation {
     pub fn to_json(&self) -> Value {
         let mut out = Vec::new();
         self.write_json(&mut out);
-        serde_json::from_slice(&out).unwrap_or(Value::Null)
+        String::from_utf8(out).ok().and_then(|text| serde_json::from_str(&text).ok()).unwrap_or(Value::Null)
     }
 
     /// Append the app-facing JSON object as text to `out`, without building a `Value` first

@@ -138,7 +138,10 @@ impl Frame {
 /// The JSON may be at most `max_bytes` long, as in [`Frame::from_bytes`].
 pub fn value_from_bytes(bytes: &[u8], max_bytes: usize) -> Result<Value, FrameError> {
     let json = plain(bytes, max_bytes)?;
-    serde_json::from_slice(&json).map_err(|e| FrameError::Json(e.to_string()))
+    // Checked as UTF-8 first and parsed as text: the SDK then has one JSON reader (`&str`), not a
+    // second one for bytes (about 9 KB of wasm). The same frames are accepted: JSON is UTF-8.
+    let text = std::str::from_utf8(&json).map_err(|e| FrameError::Json(e.to_string()))?;
+    serde_json::from_str(text).map_err(|e| FrameError::Json(e.to_string()))
 }
 
 /// The JSON bytes of a frame: as they are, or inflated after `COMP`, at most `max_bytes`.
