@@ -6,7 +6,7 @@
 //! AVChatRoom traffic arrives over the WebSocket pushes like any group's (our server answers
 //! `apply_join_group` without a `LongPollingKey`, so tim-js-sdk does not long-poll either).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
@@ -103,7 +103,7 @@ pub(super) struct Rooms {
     pub(super) joined: Option<String>,
     /// Times of the recent attribute writes (the 8511 throttle).
     pub(super) attr_writes: Vec<u64>,
-    pub(super) groups: BTreeMap<String, Room>,
+    pub(super) groups: HashMap<String, Room>,
 }
 
 /// Whether `id` names a topic (`<communityID>@TOPIC#_<suffix>`).
