@@ -140,8 +140,19 @@ pub fn value_from_bytes(bytes: &[u8], max_bytes: usize) -> Result<Value, FrameEr
     let json = plain(bytes, max_bytes)?;
     // Checked as UTF-8 first and parsed as text: the SDK then has one JSON reader (`&str`), not a
     // second one for bytes (about 9 KB of wasm). The same frames are accepted: JSON is UTF-8.
-    let text = std::str::from_utf8(&json).map_err(|e| FrameError::Json(e.to_string()))?;
+    // Invalid UTF-8 is refused as a whole here; parsing bytes, serde_json refused it in the
+    // string it was in, with the same outcome.
+    let text =
+        std::str::from_utf8(&json).map_err(|e| FrameError::Json(format!("invalid unicode in the frame: {e}")))?;
     serde_json::from_str(text).map_err(|e| FrameError::Json(e.to_string()))
+}
+
+/// The JSON value of a binary WebSocket message, or `None` when it is not one: the SDK's path,
+/// which drops a frame it cannot read and so does not format why ([`value_from_bytes`] does,
+/// and formatting serde's errors would put their code in the wasm).
+pub fn value_of_bytes(bytes: &[u8], max_bytes: usize) -> Option<Value> {
+    let json = plain(bytes, max_bytes).ok()?;
+    serde_json::from_str(std::str::from_utf8(&json).ok()?).ok()
 }
 
 /// The JSON bytes of a frame: as they are, or inflated after `COMP`, at most `max_bytes`.

@@ -358,6 +358,8 @@ fn pack(json: &[u8], p: &Pack) -> Vec<u8> {
 fn check_decode(bytes: &[u8]) -> Result<(), TestCaseError> {
     let typed = decode(bytes);
     let value = decode_value(bytes);
+    // The SDK's path reads exactly what the value decoder reads.
+    prop_assert_eq!(frame::value_of_bytes(bytes, CAP), value.clone().ok());
     let comp = bytes.starts_with(COMP_PREFIX);
     if !comp {
         prop_assert_ne!(&typed, &Err(FrameError::Inflate), "plain bytes never fail to inflate");

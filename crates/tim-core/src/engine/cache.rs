@@ -337,7 +337,7 @@ impl Engine {
             }
             CallResult::Text(text) => {
                 let result = serde_json::from_str(&text)
-                    .map_err(|e| ApiError::new(tim_proto::code::INVALID_OPERATION, e.to_string()));
+                    .map_err(|_| ApiError::new(tim_proto::code::INVALID_OPERATION, "the result is not JSON"));
                 self.settle_as(call, outbox_id, CallResult::Done(result));
             }
             CallResult::Done(result) => {

@@ -8,7 +8,6 @@ use crate::value::{json_text, sort_by_key2, val};
 use tim_proto::{
     cmd::{self, Status},
     code,
-    frame::FrameError,
 };
 
 #[cfg(feature = "groups")]
@@ -142,14 +141,14 @@ impl Engine {
     /// A frame arrived as bytes (binary frame: JSON or `COMP` + zlib/gzip). Frames of more than
     /// [`MAX_INBOUND_FRAME_BYTES`] (inflated) are dropped.
     pub fn on_bytes(&mut self, socket: SocketId, bytes: &[u8], now: u64) {
-        if let Ok(frame) = tim_proto::frame::value_from_bytes(bytes, MAX_INBOUND_FRAME_BYTES) {
+        if let Some(frame) = tim_proto::frame::value_of_bytes(bytes, MAX_INBOUND_FRAME_BYTES) {
             self.on_frame(socket, frame, now);
         }
     }
 
     /// A frame arrived as text.
     pub fn on_text(&mut self, socket: SocketId, text: &str, now: u64) {
-        if let Ok(frame) = serde_json::from_str::<Value>(text).map_err(|e| FrameError::Json(e.to_string())) {
+        if let Ok(frame) = serde_json::from_str::<Value>(text) {
             self.on_frame(socket, frame, now);
         }
     }
