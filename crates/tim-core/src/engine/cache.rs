@@ -132,7 +132,7 @@ impl Engine {
                 }
             }
             self.s.groups_known = true;
-            self.throttle.entry(ev::GROUP_LIST_UPDATED).or_insert((0, false)).1 = true;
+            self.throttle.mark(ev::GROUP_LIST_UPDATED);
         }
         for m in snapshot["messages"].as_array().into_iter().flatten() {
             if let Some(m) = Message::from_json(m) {

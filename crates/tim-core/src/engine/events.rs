@@ -141,9 +141,8 @@ impl Engine {
     }
 
     pub(super) fn conv_changed(&mut self) {
-        for name in [ev::CONVERSATION_LIST_UPDATED, ev::TOTAL_UNREAD] {
-            self.throttle.entry(name).or_insert((0, false)).1 = true;
-        }
+        self.throttle.mark(ev::CONVERSATION_LIST_UPDATED);
+        self.throttle.mark(ev::TOTAL_UNREAD);
     }
 
     pub(super) fn total_unread(&self) -> u64 {
@@ -169,15 +168,15 @@ impl Engine {
         if !self.s.ready && !self.s.cache_loaded {
             return;
         }
-        for name in [ev::CONVERSATION_LIST_UPDATED, ev::TOTAL_UNREAD, ev::GROUP_LIST_UPDATED] {
-            let Some(&(last, dirty)) = self.throttle.get(name) else { continue };
+        for name in super::THROTTLED {
+            let (last, dirty) = self.throttle.get(name);
             if !dirty || !(force || now.saturating_sub(last) >= EVENT_THROTTLE_MS || last == 0) {
                 continue;
             }
             if name == ev::TOTAL_UNREAD && !self.s.ready {
                 continue;
             }
-            self.throttle.insert(name, (now.max(1), false));
+            self.throttle.set(name, (now.max(1), false));
             if name == ev::TOTAL_UNREAD {
                 // Emitted when the number changes only.
                 let total = self.total_unread();

@@ -121,7 +121,7 @@ impl Engine {
     }
 
     pub(super) fn group_list_changed(&mut self) {
-        self.throttle.entry(ev::GROUP_LIST_UPDATED).or_insert((0, false)).1 = true;
+        self.throttle.mark(ev::GROUP_LIST_UPDATED);
         self.s.groups_dirty = true;
     }
 

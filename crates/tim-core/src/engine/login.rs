@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::obj;
 use tim_proto::{cmd, code};
 
-use super::{ev, s, u, ApiError, CallResult, Engine, Login, Output, Purpose, Session};
+use super::{ev, s, u, ApiError, CallResult, Engine, Login, Output, Purpose, Session, Throttle};
 
 /// How long the C2C sync waits for the platform's cache (e.g. an IndexedDB open blocked by
 /// another tab) before it goes ahead without it.
@@ -116,7 +116,7 @@ impl Engine {
         }
         self.s = Session::default();
         self.login = Login::Out(reason);
-        self.throttle.clear();
+        self.throttle = Throttle::default();
     }
 
     pub(super) fn login(&mut self, a: Value, now: u64) -> CallResult {

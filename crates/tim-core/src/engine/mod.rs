@@ -400,7 +400,30 @@ pub struct Engine {
     msg_seq: u64,
     net_state: &'static str,
     destroyed: bool,
-    throttle: HashMap<&'static str, (u64, bool)>,
+    throttle: Throttle,
+}
+
+/// The list events emitted at most once a second each, and per event `(last emit, pending)`.
+const THROTTLED: [&str; 3] = [ev::CONVERSATION_LIST_UPDATED, ev::TOTAL_UNREAD, ev::GROUP_LIST_UPDATED];
+
+/// The state of the [`THROTTLED`] events (a fixed table rather than a map: three entries).
+#[derive(Debug, Default)]
+struct Throttle([(u64, bool); 3]);
+
+impl Throttle {
+    fn slot(name: &str) -> usize {
+        THROTTLED.iter().position(|n| *n == name).unwrap_or(0)
+    }
+    /// `name` has something new to emit.
+    fn mark(&mut self, name: &str) {
+        self.0[Self::slot(name)].1 = true;
+    }
+    fn get(&self, name: &str) -> (u64, bool) {
+        self.0[Self::slot(name)]
+    }
+    fn set(&mut self, name: &str, state: (u64, bool)) {
+        self.0[Self::slot(name)] = state;
+    }
 }
 
 fn s(v: &Value, k: &str) -> String {
@@ -433,7 +456,7 @@ impl Engine {
             msg_seq: 0,
             net_state: "",
             destroyed: false,
-            throttle: HashMap::new(),
+            throttle: Throttle::default(),
         };
         if e.cfg.instance_id.len() != 32 {
             e.cfg.instance_id = format!("{:016x}{:016x}", e.rand(), e.rand());
