@@ -462,6 +462,19 @@ fn a_message_pushed_after_the_silent_first_sync_filed_it_is_announced_once() {
 }
 
 #[test]
+fn over_several_silent_pages_the_push_of_a_last_page_message_is_announced() {
+    let mut s = Script::login_start();
+    s.reply("recentcontact.page_get", last_page(vec![], secs(0)));
+    let old = c2c(ALICE, ME, 1, 21, secs(0), "old");
+    let during = c2c(ALICE, ME, 2, 22, secs(0), "late");
+    s.reply("openim.getmsg", json!({"Cookie": "k1", "SyncFlag": 1, "MsgList": [old]}));
+    s.reply("openim.getmsg", json!({"Cookie": "k2", "SyncFlag": 2, "MsgList": [during.clone()]}));
+    s.push(c2c_push(vec![during]));
+    s.advance(1_000);
+    assert_eq!(s.received_texts(), ["late"]);
+}
+
+#[test]
 fn page_get_pages_with_the_four_cursors_and_sdk_ready_waits_for_the_last_page() {
     let mut s = Script::login_start();
     s.reply("openim.getmsg", json!({"Cookie": "k0", "SyncFlag": 2, "MsgList": []}));

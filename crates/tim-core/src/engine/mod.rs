@@ -349,8 +349,9 @@ struct Session {
     drafts: HashMap<String, Message>,
     /// Items being filed from the first sync: no events, unread or side effects.
     quiet: bool,
-    /// C2C messages the silent first sync filed: a push of one of them comes later (it was sent
-    /// while the login ran) and is announced then, not dropped as known.
+    /// C2C messages of the silent first sync's latest page: a push of one of them comes later
+    /// (it was sent while the login ran) and is announced then, not dropped as known. At most
+    /// one `getmsg` page.
     filed_silently: HashSet<String>,
     /// C2C peers whose read time was asked for (`openim.get_peer_read_time`).
     peer_read_asked: Vec<String>,

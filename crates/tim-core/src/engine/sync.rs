@@ -202,9 +202,10 @@ impl Engine {
             self.s.cookie = cookie.clone();
             self.s.meta_dirty = true;
         }
-        if announce {
-            self.s.filed_silently.clear();
-        } else {
+        // A message sent while the login ran is at the end of the stream, in the last page: only
+        // the latest silent page is kept (a page at most), never the whole backlog.
+        self.s.filed_silently.clear();
+        if !announce {
             self.s.filed_silently.extend(fresh.iter().map(|m| m.id.clone()));
         }
         let fresh: Vec<Value> = fresh.iter().filter(|m| !self.seen_before_reload(m)).map(Message::to_json).collect();
